@@ -1,0 +1,333 @@
+//! Events: the immutable facts every node replicates. An entity's state is a
+//! fold of its events; an origin's events form a hash chain.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+use sha2::{Digest as _, Sha256};
+use uuid::Uuid;
+
+use crate::code::{Code, CodeError, Level};
+use crate::error::FieldError;
+use crate::hlc::Hlc;
+use crate::record::{self, CaseRegistration, Screening, Visit};
+use crate::summary::DailySummary;
+use crate::time::cst_date;
+
+/// Where events are written: a node's own ledger, or a hub's outbox towards
+/// the county. The outbox is a ledger of its own so that what the county may
+/// see forms a gapless, verifiable chain without the township's private events.
+#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Origin {
+    node: Code,
+    outbox: bool,
+}
+
+const OUTBOX_SUFFIX: &str = "/outbox";
+
+impl Origin {
+    pub fn node(code: Code) -> Origin {
+        Origin { node: code, outbox: false }
+    }
+
+    /// A township hub's ledger of what it forwards to the county.
+    pub fn outbox(township: Code) -> Origin {
+        Origin { node: township, outbox: true }
+    }
+
+    pub fn code(&self) -> &Code {
+        &self.node
+    }
+
+    pub fn is_outbox(&self) -> bool {
+        self.outbox
+    }
+
+    pub fn parse(text: &str) -> Result<Origin, CodeError> {
+        match text.strip_suffix(OUTBOX_SUFFIX) {
+            Some(code) => Ok(Origin::outbox(Code::parse(code)?)),
+            None => Ok(Origin::node(Code::parse(text)?)),
+        }
+    }
+}
+
+impl fmt::Display for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.node.as_str())?;
+        if self.outbox {
+            f.write_str(OUTBOX_SUFFIX)?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for Origin {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Origin({self})")
+    }
+}
+
+impl FromStr for Origin {
+    type Err = CodeError;
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        Origin::parse(s)
+    }
+}
+
+impl TryFrom<String> for Origin {
+    type Error = CodeError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Origin::parse(&value)
+    }
+}
+
+impl From<Origin> for String {
+    fn from(origin: Origin) -> String {
+        origin.to_string()
+    }
+}
+
+/// A SHA-256 digest of an event.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+pub struct Digest(pub [u8; 32]);
+
+impl Digest {
+    /// The `prev_hash` of an origin's first event.
+    pub const GENESIS: Digest = Digest([0; 32]);
+
+    pub fn from_slice(field: &str, bytes: &[u8]) -> Result<Digest, FieldError> {
+        let array: [u8; 32] = bytes
+            .try_into()
+            .map_err(|_| FieldError::new(field, format!("须为 32 字节的 SHA-256 摘要,而不是 {} 字节", bytes.len())))?;
+        Ok(Digest(array))
+    }
+
+    pub fn short(&self) -> String {
+        hex::encode(&self.0[..6])
+    }
+}
+
+impl fmt::Debug for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "Digest({})", self.short())
+    }
+}
+
+impl fmt::Display for Digest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&hex::encode(self.0))
+    }
+}
+
+/// Points at one event.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+pub struct EventRef {
+    pub origin: Origin,
+    pub seq: u64,
+}
+
+impl fmt::Display for EventRef {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}#{}", self.origin, self.seq)
+    }
+}
+
+/// What happened. Serialised adjacently tagged (`{"kind":..,"data":..}`);
+/// that JSON is the event's payload on the wire and in the hash.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", content = "data", rename_all = "snake_case")]
+pub enum EventBody {
+    ScreeningRecorded(Screening),
+    VisitRecorded(Visit),
+    CaseRegistered(CaseRegistration),
+    /// A hub's per-village, per-day screening counts; a later revision supersedes earlier ones.
+    ScreeningSummary(DailySummary),
+    /// A severe screening forwarded in full to the county, with where it came from.
+    SevereScreeningReported(SevereScreeningReport),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SevereScreeningReport {
+    pub screening: Screening,
+    pub source: EventRef,
+    /// When the village recorded it, so the county can check the 24-hour rule.
+    pub recorded_at: Hlc,
+}
+
+impl EventBody {
+    pub fn kind(&self) -> &'static str {
+        match self {
+            EventBody::ScreeningRecorded(_) => "screening_recorded",
+            EventBody::VisitRecorded(_) => "visit_recorded",
+            EventBody::CaseRegistered(_) => "case_registered",
+            EventBody::ScreeningSummary(_) => "screening_summary",
+            EventBody::SevereScreeningReported(_) => "severe_screening_reported",
+        }
+    }
+
+    /// The canonical payload bytes.
+    pub fn encode(&self) -> Vec<u8> {
+        serde_json::to_vec(self).expect("event bodies serialise to JSON")
+    }
+
+    /// Decodes payload bytes, insisting they are exactly the canonical encoding,
+    /// so two nodes can never hash one event two ways.
+    pub fn decode(bytes: &[u8]) -> Result<EventBody, FieldError> {
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let body: EventBody = serde_path_to_error::deserialize(&mut de).map_err(|e| {
+            let path = e.path().to_string();
+            let field = if path == "." { "payload".to_owned() } else { format!("payload.{path}") };
+            FieldError::new(field, format!("无法解析:{}", e.inner()))
+        })?;
+        if body.encode() != bytes {
+            return Err(FieldError::new("payload", "不是规范编码(字段顺序或空白与规范不同)"));
+        }
+        Ok(body)
+    }
+
+    /// Which origins may write this kind of event.
+    fn check_origin(&self, origin: &Origin) -> Result<(), FieldError> {
+        let allowed = match self {
+            EventBody::ScreeningRecorded(_) => !origin.is_outbox() && origin.code().level() == Level::Village,
+            EventBody::VisitRecorded(_) | EventBody::CaseRegistered(_) => {
+                !origin.is_outbox() && origin.code().level() != Level::County
+            }
+            EventBody::ScreeningSummary(_) | EventBody::SevereScreeningReported(_) => origin.is_outbox(),
+        };
+        if allowed {
+            Ok(())
+        } else {
+            Err(FieldError::new("origin", format!("{origin} 不能产生 {} 类事件", self.kind())))
+        }
+    }
+}
+
+/// One immutable fact.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Event {
+    /// UUIDv7: unique without coordination.
+    pub id: Uuid,
+    pub origin: Origin,
+    /// Gapless per origin, from 1.
+    pub seq: u64,
+    pub hlc: Hlc,
+    /// The person who did it.
+    pub author: String,
+    /// The entity this event belongs to (a screening, visit, case, summary).
+    pub entity: Uuid,
+    pub body: EventBody,
+    /// Hash of the origin's event `seq - 1`; [`Digest::GENESIS`] for seq 1.
+    pub prev_hash: Digest,
+}
+
+/// Hashes never change meaning: bump the tag if the encoding ever changes.
+const HASH_TAG: &[u8] = b"sanji.event.v1";
+
+impl Event {
+    pub fn event_ref(&self) -> EventRef {
+        EventRef { origin: self.origin.clone(), seq: self.seq }
+    }
+
+    /// The tamper-evident digest over every field, payload in canonical form.
+    pub fn hash(&self) -> Digest {
+        let mut h = Sha256::new();
+        let mut field = |bytes: &[u8]| {
+            h.update((bytes.len() as u64).to_be_bytes());
+            h.update(bytes);
+        };
+        field(HASH_TAG);
+        field(self.id.as_bytes());
+        field(self.origin.to_string().as_bytes());
+        field(&self.seq.to_be_bytes());
+        field(&self.hlc.wall_ms.to_be_bytes());
+        field(&self.hlc.counter.to_be_bytes());
+        field(self.author.as_bytes());
+        field(self.entity.as_bytes());
+        field(&self.body.encode());
+        field(&self.prev_hash.0);
+        Digest(h.finalize().into())
+    }
+
+    /// Every rule an event must satisfy on its own, whoever sends it. Record
+    /// dates are checked against the day the event was stamped (CST), so a
+    /// station with a wrong clock is judged by its own calendar, not ours.
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.id.get_version_num() != 7 {
+            return Err(FieldError::new("id", "须为 UUIDv7"));
+        }
+        if self.seq == 0 {
+            return Err(FieldError::new("seq", "序号从 1 开始"));
+        }
+        if self.seq == 1 && self.prev_hash != Digest::GENESIS {
+            return Err(FieldError::new("prev_hash", "第 1 个事件的前序摘要须为全 0"));
+        }
+        if self.hlc.wall_ms == 0 {
+            return Err(FieldError::new("hlc", "时间戳不能为 0"));
+        }
+        record::name("author", &self.author)?;
+        if self.entity.is_nil() {
+            return Err(FieldError::new("entity", "不能为空 UUID"));
+        }
+        self.body.check_origin(&self.origin)?;
+        let today = cst_date(self.hlc.wall_ms);
+        match &self.body {
+            EventBody::ScreeningRecorded(s) => {
+                s.validate(today).map_err(|e| e.within("payload.data"))?;
+                same_code("payload.data.village", &s.village, self.origin.code())
+            }
+            EventBody::VisitRecorded(v) => {
+                v.validate(today).map_err(|e| e.within("payload.data"))?;
+                same_code("payload.data.received_at", &v.received_at, self.origin.code())
+            }
+            EventBody::CaseRegistered(c) => {
+                c.validate(today).map_err(|e| e.within("payload.data"))?;
+                if c.place != *self.origin.code() && !c.place.is_under(self.origin.code()) {
+                    return Err(FieldError::new(
+                        "payload.data.place",
+                        format!("{} 不在登记单位 {} 的辖区内", c.place, self.origin.code()),
+                    ));
+                }
+                Ok(())
+            }
+            EventBody::ScreeningSummary(s) => {
+                s.validate().map_err(|e| e.within("payload.data"))?;
+                under_code("payload.data.village", &s.village, self.origin.code())?;
+                if self.entity != DailySummary::entity_id(&s.village, s.date) {
+                    return Err(FieldError::new("entity", "汇总的实体编号须由村代码和日期导出"));
+                }
+                Ok(())
+            }
+            EventBody::SevereScreeningReported(r) => {
+                r.screening.validate(cst_date(r.recorded_at.wall_ms)).map_err(|e| e.within("payload.data.screening"))?;
+                if !r.screening.is_severe() {
+                    return Err(FieldError::new("payload.data.screening.risk", "只有重大或有群体性风险的排查才上报县级"));
+                }
+                under_code("payload.data.screening.village", &r.screening.village, self.origin.code())?;
+                if r.source.origin != Origin::node(r.screening.village.clone()) {
+                    return Err(FieldError::new("payload.data.source", "来源须为该村的台账"));
+                }
+                Ok(())
+            }
+        }
+    }
+}
+
+fn same_code(field: &str, value: &Code, origin: &Code) -> Result<(), FieldError> {
+    if value != origin {
+        return Err(FieldError::new(field, format!("{value} 与事件来源 {origin} 不符")));
+    }
+    Ok(())
+}
+
+fn under_code(field: &str, value: &Code, origin: &Code) -> Result<(), FieldError> {
+    if !value.is_under(origin) {
+        return Err(FieldError::new(field, format!("{value} 不在 {origin} 辖区内")));
+    }
+    Ok(())
+}
+
+/// For each origin, the highest seq held. Sync is "send me what is above this".
+pub type VersionVector = std::collections::BTreeMap<Origin, u64>;

@@ -1,0 +1,25 @@
+//! Who may pull what: the audience of an entity, below the hub that holds it.
+//! A station receives the entities addressed to its village; the county
+//! receives nothing by pull that the hub has not put in its outbox.
+
+use std::collections::BTreeSet;
+
+use crate::code::{Code, Level};
+use crate::fold::{Entity, EntityState};
+
+/// The codes (other than the holder itself) whose pulls include every event of `entity`.
+pub fn audience(entity: &Entity) -> BTreeSet<Code> {
+    let mut codes = BTreeSet::new();
+    let mut village = |code: &Code| {
+        if code.level() == Level::Village {
+            codes.insert(code.clone());
+        }
+    };
+    match &entity.state {
+        EntityState::Screening(s) => village(&s.record.village),
+        EntityState::Visit(v) => village(&v.record.received_at),
+        EntityState::Case(c) => village(&c.registration.place),
+        EntityState::Summary(_) => {}
+    }
+    codes
+}
