@@ -20,7 +20,7 @@ pub enum Level {
 }
 
 impl Level {
-    pub fn len(self) -> usize {
+    pub fn digits(self) -> usize {
         match self {
             Level::County => 6,
             Level::Township => 9,
@@ -49,19 +49,33 @@ impl Code {
             6 => Level::County,
             9 => Level::Township,
             12 => Level::Village,
-            n => return Err(CodeError::Length { text: text.into(), len: n }),
+            n => {
+                return Err(CodeError::Length {
+                    text: text.into(),
+                    len: n,
+                });
+            }
         };
         if !text.bytes().all(|b| b.is_ascii_digit()) {
             return Err(CodeError::NotDigits { text: text.into() });
         }
         if &text[0..2] == "00" || &text[2..6] == "0000" {
-            return Err(CodeError::ZeroSegment { text: text.into(), segment: "县" });
+            return Err(CodeError::ZeroSegment {
+                text: text.into(),
+                segment: "县",
+            });
         }
         if level >= Level::Township && &text[6..9] == "000" {
-            return Err(CodeError::ZeroSegment { text: text.into(), segment: "乡镇" });
+            return Err(CodeError::ZeroSegment {
+                text: text.into(),
+                segment: "乡镇",
+            });
         }
         if level == Level::Village && &text[9..12] == "000" {
-            return Err(CodeError::ZeroSegment { text: text.into(), segment: "村" });
+            return Err(CodeError::ZeroSegment {
+                text: text.into(),
+                segment: "村",
+            });
         }
         Ok(Code(text.to_owned()))
     }
@@ -75,7 +89,7 @@ impl Code {
                 format!(
                     "须为{}级代码({} 位数字),而 {text} 是{}级代码",
                     level.label(),
-                    level.len(),
+                    level.digits(),
                     code.level().label()
                 ),
             ));

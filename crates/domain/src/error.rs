@@ -12,7 +12,10 @@ pub struct FieldError {
 
 impl FieldError {
     pub fn new(field: impl Into<String>, rule: impl Into<String>) -> FieldError {
-        FieldError { field: field.into(), rule: rule.into() }
+        FieldError {
+            field: field.into(),
+            rule: rule.into(),
+        }
     }
 
     /// Prefixes the field path, for errors found inside a nested value.

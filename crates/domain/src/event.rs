@@ -29,12 +29,18 @@ const OUTBOX_SUFFIX: &str = "/outbox";
 
 impl Origin {
     pub fn node(code: Code) -> Origin {
-        Origin { node: code, outbox: false }
+        Origin {
+            node: code,
+            outbox: false,
+        }
     }
 
     /// A township hub's ledger of what it forwards to the county.
     pub fn outbox(township: Code) -> Origin {
-        Origin { node: township, outbox: true }
+        Origin {
+            node: township,
+            outbox: true,
+        }
     }
 
     pub fn code(&self) -> &Code {
@@ -98,9 +104,12 @@ impl Digest {
     pub const GENESIS: Digest = Digest([0; 32]);
 
     pub fn from_slice(field: &str, bytes: &[u8]) -> Result<Digest, FieldError> {
-        let array: [u8; 32] = bytes
-            .try_into()
-            .map_err(|_| FieldError::new(field, format!("须为 32 字节的 SHA-256 摘要,而不是 {} 字节", bytes.len())))?;
+        let array: [u8; 32] = bytes.try_into().map_err(|_| {
+            FieldError::new(
+                field,
+                format!("须为 32 字节的 SHA-256 摘要,而不是 {} 字节", bytes.len()),
+            )
+        })?;
         Ok(Digest(array))
     }
 
@@ -179,11 +188,18 @@ impl EventBody {
         let mut de = serde_json::Deserializer::from_slice(bytes);
         let body: EventBody = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
-            let field = if path == "." { "payload".to_owned() } else { format!("payload.{path}") };
+            let field = if path == "." {
+                "payload".to_owned()
+            } else {
+                format!("payload.{path}")
+            };
             FieldError::new(field, format!("无法解析:{}", e.inner()))
         })?;
         if body.encode() != bytes {
-            return Err(FieldError::new("payload", "不是规范编码(字段顺序或空白与规范不同)"));
+            return Err(FieldError::new(
+                "payload",
+                "不是规范编码(字段顺序或空白与规范不同)",
+            ));
         }
         Ok(body)
     }
@@ -191,16 +207,23 @@ impl EventBody {
     /// Which origins may write this kind of event.
     fn check_origin(&self, origin: &Origin) -> Result<(), FieldError> {
         let allowed = match self {
-            EventBody::ScreeningRecorded(_) => !origin.is_outbox() && origin.code().level() == Level::Village,
+            EventBody::ScreeningRecorded(_) => {
+                !origin.is_outbox() && origin.code().level() == Level::Village
+            }
             EventBody::VisitRecorded(_) | EventBody::CaseRegistered(_) => {
                 !origin.is_outbox() && origin.code().level() != Level::County
             }
-            EventBody::ScreeningSummary(_) | EventBody::SevereScreeningReported(_) => origin.is_outbox(),
+            EventBody::ScreeningSummary(_) | EventBody::SevereScreeningReported(_) => {
+                origin.is_outbox()
+            }
         };
         if allowed {
             Ok(())
         } else {
-            Err(FieldError::new("origin", format!("{origin} 不能产生 {} 类事件", self.kind())))
+            Err(FieldError::new(
+                "origin",
+                format!("{origin} 不能产生 {} 类事件", self.kind()),
+            ))
         }
     }
 }
@@ -228,7 +251,10 @@ const HASH_TAG: &[u8] = b"sanji.event.v1";
 
 impl Event {
     pub fn event_ref(&self) -> EventRef {
-        EventRef { origin: self.origin.clone(), seq: self.seq }
+        EventRef {
+            origin: self.origin.clone(),
+            seq: self.seq,
+        }
     }
 
     /// The tamper-evident digest over every field, payload in canonical form.
@@ -262,7 +288,10 @@ impl Event {
             return Err(FieldError::new("seq", "序号从 1 开始"));
         }
         if self.seq == 1 && self.prev_hash != Digest::GENESIS {
-            return Err(FieldError::new("prev_hash", "第 1 个事件的前序摘要须为全 0"));
+            return Err(FieldError::new(
+                "prev_hash",
+                "第 1 个事件的前序摘要须为全 0",
+            ));
         }
         if self.hlc.wall_ms == 0 {
             return Err(FieldError::new("hlc", "时间戳不能为 0"));
@@ -280,7 +309,11 @@ impl Event {
             }
             EventBody::VisitRecorded(v) => {
                 v.validate(today).map_err(|e| e.within("payload.data"))?;
-                same_code("payload.data.received_at", &v.received_at, self.origin.code())
+                same_code(
+                    "payload.data.received_at",
+                    &v.received_at,
+                    self.origin.code(),
+                )
             }
             EventBody::CaseRegistered(c) => {
                 c.validate(today).map_err(|e| e.within("payload.data"))?;
@@ -296,16 +329,28 @@ impl Event {
                 s.validate().map_err(|e| e.within("payload.data"))?;
                 under_code("payload.data.village", &s.village, self.origin.code())?;
                 if self.entity != DailySummary::entity_id(&s.village, s.date) {
-                    return Err(FieldError::new("entity", "汇总的实体编号须由村代码和日期导出"));
+                    return Err(FieldError::new(
+                        "entity",
+                        "汇总的实体编号须由村代码和日期导出",
+                    ));
                 }
                 Ok(())
             }
             EventBody::SevereScreeningReported(r) => {
-                r.screening.validate(cst_date(r.recorded_at.wall_ms)).map_err(|e| e.within("payload.data.screening"))?;
+                r.screening
+                    .validate(cst_date(r.recorded_at.wall_ms))
+                    .map_err(|e| e.within("payload.data.screening"))?;
                 if !r.screening.is_severe() {
-                    return Err(FieldError::new("payload.data.screening.risk", "只有重大或有群体性风险的排查才上报县级"));
+                    return Err(FieldError::new(
+                        "payload.data.screening.risk",
+                        "只有重大或有群体性风险的排查才上报县级",
+                    ));
                 }
-                under_code("payload.data.screening.village", &r.screening.village, self.origin.code())?;
+                under_code(
+                    "payload.data.screening.village",
+                    &r.screening.village,
+                    self.origin.code(),
+                )?;
                 if r.source.origin != Origin::node(r.screening.village.clone()) {
                     return Err(FieldError::new("payload.data.source", "来源须为该村的台账"));
                 }
@@ -317,14 +362,20 @@ impl Event {
 
 fn same_code(field: &str, value: &Code, origin: &Code) -> Result<(), FieldError> {
     if value != origin {
-        return Err(FieldError::new(field, format!("{value} 与事件来源 {origin} 不符")));
+        return Err(FieldError::new(
+            field,
+            format!("{value} 与事件来源 {origin} 不符"),
+        ));
     }
     Ok(())
 }
 
 fn under_code(field: &str, value: &Code, origin: &Code) -> Result<(), FieldError> {
     if !value.is_under(origin) {
-        return Err(FieldError::new(field, format!("{value} 不在 {origin} 辖区内")));
+        return Err(FieldError::new(
+            field,
+            format!("{value} 不在 {origin} 辖区内"),
+        ));
     }
     Ok(())
 }

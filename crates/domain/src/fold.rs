@@ -21,7 +21,11 @@ pub struct Provenance {
 
 impl Provenance {
     fn of(event: &Event) -> Provenance {
-        Provenance { event: event.event_ref(), hlc: event.hlc, author: event.author.clone() }
+        Provenance {
+            event: event.event_ref(),
+            hlc: event.hlc,
+            author: event.author.clone(),
+        }
     }
 }
 
@@ -91,7 +95,8 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Entity> {
     for event in &sorted {
         match apply(state.take(), event) {
             Ok(next) => state = Some(next),
-            Err((previous, reason)) => {
+            Err(rejected) => {
+                let (previous, reason) = *rejected;
                 state = previous;
                 conflicts.push(Conflict {
                     event: event.event_ref(),
@@ -103,10 +108,17 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Entity> {
         }
     }
     let last = sorted.last()?;
-    Some(Entity { id: last.entity, state: state?, conflicts, events: sorted.len() as u32, last_hlc: last.hlc })
+    Some(Entity {
+        id: last.entity,
+        state: state?,
+        conflicts,
+        events: sorted.len() as u32,
+        last_hlc: last.hlc,
+    })
 }
 
-type Rejected = (Option<EntityState>, String);
+/// The state handed back unchanged, with why the event did not fit.
+type Rejected = Box<(Option<EntityState>, String)>;
 
 fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejected> {
     use EntityState as S;
@@ -116,7 +128,9 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             recorded: Some(Provenance::of(event)),
             reported: None,
         })),
-        (Some(S::Screening(mut s)), EventBody::ScreeningRecorded(record)) if s.recorded.is_none() => {
+        (Some(S::Screening(mut s)), EventBody::ScreeningRecorded(record))
+            if s.recorded.is_none() =>
+        {
             s.record = record.clone();
             s.recorded = Some(Provenance::of(event));
             Ok(S::Screening(s))
@@ -126,13 +140,16 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             recorded: None,
             reported: Some(Provenance::of(event)),
         })),
-        (Some(S::Screening(mut s)), EventBody::SevereScreeningReported(_)) if s.reported.is_none() => {
+        (Some(S::Screening(mut s)), EventBody::SevereScreeningReported(_))
+            if s.reported.is_none() =>
+        {
             s.reported = Some(Provenance::of(event));
             Ok(S::Screening(s))
         }
-        (None, EventBody::VisitRecorded(record)) => {
-            Ok(S::Visit(VisitState { record: record.clone(), recorded: Provenance::of(event) }))
-        }
+        (None, EventBody::VisitRecorded(record)) => Ok(S::Visit(VisitState {
+            record: record.clone(),
+            recorded: Provenance::of(event),
+        })),
         (None, EventBody::CaseRegistered(registration)) => Ok(S::Case(CaseState {
             registration: registration.clone(),
             status: CaseStatus::Registered,
@@ -141,14 +158,18 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
         (None, EventBody::ScreeningSummary(summary)) => Ok(S::Summary(summary.clone())),
         (Some(S::Summary(current)), EventBody::ScreeningSummary(summary)) => {
             // Revisions supersede; an older revision arriving late changes nothing.
-            Ok(S::Summary(if summary.revision >= current.revision { summary.clone() } else { current }))
+            Ok(S::Summary(if summary.revision >= current.revision {
+                summary.clone()
+            } else {
+                current
+            }))
         }
         (state, body) => {
             let reason = match &state {
                 None => format!("{} 事件所指的记录尚不存在", body.kind()),
                 Some(_) => format!("{} 事件与记录的当前状态不符(重复或类型不对)", body.kind()),
             };
-            Err((state, reason))
+            Err(Box::new((state, reason)))
         }
     }
 }

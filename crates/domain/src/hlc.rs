@@ -10,14 +10,19 @@ use serde::{Deserialize, Serialize};
 use crate::time::{UnixMillis, format_cst};
 
 /// A hybrid logical timestamp, ordered by wall time then counter.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+)]
 pub struct Hlc {
     pub wall_ms: UnixMillis,
     pub counter: u32,
 }
 
 impl Hlc {
-    pub const ZERO: Hlc = Hlc { wall_ms: 0, counter: 0 };
+    pub const ZERO: Hlc = Hlc {
+        wall_ms: 0,
+        counter: 0,
+    };
 
     pub fn new(wall_ms: UnixMillis, counter: u32) -> Hlc {
         Hlc { wall_ms, counter }

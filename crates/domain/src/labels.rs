@@ -17,9 +17,14 @@ pub trait Labelled: Sized + Copy + 'static {
             .copied()
             .find(|v| v.id() == text || v.label() == text)
             .ok_or_else(|| {
-                let allowed: Vec<String> =
-                    Self::ALL.iter().map(|v| format!("{}({})", v.id(), v.label())).collect();
-                FieldError::new(field, format!("未知取值 {text:?};可选:{}", allowed.join("、")))
+                let allowed: Vec<String> = Self::ALL
+                    .iter()
+                    .map(|v| format!("{}({})", v.id(), v.label()))
+                    .collect();
+                FieldError::new(
+                    field,
+                    format!("未知取值 {text:?};可选:{}", allowed.join("、")),
+                )
             })
     }
 }

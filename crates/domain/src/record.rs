@@ -191,10 +191,16 @@ fn level(field: &str, code: &Code, want: Level) -> Result<(), FieldError> {
 
 fn date(field: &str, value: NaiveDate, today: NaiveDate) -> Result<(), FieldError> {
     if value > today {
-        return Err(FieldError::new(field, format!("日期 {value} 晚于登记当天 {today},不能填写将来的日期")));
+        return Err(FieldError::new(
+            field,
+            format!("日期 {value} 晚于登记当天 {today},不能填写将来的日期"),
+        ));
     }
     if chrono::Datelike::year(&value) < limits::EARLIEST_YEAR {
-        return Err(FieldError::new(field, format!("日期 {value} 早于 {} 年,请核对", limits::EARLIEST_YEAR)));
+        return Err(FieldError::new(
+            field,
+            format!("日期 {value} 早于 {} 年,请核对", limits::EARLIEST_YEAR),
+        ));
     }
     Ok(())
 }
@@ -215,17 +221,29 @@ fn bounded(field: &str, value: &str, min: usize, max: usize) -> Result<(), Field
         return Err(FieldError::new(field, "不能为空"));
     }
     if value.chars().count() > max {
-        return Err(FieldError::new(field, format!("过长:{} 字,最多 {max} 字", value.chars().count())));
+        return Err(FieldError::new(
+            field,
+            format!("过长:{} 字,最多 {max} 字", value.chars().count()),
+        ));
     }
-    if let Some(c) = value.chars().find(|c| c.is_control() && *c != '\n' && *c != '\r' && *c != '\t') {
-        return Err(FieldError::new(field, format!("含有不可见控制字符 U+{:04X}", c as u32)));
+    if let Some(c) = value
+        .chars()
+        .find(|c| c.is_control() && *c != '\n' && *c != '\r' && *c != '\t')
+    {
+        return Err(FieldError::new(
+            field,
+            format!("含有不可见控制字符 U+{:04X}", c as u32),
+        ));
     }
     Ok(())
 }
 
 fn people(field: &str, value: u32) -> Result<(), FieldError> {
     if value == 0 || value > limits::PEOPLE {
-        return Err(FieldError::new(field, format!("人数须在 1 到 {} 之间,而不是 {value}", limits::PEOPLE)));
+        return Err(FieldError::new(
+            field,
+            format!("人数须在 1 到 {} 之间,而不是 {value}", limits::PEOPLE),
+        ));
     }
     Ok(())
 }
@@ -243,7 +261,10 @@ fn parties(field: &str, values: &[Party], min: usize) -> Result<(), FieldError> 
         return Err(FieldError::new(field, format!("至少填写 {min} 名当事人")));
     }
     if values.len() > limits::PARTIES {
-        return Err(FieldError::new(field, format!("当事人过多:{} 名,最多 {} 名", values.len(), limits::PARTIES)));
+        return Err(FieldError::new(
+            field,
+            format!("当事人过多:{} 名,最多 {} 名", values.len(), limits::PARTIES),
+        ));
     }
     for (i, p) in values.iter().enumerate() {
         party(p).map_err(|e| e.within(&format!("{field}[{i}]")))?;

@@ -36,11 +36,14 @@ pub struct DailySummary {
 }
 
 /// Names summaries so that every revision of one village-day is one entity.
-const SUMMARY_NAMESPACE: Uuid = Uuid::from_u128(0x5a4e_6a69_0001_4000_8000_000000000001);
+const SUMMARY_NAMESPACE: Uuid = Uuid::from_u128(0x5a4e6a69_0001_4000_8000_000000000001);
 
 impl DailySummary {
     pub fn entity_id(village: &Code, date: NaiveDate) -> Uuid {
-        Uuid::new_v5(&SUMMARY_NAMESPACE, format!("screening-summary/{village}/{date}").as_bytes())
+        Uuid::new_v5(
+            &SUMMARY_NAMESPACE,
+            format!("screening-summary/{village}/{date}").as_bytes(),
+        )
     }
 
     /// Counts `screenings` of one village and day into a complete summary.
@@ -52,50 +55,92 @@ impl DailySummary {
     ) -> DailySummary {
         let mut cells: Vec<CellCount> = Category::ALL
             .iter()
-            .flat_map(|&category| RiskLevel::ALL.iter().map(move |&risk| CellCount { category, risk, count: 0 }))
+            .flat_map(|&category| {
+                RiskLevel::ALL.iter().map(move |&risk| CellCount {
+                    category,
+                    risk,
+                    count: 0,
+                })
+            })
             .collect();
         let (mut records, mut mass) = (0, 0);
         for s in screenings {
             debug_assert!(s.village == *village && s.screened_on == date);
             records += 1;
             mass += u32::from(s.mass_incident_risk);
-            if let Some(cell) = cells.iter_mut().find(|c| c.category == s.category && c.risk == s.risk) {
+            if let Some(cell) = cells
+                .iter_mut()
+                .find(|c| c.category == s.category && c.risk == s.risk)
+            {
                 cell.count += 1;
             }
         }
-        DailySummary { village: village.clone(), date, cells, records, mass_incident_risk: mass, revision }
+        DailySummary {
+            village: village.clone(),
+            date,
+            cells,
+            records,
+            mass_incident_risk: mass,
+            revision,
+        }
     }
 
     pub fn count(&self, category: Category, risk: RiskLevel) -> u32 {
-        self.cells.iter().find(|c| c.category == category && c.risk == risk).map_or(0, |c| c.count)
+        self.cells
+            .iter()
+            .find(|c| c.category == category && c.risk == risk)
+            .map_or(0, |c| c.count)
     }
 
     pub fn count_by_risk(&self, risk: RiskLevel) -> u32 {
-        self.cells.iter().filter(|c| c.risk == risk).map(|c| c.count).sum()
+        self.cells
+            .iter()
+            .filter(|c| c.risk == risk)
+            .map(|c| c.count)
+            .sum()
     }
 
     pub fn validate(&self) -> Result<(), FieldError> {
         Code::parse_level("village", self.village.as_str(), Level::Village)?;
         let expected = Category::ALL.len() * RiskLevel::ALL.len();
         if self.cells.len() != expected {
-            return Err(FieldError::new("cells", format!("须列出全部 {expected} 个类别×风险格(含 0),而不是 {}", self.cells.len())));
+            return Err(FieldError::new(
+                "cells",
+                format!(
+                    "须列出全部 {expected} 个类别×风险格(含 0),而不是 {}",
+                    self.cells.len()
+                ),
+            ));
         }
         for (i, (c, want)) in self
             .cells
             .iter()
-            .zip(Category::ALL.iter().flat_map(|&cat| RiskLevel::ALL.iter().map(move |&r| (cat, r))))
+            .zip(
+                Category::ALL
+                    .iter()
+                    .flat_map(|&cat| RiskLevel::ALL.iter().map(move |&r| (cat, r))),
+            )
             .enumerate()
         {
             if (c.category, c.risk) != want {
-                return Err(FieldError::new(format!("cells[{i}]"), "类别×风险格的顺序不对"));
+                return Err(FieldError::new(
+                    format!("cells[{i}]"),
+                    "类别×风险格的顺序不对",
+                ));
             }
         }
         let total: u32 = self.cells.iter().map(|c| c.count).sum();
         if total != self.records {
-            return Err(FieldError::new("records", format!("合计 {} 与各格之和 {total} 不符", self.records)));
+            return Err(FieldError::new(
+                "records",
+                format!("合计 {} 与各格之和 {total} 不符", self.records),
+            ));
         }
         if self.mass_incident_risk > self.records {
-            return Err(FieldError::new("mass_incident_risk", "群体性风险数不能多于记录数"));
+            return Err(FieldError::new(
+                "mass_incident_risk",
+                "群体性风险数不能多于记录数",
+            ));
         }
         Ok(())
     }

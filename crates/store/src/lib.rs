@@ -1,1 +1,970 @@
-//! placeholder
+//! sanji-store: a node's durable event log, version vector and entity projections.
+//!
+//! Owns: the data folder; events keyed by (origin, seq); the id, entity and
+//! scope indexes; per-origin heads with the hash of the head event; the
+//! persisted hybrid clock; small namespaced bookkeeping. Every write is one
+//! atomic sled batch made durable (`flush`, then `fsync` of any new sled blob
+//! file and of `<data>/db`) before the call returns, so an acknowledged event
+//! survives a crash. The key layout is documented in `keys.rs`.
+//!
+//! This is the only crate that names sled; sled stays behind this interface
+//! (events are stored as JSON of `sanji_domain::Event` under a format version,
+//! so the encoding can change later with a migration).
+//!
+//! Must not depend on: tonic, the network, the wire protocol (`sanji-proto`)
+//! or async runtimes. Callers pass `now` in.
+//!
+//! Concurrency: one `Mutex` serialises writers (validate, then write, under
+//! the lock); readers take no lock of ours and see each batch all or nothing
+//! per lookup.
+
+mod error;
+mod keys;
+
+use std::collections::{BTreeMap, HashMap, HashSet};
+use std::ffi::OsString;
+use std::fmt;
+use std::fs::File;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+
+use sanji_domain::scope::audience;
+use sanji_domain::{
+    Code, Digest, Entity, Event, EventBody, EventRef, FieldError, Hlc, HybridClock, Origin,
+    VersionVector, fold,
+};
+use tracing::{debug, info, warn};
+use uuid::Uuid;
+
+pub use error::StoreError;
+
+/// The on-disk format this build reads and writes.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// How a store is opened.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StoreOptions {
+    /// sled's page cache size in bytes (sled's own default of 1 GiB is too much for a laptop).
+    pub cache_bytes: u64,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            cache_bytes: 64 * 1024 * 1024,
+        }
+    }
+}
+
+/// The highest event held of one origin, with that event's hash.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Head {
+    pub seq: u64,
+    pub hash: Digest,
+}
+
+/// A local event before the store numbers, stamps and chains it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Draft {
+    pub author: String,
+    pub entity: Uuid,
+    pub body: EventBody,
+}
+
+/// What one `apply` (or `append_local`) changed.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applied {
+    /// Events written by this call, in the order received.
+    pub new: Vec<EventRef>,
+    /// Events already held, byte for byte.
+    pub duplicates: usize,
+    /// For every origin present in the batch, the head seq after the call.
+    pub heads: BTreeMap<Origin, u64>,
+    /// Entities refolded because they received new events, ascending.
+    pub touched_entities: Vec<Uuid>,
+}
+
+/// How received events must relate to what is held.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ApplyMode {
+    /// Pushed by the origin itself: all events of ONE origin, contiguous from
+    /// head+1 (events at or below the head must be byte-identical to what is
+    /// stored: they count as duplicates; different content = equivocation),
+    /// prev_hash must equal the hash of the previous event (stored head or
+    /// previous in batch).
+    Chain,
+    /// Pulled from a parent: any origins, gaps allowed (filtered by scope);
+    /// dedup identical; same (origin,seq) or same id with other content =
+    /// equivocation; head = max seq seen per origin. Hash links are checked
+    /// wherever both neighbours are held.
+    Scoped,
+}
+
+/// A node's store. Cheap to clone; all clones share one database.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    db: sled::Db,
+    path: PathBuf,
+    node: Code,
+    /// `<path>/db`, for the `fsync` that sled's `flush` does not do on Linux.
+    db_file: File,
+    /// Files under `<path>/blobs` already made durable (sled writes large pages there without `fsync`).
+    synced_blobs: Mutex<HashSet<OsString>>,
+    writer: Mutex<()>,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("path", &self.inner.path)
+            .field("node", &self.inner.node)
+            .finish()
+    }
+}
+
+impl Store {
+    /// Creates the folder if needed; a new folder records format version 1 and `node` (the owner's code string).
+    /// An existing folder with another format version -> UnknownFormat; another node -> WrongNode. Opening a
+    /// folder that sled cannot read -> a clear error naming the path.
+    pub fn open(path: &Path, node: &Code, opts: StoreOptions) -> Result<Store, StoreError> {
+        let io_error = |source| StoreError::Io {
+            path: path.to_owned(),
+            source,
+        };
+        std::fs::create_dir_all(path).map_err(io_error)?;
+        // Never scatter sled's files among someone else's: a folder with content must already be a store.
+        // (`lost+found` is what a freshly formatted partition holds at its root.)
+        if !path.join("conf").exists() {
+            for entry in std::fs::read_dir(path).map_err(io_error)? {
+                if entry.map_err(io_error)?.file_name() != "lost+found" {
+                    return Err(StoreError::NotAStore {
+                        path: path.to_owned(),
+                    });
+                }
+            }
+        }
+        let db = sled::Config::new()
+            .path(path)
+            .cache_capacity(opts.cache_bytes)
+            .open()
+            .map_err(|source| StoreError::Open {
+                path: path.to_owned(),
+                source,
+            })?;
+        let db_path = path.join("db");
+        let db_file = File::open(&db_path).map_err(|source| StoreError::Io {
+            path: db_path,
+            source,
+        })?;
+        let store = Store {
+            inner: Arc::new(Inner {
+                db,
+                path: path.to_owned(),
+                node: node.clone(),
+                db_file,
+                synced_blobs: Mutex::new(HashSet::new()),
+                writer: Mutex::new(()),
+            }),
+        };
+        store.check_or_init()?;
+        info!(path = %path.display(), node = %node, events = store.event_count()?, "数据目录已打开");
+        Ok(store)
+    }
+
+    fn check_or_init(&self) -> Result<(), StoreError> {
+        let db = &self.inner.db;
+        let path = &self.inner.path;
+        match db.get(keys::meta(keys::META_FORMAT))? {
+            None if db.is_empty() => {
+                let mut batch = sled::Batch::default();
+                batch.insert(
+                    keys::meta(keys::META_FORMAT),
+                    FORMAT_VERSION.to_string().as_bytes(),
+                );
+                batch.insert(
+                    keys::meta(keys::META_NODE),
+                    self.inner.node.as_str().as_bytes(),
+                );
+                db.apply_batch(batch)?;
+                self.durable()?;
+                // Make the new files' directory entries durable too.
+                File::open(path)
+                    .and_then(|dir| dir.sync_all())
+                    .map_err(|source| StoreError::Io {
+                        path: path.clone(),
+                        source,
+                    })?;
+                info!(path = %path.display(), node = %self.inner.node, "新建数据目录,格式版本 {FORMAT_VERSION}");
+            }
+            None => {
+                return Err(StoreError::UnknownFormat {
+                    path: path.clone(),
+                    found: "(无版本标记)".to_owned(),
+                    supported: FORMAT_VERSION,
+                });
+            }
+            Some(found) if found.as_ref() != FORMAT_VERSION.to_string().as_bytes() => {
+                return Err(StoreError::UnknownFormat {
+                    path: path.clone(),
+                    found: String::from_utf8_lossy(&found).into_owned(),
+                    supported: FORMAT_VERSION,
+                });
+            }
+            Some(_) => {}
+        }
+        let stored = db.get(keys::meta(keys::META_NODE))?.ok_or_else(|| {
+            StoreError::Corrupt(format!("数据目录 {} 缺少节点代码", path.display()))
+        })?;
+        if stored.as_ref() != self.inner.node.as_str().as_bytes() {
+            return Err(StoreError::WrongNode {
+                path: path.clone(),
+                stored: String::from_utf8_lossy(&stored).into_owned(),
+                requested: self.inner.node.to_string(),
+            });
+        }
+        Ok(())
+    }
+
+    pub fn path(&self) -> &Path {
+        &self.inner.path
+    }
+
+    pub fn node(&self) -> &Code {
+        &self.inner.node
+    }
+
+    /// For each origin held, the highest seq held.
+    pub fn version_vector(&self) -> Result<VersionVector, StoreError> {
+        let mut vv = VersionVector::new();
+        for item in self.inner.db.scan_prefix([keys::HEAD]) {
+            let (key, value) = item?;
+            let origin = keys::parse_origin(&key[1..])?;
+            let (seq, _) = keys::parse_head_value(&value)?;
+            vv.insert(origin, seq);
+        }
+        Ok(vv)
+    }
+
+    pub fn head(&self, origin: &Origin) -> Result<Option<Head>, StoreError> {
+        match self.inner.db.get(keys::head(origin))? {
+            None => Ok(None),
+            Some(value) => {
+                let (seq, hash) = keys::parse_head_value(&value)?;
+                Ok(Some(Head { seq, hash }))
+            }
+        }
+    }
+
+    pub fn get(&self, origin: &Origin, seq: u64) -> Result<Option<Event>, StoreError> {
+        let key = keys::event(origin, seq);
+        self.inner
+            .db
+            .get(&key)?
+            .map(|bytes| decode_event(&key, &bytes))
+            .transpose()
+    }
+
+    pub fn get_by_id(&self, id: Uuid) -> Result<Option<Event>, StoreError> {
+        let Some(reference) = self.inner.db.get(keys::id(id))? else {
+            return Ok(None);
+        };
+        self.event_at_ref(&reference).map(Some)
+    }
+
+    /// Loads the event an index entry (`origin 0x00 seq`) points at; it must exist.
+    fn event_at_ref(&self, reference: &[u8]) -> Result<Event, StoreError> {
+        let key = keys::event_from_ref_bytes(reference);
+        let bytes =
+            self.inner.db.get(&key)?.ok_or_else(|| {
+                StoreError::Corrupt(format!("索引指向的事件不存在:{reference:?}"))
+            })?;
+        decode_event(&key, &bytes)
+    }
+
+    /// Events of `origin` with seq > after, ascending, at most `limit`.
+    pub fn events_after(
+        &self,
+        origin: &Origin,
+        after: u64,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        if limit == 0 || after == u64::MAX {
+            return Ok(Vec::new());
+        }
+        let range = keys::event(origin, after + 1)..=keys::event(origin, u64::MAX);
+        self.inner
+            .db
+            .range(range)
+            .take(limit)
+            .map(|item| {
+                let (key, bytes) = item?;
+                decode_event(&key, &bytes)
+            })
+            .collect()
+    }
+
+    /// Events in `scope`'s audience index with seq above `vv[origin]` (0 if absent), ordered by (origin, seq),
+    /// at most `limit`. Cost follows the number of events returned plus the number of origins in the scope,
+    /// not the total held: per origin, one seek finds the origin and one seeks straight to vv+1.
+    pub fn scope_after(
+        &self,
+        scope: &Code,
+        vv: &VersionVector,
+        limit: usize,
+    ) -> Result<Vec<Event>, StoreError> {
+        let db = &self.inner.db;
+        let base = keys::scope_prefix(scope);
+        let mut out = Vec::new();
+        // Where the next origin's keys may start.
+        let mut from = base.clone();
+        while out.len() < limit {
+            let Some(item) = db.range(from.as_slice()..).next() else {
+                break;
+            };
+            let (key, _) = item?;
+            if !key.starts_with(&base) {
+                break;
+            }
+            let (origin_bytes, first_seq) = keys::split_ref(&key[base.len()..])?;
+            let origin = keys::parse_origin(origin_bytes)?;
+            let mut origin_prefix = base.clone();
+            origin_prefix.extend_from_slice(origin_bytes);
+            origin_prefix.push(keys::SEP);
+            // Every key of a later origin sorts at or after `origin_prefix` with its separator raised to 0x01:
+            // origin texts are digits and '/', all above 0x01.
+            let mut next_origin = origin_prefix.clone();
+            *next_origin.last_mut().expect("non-empty") = keys::SEP + 1;
+
+            let after = vv.get(&origin).copied().unwrap_or(0);
+            if after < u64::MAX {
+                let start = if first_seq > after {
+                    key.to_vec()
+                } else {
+                    let mut k = origin_prefix.clone();
+                    k.extend_from_slice(&(after + 1).to_be_bytes());
+                    k
+                };
+                for item in db.range(start..next_origin.clone()).take(limit - out.len()) {
+                    let (key, _) = item?;
+                    out.push(self.event_at_ref(&key[base.len()..])?);
+                }
+            }
+            from = next_origin;
+        }
+        Ok(out)
+    }
+
+    /// Writes events authored on this node: for each draft, seq = head+1, prev_hash = previous hash,
+    /// id = Uuid::now_v7(), hlc = the store's persisted HybridClock .tick(now_ms). Every event is checked with
+    /// Event::validate() BEFORE anything is written; one invalid draft -> Err(Invalid) and nothing is written.
+    /// `origin` must be this node's ledger or outbox. Atomic + durable. Returns the events.
+    pub fn append_local(
+        &self,
+        origin: &Origin,
+        now_ms: u64,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Event>, StoreError> {
+        if origin.code() != &self.inner.node {
+            return Err(StoreError::Invalid(FieldError::new(
+                "origin",
+                format!(
+                    "{origin} 不是本节点 {} 的台账,不能在这里写入",
+                    self.inner.node
+                ),
+            )));
+        }
+        if drafts.is_empty() {
+            return Ok(Vec::new());
+        }
+        let _writer = self.lock();
+        let mut clock = HybridClock::starting_at(self.clock()?);
+        let (mut seq, mut prev_hash) = match self.head(origin)? {
+            Some(head) => (head.seq, head.hash),
+            None => (0, Digest::GENESIS),
+        };
+        let mut events = Vec::with_capacity(drafts.len());
+        for (index, draft) in drafts.into_iter().enumerate() {
+            seq += 1;
+            let event = Event {
+                id: Uuid::now_v7(),
+                origin: origin.clone(),
+                seq,
+                hlc: clock.tick(now_ms),
+                author: draft.author,
+                entity: draft.entity,
+                body: draft.body,
+                prev_hash,
+            };
+            if let Err(e) = event.validate() {
+                warn!(%origin, draft = index, kind = event.body.kind(), error = %e, "本地事件不合规,整批未写入");
+                return Err(StoreError::Invalid(e));
+            }
+            prev_hash = event.hash();
+            events.push(event);
+        }
+        self.write_locked(events.clone(), ApplyMode::Chain, clock)?;
+        Ok(events)
+    }
+
+    /// Applies received events atomically and durably (all or nothing), per `mode`. Does NOT call
+    /// Event::validate (the caller did). Observes every new event's hlc into the persisted clock. Refolds each
+    /// touched entity from ALL its events and stores the projection; indexes every event of the entity under
+    /// each code of its audience (when the audience gains a code, the entity's earlier events are indexed for it
+    /// too; when it loses one, they are taken out).
+    pub fn apply(&self, events: Vec<Event>, mode: ApplyMode) -> Result<Applied, StoreError> {
+        if events.is_empty() {
+            return Ok(Applied::default());
+        }
+        let _writer = self.lock();
+        let clock = HybridClock::starting_at(self.clock()?);
+        self.write_locked(events, mode, clock)
+    }
+
+    pub fn entity(&self, id: Uuid) -> Result<Option<Entity>, StoreError> {
+        let key = keys::entity(id);
+        self.inner
+            .db
+            .get(&key)?
+            .map(|bytes| decode_entity(&key, &bytes))
+            .transpose()
+    }
+
+    /// All entity projections (callers filter by state type).
+    pub fn entities(&self) -> Result<Vec<Entity>, StoreError> {
+        self.inner
+            .db
+            .scan_prefix([keys::ENTITY])
+            .map(|item| {
+                let (key, bytes) = item?;
+                decode_entity(&key, &bytes)
+            })
+            .collect()
+    }
+
+    /// All events of one entity in fold order: (hlc, origin, seq).
+    pub fn entity_events(&self, id: Uuid) -> Result<Vec<Event>, StoreError> {
+        let mut events = self
+            .inner
+            .db
+            .scan_prefix(keys::entity_events_prefix(id))
+            .map(|item| {
+                let (key, _) = item?;
+                if key.len() < keys::ENTITY_EVENT_HEAD {
+                    return Err(StoreError::Corrupt(format!("实体索引键过短:{key:?}")));
+                }
+                self.event_at_ref(&key[keys::ENTITY_EVENT_HEAD..])
+            })
+            .collect::<Result<Vec<_>, _>>()?;
+        // The key order already is the fold order; sorting again costs nothing and states the contract.
+        events.sort_by(|a, b| (a.hlc, &a.origin, a.seq).cmp(&(b.hlc, &b.origin, b.seq)));
+        Ok(events)
+    }
+
+    /// The last stamp the persisted hybrid clock issued or observed.
+    pub fn clock(&self) -> Result<Hlc, StoreError> {
+        match self.inner.db.get(keys::meta(keys::META_CLOCK))? {
+            None => Ok(Hlc::ZERO),
+            Some(bytes) => keys::parse_clock_value(&bytes),
+        }
+    }
+
+    /// Small durable bookkeeping outside the event log (peer status, summary revisions): namespaced key/value.
+    /// `namespace` must not contain NUL.
+    pub fn meta_put(&self, namespace: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
+        check_namespace(namespace)?;
+        self.inner
+            .db
+            .insert(keys::user_meta(namespace, key), value)?;
+        self.durable()
+    }
+
+    /// Several entries of one namespace in one atomic, durable write.
+    pub fn meta_put_many(
+        &self,
+        namespace: &str,
+        entries: &[(String, Vec<u8>)],
+    ) -> Result<(), StoreError> {
+        check_namespace(namespace)?;
+        if entries.is_empty() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        for (key, value) in entries {
+            batch.insert(keys::user_meta(namespace, key), value.as_slice());
+        }
+        self.inner.db.apply_batch(batch)?;
+        self.durable()
+    }
+
+    pub fn meta_get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        check_namespace(namespace)?;
+        Ok(self
+            .inner
+            .db
+            .get(keys::user_meta(namespace, key))?
+            .map(|v| v.to_vec()))
+    }
+
+    /// Every (key, value) of one namespace, in key byte order.
+    pub fn meta_scan(&self, namespace: &str) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.meta_scan_prefix(namespace, "")
+    }
+
+    /// The entries of one namespace whose key starts with `key_prefix`; cost
+    /// follows what is returned, not the namespace's size.
+    pub fn meta_scan_prefix(
+        &self,
+        namespace: &str,
+        key_prefix: &str,
+    ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        check_namespace(namespace)?;
+        let prefix = keys::user_meta_prefix(namespace);
+        let mut wanted = prefix.clone();
+        wanted.extend_from_slice(key_prefix.as_bytes());
+        self.inner
+            .db
+            .scan_prefix(&wanted)
+            .map(|item| {
+                let (key, value) = item?;
+                let name = std::str::from_utf8(&key[prefix.len()..])
+                    .map_err(|_| StoreError::Corrupt(format!("记录 {namespace} 的键不是 UTF-8")))?;
+                Ok((name.to_owned(), value.to_vec()))
+            })
+            .collect()
+    }
+
+    /// How many events are held, from a counter kept in each write batch.
+    pub fn event_count(&self) -> Result<u64, StoreError> {
+        match self.inner.db.get(keys::meta(keys::META_COUNT))? {
+            None => Ok(0),
+            Some(bytes) => keys::parse_u64("事件计数", &bytes),
+        }
+    }
+
+    fn lock(&self) -> MutexGuard<'_, ()> {
+        // The guard protects no data of its own (everything is in sled), so a panic elsewhere leaves nothing torn.
+        self.inner
+            .writer
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// `flush` writes sled's buffers; the `fsync`s make the device keep them: sled itself only calls
+    /// `sync_file_range` on its log and never syncs the blob files it writes for large pages. Blobs are
+    /// synced first, so a durable log never points at a blob that is not.
+    fn durable(&self) -> Result<(), StoreError> {
+        self.inner.db.flush()?;
+        let blobs = self.inner.path.join("blobs");
+        self.sync_blobs(&blobs).map_err(|source| StoreError::Io {
+            path: blobs,
+            source,
+        })?;
+        self.inner
+            .db_file
+            .sync_all()
+            .map_err(|source| StoreError::Io {
+                path: self.inner.path.join("db"),
+                source,
+            })
+    }
+
+    /// Syncs every blob file not synced before (sled writes a blob once and never changes it), then their
+    /// folder. Costs one `readdir` when there is nothing new.
+    fn sync_blobs(&self, dir: &Path) -> io::Result<()> {
+        let entries = match std::fs::read_dir(dir) {
+            Ok(entries) => entries,
+            Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(()),
+            Err(e) => return Err(e),
+        };
+        let mut synced = self
+            .inner
+            .synced_blobs
+            .lock()
+            .unwrap_or_else(PoisonError::into_inner);
+        let mut present = HashSet::with_capacity(synced.len());
+        let mut new = 0usize;
+        for entry in entries {
+            let entry = entry?;
+            let name = entry.file_name();
+            if !synced.contains(&name) {
+                match File::open(entry.path()) {
+                    Ok(file) => file.sync_all()?,
+                    // Collected by sled since the listing.
+                    Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
+                    Err(e) => return Err(e),
+                }
+                new += 1;
+            }
+            present.insert(name);
+        }
+        if new > 0 {
+            File::open(dir)?.sync_all()?;
+            debug!(new, "已同步 sled 的大页文件");
+        }
+        *synced = present;
+        Ok(())
+    }
+
+    /// The one write path of `apply` and `append_local`; the caller holds the writer lock.
+    fn write_locked(
+        &self,
+        events: Vec<Event>,
+        mode: ApplyMode,
+        mut clock: HybridClock,
+    ) -> Result<Applied, StoreError> {
+        let is_new = self.check(&events, mode)?;
+        let fresh: Vec<&Event> = events
+            .iter()
+            .zip(&is_new)
+            .filter(|(_, new)| **new)
+            .map(|(e, _)| e)
+            .collect();
+        let duplicates = events.len() - fresh.len();
+
+        let mut heads: BTreeMap<Origin, u64> = BTreeMap::new();
+        for e in &events {
+            if !heads.contains_key(&e.origin) {
+                heads.insert(e.origin.clone(), self.head(&e.origin)?.map_or(0, |h| h.seq));
+            }
+        }
+        if fresh.is_empty() {
+            debug!(duplicates, "整批均已持有,无需写入");
+            return Ok(Applied {
+                new: Vec::new(),
+                duplicates,
+                heads,
+                touched_entities: Vec::new(),
+            });
+        }
+
+        let mut batch = sled::Batch::default();
+        let mut raised: BTreeMap<&Origin, &Event> = BTreeMap::new();
+        for e in &fresh {
+            let head = heads
+                .get_mut(&e.origin)
+                .expect("every origin of the batch has a head entry");
+            if e.seq > *head {
+                *head = e.seq;
+                raised.insert(&e.origin, e);
+            }
+            let json = serde_json::to_vec(e).expect("events serialise to JSON");
+            batch.insert(keys::event(&e.origin, e.seq), json);
+            batch.insert(keys::id(e.id), keys::reference(&e.origin, e.seq));
+            clock.observe(e.hlc);
+        }
+        for (origin, e) in &raised {
+            batch.insert(keys::head(origin), keys::head_value(e.seq, &e.hash()));
+        }
+        let touched_entities = self.project(&mut batch, &fresh)?;
+        let count = self.event_count()? + fresh.len() as u64;
+        batch.insert(keys::meta(keys::META_COUNT), &count.to_be_bytes());
+        batch.insert(
+            keys::meta(keys::META_CLOCK),
+            keys::clock_value(clock.last()),
+        );
+
+        self.inner.db.apply_batch(batch)?;
+        self.durable()?;
+        debug!(
+            new = fresh.len(),
+            duplicates,
+            entities = touched_entities.len(),
+            ?mode,
+            "写入一批事件"
+        );
+        Ok(Applied {
+            new: fresh.iter().map(|e| e.event_ref()).collect(),
+            duplicates,
+            heads,
+            touched_entities,
+        })
+    }
+
+    /// Decides, for each event, new (true) or duplicate (false), or rejects the whole batch.
+    fn check(&self, events: &[Event], mode: ApplyMode) -> Result<Vec<bool>, StoreError> {
+        if let Some(e) = events.iter().find(|e| e.seq == 0) {
+            return Err(StoreError::Invalid(FieldError::new(
+                "seq",
+                format!("{} 的事件序号从 1 开始,收到 0", e.origin),
+            )));
+        }
+        if mode == ApplyMode::Chain {
+            self.check_chain_shape(events)?;
+        }
+        let hashes: Vec<Digest> = events.iter().map(Event::hash).collect();
+        let mut by_ref: HashMap<(&Origin, u64), usize> = HashMap::with_capacity(events.len());
+        let mut by_id: HashMap<Uuid, usize> = HashMap::with_capacity(events.len());
+        let mut is_new = vec![false; events.len()];
+        for (i, e) in events.iter().enumerate() {
+            if let Some(&j) = by_ref.get(&(&e.origin, e.seq)) {
+                if events[j] == *e {
+                    continue;
+                }
+                return Err(equivocation(e, "同一批中同号事件内容不同"));
+            }
+            if by_id.contains_key(&e.id) {
+                return Err(equivocation(e, "同一批中两个不同的事件使用了同一编号"));
+            }
+            by_ref.insert((&e.origin, e.seq), i);
+            by_id.insert(e.id, i);
+            match self.get(&e.origin, e.seq)? {
+                Some(stored) if stored == *e => {}
+                Some(_) => return Err(equivocation(e, "与已保存的同号事件内容不同")),
+                None => {
+                    if self.inner.db.get(keys::id(e.id))?.is_some() {
+                        return Err(equivocation(e, "事件编号已被另一个事件使用"));
+                    }
+                    is_new[i] = true;
+                }
+            }
+        }
+
+        // Hash links, wherever the neighbour is known (in the batch or held).
+        let mut held: HashMap<&Origin, u64> = HashMap::new();
+        for (i, e) in events.iter().enumerate().filter(|(i, _)| is_new[*i]) {
+            let expected_prev = if e.seq == 1 {
+                Some(Digest::GENESIS)
+            } else if let Some(&j) = by_ref.get(&(&e.origin, e.seq - 1)) {
+                Some(hashes[j])
+            } else {
+                self.get(&e.origin, e.seq - 1)?.map(|p| p.hash())
+            };
+            if expected_prev.is_some_and(|h| h != e.prev_hash) {
+                return Err(broken(e, "前序摘要与上一个事件的摘要不符"));
+            }
+            // A held successor must point at this event (it fills a hole below the head).
+            let head = match held.get(&e.origin) {
+                Some(&seq) => seq,
+                None => {
+                    let seq = self.head(&e.origin)?.map_or(0, |h| h.seq);
+                    held.insert(&e.origin, seq);
+                    seq
+                }
+            };
+            let successor_is_new = by_ref
+                .get(&(&e.origin, e.seq + 1))
+                .is_some_and(|&j| is_new[j]);
+            if e.seq < head
+                && !successor_is_new
+                && let Some(next) = self.get(&e.origin, e.seq + 1)?
+                && next.prev_hash != hashes[i]
+            {
+                return Err(broken(e, "已保存的下一个事件并不指向它"));
+            }
+        }
+        Ok(is_new)
+    }
+
+    /// Chain mode: one origin, contiguous, starting no later than head+1.
+    fn check_chain_shape(&self, events: &[Event]) -> Result<(), StoreError> {
+        let Some(first) = events.first() else {
+            return Ok(());
+        };
+        if let Some(other) = events.iter().find(|e| e.origin != first.origin) {
+            warn!(expected = %first.origin, found = %other.origin, "推送批次混有多个来源,整批拒收");
+            return Err(StoreError::MixedOrigins {
+                expected: first.origin.clone(),
+                found: other.origin.clone(),
+            });
+        }
+        let head = self.head(&first.origin)?.map_or(0, |h| h.seq);
+        let expected = head.saturating_add(1);
+        if first.seq > expected {
+            warn!(origin = %first.origin, expected, got = first.seq, "推送批次不连续,整批拒收");
+            return Err(StoreError::Gap {
+                origin: first.origin.clone(),
+                expected,
+                got: first.seq,
+            });
+        }
+        for pair in events.windows(2) {
+            let expected = pair[0].seq.saturating_add(1);
+            if pair[1].seq != expected {
+                warn!(origin = %first.origin, expected, got = pair[1].seq, "推送批次不连续,整批拒收");
+                return Err(StoreError::Gap {
+                    origin: first.origin.clone(),
+                    expected,
+                    got: pair[1].seq,
+                });
+            }
+        }
+        Ok(())
+    }
+
+    /// Refolds every entity that receives new events and rewrites its projection, entity index and scope index
+    /// into `batch`. Returns the touched entities, ascending.
+    fn project(&self, batch: &mut sled::Batch, fresh: &[&Event]) -> Result<Vec<Uuid>, StoreError> {
+        let mut by_entity: BTreeMap<Uuid, Vec<&Event>> = BTreeMap::new();
+        for e in fresh {
+            by_entity.entry(e.entity).or_default().push(e);
+        }
+        for (&entity, new_events) in &by_entity {
+            let held = self.entity_events(entity)?;
+            let before = self.entity(entity)?;
+            let all: Vec<&Event> = held.iter().chain(new_events.iter().copied()).collect();
+            let after = fold(all.iter().copied());
+
+            for e in new_events {
+                batch.insert(keys::entity_event(entity, e.hlc, &e.origin, e.seq), &[]);
+            }
+            let audience_before = before.as_ref().map(audience).unwrap_or_default();
+            let audience_after = after.as_ref().map(audience).unwrap_or_default();
+            for code in &audience_after {
+                // A code the entity already had: only the new events are missing from its index.
+                let events: &[&Event] = if audience_before.contains(code) {
+                    new_events
+                } else {
+                    &all
+                };
+                for e in events {
+                    batch.insert(keys::scope_event(code, &e.origin, e.seq), &[]);
+                }
+            }
+            for code in audience_before.difference(&audience_after) {
+                debug!(%entity, %code, "实体的可见范围缩小,撤出索引");
+                for e in &held {
+                    batch.remove(keys::scope_event(code, &e.origin, e.seq));
+                }
+            }
+            match after {
+                Some(projection) => {
+                    let json = serde_json::to_vec(&projection).expect("entities serialise to JSON");
+                    batch.insert(keys::entity(entity), json);
+                }
+                None => batch.remove(keys::entity(entity)),
+            }
+        }
+        Ok(by_entity.into_keys().collect())
+    }
+}
+
+fn equivocation(e: &Event, why: &str) -> StoreError {
+    warn!(origin = %e.origin, seq = e.seq, id = %e.id, "同号异文:{why},整批拒收");
+    StoreError::Equivocation {
+        origin: e.origin.clone(),
+        seq: e.seq,
+    }
+}
+
+fn broken(e: &Event, why: &str) -> StoreError {
+    warn!(origin = %e.origin, seq = e.seq, id = %e.id, "哈希链断裂:{why},整批拒收");
+    StoreError::BrokenChain {
+        origin: e.origin.clone(),
+        seq: e.seq,
+    }
+}
+
+fn check_namespace(namespace: &str) -> Result<(), StoreError> {
+    if namespace.contains('\0') {
+        return Err(StoreError::Invalid(FieldError::new(
+            "namespace",
+            "不能含 NUL 字符",
+        )));
+    }
+    Ok(())
+}
+
+fn decode_event(key: &[u8], bytes: &[u8]) -> Result<Event, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("事件 {key:?} 无法解析:{e}")))
+}
+
+fn decode_entity(key: &[u8], bytes: &[u8]) -> Result<Entity, StoreError> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| StoreError::Corrupt(format!("实体 {key:?} 无法解析:{e}")))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// sled writes pages larger than a quarter segment to `<path>/blobs` without syncing them; every
+    /// durable write must have synced all of them.
+    #[test]
+    fn large_pages_in_blob_files_are_synced_too() {
+        use sanji_domain::record::{Category, Party, RiskLevel, Screening};
+        let dir = tempfile::tempdir().unwrap();
+        let node = Code::parse("360123100201").unwrap();
+        let store = Store::open(dir.path(), &node, StoreOptions::default()).unwrap();
+        let long = "纠纷".repeat(1000);
+        let draft = || Draft {
+            author: "李明".into(),
+            entity: Uuid::now_v7(),
+            body: EventBody::ScreeningRecorded(Screening {
+                village: node.clone(),
+                screened_on: chrono::NaiveDate::from_ymd_opt(2026, 11, 25).unwrap(),
+                screener: "李明".into(),
+                category: Category::Land,
+                parties: vec![Party {
+                    name: "王五".into(),
+                    contact: None,
+                }],
+                people_involved: 2,
+                risk: RiskLevel::General,
+                may_escalate: false,
+                mass_incident_risk: false,
+                description: long.clone(),
+                measures: long.clone(),
+            }),
+        };
+        for _ in 0..10 {
+            store
+                .append_local(
+                    &Origin::node(node.clone()),
+                    1_795_650_000_000,
+                    (0..40).map(|_| draft()).collect(),
+                )
+                .unwrap();
+        }
+        let on_disk: HashSet<OsString> = std::fs::read_dir(dir.path().join("blobs"))
+            .unwrap()
+            .map(|e| e.unwrap().file_name())
+            .collect();
+        assert!(
+            !on_disk.is_empty(),
+            "large events should have produced blob files"
+        );
+        let synced = store.inner.synced_blobs.lock().unwrap().clone();
+        assert!(
+            on_disk.is_subset(&synced),
+            "unsynced blobs: {:?}",
+            on_disk.difference(&synced).collect::<Vec<_>>()
+        );
+        assert_eq!(store.event_count().unwrap(), 400);
+    }
+
+    #[test]
+    fn a_folder_of_another_format_version_is_refused_with_the_reason() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Code::parse("360123100201").unwrap();
+        let store = Store::open(dir.path(), &node, StoreOptions::default()).unwrap();
+        store
+            .inner
+            .db
+            .insert(keys::meta(keys::META_FORMAT), b"99")
+            .unwrap();
+        store.durable().unwrap();
+        drop(store);
+
+        let err = Store::open(dir.path(), &node, StoreOptions::default()).unwrap_err();
+        assert!(
+            matches!(&err, StoreError::UnknownFormat { found, supported: 1, path } if found == "99" && path == dir.path()),
+            "{err:?}"
+        );
+        let message = err.to_string();
+        assert!(message.starts_with("数据目录 "), "{message}");
+        assert!(
+            message.contains(&dir.path().display().to_string()),
+            "{message}"
+        );
+        assert!(
+            message.contains("格式版本为 99") && message.contains("只支持版本 1"),
+            "{message}"
+        );
+    }
+}

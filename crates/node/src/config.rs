@@ -1,0 +1,145 @@
+//! A node's configuration file (TOML). Every path and address a role needs,
+//! and nothing a certificate already says.
+
+use std::path::{Path, PathBuf};
+
+use sanji_domain::{Code, Level};
+use serde::{Deserialize, Serialize};
+
+use crate::NodeError;
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Role {
+    Station,
+    Hub,
+    County,
+}
+
+impl Role {
+    pub fn level(self) -> Level {
+        match self {
+            Role::Station => Level::Village,
+            Role::Hub => Level::Township,
+            Role::County => Level::County,
+        }
+    }
+
+    pub fn label(self) -> &'static str {
+        match self {
+            Role::Station => "村工作站",
+            Role::Hub => "镇中心",
+            Role::County => "县综治办",
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct NodeConfig {
+    pub role: Role,
+    pub code: Code,
+    /// The sled folder.
+    pub data_dir: PathBuf,
+    /// Holds `ca.pem`, `<cert_name>.pem`, `<cert_name>-key.pem`.
+    pub certs_dir: PathBuf,
+    /// Defaults to the node code.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cert_name: Option<String>,
+    /// Where a hub or county serves (`0.0.0.0:7100`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub listen: Option<String>,
+    /// The parent's address (`host:port`): a station's hub, a hub's county.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub parent_addr: Option<String>,
+    /// The person recorded as author when a command names nobody.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_author: Option<String>,
+    /// sled's page cache, in MiB. Village laptops are small.
+    #[serde(default = "default_cache_mb")]
+    pub cache_mb: u64,
+    /// For drills and tests only: run as if the clock were this far off.
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub clock_offset_ms: i64,
+}
+
+fn default_cache_mb() -> u64 {
+    64
+}
+
+fn is_zero(v: &i64) -> bool {
+    *v == 0
+}
+
+impl NodeConfig {
+    pub fn new(role: Role, code: Code, data_dir: PathBuf, certs_dir: PathBuf) -> NodeConfig {
+        NodeConfig {
+            role,
+            code,
+            data_dir,
+            certs_dir,
+            cert_name: None,
+            listen: None,
+            parent_addr: None,
+            default_author: None,
+            cache_mb: default_cache_mb(),
+            clock_offset_ms: 0,
+        }
+    }
+
+    pub fn load(path: &Path) -> Result<NodeConfig, NodeError> {
+        let text = std::fs::read_to_string(path).map_err(|e| {
+            NodeError::Config(format!(
+                "读不到配置文件 {}:{e}。可用 --config 指定,或先运行 init",
+                path.display()
+            ))
+        })?;
+        let config: NodeConfig = toml::from_str(&text)
+            .map_err(|e| NodeError::Config(format!("配置文件 {} 有误:{e}", path.display())))?;
+        config.check()?;
+        Ok(config)
+    }
+
+    pub fn save(&self, path: &Path) -> Result<(), NodeError> {
+        self.check()?;
+        let text = toml::to_string_pretty(self).map_err(|e| NodeError::Config(e.to_string()))?;
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|e| NodeError::io(dir, e))?;
+        }
+        std::fs::write(path, text).map_err(|e| NodeError::io(path, e))
+    }
+
+    pub fn check(&self) -> Result<(), NodeError> {
+        if self.code.level() != self.role.level() {
+            return Err(NodeError::Config(format!(
+                "{} 的代码须为 {} 位,而 {} 是 {} 位",
+                self.role.label(),
+                self.role.level().digits(),
+                self.code,
+                self.code.as_str().len()
+            )));
+        }
+        if self.role != Role::Station && self.listen.is_none() {
+            return Err(NodeError::Config(format!(
+                "{} 须配置 listen(监听地址)",
+                self.role.label()
+            )));
+        }
+        if self.role == Role::Station && self.parent_addr.is_none() {
+            return Err(NodeError::Config(
+                "村工作站须配置 parent_addr(镇中心地址)".into(),
+            ));
+        }
+        Ok(())
+    }
+
+    pub fn cert_name(&self) -> String {
+        self.cert_name
+            .clone()
+            .unwrap_or_else(|| self.code.to_string())
+    }
+
+    pub fn parent(&self) -> Option<Code> {
+        self.code.parent()
+    }
+}

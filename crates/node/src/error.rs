@@ -1,0 +1,47 @@
+use std::path::Path;
+
+use sanji_domain::FieldError;
+use sanji_pki::PkiError;
+use sanji_store::StoreError;
+use sanji_sync::SyncError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum NodeError {
+    #[error("{0}")]
+    Invalid(#[from] FieldError),
+    #[error("{0}")]
+    Store(StoreError),
+    #[error("{0}")]
+    Sync(#[from] SyncError),
+    #[error("{0}")]
+    Pki(#[from] PkiError),
+    #[error("{0}")]
+    Config(String),
+    #[error("{path}: {source}")]
+    Io {
+        path: String,
+        source: std::io::Error,
+    },
+    #[error("服务出错:{0}")]
+    Serve(String),
+    #[error("找不到 {0}")]
+    NotFound(String),
+}
+
+impl From<StoreError> for NodeError {
+    fn from(e: StoreError) -> NodeError {
+        match e {
+            StoreError::Invalid(field) => NodeError::Invalid(field),
+            other => NodeError::Store(other),
+        }
+    }
+}
+
+impl NodeError {
+    pub fn io(path: &Path, source: std::io::Error) -> NodeError {
+        NodeError::Io {
+            path: path.display().to_string(),
+            source,
+        }
+    }
+}

@@ -1,0 +1,243 @@
+//! The hub's duty to the county (及时向上级报告): for every village ledger it
+//! holds, derive the county's view into the hub's outbox — a complete daily
+//! summary per village and day, and every severe screening in full — then
+//! push the outbox upward on the same protocol as everything else.
+//!
+//! Derivation is driven by a durable cursor per village and is idempotent,
+//! so a crash at any point repeats work rather than losing or doubling it.
+
+use std::collections::BTreeSet;
+use std::sync::Arc;
+use std::time::Duration;
+
+use chrono::NaiveDate;
+use sanji_domain::fold::EntityState;
+use sanji_domain::record::Screening;
+use sanji_domain::{Code, DailySummary, EventBody, Level, Origin, SevereScreeningReport};
+use sanji_store::{Draft, Store};
+use sanji_sync::{Backoff, Clock, Link, Upstream};
+use serde::{Deserialize, Serialize};
+use tokio::sync::Notify;
+use tracing::{info, warn};
+
+use crate::NodeError;
+
+const CURSOR: &str = "forward-cursor";
+const BY_DAY: &str = "forward-by-day";
+const REVISION: &str = "forward-revision";
+pub const UPSTREAM: &str = "upstream";
+const SCAN: usize = 1000;
+
+/// Derives outbox events for everything new in the village ledgers.
+/// Returns how many outbox events were written.
+pub fn derive(store: &Store, now_ms: u64) -> Result<usize, NodeError> {
+    let me = store.node().clone();
+    let outbox = Origin::outbox(me.clone());
+    let villages: Vec<Origin> = store
+        .version_vector()?
+        .into_keys()
+        .filter(|o| {
+            !o.is_outbox() && o.code().level() == Level::Village && o.code().is_child_of(&me)
+        })
+        .collect();
+    let mut written = 0;
+    for village in villages {
+        loop {
+            let cursor = read_u64(store, CURSOR, &village.to_string())?;
+            let events = store.events_after(&village, cursor, SCAN)?;
+            let Some(last) = events.last() else { break };
+            let last_seq = last.seq;
+            let mut days: BTreeSet<(Code, NaiveDate)> = BTreeSet::new();
+            let mut drafts = Vec::new();
+            let mut indexed = Vec::new();
+            for event in &events {
+                let EventBody::ScreeningRecorded(s) = &event.body else {
+                    continue;
+                };
+                indexed.push((
+                    day_key(&s.village, s.screened_on, &event.entity.to_string()),
+                    screening_bytes(s),
+                ));
+                days.insert((s.village.clone(), s.screened_on));
+                let already = matches!(store.entity(event.entity)?.map(|e| e.state),
+                    Some(EntityState::Screening(st)) if st.reported.is_some());
+                if s.is_severe() && !already {
+                    drafts.push(Draft {
+                        author: event.author.clone(),
+                        entity: event.entity,
+                        body: EventBody::SevereScreeningReported(SevereScreeningReport {
+                            screening: s.clone(),
+                            source: event.event_ref(),
+                            recorded_at: event.hlc,
+                        }),
+                    });
+                }
+            }
+            store.meta_put_many(BY_DAY, &indexed)?;
+            for (code, date) in days {
+                drafts.push(summary_draft(store, &code, date)?);
+            }
+            if !drafts.is_empty() {
+                written += drafts.len();
+                store.append_local(&outbox, now_ms, drafts)?;
+            }
+            write_u64(store, CURSOR, &village.to_string(), last_seq)?;
+            if events.len() < SCAN {
+                break;
+            }
+        }
+    }
+    if written > 0 {
+        info!(node = %me, written, "outbox derived");
+    }
+    Ok(written)
+}
+
+fn day_key(village: &Code, date: NaiveDate, id: &str) -> String {
+    format!("{village}/{date}/{id}")
+}
+
+fn screening_bytes(s: &Screening) -> Vec<u8> {
+    serde_json::to_vec(s).expect("screenings serialise")
+}
+
+/// Recounts one village-day from the index, so the summary is complete and
+/// correct however often it is recomputed.
+fn summary_draft(store: &Store, village: &Code, date: NaiveDate) -> Result<Draft, NodeError> {
+    let prefix = format!("{village}/{date}/");
+    let screenings: Vec<Screening> = store
+        .meta_scan_prefix(BY_DAY, &prefix)?
+        .into_iter()
+        .filter_map(|(_, v)| serde_json::from_slice(&v).ok())
+        .collect();
+    let key = format!("{village}/{date}");
+    let revision = read_u64(store, REVISION, &key)? as u32 + 1;
+    write_u64(store, REVISION, &key, u64::from(revision))?;
+    let summary = DailySummary::compute(village, date, &screenings, revision);
+    Ok(Draft {
+        author: "系统汇总".into(),
+        entity: DailySummary::entity_id(village, date),
+        body: EventBody::ScreeningSummary(summary),
+    })
+}
+
+fn read_u64(store: &Store, ns: &str, key: &str) -> Result<u64, NodeError> {
+    Ok(store
+        .meta_get(ns, key)?
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0))
+}
+
+fn write_u64(store: &Store, ns: &str, key: &str, value: u64) -> Result<(), NodeError> {
+    Ok(store.meta_put(ns, key, &value.to_be_bytes())?)
+}
+
+/// The hub's link to the county, as the hub last saw it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UpstreamStatus {
+    pub last_attempt_ms: u64,
+    pub last_success_ms: Option<u64>,
+    pub outbox_head: u64,
+    pub acked_by_county: u64,
+    pub last_error: Option<String>,
+}
+
+pub fn upstream_status(store: &Store) -> Result<Option<UpstreamStatus>, NodeError> {
+    Ok(store
+        .meta_get(UPSTREAM, "status")?
+        .and_then(|b| serde_json::from_slice(&b).ok()))
+}
+
+/// Derives and forwards for one hub; one at a time, whoever asks.
+pub struct Forwarder {
+    store: Store,
+    upstream: Option<Upstream>,
+    clock: Clock,
+    /// Derivation reads a cursor, writes, then moves it: two at once would
+    /// both see a severe screening as not yet reported.
+    running: tokio::sync::Mutex<()>,
+}
+
+impl Forwarder {
+    pub fn new(store: Store, upstream: Option<Upstream>, clock: Clock) -> Forwarder {
+        Forwarder {
+            store,
+            upstream,
+            clock,
+            running: tokio::sync::Mutex::new(()),
+        }
+    }
+
+    /// Derives the outbox from everything stored so far, then pushes it to the
+    /// county and pulls what the county addressed to us. Returns the link's
+    /// status after the attempt (`None` when no county is configured).
+    pub async fn once(&self) -> Result<Option<UpstreamStatus>, NodeError> {
+        let _one_at_a_time = self.running.lock().await;
+        let store = self.store.clone();
+        let now = self.clock.now_ms();
+        tokio::task::spawn_blocking(move || derive(&store, now))
+            .await
+            .map_err(|e| NodeError::Serve(e.to_string()))??;
+        match &self.upstream {
+            Some(upstream) => push_up(&self.store, upstream, self.clock).await.map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// Runs until `stop` is notified: again whenever `woken` is (a station
+    /// pushed), and at least every `period`; failures back off with jitter.
+    pub async fn run(self: Arc<Self>, woken: Arc<Notify>, stop: Arc<Notify>, period: Duration) {
+        let backoff = Backoff::default();
+        let mut failures = 0u32;
+        loop {
+            let wait = match self.once().await {
+                Ok(_) => {
+                    failures = 0;
+                    period
+                }
+                Err(e) => {
+                    warn!(error = %e, "forwarding to the county failed; will retry");
+                    failures = failures.saturating_add(1);
+                    backoff.delay(failures - 1).min(period)
+                }
+            };
+            tokio::select! {
+                _ = stop.notified() => return,
+                _ = woken.notified() => {}
+                _ = tokio::time::sleep(wait) => {}
+            }
+        }
+    }
+}
+
+async fn push_up(
+    store: &Store,
+    upstream: &Upstream,
+    clock: Clock,
+) -> Result<UpstreamStatus, NodeError> {
+    let me = store.node().clone();
+    let outbox = Origin::outbox(me.clone());
+    let mut status = upstream_status(store)?.unwrap_or_default();
+    status.last_attempt_ms = clock.now_ms();
+    status.outbox_head = store.head(&outbox)?.map_or(0, |h| h.seq);
+    let result = async {
+        let link = Link::connect(upstream).await?;
+        link.sync(store, &outbox, &me).await
+    }
+    .await;
+    match &result {
+        Ok(report) => {
+            status.last_success_ms = Some(clock.now_ms());
+            status.acked_by_county = report.push.acked;
+            status.last_error = None;
+        }
+        Err(e) => status.last_error = Some(e.to_string()),
+    }
+    store.meta_put(
+        UPSTREAM,
+        "status",
+        &serde_json::to_vec(&status).expect("status serialises"),
+    )?;
+    result.map(|_| status).map_err(NodeError::from)
+}

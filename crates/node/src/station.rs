@@ -1,0 +1,239 @@
+//! A village station's work: record screenings, visits and cases into the
+//! local ledger (offline), show them, and sync with the township hub.
+
+use std::time::Duration;
+
+use sanji_domain::record::{CaseRegistration, Screening, Visit};
+use sanji_domain::{Code, Event, EventBody, Origin};
+use sanji_pki::CertFiles;
+use sanji_store::{Draft, Store, StoreOptions};
+use sanji_sync::{Backoff, Clock, SyncError, SyncReport, Upstream};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::NodeError;
+use crate::config::{NodeConfig, Role};
+
+const SYNC_META: &str = "sync";
+
+/// The outcome of the last sync attempt, kept so `status` tells the truth
+/// about sync health even when the hub is far away.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct LastSync {
+    pub attempted_ms: u64,
+    pub succeeded_ms: Option<u64>,
+    /// The hub's durable mark for our ledger, as of the last success.
+    pub acked: u64,
+    pub error: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StationStatus {
+    pub code: Code,
+    pub parent: Code,
+    pub parent_addr: String,
+    pub events_recorded: u64,
+    pub acked_by_hub: u64,
+    /// Local events the hub has not confirmed yet.
+    pub pending: u64,
+    pub screenings: usize,
+    pub visits: usize,
+    pub cases: usize,
+    pub received_from_hub: u64,
+    pub last_sync: Option<LastSync>,
+}
+
+pub struct Station {
+    config: NodeConfig,
+    store: Store,
+    clock: Clock,
+}
+
+impl Station {
+    pub fn open(config: NodeConfig) -> Result<Station, NodeError> {
+        if config.role != Role::Station {
+            return Err(NodeError::Config(format!(
+                "配置的角色是 {},不是村工作站",
+                config.role.label()
+            )));
+        }
+        config.check()?;
+        let store = Store::open(
+            &config.data_dir,
+            &config.code,
+            StoreOptions {
+                cache_bytes: config.cache_mb << 20,
+            },
+        )?;
+        let clock = Clock::skewed(config.clock_offset_ms);
+        Ok(Station {
+            config,
+            store,
+            clock,
+        })
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn code(&self) -> &Code {
+        &self.config.code
+    }
+
+    pub fn clock(&self) -> Clock {
+        self.clock
+    }
+
+    fn ledger(&self) -> Origin {
+        Origin::node(self.config.code.clone())
+    }
+
+    fn author(&self, by: Option<&str>) -> Result<String, NodeError> {
+        by.map(str::to_owned)
+            .or_else(|| self.config.default_author.clone())
+            .ok_or_else(|| {
+                NodeError::Invalid(sanji_domain::FieldError::new(
+                    "author",
+                    "须写明经办人:用 --by 姓名,或在配置中设置 default_author",
+                ))
+            })
+    }
+
+    fn record(&self, by: Option<&str>, entity: Uuid, body: EventBody) -> Result<Event, NodeError> {
+        let draft = Draft {
+            author: self.author(by)?,
+            entity,
+            body,
+        };
+        let mut events =
+            self.store
+                .append_local(&self.ledger(), self.clock.now_ms(), vec![draft])?;
+        Ok(events.remove(0))
+    }
+
+    /// Records a screening; its village is this station, whatever was filled in.
+    pub fn record_screening(
+        &self,
+        by: Option<&str>,
+        mut screening: Screening,
+    ) -> Result<Event, NodeError> {
+        screening.village = self.config.code.clone();
+        self.record(by, Uuid::now_v7(), EventBody::ScreeningRecorded(screening))
+    }
+
+    pub fn record_visit(&self, by: Option<&str>, mut visit: Visit) -> Result<Event, NodeError> {
+        visit.received_at = self.config.code.clone();
+        self.record(by, Uuid::now_v7(), EventBody::VisitRecorded(visit))
+    }
+
+    pub fn register_case(
+        &self,
+        by: Option<&str>,
+        case: CaseRegistration,
+    ) -> Result<Event, NodeError> {
+        self.record(by, Uuid::now_v7(), EventBody::CaseRegistered(case))
+    }
+
+    /// Several records at once, atomically: all stored or none.
+    pub fn record_many(
+        &self,
+        by: Option<&str>,
+        bodies: Vec<EventBody>,
+    ) -> Result<Vec<Event>, NodeError> {
+        let author = self.author(by)?;
+        let drafts = bodies
+            .into_iter()
+            .map(|body| Draft {
+                author: author.clone(),
+                entity: Uuid::now_v7(),
+                body,
+            })
+            .collect();
+        Ok(self
+            .store
+            .append_local(&self.ledger(), self.clock.now_ms(), drafts)?)
+    }
+
+    pub fn upstream(&self) -> Result<Upstream, NodeError> {
+        let certs = CertFiles::load(&self.config.certs_dir, &self.config.cert_name())?;
+        let parent = self
+            .config
+            .parent()
+            .ok_or_else(|| NodeError::Config("村代码没有上级".into()))?;
+        let addr = self
+            .config
+            .parent_addr
+            .clone()
+            .ok_or_else(|| NodeError::Config("未配置 parent_addr".into()))?;
+        Ok(Upstream {
+            addr,
+            parent,
+            certs,
+        })
+    }
+
+    /// One sync round (push, then pull), retrying transient failures.
+    /// The outcome is recorded either way, for `status`.
+    pub async fn sync(&self, attempts: u32) -> Result<SyncReport, NodeError> {
+        let upstream = self.upstream()?;
+        let backoff = Backoff {
+            initial: Duration::from_millis(300),
+            max: Duration::from_secs(5),
+        };
+        let started = self.clock.now_ms();
+        let result = sanji_sync::sync_with_retry(
+            &upstream,
+            &self.store,
+            &self.ledger(),
+            &self.config.code,
+            backoff,
+            attempts,
+        )
+        .await;
+        let mut last = self.last_sync()?.unwrap_or_default();
+        last.attempted_ms = started;
+        match &result {
+            Ok(report) => {
+                last.succeeded_ms = Some(self.clock.now_ms());
+                last.acked = report.push.acked;
+                last.error = None;
+            }
+            Err(e) => last.error = Some(e.to_string()),
+        }
+        let bytes = serde_json::to_vec(&last).expect("sync record serialises");
+        self.store.meta_put(SYNC_META, "last", &bytes)?;
+        result.map_err(|e: SyncError| e.into())
+    }
+
+    pub fn last_sync(&self) -> Result<Option<LastSync>, NodeError> {
+        Ok(self
+            .store
+            .meta_get(SYNC_META, "last")?
+            .and_then(|b| serde_json::from_slice(&b).ok()))
+    }
+
+    pub fn status(&self) -> Result<StationStatus, NodeError> {
+        let vv = self.store.version_vector()?;
+        let recorded = vv.get(&self.ledger()).copied().unwrap_or(0);
+        let last = self.last_sync()?;
+        let acked = last.as_ref().map_or(0, |l| l.acked);
+        let entities = self.store.entities()?;
+        let count = |f: fn(&sanji_domain::EntityState) -> bool| {
+            entities.iter().filter(|e| f(&e.state)).count()
+        };
+        Ok(StationStatus {
+            code: self.config.code.clone(),
+            parent: self.config.parent().expect("a village has a township"),
+            parent_addr: self.config.parent_addr.clone().unwrap_or_default(),
+            events_recorded: recorded,
+            acked_by_hub: acked,
+            pending: recorded.saturating_sub(acked),
+            screenings: count(|s| matches!(s, sanji_domain::EntityState::Screening(_))),
+            visits: count(|s| matches!(s, sanji_domain::EntityState::Visit(_))),
+            cases: count(|s| matches!(s, sanji_domain::EntityState::Case(_))),
+            received_from_hub: self.store.event_count()?.saturating_sub(recorded),
+            last_sync: last,
+        })
+    }
+}

@@ -1,0 +1,334 @@
+//! What operators see: read views over a node's store, as plain rows that
+//! serialise to JSON. The console RPC, the CLI and (later) a web console all
+//! show these same rows, so a figure means the same thing everywhere.
+
+use std::collections::BTreeMap;
+
+use chrono::NaiveDate;
+use sanji_domain::fold::{CaseStatus, EntityState};
+use sanji_domain::record::{CaseSource, Category, RiskLevel, VisitChannel};
+use sanji_domain::{Code, DailySummary, Entity, Level, Origin};
+use sanji_store::Store;
+use sanji_sync::PeerStatus;
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::NodeError;
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ScreeningRow {
+    pub id: Uuid,
+    pub village: Code,
+    pub screened_on: NaiveDate,
+    pub category: Category,
+    pub risk: RiskLevel,
+    pub may_escalate: bool,
+    pub mass_incident_risk: bool,
+    pub people_involved: u32,
+    pub parties: Vec<String>,
+    pub description: String,
+    pub measures: String,
+    pub screener: String,
+    /// When the village recorded it (Unix ms), if this node holds the village's record.
+    pub recorded_at_ms: Option<u64>,
+    /// When the hub forwarded it to the county, if it did.
+    pub reported_at_ms: Option<u64>,
+    pub conflicts: usize,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct VisitRow {
+    pub id: Uuid,
+    pub received_at: Code,
+    pub visited_on: NaiveDate,
+    pub channel: VisitChannel,
+    pub visitor: String,
+    pub people_count: u32,
+    pub category: Category,
+    pub summary: String,
+    pub receiver: String,
+    pub answer: Option<String>,
+    pub recorded_at_ms: u64,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseRow {
+    pub id: Uuid,
+    pub place: Code,
+    pub registered_on: NaiveDate,
+    pub source: CaseSource,
+    pub category: Category,
+    pub parties: Vec<String>,
+    pub people_involved: u32,
+    pub claim: String,
+    pub first_receiver: String,
+    pub first_unit: String,
+    pub complex: bool,
+    pub status: CaseStatus,
+    pub registered_at_ms: u64,
+    pub conflicts: usize,
+}
+
+/// A child node as its parent sees it (a station at the hub, a hub at the county).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PeerRow {
+    pub code: String,
+    pub last_contact_ms: u64,
+    pub last_push_ms: Option<u64>,
+    pub last_pull_ms: Option<u64>,
+    pub acked: u64,
+    pub pending: u64,
+    pub last_error: Option<String>,
+}
+
+/// One township at the county: its link and what its summaries add up to.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct TownshipRow {
+    pub code: String,
+    pub link: Option<PeerRow>,
+    pub villages: usize,
+    pub summary_days: usize,
+    pub screenings: u64,
+    pub severe_risk: u64,
+    pub mass_incident_risk: u64,
+    pub severe_reports: usize,
+}
+
+/// The views a console serves, by name.
+pub const VIEWS: &[&str] = &[
+    "screenings",
+    "visits",
+    "cases",
+    "stations",
+    "summaries",
+    "severe",
+    "townships",
+];
+
+/// Answers one view as JSON. `params` may hold `village` (a code prefix filter).
+pub fn query(
+    store: &Store,
+    view: &str,
+    params: &BTreeMap<String, String>,
+) -> Result<serde_json::Value, NodeError> {
+    let prefix = params.get("village").map(String::as_str).unwrap_or("");
+    let json = match view {
+        "screenings" => to_json(screenings(store, prefix)?),
+        "visits" => to_json(visits(store, prefix)?),
+        "cases" => to_json(cases(store, prefix)?),
+        "stations" => to_json(peers(store)?),
+        "summaries" => to_json(summaries(store, prefix)?),
+        "severe" => to_json(
+            screenings(store, prefix)?
+                .into_iter()
+                .filter(|s| s.reported_at_ms.is_some())
+                .collect::<Vec<_>>(),
+        ),
+        "townships" => to_json(townships(store)?),
+        other => {
+            return Err(NodeError::Invalid(sanji_domain::FieldError::new(
+                "view",
+                format!("未知视图 {other:?};可选:{}", VIEWS.join("、")),
+            )));
+        }
+    };
+    Ok(json)
+}
+
+fn to_json<T: Serialize>(rows: T) -> serde_json::Value {
+    serde_json::to_value(rows).expect("view rows serialise")
+}
+
+fn matches(code: &Code, prefix: &str) -> bool {
+    code.as_str().starts_with(prefix)
+}
+
+fn sorted_entities(store: &Store) -> Result<Vec<Entity>, NodeError> {
+    let mut all = store.entities()?;
+    all.sort_by_key(|e| e.last_hlc);
+    Ok(all)
+}
+
+pub fn screenings(store: &Store, prefix: &str) -> Result<Vec<ScreeningRow>, NodeError> {
+    Ok(sorted_entities(store)?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Screening(s) if matches(&s.record.village, prefix) => {
+                let r = s.record;
+                Some(ScreeningRow {
+                    id: e.id,
+                    village: r.village,
+                    screened_on: r.screened_on,
+                    category: r.category,
+                    risk: r.risk,
+                    may_escalate: r.may_escalate,
+                    mass_incident_risk: r.mass_incident_risk,
+                    people_involved: r.people_involved,
+                    parties: r.parties.into_iter().map(|p| p.name).collect(),
+                    description: r.description,
+                    measures: r.measures,
+                    screener: r.screener,
+                    recorded_at_ms: s.recorded.map(|p| p.hlc.wall_ms),
+                    reported_at_ms: s.reported.map(|p| p.hlc.wall_ms),
+                    conflicts: e.conflicts.len(),
+                })
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+pub fn visits(store: &Store, prefix: &str) -> Result<Vec<VisitRow>, NodeError> {
+    Ok(sorted_entities(store)?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Visit(v) if matches(&v.record.received_at, prefix) => {
+                let r = v.record;
+                Some(VisitRow {
+                    id: e.id,
+                    received_at: r.received_at,
+                    visited_on: r.visited_on,
+                    channel: r.channel,
+                    visitor: r.visitor.name,
+                    people_count: r.people_count,
+                    category: r.category,
+                    summary: r.summary,
+                    receiver: r.receiver,
+                    answer: r.answer,
+                    recorded_at_ms: v.recorded.hlc.wall_ms,
+                })
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+pub fn cases(store: &Store, prefix: &str) -> Result<Vec<CaseRow>, NodeError> {
+    Ok(sorted_entities(store)?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Case(c) if matches(&c.registration.place, prefix) => {
+                let r = c.registration;
+                Some(CaseRow {
+                    id: e.id,
+                    place: r.place,
+                    registered_on: r.registered_on,
+                    source: r.source,
+                    category: r.category,
+                    parties: r.parties.into_iter().map(|p| p.name).collect(),
+                    people_involved: r.people_involved,
+                    claim: r.claim,
+                    first_receiver: r.first_receiver,
+                    first_unit: r.first_unit,
+                    complex: r.complex,
+                    status: c.status,
+                    registered_at_ms: c.registered.hlc.wall_ms,
+                    conflicts: e.conflicts.len(),
+                })
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+pub fn summaries(store: &Store, prefix: &str) -> Result<Vec<DailySummary>, NodeError> {
+    let mut rows: Vec<DailySummary> = store
+        .entities()?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Summary(s) if matches(&s.village, prefix) => Some(s),
+            _ => None,
+        })
+        .collect();
+    rows.sort_by(|a, b| (a.date, &a.village).cmp(&(b.date, &b.village)));
+    Ok(rows)
+}
+
+pub fn peers(store: &Store) -> Result<Vec<PeerRow>, NodeError> {
+    let mut rows: Vec<PeerRow> = PeerStatus::all(store)?
+        .into_iter()
+        .map(|p| PeerRow {
+            pending: p.pending(),
+            code: p.code,
+            last_contact_ms: p.last_contact_ms,
+            last_push_ms: p.last_push_ms,
+            last_pull_ms: p.last_pull_ms,
+            acked: p.acked,
+            last_error: p.last_error,
+        })
+        .collect();
+    // A child that has pushed but never been seen by Heads still shows up.
+    for (origin, seq) in store.version_vector()? {
+        if origin.code().is_child_of(store.node())
+            && !rows.iter().any(|r| r.code == origin.code().as_str())
+        {
+            rows.push(PeerRow {
+                code: origin.code().to_string(),
+                last_contact_ms: 0,
+                last_push_ms: None,
+                last_pull_ms: None,
+                acked: seq,
+                pending: 0,
+                last_error: None,
+            });
+        }
+    }
+    rows.sort_by(|a, b| a.code.cmp(&b.code));
+    Ok(rows)
+}
+
+pub fn townships(store: &Store) -> Result<Vec<TownshipRow>, NodeError> {
+    let links = peers(store)?;
+    let summaries = summaries(store, "")?;
+    let severe = screenings(store, "")?;
+    let mut codes: Vec<String> = links.iter().map(|l| l.code.clone()).collect();
+    for origin in store.version_vector()?.keys().filter(|o| o.is_outbox()) {
+        codes.push(origin.code().to_string());
+    }
+    codes.extend(
+        summaries
+            .iter()
+            .filter_map(|s| s.village.parent().map(|c| c.to_string())),
+    );
+    codes.sort();
+    codes.dedup();
+    Ok(codes
+        .into_iter()
+        .filter(|c| Code::parse(c).is_ok_and(|c| c.level() == Level::Township))
+        .map(|code| {
+            let mine: Vec<&DailySummary> = summaries
+                .iter()
+                .filter(|s| s.village.as_str().starts_with(&code))
+                .collect();
+            let mut villages: Vec<&Code> = mine.iter().map(|s| &s.village).collect();
+            villages.sort();
+            villages.dedup();
+            TownshipRow {
+                link: links.iter().find(|l| l.code == code).cloned(),
+                villages: villages.len(),
+                summary_days: mine.len(),
+                screenings: mine.iter().map(|s| u64::from(s.records)).sum(),
+                severe_risk: mine
+                    .iter()
+                    .map(|s| u64::from(s.count_by_risk(RiskLevel::Severe)))
+                    .sum(),
+                mass_incident_risk: mine.iter().map(|s| u64::from(s.mass_incident_risk)).sum(),
+                severe_reports: severe
+                    .iter()
+                    .filter(|s| s.village.as_str().starts_with(&code))
+                    .count(),
+                code,
+            }
+        })
+        .collect())
+}
+
+/// Events this node holds in the ledgers of `origin`'s kind under `scope`.
+pub fn held_from(store: &Store, filter: impl Fn(&Origin) -> bool) -> Result<u64, NodeError> {
+    Ok(store
+        .version_vector()?
+        .iter()
+        .filter(|(o, _)| filter(o))
+        .map(|(_, s)| *s)
+        .sum())
+}

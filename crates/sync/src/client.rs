@@ -1,0 +1,326 @@
+//! The child's half of replication: push our own ledger above the parent's
+//! durable mark in a window of batches, then pull our scope above our vector.
+//! Every step resumes from what was acked, so an interrupted first sync never
+//! starts again from zero.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use sanji_domain::{Code, Origin};
+use sanji_pki::CertFiles;
+use sanji_proto as proto;
+use sanji_proto::convert;
+use sanji_proto::replication_client::ReplicationClient;
+use sanji_store::{ApplyMode, Store};
+use serde::Serialize;
+use tokio::sync::{Semaphore, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::transport::{Channel, Endpoint};
+use tracing::{Instrument, info, info_span};
+
+use crate::{BATCH_EVENTS, Backoff, PUSH_WINDOW, SyncError, tls};
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PushReport {
+    /// Our head when the round started.
+    pub local_head: u64,
+    /// The parent's durable mark when the round ended.
+    pub acked: u64,
+    pub sent: u64,
+    pub stored: u64,
+    pub duplicates: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct PullReport {
+    pub received: u64,
+    pub stored: u64,
+}
+
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct SyncReport {
+    pub push: PushReport,
+    pub pull: PullReport,
+    pub attempts: u32,
+}
+
+impl SyncReport {
+    /// Every local event that existed at the start is durable at the parent.
+    pub fn all_acked(&self) -> bool {
+        self.push.acked >= self.push.local_head
+    }
+}
+
+/// Where this node's parent is and how to prove who we are to it.
+#[derive(Clone)]
+pub struct Upstream {
+    pub addr: String,
+    pub parent: Code,
+    pub certs: CertFiles,
+}
+
+/// A connection to this node's parent.
+#[derive(Clone)]
+pub struct Link {
+    parent: Code,
+    addr: String,
+    client: ReplicationClient<Channel>,
+}
+
+impl Link {
+    /// Connects now, so an unreachable parent is reported before anything else.
+    pub async fn connect(upstream: &Upstream) -> Result<Link, SyncError> {
+        let Upstream {
+            addr,
+            parent,
+            certs,
+        } = upstream;
+        let unreachable = |reason: String| SyncError::Unreachable {
+            parent: parent.clone(),
+            addr: addr.to_owned(),
+            reason,
+        };
+        let endpoint = Endpoint::from_shared(format!("https://{addr}"))
+            .map_err(|e| SyncError::Config(format!("上级地址 {addr:?} 无效:{e}")))?
+            .tls_config(tls::client_config(certs, parent))
+            .map_err(|e| SyncError::Config(format!("证书无法用于 TLS:{e}")))?
+            .connect_timeout(Duration::from_secs(5))
+            .tcp_nodelay(true)
+            .http2_keep_alive_interval(Duration::from_secs(15))
+            .keep_alive_timeout(Duration::from_secs(20));
+        let channel = endpoint
+            .connect()
+            .await
+            .map_err(|e| unreachable(describe(&e)))?;
+        let client = ReplicationClient::new(channel)
+            .max_decoding_message_size(proto::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(proto::MAX_MESSAGE_BYTES);
+        Ok(Link {
+            parent: parent.clone(),
+            addr: addr.to_owned(),
+            client,
+        })
+    }
+
+    pub fn parent(&self) -> &Code {
+        &self.parent
+    }
+
+    fn status(&self, status: tonic::Status) -> SyncError {
+        SyncError::from_status(&self.parent, &self.addr, status)
+    }
+
+    /// Pushes `ledger` (our own events) above the parent's durable mark.
+    pub async fn push(&self, store: &Store, ledger: &Origin) -> Result<PushReport, SyncError> {
+        let span =
+            info_span!("push_round", node = %store.node(), parent = %self.parent, ledger = %ledger);
+        self.push_inner(store, ledger).instrument(span).await
+    }
+
+    async fn push_inner(&self, store: &Store, ledger: &Origin) -> Result<PushReport, SyncError> {
+        let mut client = self.client.clone();
+        let local_head = store.head(ledger)?.map_or(0, |h| h.seq);
+        let heads = client
+            .heads(proto::HeadsRequest {
+                local_heads: vec![convert::origin_seq(ledger, local_head)],
+            })
+            .await
+            .map_err(|s| self.status(s))?
+            .into_inner();
+        let mut acked = heads
+            .acked
+            .iter()
+            .find(|h| h.origin == ledger.to_string())
+            .map_or(0, |h| h.seq);
+        let mut report = PushReport {
+            local_head,
+            acked,
+            ..PushReport::default()
+        };
+        if acked > local_head {
+            return Err(SyncError::Config(format!(
+                "上级已确认 {ledger} 的 {acked} 条记录,而本机只有 {local_head} 条:本机数据可能是从旧备份恢复的,请联系中心总台"
+            )));
+        }
+        if acked == local_head {
+            return Ok(report);
+        }
+
+        let window = Arc::new(Semaphore::new(PUSH_WINDOW));
+        let (tx, rx) = mpsc::channel(PUSH_WINDOW);
+        let producer = {
+            let (store, ledger, window) = (store.clone(), ledger.clone(), window.clone());
+            tokio::spawn(async move {
+                let (mut next, mut batch_no, mut sent) = (acked, 0u64, 0u64);
+                while next < local_head {
+                    let permit = window
+                        .acquire()
+                        .await
+                        .map_err(|_| SyncError::Config("发送窗口已关闭".into()))?;
+                    permit.forget();
+                    let (s, l) = (store.clone(), ledger.clone());
+                    let events =
+                        tokio::task::spawn_blocking(move || s.events_after(&l, next, BATCH_EVENTS))
+                            .await
+                            .map_err(|e| SyncError::Config(e.to_string()))??;
+                    let Some(last) = events.last() else { break };
+                    next = last.seq;
+                    batch_no += 1;
+                    sent += events.len() as u64;
+                    let batch = proto::PushBatch {
+                        batch_no,
+                        events: events.iter().map(convert::event_to_wire).collect(),
+                    };
+                    if tx.send(batch).await.is_err() {
+                        break;
+                    }
+                }
+                Ok::<u64, SyncError>(sent)
+            })
+        };
+
+        let mut acks = client
+            .push(ReceiverStream::new(rx))
+            .await
+            .map_err(|s| self.status(s))?
+            .into_inner();
+        let outcome = loop {
+            match acks.message().await {
+                Ok(Some(ack)) => {
+                    acked = ack.acked.map_or(acked, |a| a.seq);
+                    report.stored += u64::from(ack.stored);
+                    report.duplicates += u64::from(ack.duplicates);
+                    window.add_permits(1);
+                }
+                Ok(None) => break Ok(()),
+                Err(status) => break Err(self.status(status)),
+            }
+        };
+        window.close();
+        report.sent = producer
+            .await
+            .map_err(|e| SyncError::Config(e.to_string()))?
+            .unwrap_or(0);
+        report.acked = acked;
+        outcome?;
+        info!(
+            sent = report.sent,
+            stored = report.stored,
+            acked,
+            "push round done"
+        );
+        Ok(report)
+    }
+
+    /// Pulls what the parent holds in `scope` above our version vector.
+    pub async fn pull(&self, store: &Store, scope: &Code) -> Result<PullReport, SyncError> {
+        let span = info_span!("pull_round", node = %store.node(), parent = %self.parent);
+        async {
+            let mut client = self.client.clone();
+            let vv = store.version_vector()?;
+            let request = proto::PullRequest {
+                scope: scope.to_string(),
+                version_vector: convert::vector_to_wire(&vv),
+                batch_limit: 0,
+            };
+            let mut batches = client
+                .pull(request)
+                .await
+                .map_err(|s| self.status(s))?
+                .into_inner();
+            let mut report = PullReport::default();
+            while let Some(batch) = batches.message().await.map_err(|s| self.status(s))? {
+                if !batch.events.is_empty() {
+                    report.received += batch.events.len() as u64;
+                    let events = convert::events_from_wire(&batch.events).map_err(|e| {
+                        SyncError::BadReply {
+                            parent: self.parent.clone(),
+                            problem: e,
+                        }
+                    })?;
+                    let s = store.clone();
+                    let applied =
+                        tokio::task::spawn_blocking(move || s.apply(events, ApplyMode::Scoped))
+                            .await
+                            .map_err(|e| SyncError::Config(e.to_string()))??;
+                    report.stored += applied.new.len() as u64;
+                }
+                if batch.complete {
+                    break;
+                }
+            }
+            info!(
+                received = report.received,
+                stored = report.stored,
+                "pull round done"
+            );
+            Ok(report)
+        }
+        .instrument(span)
+        .await
+    }
+
+    /// One round: push, then pull.
+    pub async fn sync(
+        &self,
+        store: &Store,
+        ledger: &Origin,
+        scope: &Code,
+    ) -> Result<SyncReport, SyncError> {
+        let push = self.push(store, ledger).await?;
+        let pull = self.pull(store, scope).await?;
+        Ok(SyncReport {
+            push,
+            pull,
+            attempts: 1,
+        })
+    }
+}
+
+/// Connects and runs one round, retrying transient failures up to `attempts`
+/// times with backoff. A rejection (bad data, no permission) is not retried.
+pub async fn sync_with_retry(
+    upstream: &Upstream,
+    store: &Store,
+    ledger: &Origin,
+    scope: &Code,
+    backoff: Backoff,
+    attempts: u32,
+) -> Result<SyncReport, SyncError> {
+    let mut attempt = 0;
+    loop {
+        let result = match Link::connect(upstream).await {
+            Ok(link) => link.sync(store, ledger, scope).await,
+            Err(e) => Err(e),
+        };
+        attempt += 1;
+        match result {
+            Ok(mut report) => {
+                report.attempts = attempt;
+                return Ok(report);
+            }
+            Err(e) if e.is_transient() && attempt < attempts.max(1) => {
+                let delay = backoff.delay(attempt - 1);
+                tracing::warn!(error = %e, attempt, ?delay, "sync failed; retrying");
+                tokio::time::sleep(delay).await;
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+fn describe(e: &tonic::transport::Error) -> String {
+    let mut text = e.to_string();
+    let mut source = std::error::Error::source(e);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    if text.contains("Connection refused") {
+        "连接被拒绝(上级服务未运行或地址有误)".to_owned()
+    } else if text.contains("timed out") {
+        "连接超时".to_owned()
+    } else {
+        text
+    }
+}

@@ -1,0 +1,78 @@
+//! What a sync round can run into, said so a village clerk knows what to do.
+
+use sanji_domain::{Code, FieldError};
+use sanji_store::StoreError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SyncError {
+    #[error("无法连接上级 {parent}({addr}):{reason}。本地数据未受影响,联网后再运行同步即可")]
+    Unreachable {
+        parent: Code,
+        addr: String,
+        reason: String,
+    },
+    #[error("上级 {parent} 拒绝了同步({code}):{message}")]
+    Rejected {
+        parent: Code,
+        code: tonic::Code,
+        message: String,
+    },
+    #[error("上级 {parent} 发来的数据不合规:{problem}")]
+    BadReply { parent: Code, problem: FieldError },
+    #[error("本地数据库出错:{0}")]
+    Store(#[from] StoreError),
+    #[error("同步配置有误:{0}")]
+    Config(String),
+}
+
+impl SyncError {
+    /// Worth trying again later: the network, not the data, was the problem.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            SyncError::Unreachable { .. } => true,
+            SyncError::Rejected { code, .. } => matches!(
+                code,
+                tonic::Code::Unavailable
+                    | tonic::Code::DeadlineExceeded
+                    | tonic::Code::ResourceExhausted
+                    | tonic::Code::Aborted
+                    | tonic::Code::Unknown
+                    | tonic::Code::Internal
+                    | tonic::Code::Cancelled
+            ),
+            _ => false,
+        }
+    }
+
+    pub(crate) fn from_status(parent: &Code, addr: &str, status: tonic::Status) -> SyncError {
+        // A refused connection surfaces as Unavailable with a transport source.
+        if status.code() == tonic::Code::Unavailable && status.message().contains("transport") {
+            return SyncError::Unreachable {
+                parent: parent.clone(),
+                addr: addr.to_owned(),
+                reason: describe_transport(&status),
+            };
+        }
+        SyncError::Rejected {
+            parent: parent.clone(),
+            code: status.code(),
+            message: status.message().to_owned(),
+        }
+    }
+}
+
+fn describe_transport(status: &tonic::Status) -> String {
+    let mut text = status.message().to_owned();
+    let mut source = std::error::Error::source(status);
+    while let Some(s) = source {
+        text = format!("{text}: {s}");
+        source = s.source();
+    }
+    if text.contains("Connection refused") {
+        "连接被拒绝(上级服务未运行或地址有误)".to_owned()
+    } else if text.contains("timed out") || text.contains("Timeout") {
+        "连接超时".to_owned()
+    } else {
+        text
+    }
+}

@@ -1,0 +1,307 @@
+//! The parent's half of replication, the same for a hub serving stations and
+//! a county serving hubs. A batch is judged whole: decoded, authorised,
+//! validated, chained, stored atomically and made durable, then acked.
+
+use std::sync::Arc;
+
+use sanji_domain::{Code, Level, Origin};
+use sanji_pki::Identity;
+use sanji_proto as proto;
+use sanji_proto::convert;
+use sanji_store::{ApplyMode, Store, StoreError};
+use tokio::sync::{Notify, mpsc};
+use tokio_stream::wrappers::ReceiverStream;
+use tonic::{Request, Response, Status, Streaming};
+use tracing::{Instrument, info, info_span, warn};
+
+use crate::clock::Clock;
+use crate::peers::PeerStatus;
+use crate::{BATCH_EVENTS, tls};
+
+#[derive(Clone)]
+pub struct ReplicationService {
+    store: Store,
+    clock: Clock,
+    /// Woken after every stored push, so derived work (the hub's forwarding)
+    /// runs promptly without polling.
+    pushed: Arc<Notify>,
+}
+
+impl ReplicationService {
+    pub fn new(store: Store, clock: Clock) -> ReplicationService {
+        ReplicationService {
+            store,
+            clock,
+            pushed: Arc::new(Notify::new()),
+        }
+    }
+
+    pub fn pushed(&self) -> Arc<Notify> {
+        self.pushed.clone()
+    }
+
+    pub fn into_server(self) -> proto::replication_server::ReplicationServer<ReplicationService> {
+        proto::replication_server::ReplicationServer::new(self)
+            .max_decoding_message_size(proto::MAX_MESSAGE_BYTES)
+            .max_encoding_message_size(proto::MAX_MESSAGE_BYTES)
+    }
+
+    fn me(&self) -> &Code {
+        self.store.node()
+    }
+
+    /// Only a direct child of this node may sync with it.
+    fn child<T>(&self, request: &Request<T>) -> Result<Code, Status> {
+        match tls::peer_identity(request)? {
+            Identity::Node(code) if code.is_child_of(self.me()) => Ok(code),
+            Identity::Node(code) => Err(Status::permission_denied(format!(
+                "节点 {code} 不是 {} 的直接下级,无权与之同步",
+                self.me()
+            ))),
+            other => Err(Status::permission_denied(format!(
+                "{} 是人员证书;同步须使用节点证书",
+                other.display_name()
+            ))),
+        }
+    }
+
+    /// The one ledger a child may push: a station its own, a hub its outbox.
+    fn ledger_of(child: &Code) -> Origin {
+        match child.level() {
+            Level::Township => Origin::outbox(child.clone()),
+            _ => Origin::node(child.clone()),
+        }
+    }
+
+    fn acked(&self, origin: &Origin) -> Result<u64, Status> {
+        Ok(self
+            .store
+            .head(origin)
+            .map_err(internal)?
+            .map_or(0, |h| h.seq))
+    }
+}
+
+#[tonic::async_trait]
+impl proto::replication_server::Replication for ReplicationService {
+    async fn heads(
+        &self,
+        request: Request<proto::HeadsRequest>,
+    ) -> Result<Response<proto::HeadsReply>, Status> {
+        let child = self.child(&request)?;
+        let ledger = Self::ledger_of(&child);
+        let mut acked = Vec::new();
+        for (i, entry) in request.get_ref().local_heads.iter().enumerate() {
+            let origin = convert::origin(&format!("local_heads[{i}].origin"), &entry.origin)
+                .map_err(invalid)?;
+            if origin != ledger {
+                return Err(Status::permission_denied(format!(
+                    "local_heads[{i}].origin: {child} 只能同步自己的台账 {ledger},不能同步 {origin}"
+                )));
+            }
+            let seq = self.acked(&origin)?;
+            PeerStatus::update(&self.store, &child, self.clock.now_ms(), |s| {
+                s.reported_head = entry.seq;
+                s.acked = seq;
+            });
+            acked.push(convert::origin_seq(&origin, seq));
+        }
+        Ok(Response::new(proto::HeadsReply { acked }))
+    }
+
+    type PushStream = ReceiverStream<Result<proto::PushAck, Status>>;
+
+    async fn push(
+        &self,
+        request: Request<Streaming<proto::PushBatch>>,
+    ) -> Result<Response<Self::PushStream>, Status> {
+        let child = self.child(&request)?;
+        let ledger = Self::ledger_of(&child);
+        let mut inbound = request.into_inner();
+        let (tx, rx) = mpsc::channel(crate::PUSH_WINDOW);
+        let this = self.clone();
+        let span = info_span!("push", node = %this.me(), peer = %child);
+        tokio::spawn(
+            async move {
+                let mut total = 0usize;
+                loop {
+                    let batch = match inbound.message().await {
+                        Ok(Some(batch)) => batch,
+                        Ok(None) => break,
+                        Err(status) => {
+                            warn!(%status, "push stream broke");
+                            break;
+                        }
+                    };
+                    match this.store_batch(&child, &ledger, batch).await {
+                        Ok(ack) => {
+                            total += ack.stored as usize;
+                            if tx.send(Ok(ack)).await.is_err() {
+                                break;
+                            }
+                        }
+                        Err(status) => {
+                            warn!(code = ?status.code(), reason = status.message(), "push batch rejected");
+                            let message = status.message().to_owned();
+                            PeerStatus::update(&this.store, &child, this.clock.now_ms(), |s| {
+                                s.last_error = Some(message);
+                                s.last_error_ms = Some(this.clock.now_ms());
+                            });
+                            let _ = tx.send(Err(status)).await;
+                            break;
+                        }
+                    }
+                }
+                info!(stored = total, "push finished");
+            }
+            .instrument(span),
+        );
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+
+    type PullStream = ReceiverStream<Result<proto::PullBatch, Status>>;
+
+    async fn pull(
+        &self,
+        request: Request<proto::PullRequest>,
+    ) -> Result<Response<Self::PullStream>, Status> {
+        let child = self.child(&request)?;
+        let req = request.into_inner();
+        let scope =
+            Code::parse(&req.scope).map_err(|e| Status::invalid_argument(format!("scope: {e}")))?;
+        if scope != child {
+            return Err(Status::permission_denied(format!(
+                "scope: {child} 只能拉取自己的范围,不能拉取 {scope}"
+            )));
+        }
+        let mut vv =
+            convert::vector_from_wire("version_vector", &req.version_vector).map_err(invalid)?;
+        let limit = match req.batch_limit as usize {
+            0 => BATCH_EVENTS,
+            n => n.min(proto::MAX_BATCH_EVENTS),
+        };
+        let (tx, rx) = mpsc::channel(2);
+        let this = self.clone();
+        let span = info_span!("pull", node = %this.me(), peer = %child);
+        tokio::spawn(
+            async move {
+                let mut sent = 0usize;
+                loop {
+                    let store = this.store.clone();
+                    let (scope_q, vv_q) = (scope.clone(), vv.clone());
+                    let found = tokio::task::spawn_blocking(move || {
+                        store.scope_after(&scope_q, &vv_q, limit)
+                    })
+                    .await;
+                    let events = match found {
+                        Ok(Ok(events)) => events,
+                        Ok(Err(e)) => {
+                            let _ = tx.send(Err(internal(e))).await;
+                            return;
+                        }
+                        Err(e) => {
+                            let _ = tx.send(Err(Status::internal(e.to_string()))).await;
+                            return;
+                        }
+                    };
+                    let complete = events.len() < limit;
+                    for e in &events {
+                        let held = vv.entry(e.origin.clone()).or_insert(0);
+                        *held = (*held).max(e.seq);
+                    }
+                    sent += events.len();
+                    let batch = proto::PullBatch {
+                        events: events.iter().map(convert::event_to_wire).collect(),
+                        complete,
+                    };
+                    if tx.send(Ok(batch)).await.is_err() || complete {
+                        break;
+                    }
+                }
+                PeerStatus::update(&this.store, &child, this.clock.now_ms(), |s| {
+                    s.last_pull_ms = Some(this.clock.now_ms());
+                });
+                info!(sent, "pull served");
+            }
+            .instrument(span),
+        );
+        Ok(Response::new(ReceiverStream::new(rx)))
+    }
+}
+
+impl ReplicationService {
+    async fn store_batch(
+        &self,
+        child: &Code,
+        ledger: &Origin,
+        batch: proto::PushBatch,
+    ) -> Result<proto::PushAck, Status> {
+        let n = batch.events.len();
+        if n == 0 {
+            return Err(Status::invalid_argument("events: 批次为空"));
+        }
+        if n > proto::MAX_BATCH_EVENTS {
+            return Err(Status::invalid_argument(format!(
+                "events: 批次有 {n} 个事件,每批最多 {} 个",
+                proto::MAX_BATCH_EVENTS
+            )));
+        }
+        let events = convert::events_from_wire(&batch.events).map_err(invalid)?;
+        if let Some((i, e)) = events.iter().enumerate().find(|(_, e)| e.origin != *ledger) {
+            return Err(Status::permission_denied(format!(
+                "events[{i}].origin: {child} 只能推送自己的台账 {ledger},不能推送 {}",
+                e.origin
+            )));
+        }
+        let store = self.store.clone();
+        let applied = tokio::task::spawn_blocking(move || store.apply(events, ApplyMode::Chain))
+            .await
+            .map_err(|e| Status::internal(e.to_string()))?
+            .map_err(store_status)?;
+        let acked = applied
+            .heads
+            .get(ledger)
+            .copied()
+            .map_or_else(|| self.acked(ledger), Ok)?;
+        let now = self.clock.now_ms();
+        PeerStatus::update(&self.store, child, now, |s| {
+            s.acked = acked;
+            s.reported_head = s.reported_head.max(acked);
+            s.last_push_ms = Some(now);
+            s.last_error = None;
+        });
+        if !applied.new.is_empty() {
+            self.pushed.notify_one();
+        }
+        Ok(proto::PushAck {
+            batch_no: batch.batch_no,
+            acked: Some(convert::origin_seq(ledger, acked)),
+            stored: applied.new.len() as u32,
+            duplicates: applied.duplicates as u32,
+        })
+    }
+}
+
+fn invalid(e: sanji_domain::FieldError) -> Status {
+    Status::invalid_argument(e.to_string())
+}
+
+fn internal(e: StoreError) -> Status {
+    Status::internal(format!("上级数据库出错:{e}"))
+}
+
+/// Chain errors are the sender's fault and name the event; storage errors are ours.
+fn store_status(e: StoreError) -> Status {
+    match e {
+        StoreError::Gap { .. } => Status::failed_precondition(e.to_string()),
+        StoreError::BrokenChain { .. }
+        | StoreError::Equivocation { .. }
+        | StoreError::MixedOrigins { .. } => {
+            if matches!(e, StoreError::Equivocation { .. }) {
+                warn!(error = %e, "equivocation rejected");
+            }
+            Status::invalid_argument(e.to_string())
+        }
+        other => internal(other),
+    }
+}
