@@ -1,1 +1,574 @@
-//! End-to-end tests live in `tests/`.
+//! The end-to-end fixture: a whole county on loopback, built from the real
+//! components only.
+//!
+//! [`Cluster`] makes a temporary folder with the county CA (360123) and node
+//! certificates, starts the county and the township hub (360123100) in this
+//! process on `127.0.0.1:0` with sled stores in that folder, and opens village
+//! stations (360123100201, …) whose hub address is the hub's. Nothing is
+//! mocked: every test talks gRPC over mutual TLS to real servers.
+//!
+//! Synchronisation is never by sleeping: a station's sync round and the hub's
+//! forwarding (`Forwarder::once`) are awaited.
+//!
+//! Also here: realistic sample records ([`sample_body`], [`record_samples`]),
+//! raw replication and console clients with a chosen certificate, and small
+//! readers over a store ([`ledger`], [`assert_chain`]).
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::net::SocketAddr;
+use std::path::PathBuf;
+
+use chrono::{Days, NaiveDate};
+use sanji_domain::record::{
+    CaseRegistration, CaseSource, Category, Party, RiskLevel, Screening, Visit, VisitChannel,
+};
+use sanji_domain::{Code, Digest, Event, EventBody, Labelled, Origin};
+use sanji_node::server::RunningNode;
+use sanji_node::{NodeConfig, Role, Station};
+use sanji_pki::CertFiles;
+use sanji_proto as proto;
+use sanji_proto::console_client::ConsoleClient;
+use sanji_proto::replication_client::ReplicationClient;
+use sanji_store::Store;
+use tempfile::TempDir;
+use tonic::transport::{Channel, Endpoint};
+use uuid::Uuid;
+
+pub const COUNTY: &str = "360123";
+pub const TOWNSHIP: &str = "360123100";
+
+pub const DAY_MS: i64 = 24 * 3600 * 1000;
+
+pub fn code(text: &str) -> Code {
+    Code::parse(text).expect("a valid code")
+}
+
+pub fn county() -> Code {
+    code(COUNTY)
+}
+
+pub fn township() -> Code {
+    code(TOWNSHIP)
+}
+
+/// The `n`-th village of the township, from 1: 360123100201, 360123100202, …
+pub fn village(n: usize) -> Code {
+    assert!((1..=799).contains(&n), "village number {n} out of range");
+    code(&format!("{TOWNSHIP}{}", 200 + n))
+}
+
+/// A node's own ledger.
+pub fn ledger(code: &Code) -> Origin {
+    Origin::node(code.clone())
+}
+
+/// A county, its township hub, and the village stations tests open.
+pub struct Cluster {
+    /// Everything on disk: `ca/` (the CA and every certificate), `county/`, `hub/`, `stations/<code>/`.
+    pub dir: TempDir,
+    pub county: RunningNode,
+    hub: Option<RunningNode>,
+    /// Where the hub serves, or will serve when it is down.
+    hub_addr: SocketAddr,
+}
+
+impl Cluster {
+    /// The county, then the hub forwarding to it.
+    pub async fn start() -> Cluster {
+        let mut cluster = Cluster::start_with_hub_down().await;
+        cluster.start_hub().await;
+        cluster
+    }
+
+    /// The county only. The hub's address is a port that was free a moment
+    /// ago and has nothing listening on it; [`Cluster::start_hub`] binds it.
+    pub async fn start_with_hub_down() -> Cluster {
+        sanji_sync::tls::install_crypto();
+        let dir = tempfile::tempdir().expect("a temp folder");
+        let ca = dir.path().join("ca");
+        sanji_pki::init_ca(&ca, &county()).expect("CA created");
+        for node in [county(), township()] {
+            sanji_pki::issue_node(&ca, &node, &ca, &[]).expect("node certificate issued");
+        }
+        let mut config = NodeConfig::new(
+            Role::County,
+            county(),
+            dir.path().join("county"),
+            ca.clone(),
+        );
+        config.listen = Some("127.0.0.1:0".into());
+        let county = start_node(config, "127.0.0.1:0").await;
+        let hub_addr = closed_port();
+        Cluster {
+            dir,
+            county,
+            hub: None,
+            hub_addr,
+        }
+    }
+
+    /// The folder holding `ca.pem`, its key and every certificate issued.
+    pub fn ca_dir(&self) -> PathBuf {
+        self.dir.path().join("ca")
+    }
+
+    pub fn hub_addr(&self) -> SocketAddr {
+        self.hub_addr
+    }
+
+    pub fn county_addr(&self) -> SocketAddr {
+        self.county.addr
+    }
+
+    /// The running hub; panics when it is down.
+    pub fn hub(&self) -> &RunningNode {
+        self.hub.as_ref().expect("the hub is running")
+    }
+
+    pub fn hub_store(&self) -> &Store {
+        &self.hub().store
+    }
+
+    pub fn county_store(&self) -> &Store {
+        &self.county.store
+    }
+
+    pub fn hub_config(&self) -> NodeConfig {
+        let mut config = NodeConfig::new(
+            Role::Hub,
+            township(),
+            self.dir.path().join("hub"),
+            self.ca_dir(),
+        );
+        config.listen = Some(self.hub_addr.to_string());
+        config.parent_addr = Some(self.county.addr.to_string());
+        config
+    }
+
+    /// Starts the hub on its address and data folder (new or kept from
+    /// before). Should the address have been taken meanwhile, the hub gets a
+    /// new port: see [`Cluster::follow_hub`].
+    pub async fn start_hub(&mut self) {
+        assert!(self.hub.is_none(), "the hub is already running");
+        let config = self.hub_config();
+        let incoming = sanji_node::server::bind(&self.hub_addr.to_string())
+            .or_else(|_| sanji_node::server::bind("127.0.0.1:0"))
+            .expect("a port for the hub");
+        let store = sanji_node::server::open_store(&config).expect("hub store opens");
+        let hub = sanji_node::server::start_with(config, store, incoming)
+            .await
+            .expect("hub starts");
+        self.hub_addr = hub.addr;
+        self.hub = Some(hub);
+    }
+
+    /// Stops the hub cleanly (its store closes; the data folder stays).
+    pub async fn stop_hub(&mut self) {
+        let hub = self.hub.take().expect("the hub is running");
+        hub.stop().await.expect("hub stops cleanly");
+    }
+
+    /// Stops the hub and starts it again on the same data folder.
+    pub async fn restart_hub(&mut self) {
+        self.stop_hub().await;
+        self.start_hub().await;
+    }
+
+    /// The hub derives its outbox and pushes it to the county, now.
+    pub async fn forward(&self) -> sanji_node::forward::UpstreamStatus {
+        self.hub()
+            .forwarder
+            .as_ref()
+            .expect("a hub has a forwarder")
+            .once()
+            .await
+            .expect("forwarding to the county succeeds")
+            .expect("the hub has a county configured")
+    }
+
+    /// Issues a node certificate into the CA folder unless it exists.
+    pub fn ensure_cert(&self, node: &Code) {
+        let ca = self.ca_dir();
+        if !ca.join(format!("{node}.pem")).exists() {
+            sanji_pki::issue_node(&ca, node, &ca, &[]).expect("node certificate issued");
+        }
+    }
+
+    pub fn certs(&self, node: &Code) -> CertFiles {
+        self.ensure_cert(node);
+        CertFiles::load(&self.ca_dir(), node.as_str()).expect("certificate files load")
+    }
+
+    pub fn station_dir(&self, village: &Code) -> PathBuf {
+        self.dir.path().join("stations").join(village.as_str())
+    }
+
+    /// A station's configuration: its own data folder, the hub's current address.
+    pub fn station_config(&self, village: &Code) -> NodeConfig {
+        self.ensure_cert(village);
+        let mut config = NodeConfig::new(
+            Role::Station,
+            village.clone(),
+            self.station_dir(village),
+            self.ca_dir(),
+        );
+        config.parent_addr = Some(self.hub_addr.to_string());
+        config.default_author = Some("李明".into());
+        config
+    }
+
+    pub fn open_station(&self, village: &Code) -> Station {
+        Station::open(self.station_config(village)).expect("station opens")
+    }
+
+    pub fn open_station_with(&self, config: NodeConfig) -> Station {
+        Station::open(config).expect("station opens")
+    }
+
+    /// The same station, pointed at the hub's current address: reopened
+    /// (as after a laptop restart with an edited config) only if the hub
+    /// moved.
+    pub fn follow_hub(&self, station: Station) -> Station {
+        let status = station.status().expect("station status");
+        if status.parent_addr == self.hub_addr.to_string() {
+            return station;
+        }
+        let mut config = self.station_config(station.code());
+        config.clock_offset_ms = station.clock().offset_ms;
+        drop(station);
+        Station::open(config).expect("station reopens")
+    }
+
+    /// A TLS channel to `addr` presenting `certs`, expecting the server to be `server`.
+    pub async fn channel(
+        &self,
+        certs: &CertFiles,
+        server: &Code,
+        addr: SocketAddr,
+    ) -> Result<Channel, tonic::transport::Error> {
+        Endpoint::from_shared(format!("https://{addr}"))
+            .expect("a valid URI")
+            .tls_config(sanji_sync::tls::client_config(certs, server))
+            .expect("TLS configuration accepted")
+            .connect()
+            .await
+    }
+
+    /// A raw replication client to the hub, as `who`.
+    pub async fn hub_client(&self, who: &Code) -> ReplicationClient<Channel> {
+        let channel = self
+            .channel(&self.certs(who), &township(), self.hub_addr)
+            .await
+            .expect("TLS connection to the hub");
+        raw_replication(channel)
+    }
+
+    /// The hub's operator console, as `who`.
+    pub async fn hub_console(&self, who: &Code) -> ConsoleClient<Channel> {
+        let channel = self
+            .channel(&self.certs(who), &township(), self.hub_addr)
+            .await
+            .expect("TLS connection to the hub");
+        ConsoleClient::new(channel)
+    }
+
+    /// Stops both servers; the folder goes when the cluster is dropped.
+    pub async fn shutdown(mut self) {
+        if self.hub.is_some() {
+            self.stop_hub().await;
+        }
+        let Cluster { dir, county, .. } = self;
+        county.stop().await.expect("county stops cleanly");
+        drop(dir);
+    }
+}
+
+async fn start_node(config: NodeConfig, listen: &str) -> RunningNode {
+    let incoming = sanji_node::server::bind(listen).expect("a port");
+    let store = sanji_node::server::open_store(&config).expect("store opens");
+    sanji_node::server::start_with(config, store, incoming)
+        .await
+        .expect("node starts")
+}
+
+/// A loopback address nothing listens on (bound, then released).
+pub fn closed_port() -> SocketAddr {
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
+    listener.local_addr().expect("its address")
+}
+
+pub fn raw_replication(channel: Channel) -> ReplicationClient<Channel> {
+    ReplicationClient::new(channel)
+        .max_decoding_message_size(proto::MAX_MESSAGE_BYTES)
+        .max_encoding_message_size(proto::MAX_MESSAGE_BYTES)
+}
+
+/// A client speaking plain HTTP/2 (no TLS) to `addr`: the connection or the first RPC fails.
+pub async fn plaintext_channel(addr: SocketAddr) -> Result<Channel, tonic::transport::Error> {
+    Endpoint::from_shared(format!("http://{addr}"))
+        .expect("a valid URI")
+        .connect()
+        .await
+}
+
+/// Pushes `batches` in one stream and collects the acks until the stream
+/// ends; the first error status ends it.
+pub async fn push(
+    client: &mut ReplicationClient<Channel>,
+    batches: Vec<proto::PushBatch>,
+) -> Result<Vec<proto::PushAck>, tonic::Status> {
+    let mut acks = client.push(tokio_stream::iter(batches)).await?.into_inner();
+    let mut out = Vec::new();
+    while let Some(ack) = acks.message().await? {
+        out.push(ack);
+    }
+    Ok(out)
+}
+
+/// One batch of domain events, encoded for the wire.
+pub fn batch(batch_no: u64, events: &[Event]) -> proto::PushBatch {
+    proto::PushBatch {
+        batch_no,
+        events: events
+            .iter()
+            .map(sanji_proto::convert::event_to_wire)
+            .collect(),
+    }
+}
+
+/// The hub's durable mark for `origin`, asked over the wire.
+pub async fn heads(client: &mut ReplicationClient<Channel>, origin: &Origin, local: u64) -> u64 {
+    let reply = client
+        .heads(proto::HeadsRequest {
+            local_heads: vec![sanji_proto::convert::origin_seq(origin, local)],
+        })
+        .await
+        .expect("heads answered")
+        .into_inner();
+    reply
+        .acked
+        .iter()
+        .find(|h| h.origin == origin.to_string())
+        .map_or(0, |h| h.seq)
+}
+
+// ---------------------------------------------------------------------------
+// Sample records
+
+const NAMES: &[&str] = &[
+    "王建国",
+    "李秀英",
+    "张伟",
+    "刘芳",
+    "陈志强",
+    "杨丽",
+    "赵国庆",
+    "黄小红",
+    "周德明",
+    "吴桂兰",
+    "徐海涛",
+    "孙玉梅",
+];
+
+const MATTERS: &[&str] = &[
+    "宅基地边界",
+    "承包地流转款",
+    "山林界址",
+    "灌溉用水",
+    "赡养老人",
+    "拖欠工资",
+    "征地补偿款",
+    "养殖场异味",
+    "医疗费用分担",
+    "判决执行",
+];
+
+fn name(i: usize) -> String {
+    NAMES[i % NAMES.len()].to_owned()
+}
+
+fn matter(i: usize) -> &'static str {
+    MATTERS[i % MATTERS.len()]
+}
+
+/// A 不安定因素排查 entry: category, risk and mass-incident risk vary with `i`,
+/// so among any dozen some are 重大 and some 群体性.
+pub fn screening(i: usize, village: &Code, on: NaiveDate) -> Screening {
+    let category = Category::ALL[(i * 3) % Category::ALL.len()];
+    let risk = RiskLevel::ALL[(i / 2) % RiskLevel::ALL.len()];
+    let (a, b) = (name(i), name(i + 5));
+    Screening {
+        village: village.clone(),
+        screened_on: on,
+        screener: name(i + 3),
+        category,
+        parties: vec![
+            Party {
+                name: a.clone(),
+                contact: Some(format!("1390791{:04}", i % 10_000)),
+            },
+            Party {
+                name: b.clone(),
+                contact: None,
+            },
+        ],
+        people_involved: 2 + (i % 7) as u32 * 3,
+        risk,
+        may_escalate: i % 4 == 0,
+        mass_incident_risk: i % 9 == 4,
+        description: format!(
+            "{a}与{b}因{}发生纠纷,双方各执一词,情绪较为激动(第{i}条)",
+            matter(i)
+        ),
+        measures: if i % 3 == 0 {
+            String::new()
+        } else {
+            "村调委会已上门了解情况,约定三日内组织双方调解".into()
+        },
+    }
+}
+
+pub fn visit(i: usize, village: &Code, on: NaiveDate) -> Visit {
+    Visit {
+        received_at: village.clone(),
+        visited_on: on,
+        channel: VisitChannel::ALL[i % VisitChannel::ALL.len()],
+        visitor: Party {
+            name: name(i + 1),
+            contact: Some(format!("1387912{:04}", i % 10_000)),
+        },
+        people_count: 1 + (i % 3) as u32,
+        category: Category::ALL[i % Category::ALL.len()],
+        summary: format!("反映{}问题,要求村里出面协调", matter(i + 2)),
+        receiver: name(i + 7),
+        answer: (i % 2 == 0).then(|| "已当场解释相关政策,来访人表示理解".to_owned()),
+    }
+}
+
+pub fn case(i: usize, village: &Code, on: NaiveDate) -> CaseRegistration {
+    CaseRegistration {
+        place: village.clone(),
+        registered_on: on,
+        source: [CaseSource::Visit, CaseSource::Phone, CaseSource::Screening][i % 3],
+        category: Category::ALL[(i + 1) % Category::ALL.len()],
+        parties: vec![Party {
+            name: name(i + 2),
+            contact: None,
+        }],
+        people_involved: 1 + (i % 4) as u32,
+        claim: format!("请求解决{}问题", matter(i + 4)),
+        first_receiver: name(i + 9),
+        first_unit: "村综治信访维稳工作站".into(),
+        complex: i % 5 == 0,
+        from_record: None,
+    }
+}
+
+/// The `i`-th sample record: seven in ten are screenings, two visits, one
+/// a case; dated today or up to three days before (`today` is the
+/// station's own calendar day).
+pub fn sample_body(i: usize, village: &Code, today: NaiveDate) -> EventBody {
+    let on = today
+        .checked_sub_days(Days::new((i % 4) as u64))
+        .expect("a valid date");
+    match i % 10 {
+        7 | 8 => EventBody::VisitRecorded(visit(i, village, on)),
+        9 => EventBody::CaseRegistered(case(i, village, on)),
+        _ => EventBody::ScreeningRecorded(screening(i, village, on)),
+    }
+}
+
+/// The station's calendar day (CST), by its own clock.
+pub fn station_today(station: &Station) -> NaiveDate {
+    sanji_domain::time::cst_date(station.clock().now_ms())
+}
+
+/// Records samples `first..first + n` one at a time, as a clerk would.
+pub fn record_samples(station: &Station, first: usize, n: usize) -> Vec<Event> {
+    let today = station_today(station);
+    (first..first + n)
+        .map(|i| {
+            let event = match sample_body(i, station.code(), today) {
+                EventBody::ScreeningRecorded(s) => station.record_screening(None, s),
+                EventBody::VisitRecorded(v) => station.record_visit(None, v),
+                EventBody::CaseRegistered(c) => station.register_case(None, c),
+                other => panic!("not a station record: {}", other.kind()),
+            };
+            event.expect("a sample record is valid")
+        })
+        .collect()
+}
+
+/// What a set of recorded events adds up to, for comparing with views.
+#[derive(Debug, Default)]
+pub struct Tally {
+    pub screenings: BTreeSet<Uuid>,
+    pub visits: BTreeSet<Uuid>,
+    pub cases: BTreeSet<Uuid>,
+    /// Screenings that must reach the county (重大 or 群体性).
+    pub severe: BTreeSet<Uuid>,
+    /// (village, day, category, risk) → how many screenings.
+    pub cells: BTreeMap<(Code, NaiveDate, Category, RiskLevel), u32>,
+    pub mass_incident: u32,
+}
+
+impl Tally {
+    pub fn of<'a>(events: impl IntoIterator<Item = &'a Event>) -> Tally {
+        let mut tally = Tally::default();
+        for e in events {
+            match &e.body {
+                EventBody::ScreeningRecorded(s) => {
+                    tally.screenings.insert(e.entity);
+                    if s.is_severe() {
+                        tally.severe.insert(e.entity);
+                    }
+                    tally.mass_incident += u32::from(s.mass_incident_risk);
+                    *tally
+                        .cells
+                        .entry((s.village.clone(), s.screened_on, s.category, s.risk))
+                        .or_default() += 1;
+                }
+                EventBody::VisitRecorded(_) => {
+                    tally.visits.insert(e.entity);
+                }
+                EventBody::CaseRegistered(_) => {
+                    tally.cases.insert(e.entity);
+                }
+                _ => {}
+            }
+        }
+        tally
+    }
+}
+
+/// Every event of `origin` the store holds, in seq order.
+pub fn held(store: &Store, origin: &Origin) -> Vec<Event> {
+    store
+        .events_after(origin, 0, usize::MAX)
+        .expect("events readable")
+}
+
+/// The events of `origin` in `store` are exactly 1..=n, each pointing at the
+/// hash of the one before.
+pub fn assert_chain(store: &Store, origin: &Origin) -> Vec<Event> {
+    let events = held(store, origin);
+    let mut prev = Digest::GENESIS;
+    for (i, e) in events.iter().enumerate() {
+        assert_eq!(e.seq, i as u64 + 1, "{origin}: seq gap at position {i}");
+        assert_eq!(e.prev_hash, prev, "{origin}: chain broken at seq {}", e.seq);
+        prev = e.hash();
+    }
+    let ids: BTreeSet<Uuid> = events.iter().map(|e| e.id).collect();
+    assert_eq!(
+        ids.len(),
+        events.len(),
+        "{origin}: an event id appears twice"
+    );
+    let head = store.head(origin).expect("head readable");
+    assert_eq!(
+        head.map(|h| (h.seq, h.hash)),
+        events.last().map(|e| (e.seq, e.hash())),
+        "{origin}: the head does not match the last event"
+    );
+    events
+}

@@ -1,1 +1,106 @@
-fn main() {}
+//! The `sanji` command: thin parsing and printing over sanji-node's operator
+//! layer. Chinese for people, English identifiers for flags and JSON.
+
+mod demo_cmd;
+mod pki_cmd;
+mod read_cmd;
+mod render;
+mod station_cmd;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Args, Parser, Subcommand};
+
+#[derive(Parser)]
+#[command(
+    name = "sanji",
+    version,
+    about = "三级联动:村工作站、镇综治信访维稳中心、县综治办的台账登记与同步",
+    long_about = "三级联动(sanji):村工作站离线登记排查、接访、案件,联网后经 mTLS gRPC 同步到镇中心;\n镇中心把每日汇总和重大排查上报县综治办。\n\n快速体验:sanji demo"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// 证书:创建县级 CA,为节点和人员签发证书
+    #[command(subcommand)]
+    Pki(pki_cmd::PkiCommand),
+    /// 村工作站:登记、查看、同步
+    Station(station_cmd::StationArgs),
+    /// 镇中心:运行服务,查看各村上报的台账
+    Hub(read_cmd::HubArgs),
+    /// 县综治办:运行服务,查看各镇汇总与重大排查
+    County(read_cmd::CountyArgs),
+    /// 在本机启动完整的县—镇—村演示
+    Demo(demo_cmd::DemoArgs),
+}
+
+/// Options shared by every role's commands.
+#[derive(Args, Clone)]
+pub struct Common {
+    /// 配置文件路径
+    #[arg(
+        long,
+        global = true,
+        env = "SANJI_CONFIG",
+        default_value = "sanji.toml"
+    )]
+    pub config: PathBuf,
+    /// 以 JSON 输出(供程序读取)
+    #[arg(long, global = true)]
+    pub json: bool,
+}
+
+fn init_logging(default: &str) {
+    let filter = tracing_subscriber::EnvFilter::try_from_env("SANJI_LOG")
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    let serving = matches!(
+        &cli.command,
+        Command::Hub(read_cmd::HubArgs {
+            command: read_cmd::HubCommand::Serve,
+            ..
+        }) | Command::County(read_cmd::CountyArgs {
+            command: read_cmd::CountyCommand::Serve,
+            ..
+        })
+    );
+    init_logging(if serving { "info" } else { "warn" });
+    let runtime = match tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("错误:无法启动运行时:{e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Pki(cmd) => pki_cmd::run(cmd),
+            Command::Station(args) => station_cmd::run(args).await,
+            Command::Hub(args) => read_cmd::run_hub(args).await,
+            Command::County(args) => read_cmd::run_county(args).await,
+            Command::Demo(args) => demo_cmd::run(args).await,
+        }
+    });
+    match result {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("错误:{e:#}");
+            ExitCode::FAILURE
+        }
+    }
+}

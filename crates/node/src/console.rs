@@ -59,3 +59,53 @@ impl proto::console_server::Console for ConsoleService {
         }))
     }
 }
+
+/// Asks a running hub or county for a view, as that node (with its own
+/// certificate) — how operators' read commands reach the live server.
+pub async fn query_remote(
+    config: &crate::NodeConfig,
+    view: &str,
+    params: BTreeMap<String, String>,
+) -> Result<serde_json::Value, NodeError> {
+    sanji_sync::tls::install_crypto();
+    let listen = config
+        .listen
+        .as_deref()
+        .ok_or_else(|| NodeError::Config("配置中没有 listen 地址,无法找到运行中的服务".into()))?;
+    let addr = local_address(listen);
+    let certs = sanji_pki::CertFiles::load(&config.certs_dir, &config.cert_name())?;
+    let endpoint = tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
+        .map_err(|e| NodeError::Config(format!("地址 {addr:?} 无效:{e}")))?
+        .tls_config(sanji_sync::tls::client_config(&certs, &config.code))
+        .map_err(|e| NodeError::Config(e.to_string()))?
+        .connect_timeout(std::time::Duration::from_secs(5));
+    let channel = endpoint.connect().await.map_err(|e| {
+        NodeError::Serve(format!(
+            "连不上本节点的服务 {addr}:{e}。请确认 sanji {} serve 正在运行",
+            if config.role == crate::Role::County {
+                "county"
+            } else {
+                "hub"
+            }
+        ))
+    })?;
+    let reply = proto::console_client::ConsoleClient::new(channel)
+        .max_decoding_message_size(sanji_proto::MAX_MESSAGE_BYTES)
+        .query(proto::QueryRequest {
+            view: view.to_owned(),
+            params: params.into_iter().collect(),
+        })
+        .await
+        .map_err(|s| NodeError::Serve(format!("查询被拒绝({:?}):{}", s.code(), s.message())))?
+        .into_inner();
+    serde_json::from_str(&reply.json)
+        .map_err(|e| NodeError::Serve(format!("服务返回的数据无法解析:{e}")))
+}
+
+/// A wildcard listen address is reached on loopback from the same machine.
+fn local_address(listen: &str) -> String {
+    match listen.rsplit_once(':') {
+        Some(("0.0.0.0" | "[::]" | "::", port)) => format!("127.0.0.1:{port}"),
+        _ => listen.to_owned(),
+    }
+}

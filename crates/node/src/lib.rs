@@ -13,6 +13,7 @@ pub mod console;
 pub mod demo;
 mod error;
 pub mod forward;
+pub mod samples;
 pub mod server;
 pub mod station;
 pub mod views;

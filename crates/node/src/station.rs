@@ -73,6 +73,16 @@ impl Station {
         })
     }
 
+    /// Points this station at another hub address (a laptop that moved
+    /// networks); the configuration file is not changed.
+    pub fn set_parent_addr(&mut self, addr: &str) {
+        self.config.parent_addr = Some(addr.to_owned());
+    }
+
+    pub fn config(&self) -> &NodeConfig {
+        &self.config
+    }
+
     pub fn store(&self) -> &Store {
         &self.store
     }

@@ -1,0 +1,138 @@
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use anyhow::Result;
+use clap::Args;
+use sanji_node::{demo, views};
+
+use crate::render;
+
+#[derive(Args)]
+pub struct DemoArgs {
+    /// 跑完一遍就退出(不继续提供服务)
+    #[arg(long)]
+    once: bool,
+    /// 以一个 JSON 对象输出结果
+    #[arg(long)]
+    json: bool,
+    /// 演示数据目录(默认新建临时目录;--once 时用完即删)
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+pub async fn run(args: DemoArgs) -> Result<ExitCode> {
+    let temp;
+    let dir = match &args.dir {
+        Some(dir) => {
+            std::fs::create_dir_all(dir)?;
+            dir.clone()
+        }
+        None => {
+            temp = tempfile::Builder::new().prefix("sanji-demo-").tempdir()?;
+            if args.once {
+                temp.path().to_owned()
+            } else {
+                temp.keep()
+            }
+        }
+    };
+    if !args.json {
+        println!(
+            "正在启动演示:县 {} → 镇 {} → 村 201/202/203,数据目录 {}",
+            demo::COUNTY,
+            demo::TOWNSHIP,
+            dir.display()
+        );
+    }
+    let mut demo = demo::run(&dir).await?;
+    let converged = demo.report.converged;
+    if args.json {
+        render::json(&demo.report);
+    } else {
+        show(&demo)?;
+    }
+    if args.once {
+        demo.stop().await?;
+    } else {
+        // Let `sanji station ...` in another terminal open the village folders.
+        demo.stations.clear();
+        if !args.json {
+            where_to_look(&demo);
+        }
+        tokio::signal::ctrl_c().await?;
+        eprintln!("正在停止……");
+        demo.stop().await?;
+    }
+    Ok(if converged {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
+}
+
+fn show(demo: &demo::Demo) -> Result<()> {
+    let r = &demo.report;
+    println!("\n【村工作站】");
+    for s in &r.stations {
+        println!(
+            "  {} {}:登记 {} 条记录(排查 {} 条),镇中心已确认 {} 条,待同步 {} 条",
+            s.code, s.name, s.events_created, s.screenings, s.acked_by_hub, s.pending
+        );
+        if let Some(e) = &s.offline_error {
+            println!("    离线时同步:{e}");
+        }
+    }
+    println!(
+        "\n【镇中心 {}】收到各村记录 {} 条",
+        demo::TOWNSHIP,
+        r.events_at_hub
+    );
+    render::stations(&views::peers(&demo.hub.store)?);
+    let severe_at_hub: Vec<_> = views::screenings(&demo.hub.store, "")?
+        .into_iter()
+        .filter(|s| s.reported_at_ms.is_some())
+        .collect();
+    println!("已上报县级的重大/群体性排查 {} 条", severe_at_hub.len());
+
+    println!("\n【县综治办 {}】", demo::COUNTY);
+    render::townships(&views::townships(&demo.county.store)?);
+    println!("重大/群体性排查(全文):");
+    render::screenings(&views::screenings(&demo.county.store, "")?);
+    println!(
+        "每日汇总 {} 份,覆盖排查 {} 条(县里看不到一般排查的当事人信息)",
+        r.summaries_at_county, r.screenings_in_county_summaries
+    );
+    if r.converged {
+        println!(
+            "\n✔ 三级数据一致:各村 {} 条记录全部到达镇中心,{} 条重大排查全部到达县里。",
+            r.events_created, r.severe_at_county
+        );
+    } else {
+        println!("\n✘ 数据不一致:");
+        for p in &r.problems {
+            println!("  - {p}");
+        }
+    }
+    Ok(())
+}
+
+fn where_to_look(demo: &demo::Demo) {
+    let hub = demo.config_path(demo::TOWNSHIP);
+    let county = demo.config_path(demo::COUNTY);
+    let village = demo.config_path(demo::VILLAGES[0].0);
+    println!(
+        "\n服务仍在运行:县 {}  镇中心 {}",
+        demo.report.county_addr, demo.report.hub_addr
+    );
+    println!("在另一个终端试试:");
+    println!("  sanji hub stations     --config {}", hub.display());
+    println!("  sanji hub screenings   --config {}", hub.display());
+    println!("  sanji county townships --config {}", county.display());
+    println!("  sanji county severe    --config {}", county.display());
+    println!(
+        "  sanji station screening add --config {} --category land --risk severe --party 赵四 --people 3 --description 山林界址纠纷",
+        village.display()
+    );
+    println!("  sanji station sync     --config {}", village.display());
+    println!("按 Ctrl-C 停止。");
+}
