@@ -169,6 +169,8 @@ pub enum CodeError {
     NotDigits { text: String },
     #[error("区划代码 {text:?} 的{segment}段全为 0,不是有效代码")]
     ZeroSegment { text: String, segment: &'static str },
+    #[error("{text:?}:只有乡镇(9 位代码)才有上报县级的出站台账")]
+    OutboxNotTownship { text: String },
 }
 
 #[cfg(test)]

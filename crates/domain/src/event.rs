@@ -53,7 +53,15 @@ impl Origin {
 
     pub fn parse(text: &str) -> Result<Origin, CodeError> {
         match text.strip_suffix(OUTBOX_SUFFIX) {
-            Some(code) => Ok(Origin::outbox(Code::parse(code)?)),
+            Some(code) => {
+                let code = Code::parse(code)?;
+                if code.level() != Level::Township {
+                    return Err(CodeError::OutboxNotTownship {
+                        text: text.to_owned(),
+                    });
+                }
+                Ok(Origin::outbox(code))
+            }
             None => Ok(Origin::node(Code::parse(text)?)),
         }
     }
@@ -213,8 +221,9 @@ impl EventBody {
             EventBody::VisitRecorded(_) | EventBody::CaseRegistered(_) => {
                 !origin.is_outbox() && origin.code().level() != Level::County
             }
+            // Only a township hub forwards to the county.
             EventBody::ScreeningSummary(_) | EventBody::SevereScreeningReported(_) => {
-                origin.is_outbox()
+                origin.is_outbox() && origin.code().level() == Level::Township
             }
         };
         if allowed {
@@ -337,6 +346,15 @@ impl Event {
                 Ok(())
             }
             EventBody::SevereScreeningReported(r) => {
+                if r.recorded_at > self.hlc {
+                    return Err(FieldError::new(
+                        "payload.data.recorded_at",
+                        "村里登记的时间不能晚于上报时间",
+                    ));
+                }
+                if r.source.seq == 0 {
+                    return Err(FieldError::new("payload.data.source.seq", "序号从 1 开始"));
+                }
                 r.screening
                     .validate(cst_date(r.recorded_at.wall_ms))
                     .map_err(|e| e.within("payload.data.screening"))?;

@@ -211,8 +211,16 @@ pub fn text(field: &str, value: &str, min: usize) -> Result<(), FieldError> {
     bounded(field, value, min, limits::TEXT)
 }
 
+/// A name or short label: like text, but on one line.
 pub fn name(field: &str, value: &str) -> Result<(), FieldError> {
-    bounded(field, value, 1, limits::NAME)
+    bounded(field, value, 1, limits::NAME)?;
+    if let Some(c) = value.chars().find(|c| c.is_control()) {
+        return Err(FieldError::new(
+            field,
+            format!("须写在一行内,不能含控制字符 U+{:04X}", c as u32),
+        ));
+    }
+    Ok(())
 }
 
 fn bounded(field: &str, value: &str, min: usize, max: usize) -> Result<(), FieldError> {
@@ -252,6 +260,7 @@ fn party(value: &Party) -> Result<(), FieldError> {
     name("name", &value.name)?;
     if let Some(contact) = &value.contact {
         bounded("contact", contact, 1, limits::CONTACT)?;
+        name("contact", contact)?;
     }
     Ok(())
 }

@@ -129,8 +129,9 @@ impl DailySummary {
                 ));
             }
         }
-        let total: u32 = self.cells.iter().map(|c| c.count).sum();
-        if total != self.records {
+        // Summed wide: untrusted counts must not overflow into agreeing with `records`.
+        let total: u64 = self.cells.iter().map(|c| u64::from(c.count)).sum();
+        if total != u64::from(self.records) {
             return Err(FieldError::new(
                 "records",
                 format!("合计 {} 与各格之和 {total} 不符", self.records),

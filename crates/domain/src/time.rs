@@ -18,10 +18,13 @@ pub fn cst_date(ms: UnixMillis) -> NaiveDate {
 }
 
 pub fn cst_datetime(ms: UnixMillis) -> DateTime<FixedOffset> {
+    // Stamps come off the wire: clamp so that even the local (UTC+8) time of
+    // the latest instant is representable, or chrono panics.
+    let latest = DateTime::<Utc>::MAX_UTC.timestamp_millis() - i64::from(8 * 3600 * 1000);
     let utc = Utc
-        .timestamp_millis_opt(ms.min(i64::MAX as u64) as i64)
+        .timestamp_millis_opt(ms.min(latest as u64) as i64)
         .single()
-        .unwrap_or(DateTime::<Utc>::MAX_UTC);
+        .unwrap_or(DateTime::<Utc>::UNIX_EPOCH);
     utc.with_timezone(&cst())
 }
 

@@ -11,6 +11,9 @@ use sanji_domain::record::{CaseRegistration, Screening, Visit};
 /// and a piece of the rule the user is shown.
 type Row<T> = (&'static str, fn(&mut T), &'static str, &'static str);
 
+/// A row that must stay valid: what it is, how to change the fixture.
+type Accept<T> = (&'static str, fn(&mut T));
+
 fn check_rows<T: Clone>(
     valid: T,
     validate: impl Fn(&T) -> Result<(), FieldError>,
@@ -35,7 +38,7 @@ fn check_rows<T: Clone>(
 fn check_accepted<T: Clone>(
     valid: T,
     validate: impl Fn(&T) -> Result<(), FieldError>,
-    rows: &[(&'static str, fn(&mut T))],
+    rows: &[Accept<T>],
 ) {
     for (what, mutate) in rows {
         let mut record = valid.clone();
@@ -244,7 +247,7 @@ fn screening_rules_name_every_field() {
 
 #[test]
 fn screening_accepts_values_at_the_limits() {
-    let rows: &[(&str, fn(&mut Screening))] = &[
+    let rows: &[Accept<Screening>] = &[
         ("dated today", |s| s.screened_on = date("2026-11-26")),
         ("dated 2000-01-01", |s| s.screened_on = date("2000-01-01")),
         ("screener 50 chars", |s| s.screener = chinese(50)),
@@ -406,7 +409,7 @@ fn visit_rules_name_every_field() {
 
 #[test]
 fn visit_accepts_values_at_the_limits() {
-    let rows: &[(&str, fn(&mut Visit))] = &[
+    let rows: &[Accept<Visit>] = &[
         ("received at the township center", |v| {
             v.received_at = code(TOWNSHIP)
         }),
@@ -546,7 +549,7 @@ fn case_rules_name_every_field() {
 
 #[test]
 fn case_accepts_values_at_the_limits() {
-    let rows: &[(&str, fn(&mut CaseRegistration))] = &[
+    let rows: &[Accept<CaseRegistration>] = &[
         ("place is the township", |c| c.place = code(TOWNSHIP)),
         ("registered today", |c| c.registered_on = date("2026-11-26")),
         ("50 parties", |c| c.parties = many_parties(50)),
@@ -618,4 +621,14 @@ fn labelled_values_parse_by_id_or_label_and_list_the_choices() {
     for allowed in ["general(一般)", "major(较大)", "severe(重大)"] {
         assert!(err.rule.contains(allowed), "{}", err.rule);
     }
+}
+
+#[test]
+fn names_stay_on_one_line() {
+    for bad in ["张\n三", "张\t三", "李\r四"] {
+        let err = sanji_domain::record::name("screener", bad).unwrap_err();
+        assert_eq!(err.field, "screener");
+        assert!(err.rule.contains("一行"), "{bad:?}: {}", err.rule);
+    }
+    assert!(sanji_domain::record::text("description", "第一行\n第二行", 1).is_ok());
 }

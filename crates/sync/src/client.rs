@@ -197,10 +197,12 @@ impl Link {
             }
         };
         window.close();
-        report.sent = producer
-            .await
-            .map_err(|e| SyncError::Config(e.to_string()))?
-            .unwrap_or(0);
+        if outcome.is_err() {
+            // The parent ended the stream: nothing more will be read, so a
+            // producer waiting to send must not be waited for.
+            producer.abort();
+        }
+        report.sent = producer.await.ok().and_then(Result::ok).unwrap_or(0);
         report.acked = acked;
         outcome?;
         info!(

@@ -1,0 +1,574 @@
+//! The case's life (扇形工作流程: 登记、分流、调处、督办、催办、反馈) as a state
+//! machine over steps. Every step names the role that took it; a step that
+//! the state or the role does not allow is refused with the state and the
+//! steps that are allowed, both when an operator tries it and when the fold
+//! meets it (then it is kept as a conflict).
+
+use chrono::NaiveDate;
+use serde::{Deserialize, Serialize};
+
+use crate::code::{Code, Level};
+use crate::error::FieldError;
+use crate::hlc::Hlc;
+use crate::labels::{Labelled, labelled_enum};
+use crate::record::{self, CaseRegistration};
+
+labelled_enum! {
+    /// Who acts. People's roles come from their certificates; `System` is the
+    /// hub's own deadline tracker, `County` the county office.
+    ActorRole {
+        Operator = "operator", "总台";
+        Director = "director", "中心主任";
+        UnitStaff = "unit_staff", "单位工作人员";
+        VillageStaff = "village_staff", "村工作人员";
+        County = "county", "县综治办";
+        System = "system", "系统";
+    }
+}
+
+labelled_enum! {
+    MediationKind {
+        People = "people", "人民调解";
+        Administrative = "administrative", "行政调解";
+        Judicial = "judicial", "司法调解";
+    }
+}
+
+labelled_enum! {
+    /// How a case ended.
+    Outcome {
+        Agreement = "agreement", "调解成功";
+        Litigation = "litigation", "未调成,引导诉讼";
+        Withdrawn = "withdrawn", "当事人撤回";
+    }
+}
+
+labelled_enum! {
+    CaseStatus {
+        Registered = "registered", "待受理";
+        NotAccepted = "not_accepted", "不予受理";
+        Accepted = "accepted", "已受理待分流";
+        AwaitingApproval = "awaiting_approval", "分流待审批";
+        Assigned = "assigned", "已交办";
+        InMediation = "in_mediation", "调处中";
+        Resolved = "resolved", "已办结待反馈";
+        FeedbackGiven = "feedback_given", "已反馈待回访";
+        FollowedUp = "followed_up", "已回访待归档";
+        Archived = "archived", "已归档";
+    }
+}
+
+labelled_enum! {
+    StepKind {
+        Accept = "accept", "受理";
+        NotAccept = "not_accept", "不予受理";
+        Assign = "assign", "分流交办";
+        Approve = "approve", "审批分流";
+        Progress = "progress", "记录调处进展";
+        Resolve = "resolve", "办结";
+        Feedback = "feedback", "反馈当事人";
+        FollowUp = "follow_up", "回访";
+        Archive = "archive", "归档";
+        Urge = "urge", "催办";
+        Supervise = "supervise", "督办";
+        Extend = "extend", "延期";
+        Escalate = "escalate", "上报县级";
+        Reopen = "reopen", "重新办理";
+    }
+}
+
+impl CaseStatus {
+    /// Not yet ended: deadlines run, urges apply.
+    pub fn is_open(self) -> bool {
+        matches!(
+            self,
+            CaseStatus::Registered
+                | CaseStatus::Accepted
+                | CaseStatus::AwaitingApproval
+                | CaseStatus::Assigned
+                | CaseStatus::InMediation
+        )
+    }
+}
+
+/// Whom a case is handed to: a member unit of the township, or a village station.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Assignee {
+    Unit { name: String },
+    Village { code: Code },
+}
+
+impl Assignee {
+    pub fn label(&self) -> String {
+        match self {
+            Assignee::Unit { name } => name.clone(),
+            Assignee::Village { code } => format!("{code} 村工作站"),
+        }
+    }
+
+    pub fn village(&self) -> Option<&Code> {
+        match self {
+            Assignee::Village { code } => Some(code),
+            Assignee::Unit { .. } => None,
+        }
+    }
+}
+
+/// One step of a case's life; the payload of a `case_step` event.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaseStep {
+    Accept { case_number: String, resolve_deadline: NaiveDate },
+    NotAccept { reason: String },
+    Assign { assignee: Assignee, person: String, deadline: NaiveDate },
+    Approve,
+    Progress { kind: MediationKind, note: String },
+    Resolve { outcome: Outcome, kind: Option<MediationKind>, summary: String },
+    Feedback { note: String },
+    FollowUp { recurred: bool, satisfied: bool, petitioned: bool, skip_level: bool, note: String },
+    Archive { note: String },
+    Urge { note: String, automatic: bool },
+    Supervise { note: String, automatic: bool },
+    Extend { days: u32, reason: String, new_deadline: NaiveDate },
+    Escalate { reason: String },
+    Reopen { reason: String, deadline: NaiveDate },
+}
+
+/// A step with the role of the person who took it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseAction {
+    pub role: ActorRole,
+    #[serde(flatten)]
+    pub step: CaseStep,
+}
+
+impl CaseStep {
+    pub fn kind(&self) -> StepKind {
+        match self {
+            CaseStep::Accept { .. } => StepKind::Accept,
+            CaseStep::NotAccept { .. } => StepKind::NotAccept,
+            CaseStep::Assign { .. } => StepKind::Assign,
+            CaseStep::Approve => StepKind::Approve,
+            CaseStep::Progress { .. } => StepKind::Progress,
+            CaseStep::Resolve { .. } => StepKind::Resolve,
+            CaseStep::Feedback { .. } => StepKind::Feedback,
+            CaseStep::FollowUp { .. } => StepKind::FollowUp,
+            CaseStep::Archive { .. } => StepKind::Archive,
+            CaseStep::Urge { .. } => StepKind::Urge,
+            CaseStep::Supervise { .. } => StepKind::Supervise,
+            CaseStep::Extend { .. } => StepKind::Extend,
+            CaseStep::Escalate { .. } => StepKind::Escalate,
+            CaseStep::Reopen { .. } => StepKind::Reopen,
+        }
+    }
+
+    /// Field rules of the step on its own (text lengths, numbers).
+    pub fn validate(&self) -> Result<(), FieldError> {
+        match self {
+            CaseStep::Accept { case_number, .. } => record::name("case_number", case_number),
+            CaseStep::NotAccept { reason } => record::text("reason", reason, 1),
+            CaseStep::Assign { assignee, person, .. } => {
+                if let Assignee::Unit { name } = assignee {
+                    record::name("assignee.name", name)?;
+                }
+                if let Assignee::Village { code } = assignee {
+                    Code::parse_level("assignee.code", code.as_str(), Level::Village)?;
+                }
+                record::name("person", person)
+            }
+            CaseStep::Approve => Ok(()),
+            CaseStep::Progress { note, .. } | CaseStep::Feedback { note } => record::text("note", note, 1),
+            CaseStep::Resolve { summary, .. } => record::text("summary", summary, 1),
+            CaseStep::FollowUp { note, .. } | CaseStep::Archive { note } => record::text("note", note, 0),
+            CaseStep::Urge { note, .. } | CaseStep::Supervise { note, .. } => record::text("note", note, 1),
+            CaseStep::Extend { days, reason, .. } => {
+                if *days == 0 || *days > 90 {
+                    return Err(FieldError::new("days", format!("延期天数须在 1 到 90 之间,而不是 {days}")));
+                }
+                record::text("reason", reason, 1)
+            }
+            CaseStep::Escalate { reason } | CaseStep::Reopen { reason, .. } => record::text("reason", reason, 1),
+        }
+    }
+}
+
+/// Which roles may take a step at all, before the case's own state is asked.
+pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
+    use ActorRole::*;
+    match kind {
+        StepKind::Accept | StepKind::NotAccept | StepKind::Assign | StepKind::Archive => &[Operator, Director],
+        StepKind::Escalate | StepKind::Reopen => &[Operator, Director],
+        StepKind::Approve | StepKind::Extend => &[Director],
+        StepKind::Progress | StepKind::Resolve | StepKind::Feedback => &[Operator, Director, UnitStaff, VillageStaff],
+        StepKind::FollowUp => &[Operator, Director, UnitStaff, VillageStaff],
+        StepKind::Urge | StepKind::Supervise => &[Operator, Director, County, System],
+    }
+}
+
+/// Which origin tier a role writes from; checked on every event.
+pub fn role_level(role: ActorRole) -> Level {
+    match role {
+        ActorRole::VillageStaff => Level::Village,
+        ActorRole::County => Level::County,
+        _ => Level::Township,
+    }
+}
+
+/// A dated note on the case's file (一案一档).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileEntry {
+    pub at: Hlc,
+    pub by: String,
+    pub role: ActorRole,
+    pub step: StepKind,
+    pub text: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Assignment {
+    pub assignee: Assignee,
+    pub person: String,
+    pub deadline: NaiveDate,
+    pub assigned_by: String,
+    /// Director's approval; steps of the assignee wait for it.
+    pub approved_by: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Resolution {
+    pub outcome: Outcome,
+    pub kind: Option<MediationKind>,
+    pub summary: String,
+    pub on: NaiveDate,
+    pub by: String,
+    /// Who was handling the case when it was resolved: the unit rewarded or fined.
+    pub handler: Option<Assignee>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FollowUpRecord {
+    pub on: NaiveDate,
+    pub by: String,
+    pub recurred: bool,
+    pub satisfied: bool,
+    pub petitioned: bool,
+    pub skip_level: bool,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Notice {
+    pub on: NaiveDate,
+    pub at: Hlc,
+    pub by: String,
+    pub role: ActorRole,
+    pub note: String,
+    pub automatic: bool,
+    /// The deadline it was about.
+    pub deadline: Option<NaiveDate>,
+}
+
+/// Everything the case file says now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseFile {
+    pub registration: CaseRegistration,
+    pub registered_by: String,
+    pub registered_at: Hlc,
+    pub status: CaseStatus,
+    pub case_number: Option<String>,
+    pub accepted_on: Option<NaiveDate>,
+    pub not_accepted_reason: Option<String>,
+    pub assignment: Option<Assignment>,
+    /// Every village the case was ever assigned to: they keep receiving its
+    /// events, so a village it was taken from learns it was taken.
+    pub past_villages: Vec<Code>,
+    /// The deadline now running: acceptance, then resolution.
+    pub deadline: Option<NaiveDate>,
+    pub extended: Option<(u32, String)>,
+    pub resolution: Option<Resolution>,
+    pub follow_ups: Vec<FollowUpRecord>,
+    pub urges: Vec<Notice>,
+    pub supervisions: Vec<Notice>,
+    pub escalated: Option<Notice>,
+    pub handed_down_by: Option<String>,
+    pub reopened: u32,
+    pub archived_on: Option<NaiveDate>,
+    pub file: Vec<FileEntry>,
+}
+
+/// Why a step was refused, with what would be allowed instead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Refusal {
+    pub reason: String,
+    pub status: CaseStatus,
+    pub allowed: Vec<StepKind>,
+}
+
+impl std::fmt::Display for Refusal {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let allowed: Vec<&str> = self.allowed.iter().map(|k| k.label()).collect();
+        write!(f, "{}(案件当前状态:{};此时可以:{})", self.reason, self.status.label(), if allowed.is_empty() { "无".to_owned() } else { allowed.join("、") })
+    }
+}
+
+/// Where and when a step is being taken.
+#[derive(Debug, Clone)]
+pub struct StepContext<'a> {
+    pub author: &'a str,
+    pub origin: &'a Code,
+    pub at: Hlc,
+    pub on: NaiveDate,
+}
+
+impl CaseFile {
+    pub fn new(registration: CaseRegistration, by: &str, at: Hlc, accept_deadline: Option<NaiveDate>) -> CaseFile {
+        CaseFile {
+            registration,
+            registered_by: by.to_owned(),
+            registered_at: at,
+            status: CaseStatus::Registered,
+            case_number: None,
+            accepted_on: None,
+            not_accepted_reason: None,
+            assignment: None,
+            past_villages: Vec::new(),
+            deadline: accept_deadline,
+            extended: None,
+            resolution: None,
+            follow_ups: Vec::new(),
+            urges: Vec::new(),
+            supervisions: Vec::new(),
+            escalated: None,
+            handed_down_by: None,
+            reopened: 0,
+            archived_on: None,
+            file: Vec::new(),
+        }
+    }
+
+    /// The steps the case's state allows now, whoever asks.
+    pub fn allowed_steps(&self) -> Vec<StepKind> {
+        use StepKind::*;
+        let mut steps = match self.status {
+            CaseStatus::Registered => vec![Accept, NotAccept],
+            CaseStatus::NotAccepted => vec![Archive],
+            CaseStatus::Accepted => vec![Assign],
+            CaseStatus::AwaitingApproval => vec![Approve, Assign],
+            CaseStatus::Assigned | CaseStatus::InMediation => vec![Progress, Resolve, Assign],
+            CaseStatus::Resolved => vec![Feedback],
+            CaseStatus::FeedbackGiven => vec![FollowUp],
+            CaseStatus::FollowedUp => vec![Archive],
+            CaseStatus::Archived => vec![],
+        };
+        if self.status.is_open() {
+            steps.extend([Urge, Supervise]);
+            if self.escalated.is_none() {
+                steps.push(Escalate);
+            }
+        }
+        if matches!(self.status, CaseStatus::Assigned | CaseStatus::InMediation) && self.extended.is_none() {
+            steps.push(Extend);
+        }
+        if matches!(self.status, CaseStatus::FollowedUp | CaseStatus::Archived) && self.recurred() {
+            steps.push(Reopen);
+        }
+        steps
+    }
+
+    pub fn recurred(&self) -> bool {
+        self.follow_ups.last().is_some_and(|f| f.recurred)
+    }
+
+    /// The village whose station works the case now, if any.
+    pub fn assigned_village(&self) -> Option<&Code> {
+        self.assignment.as_ref().and_then(|a| a.assignee.village())
+    }
+
+    fn refuse(&self, reason: impl Into<String>) -> Refusal {
+        Refusal { reason: reason.into(), status: self.status, allowed: self.allowed_steps() }
+    }
+
+    /// Whether `role` acting from `origin` may take `step` now.
+    pub fn check(&self, role: ActorRole, step: &CaseStep, origin: &Code) -> Result<(), Refusal> {
+        let kind = step.kind();
+        if !self.allowed_steps().contains(&kind) {
+            return Err(self.refuse(format!("此时不能「{}」", kind.label())));
+        }
+        if !roles_for(kind).contains(&role) {
+            let who: Vec<&str> = roles_for(kind).iter().map(|r| r.label()).collect();
+            return Err(self.refuse(format!("「{}」须由{}进行,{}无权办理", kind.label(), who.join("或"), role.label())));
+        }
+        let assignee_step = matches!(kind, StepKind::Progress | StepKind::Resolve | StepKind::Feedback);
+        if assignee_step {
+            let assignment = self.assignment.as_ref();
+            if assignment.is_some_and(|a| a.approved_by.is_none()) {
+                return Err(self.refuse("分流尚未经中心主任审批"));
+            }
+            match (role, assignment.map(|a| &a.assignee)) {
+                (ActorRole::VillageStaff, Some(Assignee::Village { code })) if code == origin => {}
+                (ActorRole::VillageStaff, _) => {
+                    return Err(self.refuse(format!("本案未交办给 {origin} 村工作站")));
+                }
+                (ActorRole::UnitStaff, Some(Assignee::Unit { .. })) | (ActorRole::Operator | ActorRole::Director, _) => {}
+                (ActorRole::UnitStaff, _) => return Err(self.refuse("本案未交办给成员单位")),
+                _ => {}
+            }
+        }
+        if kind == StepKind::FollowUp && role == ActorRole::VillageStaff && self.registration.place != *origin
+            && self.assigned_village() != Some(origin)
+        {
+            return Err(self.refuse(format!("本案与 {origin} 村无关,不能由该村回访")));
+        }
+        match step {
+            CaseStep::Extend { new_deadline, days, .. } => {
+                let current = self.deadline.ok_or_else(|| self.refuse("案件没有正在计算的期限"))?;
+                if *new_deadline != crate::deadline::add_days(current, *days) {
+                    return Err(self.refuse(format!("新期限应为 {current} 加 {days} 天")));
+                }
+            }
+            CaseStep::Assign { assignee: Assignee::Village { code }, .. } if !code.is_under(origin) && role != ActorRole::County => {
+                return Err(self.refuse(format!("{code} 不在 {origin} 辖区内")));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// Takes a step that [`CaseFile::check`] allowed.
+    pub fn apply(&mut self, role: ActorRole, step: &CaseStep, ctx: &StepContext<'_>) -> Result<(), Refusal> {
+        self.check(role, step, ctx.origin)?;
+        let notice = |note: &str, automatic: bool, deadline: Option<NaiveDate>| Notice {
+            on: ctx.on,
+            at: ctx.at,
+            by: ctx.author.to_owned(),
+            role,
+            note: note.to_owned(),
+            automatic,
+            deadline,
+        };
+        let text = match step {
+            CaseStep::Accept { case_number, resolve_deadline } => {
+                self.status = CaseStatus::Accepted;
+                self.case_number = Some(case_number.clone());
+                self.accepted_on = Some(ctx.on);
+                self.deadline = Some(*resolve_deadline);
+                format!("受理,编号 {case_number},办结期限 {resolve_deadline}")
+            }
+            CaseStep::NotAccept { reason } => {
+                self.status = CaseStatus::NotAccepted;
+                self.not_accepted_reason = Some(reason.clone());
+                self.deadline = None;
+                format!("不予受理:{reason}")
+            }
+            CaseStep::Assign { assignee, person, deadline } => {
+                if let Some(previous) = self.assigned_village().cloned() {
+                    if !self.past_villages.contains(&previous) {
+                        self.past_villages.push(previous);
+                    }
+                }
+                let approved = (role == ActorRole::Director).then(|| ctx.author.to_owned());
+                self.status = if approved.is_some() { CaseStatus::Assigned } else { CaseStatus::AwaitingApproval };
+                self.assignment = Some(Assignment {
+                    assignee: assignee.clone(),
+                    person: person.clone(),
+                    deadline: *deadline,
+                    assigned_by: ctx.author.to_owned(),
+                    approved_by: approved,
+                });
+                self.deadline = Some(*deadline);
+                format!("分流交办给{}(承办人 {person}),期限 {deadline}", assignee.label())
+            }
+            CaseStep::Approve => {
+                self.status = CaseStatus::Assigned;
+                if let Some(a) = &mut self.assignment {
+                    a.approved_by = Some(ctx.author.to_owned());
+                }
+                "审批同意分流".to_owned()
+            }
+            CaseStep::Progress { kind, note } => {
+                self.status = CaseStatus::InMediation;
+                format!("{}:{note}", kind.label())
+            }
+            CaseStep::Resolve { outcome, kind, summary } => {
+                self.status = CaseStatus::Resolved;
+                self.deadline = None;
+                self.resolution = Some(Resolution {
+                    outcome: *outcome,
+                    kind: *kind,
+                    summary: summary.clone(),
+                    on: ctx.on,
+                    by: ctx.author.to_owned(),
+                    handler: self.assignment.as_ref().map(|a| a.assignee.clone()),
+                });
+                format!("办结({}):{summary}", outcome.label())
+            }
+            CaseStep::Feedback { note } => {
+                self.status = CaseStatus::FeedbackGiven;
+                format!("已反馈当事人:{note}")
+            }
+            CaseStep::FollowUp { recurred, satisfied, petitioned, skip_level, note } => {
+                self.status = CaseStatus::FollowedUp;
+                self.follow_ups.push(FollowUpRecord {
+                    on: ctx.on,
+                    by: ctx.author.to_owned(),
+                    recurred: *recurred,
+                    satisfied: *satisfied,
+                    petitioned: *petitioned,
+                    skip_level: *skip_level,
+                    note: note.clone(),
+                });
+                format!(
+                    "回访:{},{}{}{}",
+                    if *recurred { "矛盾反复" } else { "未反复" },
+                    if *satisfied { "当事人满意" } else { "当事人不满意" },
+                    if *petitioned { ",已上访" } else { "" },
+                    if *skip_level { "(越级)" } else { "" }
+                )
+            }
+            CaseStep::Archive { note } => {
+                self.status = CaseStatus::Archived;
+                self.archived_on = Some(ctx.on);
+                format!("归档 {note}")
+            }
+            CaseStep::Urge { note, automatic } => {
+                self.urges.push(notice(note, *automatic, self.deadline));
+                format!("催办:{note}")
+            }
+            CaseStep::Supervise { note, automatic } => {
+                self.supervisions.push(notice(note, *automatic, self.deadline));
+                format!("督办:{note}")
+            }
+            CaseStep::Extend { days, reason, new_deadline } => {
+                self.extended = Some((*days, reason.clone()));
+                self.deadline = Some(*new_deadline);
+                if let Some(a) = &mut self.assignment {
+                    a.deadline = *new_deadline;
+                }
+                format!("延期 {days} 天至 {new_deadline}:{reason}")
+            }
+            CaseStep::Escalate { reason } => {
+                self.escalated = Some(notice(reason, false, self.deadline));
+                format!("上报县级:{reason}")
+            }
+            CaseStep::Reopen { reason, deadline } => {
+                self.status = CaseStatus::Accepted;
+                self.reopened += 1;
+                self.resolution = None;
+                self.archived_on = None;
+                self.extended = None;
+                self.deadline = Some(*deadline);
+                if let Some(previous) = self.assigned_village().cloned() {
+                    if !self.past_villages.contains(&previous) {
+                        self.past_villages.push(previous);
+                    }
+                }
+                self.assignment = None;
+                format!("矛盾反复,重新办理:{reason}")
+            }
+        };
+        self.file.push(FileEntry { at: ctx.at, by: ctx.author.to_owned(), role, step: step.kind(), text });
+        Ok(())
+    }
+}

@@ -1,0 +1,886 @@
+//! Events on their own: the rules every event must satisfy whoever sends it,
+//! the canonical payload encoding, and the tamper-evident hash.
+
+mod common;
+
+use common::*;
+use sanji_domain::record::{Category, RiskLevel, Screening};
+use sanji_domain::summary::CellCount;
+use sanji_domain::{DailySummary, Digest, Event, EventBody, EventRef, FieldError, Hlc, Origin};
+use uuid::Uuid;
+
+// ---------------------------------------------------------------- validate
+
+fn body_mut<T>(event: &mut Event, f: impl FnOnce(&mut EventBody) -> Option<&mut T>) -> &mut T {
+    f(&mut event.body).expect("the fixture has the expected kind")
+}
+
+fn screening_of(body: &mut EventBody) -> Option<&mut Screening> {
+    match body {
+        EventBody::ScreeningRecorded(s) => Some(s),
+        EventBody::SevereScreeningReported(r) => Some(&mut r.screening),
+        _ => None,
+    }
+}
+
+fn visit_of(body: &mut EventBody) -> Option<&mut sanji_domain::record::Visit> {
+    match body {
+        EventBody::VisitRecorded(v) => Some(v),
+        _ => None,
+    }
+}
+
+fn case_of(body: &mut EventBody) -> Option<&mut sanji_domain::record::CaseRegistration> {
+    match body {
+        EventBody::CaseRegistered(c) => Some(c),
+        _ => None,
+    }
+}
+
+fn summary_of(body: &mut EventBody) -> Option<&mut DailySummary> {
+    match body {
+        EventBody::ScreeningSummary(s) => Some(s),
+        _ => None,
+    }
+}
+
+#[test]
+fn realistic_events_are_valid() {
+    for (what, event) in [
+        ("screening", screening_event()),
+        ("severe screening", severe_screening_event()),
+        ("severe report", severe_report_event()),
+        ("summary", summary_event(1, Hlc::new(NOW_MS, 0), 1)),
+        ("visit at a village", visit_event()),
+        ("case at the township", case_event()),
+    ] {
+        assert_eq!(event.validate(), Ok(()), "{what}");
+    }
+}
+
+type EventRow = (&'static str, Event, &'static str, &'static str);
+
+fn check_events(rows: Vec<EventRow>) {
+    let mut failures = Vec::new();
+    for (what, event, field, needle) in rows {
+        match event.validate() {
+            Ok(()) => failures.push(format!("{what}: accepted, expected an error on {field}")),
+            Err(e) if e.field != field || !e.rule.contains(needle) => failures.push(format!(
+                "{what}: got {e:?}, expected field {field:?} with rule containing {needle:?}"
+            )),
+            Err(_) => {}
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+}
+
+fn with(mut event: Event, f: impl FnOnce(&mut Event)) -> Event {
+    f(&mut event);
+    event
+}
+
+#[test]
+fn the_envelope_rules_name_their_field() {
+    check_events(vec![
+        (
+            "UUIDv5 id",
+            with(screening_event(), |e| {
+                e.id = Uuid::new_v5(&Uuid::NAMESPACE_OID, b"x")
+            }),
+            "id",
+            "UUIDv7",
+        ),
+        (
+            "UUIDv4-shaped id",
+            with(screening_event(), |e| {
+                e.id = uuid::Builder::from_random_bytes([7; 16]).into_uuid()
+            }),
+            "id",
+            "UUIDv7",
+        ),
+        (
+            "nil id",
+            with(screening_event(), |e| e.id = Uuid::nil()),
+            "id",
+            "UUIDv7",
+        ),
+        (
+            "seq 0",
+            with(screening_event(), |e| e.seq = 0),
+            "seq",
+            "从 1 开始",
+        ),
+        (
+            "seq 1 chained to something",
+            with(screening_event(), |e| {
+                e.seq = 1;
+                e.prev_hash = Digest([1; 32]);
+            }),
+            "prev_hash",
+            "全 0",
+        ),
+        (
+            "hlc wall 0",
+            with(screening_event(), |e| e.hlc = Hlc::new(0, 5)),
+            "hlc",
+            "不能为 0",
+        ),
+        (
+            "author empty",
+            with(screening_event(), |e| e.author = String::new()),
+            "author",
+            "不能为空",
+        ),
+        (
+            "author blank",
+            with(screening_event(), |e| e.author = "  ".into()),
+            "author",
+            "不能为空",
+        ),
+        (
+            "author too long",
+            with(screening_event(), |e| e.author = chinese(51)),
+            "author",
+            "过长",
+        ),
+        (
+            "author with a control character",
+            with(screening_event(), |e| e.author = "李\u{8}明".into()),
+            "author",
+            "控制字符",
+        ),
+        (
+            "nil entity",
+            with(screening_event(), |e| e.entity = Uuid::nil()),
+            "entity",
+            "空 UUID",
+        ),
+    ]);
+}
+
+#[test]
+fn a_later_seq_may_carry_any_prev_hash_and_seq_1_genesis_is_fine() {
+    let genesis = with(screening_event(), |e| {
+        e.seq = 1;
+        e.prev_hash = Digest::GENESIS;
+    });
+    assert_eq!(genesis.validate(), Ok(()));
+    // Chain continuity is the store's job (it knows the previous event).
+    let chained = with(screening_event(), |e| e.prev_hash = Digest([0xAB; 32]));
+    assert_eq!(chained.validate(), Ok(()));
+}
+
+#[test]
+fn origins_may_write_only_their_own_kinds() {
+    let other_village = Origin::node(code(OTHER_VILLAGE));
+    check_events(vec![
+        (
+            "screening from another village than its own",
+            with(screening_event(), |e| e.origin = other_village.clone()),
+            "payload.data.village",
+            "与事件来源",
+        ),
+        (
+            "screening from the township",
+            with(screening_event(), |e| e.origin = township_origin()),
+            "origin",
+            "screening_recorded",
+        ),
+        (
+            "screening from the outbox",
+            with(screening_event(), |e| e.origin = outbox_origin()),
+            "origin",
+            "screening_recorded",
+        ),
+        (
+            "screening from the county",
+            with(screening_event(), |e| e.origin = Origin::node(code(COUNTY))),
+            "origin",
+            "screening_recorded",
+        ),
+        (
+            "summary from the township's own ledger",
+            with(summary_event(2, Hlc::new(NOW_MS, 0), 1), |e| {
+                e.origin = township_origin()
+            }),
+            "origin",
+            "screening_summary",
+        ),
+        (
+            "summary from a village",
+            with(summary_event(2, Hlc::new(NOW_MS, 0), 1), |e| {
+                e.origin = village_origin()
+            }),
+            "origin",
+            "screening_summary",
+        ),
+        (
+            "summary from a county's outbox",
+            with(summary_event(2, Hlc::new(NOW_MS, 0), 1), |e| {
+                e.origin = Origin::outbox(code(COUNTY))
+            }),
+            "origin",
+            "screening_summary",
+        ),
+        (
+            "summary from another township's outbox",
+            with(summary_event(2, Hlc::new(NOW_MS, 0), 1), |e| {
+                e.origin = Origin::outbox(code(OTHER_TOWNSHIP))
+            }),
+            "payload.data.village",
+            "辖区",
+        ),
+        (
+            "severe report from the township's own ledger",
+            with(severe_report_event(), |e| e.origin = township_origin()),
+            "origin",
+            "severe_screening_reported",
+        ),
+        (
+            "severe report from a county's outbox",
+            with(severe_report_event(), |e| {
+                e.origin = Origin::outbox(code(COUNTY))
+            }),
+            "origin",
+            "severe_screening_reported",
+        ),
+        (
+            "visit from the county",
+            with(visit_event(), |e| e.origin = Origin::node(code(COUNTY))),
+            "origin",
+            "visit_recorded",
+        ),
+        (
+            "visit from an outbox",
+            with(visit_event(), |e| e.origin = outbox_origin()),
+            "origin",
+            "visit_recorded",
+        ),
+        (
+            "visit received elsewhere than its origin",
+            with(visit_event(), |e| e.origin = township_origin()),
+            "payload.data.received_at",
+            "与事件来源",
+        ),
+        (
+            "case from the county",
+            with(case_event(), |e| e.origin = Origin::node(code(COUNTY))),
+            "origin",
+            "case_registered",
+        ),
+        (
+            "case at a place outside the registering village",
+            with(case_event(), |e| {
+                e.origin = Origin::node(code(OTHER_VILLAGE))
+            }),
+            "payload.data.place",
+            "辖区",
+        ),
+        (
+            "case at a place outside the registering township",
+            with(case_event(), |e| {
+                e.origin = Origin::node(code(OTHER_TOWNSHIP))
+            }),
+            "payload.data.place",
+            "辖区",
+        ),
+    ]);
+}
+
+#[test]
+fn origins_in_their_rights_are_accepted() {
+    let visit_at_township = with(visit_event(), |e| {
+        e.origin = township_origin();
+        body_mut(e, visit_of).received_at = code(TOWNSHIP);
+    });
+    let case_at_village_by_village = with(case_event(), |e| e.origin = village_origin());
+    let case_at_township_by_township = with(case_event(), |e| {
+        body_mut(e, case_of).place = code(TOWNSHIP);
+    });
+    for (what, event) in [
+        ("visit at the township", visit_at_township),
+        ("case by its village", case_at_village_by_village),
+        ("case at the township itself", case_at_township_by_township),
+    ] {
+        assert_eq!(event.validate(), Ok(()), "{what}");
+    }
+}
+
+#[test]
+fn payload_rules_are_reported_under_payload_data() {
+    check_events(vec![
+        (
+            "screening without a screener",
+            with(screening_event(), |e| {
+                body_mut(e, screening_of).screener = String::new()
+            }),
+            "payload.data.screener",
+            "不能为空",
+        ),
+        (
+            "screening party without a name",
+            with(screening_event(), |e| {
+                body_mut(e, screening_of).parties[1].name = " ".into()
+            }),
+            "payload.data.parties[1].name",
+            "不能为空",
+        ),
+        (
+            "screening naming a township as its village",
+            with(screening_event(), |e| {
+                e.origin = Origin::node(code(TOWNSHIP));
+                body_mut(e, screening_of).village = code(TOWNSHIP);
+            }),
+            "origin",
+            "screening_recorded",
+        ),
+        (
+            "severe report with no people involved",
+            with(severe_report_event(), |e| {
+                body_mut(e, screening_of).people_involved = 0
+            }),
+            "payload.data.screening.people_involved",
+            "1 到",
+        ),
+        (
+            "summary whose records do not add up",
+            with(summary_event(2, Hlc::new(NOW_MS, 0), 1), |e| {
+                body_mut(e, summary_of).records += 1
+            }),
+            "payload.data.records",
+            "不符",
+        ),
+    ]);
+}
+
+#[test]
+fn forwarding_rules_are_checked() {
+    let mut ordinary = severe_report_event();
+    if let EventBody::SevereScreeningReported(r) = &mut ordinary.body {
+        r.screening.risk = RiskLevel::Major;
+        r.screening.mass_incident_risk = false;
+    }
+    let mut foreign = severe_report_event();
+    if let EventBody::SevereScreeningReported(r) = &mut foreign.body {
+        r.screening.village = code(FOREIGN_VILLAGE);
+        r.source.origin = Origin::node(code(FOREIGN_VILLAGE));
+    }
+    let mut wrong_source = severe_report_event();
+    if let EventBody::SevereScreeningReported(r) = &mut wrong_source.body {
+        r.source = EventRef {
+            origin: Origin::node(code(OTHER_VILLAGE)),
+            seq: 3,
+        };
+    }
+    let mut from_outbox_source = severe_report_event();
+    if let EventBody::SevereScreeningReported(r) = &mut from_outbox_source.body {
+        r.source.origin = outbox_origin();
+    }
+    let mut foreign_summary = summary_event(2, Hlc::new(NOW_MS, 0), 1);
+    if let EventBody::ScreeningSummary(s) = &mut foreign_summary.body {
+        s.village = code(FOREIGN_VILLAGE);
+    }
+    foreign_summary.entity = DailySummary::entity_id(&code(FOREIGN_VILLAGE), date("2026-11-25"));
+    check_events(vec![
+        (
+            "severe report of an ordinary screening",
+            ordinary,
+            "payload.data.screening.risk",
+            "重大",
+        ),
+        (
+            "severe report of another township's village",
+            foreign,
+            "payload.data.screening.village",
+            "辖区",
+        ),
+        (
+            "severe report citing another village's ledger",
+            wrong_source,
+            "payload.data.source",
+            "该村",
+        ),
+        (
+            "severe report citing the outbox as its source",
+            from_outbox_source,
+            "payload.data.source",
+            "该村",
+        ),
+        (
+            "summary of another township's village",
+            foreign_summary,
+            "payload.data.village",
+            "辖区",
+        ),
+        (
+            "summary under a random entity id",
+            with(summary_event(2, Hlc::new(NOW_MS, 0), 1), |e| {
+                e.entity = v7(NOW_MS, 99)
+            }),
+            "entity",
+            "村代码和日期",
+        ),
+        (
+            "summary under the id of another day",
+            with(summary_event(2, Hlc::new(NOW_MS, 0), 1), |e| {
+                e.entity = DailySummary::entity_id(&code(VILLAGE), date("2026-11-26"))
+            }),
+            "entity",
+            "村代码和日期",
+        ),
+        (
+            "summary under the id of another village",
+            with(summary_event(2, Hlc::new(NOW_MS, 0), 1), |e| {
+                e.entity = DailySummary::entity_id(&code(OTHER_VILLAGE), date("2026-11-25"))
+            }),
+            "entity",
+            "村代码和日期",
+        ),
+    ]);
+}
+
+#[test]
+fn mass_incident_risk_alone_makes_a_screening_reportable() {
+    let event = with(severe_report_event(), |e| {
+        let s = body_mut(e, screening_of);
+        s.risk = RiskLevel::General;
+        s.mass_incident_risk = true;
+    });
+    assert_eq!(event.validate(), Ok(()));
+}
+
+/// 2026-11-26T16:00:00Z, midnight between the 26th and 27th in Beijing.
+const CST_MIDNIGHT_27: u64 = 1_795_708_800_000;
+
+fn screening_dated(day: &str, wall_ms: u64) -> Event {
+    with(screening_event(), |e| {
+        e.hlc = Hlc::new(wall_ms, 0);
+        e.id = v7(wall_ms, 1);
+        body_mut(e, screening_of).screened_on = date(day);
+    })
+}
+
+#[test]
+fn record_dates_are_judged_by_the_events_own_cst_day() {
+    // 16:30Z is 00:30 on the 27th in Beijing: a screening of the 27th is today's.
+    let after_midnight = screening_dated("2026-11-27", CST_MIDNIGHT_27 + 30 * 60 * 1000);
+    assert_eq!(after_midnight.validate(), Ok(()));
+    // 15:30Z is still 23:30 on the 26th: the 27th is tomorrow.
+    let before_midnight = screening_dated("2026-11-27", CST_MIDNIGHT_27 - 30 * 60 * 1000);
+    let err = before_midnight.validate().unwrap_err();
+    assert_eq!(err.field, "payload.data.screened_on");
+    assert!(err.rule.contains("将来"), "{}", err.rule);
+    // The exact boundary.
+    assert_eq!(
+        screening_dated("2026-11-27", CST_MIDNIGHT_27).validate(),
+        Ok(())
+    );
+    assert!(
+        screening_dated("2026-11-27", CST_MIDNIGHT_27 - 1)
+            .validate()
+            .is_err()
+    );
+}
+
+#[test]
+fn a_station_with_a_slow_clock_is_judged_by_its_own_calendar() {
+    // The station's clock says 2026-11-20; a screening of the 21st is then "in the future",
+    // however late it reaches the hub.
+    let slow = screening_dated("2026-11-21", CST_MIDNIGHT_27 - 6 * DAY_MS - HOUR_MS);
+    assert_eq!(
+        slow.validate().unwrap_err().field,
+        "payload.data.screened_on"
+    );
+    let visit_tomorrow = with(visit_event(), |e| {
+        body_mut(e, visit_of).visited_on = date("2026-11-27");
+    });
+    assert_eq!(
+        visit_tomorrow.validate().unwrap_err().field,
+        "payload.data.visited_on"
+    );
+    let case_tomorrow = with(case_event(), |e| {
+        body_mut(e, case_of).registered_on = date("2026-11-27");
+    });
+    assert_eq!(
+        case_tomorrow.validate().unwrap_err().field,
+        "payload.data.registered_on"
+    );
+}
+
+#[test]
+fn a_severe_report_is_judged_by_the_day_the_village_recorded_it() {
+    // Recorded just after midnight of the 27th, forwarded a day later: valid.
+    let mut ok = severe_report_event();
+    ok.hlc = Hlc::new(CST_MIDNIGHT_27 + DAY_MS, 0);
+    ok.id = v7(ok.hlc.wall_ms, 7);
+    if let EventBody::SevereScreeningReported(r) = &mut ok.body {
+        r.screening.screened_on = date("2026-11-27");
+        r.recorded_at = Hlc::new(CST_MIDNIGHT_27 + 1, 0);
+    }
+    assert_eq!(ok.validate(), Ok(()));
+    // The village stamped it on the 26th: a screening of the 27th is in the future.
+    let mut early = ok.clone();
+    if let EventBody::SevereScreeningReported(r) = &mut early.body {
+        r.recorded_at = Hlc::new(CST_MIDNIGHT_27 - 1, 0);
+    }
+    let err = early.validate().unwrap_err();
+    assert_eq!(err.field, "payload.data.screening.screened_on");
+}
+
+// ------------------------------------------------------------------ decode
+
+fn screening_payload() -> String {
+    String::from_utf8(EventBody::ScreeningRecorded(screening()).encode()).unwrap()
+}
+
+fn decode_err(payload: &str) -> FieldError {
+    match EventBody::decode(payload.as_bytes()) {
+        Ok(body) => panic!("decoded {payload}\n  as {body:?}"),
+        Err(e) => e,
+    }
+}
+
+#[test]
+fn the_canonical_payload_is_adjacently_tagged_json() {
+    let payload = screening_payload();
+    assert!(
+        payload.starts_with(r#"{"kind":"screening_recorded","data":{"village":"360123100201","#),
+        "{payload}"
+    );
+    assert!(payload.contains(r#""category":"land""#), "{payload}");
+    assert!(payload.contains(r#""people_involved":2"#), "{payload}");
+}
+
+#[test]
+fn every_kind_round_trips_through_its_canonical_bytes() {
+    for event in [
+        screening_event(),
+        severe_report_event(),
+        summary_event(1, Hlc::new(NOW_MS, 0), 3),
+        visit_event(),
+        case_event(),
+        with(visit_event(), |e| {
+            if let EventBody::VisitRecorded(v) = &mut e.body {
+                v.answer = None;
+                v.visitor.contact = None;
+            }
+        }),
+        with(case_event(), |e| {
+            if let EventBody::CaseRegistered(c) = &mut e.body {
+                c.complex = true;
+                c.from_record = Some(screening_entity());
+            }
+        }),
+    ] {
+        let bytes = event.body.encode();
+        let decoded =
+            EventBody::decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", event.body.kind()));
+        assert_eq!(decoded, event.body);
+        assert_eq!(decoded.encode(), bytes);
+        assert_eq!(decoded.kind(), event.body.kind());
+        let text = String::from_utf8(bytes).unwrap();
+        assert!(
+            text.starts_with(&format!(r#"{{"kind":"{}","data":"#, event.body.kind())),
+            "{text}"
+        );
+    }
+}
+
+#[test]
+fn unknown_kinds_and_values_name_the_field() {
+    let payload = screening_payload();
+    for (what, bad, field, needle) in [
+        (
+            "unknown kind",
+            r#"{"kind":"weather_report","data":{}}"#.to_owned(),
+            "payload.kind",
+            "weather_report",
+        ),
+        (
+            "unknown category",
+            payload.replace(r#""category":"land""#, r#""category":"weather""#),
+            "payload.data.category",
+            "weather",
+        ),
+        (
+            "unknown risk",
+            payload.replace(r#""risk":"general""#, r#""risk":"一般""#),
+            "payload.data.risk",
+            "一般",
+        ),
+        (
+            "negative people",
+            payload.replace(r#""people_involved":2"#, r#""people_involved":-3"#),
+            "payload.data.people_involved",
+            "-3",
+        ),
+        (
+            "people beyond u32",
+            payload.replace(r#""people_involved":2"#, r#""people_involved":4294967296"#),
+            "payload.data.people_involved",
+            "4294967296",
+        ),
+        (
+            "people as a string",
+            payload.replace(r#""people_involved":2"#, r#""people_involved":"2""#),
+            "payload.data.people_involved",
+            "u32",
+        ),
+        (
+            "unknown field in the record",
+            payload.replace(r#""measures":"#, r#""extra":1,"measures":"#),
+            "payload.data.extra",
+            "extra",
+        ),
+        (
+            "unknown field in a party",
+            payload.replace(r#""name":"张某""#, r#""name":"张某","age":30"#),
+            "payload.data.parties[1].age",
+            "age",
+        ),
+        (
+            "missing field",
+            payload.replace(r#""screener":"李明","#, ""),
+            "payload.data",
+            "screener",
+        ),
+        (
+            "bad code",
+            payload.replace(r#""village":"360123100201""#, r#""village":"360123000201""#),
+            "payload.data.village",
+            "乡镇段",
+        ),
+        (
+            "impossible date",
+            payload.replace(
+                r#""screened_on":"2026-11-25""#,
+                r#""screened_on":"2026-02-30""#,
+            ),
+            "payload.data.screened_on",
+            "无法解析",
+        ),
+        (
+            "missing kind",
+            r#"{"data":{}}"#.to_owned(),
+            "payload",
+            "kind",
+        ),
+        ("not JSON", "weather".to_owned(), "payload", "无法解析"),
+        ("empty", String::new(), "payload", "无法解析"),
+    ] {
+        let err = decode_err(&bad);
+        assert_eq!(err.field, field, "{what}: {err:?}");
+        assert!(err.rule.contains(needle), "{what}: {err:?}");
+    }
+}
+
+#[test]
+fn only_the_canonical_encoding_is_accepted() {
+    let payload = screening_payload();
+    let value: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    let sorted_keys = serde_json::to_string(&value).unwrap(); // "data" before "kind", keys sorted
+    assert_ne!(
+        sorted_keys, payload,
+        "the fixture must actually be reordered"
+    );
+    let pretty = serde_json::to_string_pretty(&value).unwrap();
+    let data_reordered = payload.replace(
+        r#""may_escalate":false,"mass_incident_risk":false"#,
+        r#""mass_incident_risk":false,"may_escalate":false"#,
+    );
+    assert_ne!(data_reordered, payload);
+    for (what, bad) in [
+        ("space after every colon", payload.replace("\":", "\": ")),
+        ("trailing newline", format!("{payload}\n")),
+        ("leading space", format!(" {payload}")),
+        ("keys sorted, data before kind", sorted_keys),
+        ("pretty printed", pretty),
+        ("two fields of the record swapped", data_reordered),
+        (
+            "unknown top-level field",
+            payload.replacen('{', r#"{"x":1,"#, 1),
+        ),
+        ("escaped Chinese", payload.replace("李明", "\\u674e\\u660e")),
+        ("trailing garbage", format!("{payload}{{}}")),
+    ] {
+        // Each of these parses to the very same body; only the bytes differ.
+        let err = decode_err(&bad);
+        assert_eq!(err.field, "payload", "{what}: {err:?}");
+        assert!(err.rule.contains("规范"), "{what}: {err:?}");
+    }
+}
+
+// -------------------------------------------------------------------- hash
+
+#[test]
+fn the_hash_covers_every_field() {
+    let base = screening_event();
+    let mutations: Vec<(&str, Event)> = vec![
+        ("id", with(base.clone(), |e| e.id = v7(NOW_MS, 4242))),
+        (
+            "origin code",
+            with(base.clone(), |e| {
+                e.origin = Origin::node(code(OTHER_VILLAGE))
+            }),
+        ),
+        (
+            "origin outbox",
+            with(base.clone(), |e| e.origin = Origin::outbox(code(VILLAGE))),
+        ),
+        ("seq", with(base.clone(), |e| e.seq += 1)),
+        ("hlc wall", with(base.clone(), |e| e.hlc.wall_ms += 1)),
+        ("hlc counter", with(base.clone(), |e| e.hlc.counter += 1)),
+        ("author", with(base.clone(), |e| e.author = "李 明".into())),
+        (
+            "entity",
+            with(base.clone(), |e| e.entity = v7(NOW_MS, 0xE6)),
+        ),
+        (
+            "body: one count",
+            with(base.clone(), |e| {
+                body_mut(e, screening_of).people_involved += 1
+            }),
+        ),
+        (
+            "body: one flag",
+            with(base.clone(), |e| {
+                body_mut(e, screening_of).may_escalate = true
+            }),
+        ),
+        (
+            "body: category",
+            with(base.clone(), |e| {
+                body_mut(e, screening_of).category = Category::Other
+            }),
+        ),
+        (
+            "body: kind",
+            with(base.clone(), |e| {
+                e.body = EventBody::SevereScreeningReported(sanji_domain::SevereScreeningReport {
+                    screening: screening(),
+                    source: EventRef {
+                        origin: village_origin(),
+                        seq: 1,
+                    },
+                    recorded_at: Hlc::new(NOW_MS, 0),
+                })
+            }),
+        ),
+        ("prev_hash", with(base.clone(), |e| e.prev_hash.0[31] ^= 1)),
+        (
+            "prev_hash genesis",
+            with(base.clone(), |e| e.prev_hash = Digest::GENESIS),
+        ),
+    ];
+    let base_hash = base.hash();
+    assert_eq!(base_hash, base.clone().hash(), "equal events hash equally");
+    assert_eq!(
+        base_hash,
+        screening_event().hash(),
+        "rebuilt events hash equally"
+    );
+    let mut seen = vec![("base", base_hash)];
+    for (what, mutated) in &mutations {
+        let h = mutated.hash();
+        if let Some((other, _)) = seen.iter().find(|(_, s)| *s == h) {
+            panic!("changing {what} gives the same hash as {other}");
+        }
+        seen.push((*what, h));
+    }
+}
+
+#[test]
+fn the_hash_separates_fields_rather_than_concatenating_them() {
+    // Moving a character from the author into the origin must not collide.
+    let a = with(screening_event(), |e| e.author = "1李明".into());
+    let b = with(screening_event(), |e| e.author = "李明1".into());
+    assert_ne!(a.hash(), b.hash());
+    // The counter and wall are separate fields, not a sum.
+    let c = with(screening_event(), |e| e.hlc = Hlc::new(NOW_MS + 1, 0));
+    let d = with(screening_event(), |e| e.hlc = Hlc::new(NOW_MS, 1));
+    assert_ne!(c.hash(), d.hash());
+}
+
+#[test]
+fn the_hash_is_a_stable_format() {
+    // Hashes are stored and compared across nodes and versions: if this value
+    // changes, every existing ledger stops verifying. Bump HASH_TAG instead.
+    let event = Event {
+        id: Uuid::from_u128(0x019a_bcde_f012_7000_8000_0000_0000_0001),
+        origin: Origin::parse("360123100201").unwrap(),
+        seq: 1,
+        hlc: Hlc::new(NOW_MS, 0),
+        author: "李明".into(),
+        entity: Uuid::from_u128(0x019a_bcde_f012_7000_8000_0000_0000_0002),
+        body: EventBody::ScreeningRecorded(screening()),
+        prev_hash: Digest::GENESIS,
+    };
+    assert_eq!(event.validate(), Ok(()));
+    assert_eq!(event.hash().to_string(), GOLDEN_HASH);
+}
+
+const GOLDEN_HASH: &str = "f77fc5526e4e56a5af3d5cc4269b5ea85ff81666375e5d706de54159f91c8b48";
+
+#[test]
+fn digests_parse_from_exactly_32_bytes() {
+    let d = Digest::from_slice("prev_hash", &[9; 32]).unwrap();
+    assert_eq!(d, Digest([9; 32]));
+    assert_eq!(d.to_string(), "09".repeat(32));
+    assert_eq!(d.short(), "090909090909");
+    for len in [0, 31, 33, 64] {
+        let err = Digest::from_slice("prev_hash", &vec![0; len]).unwrap_err();
+        assert_eq!(err.field, "prev_hash");
+        assert!(err.rule.contains(&format!("{len} 字节")), "{err:?}");
+    }
+}
+
+#[test]
+fn events_serialise_through_serde_and_back() {
+    for event in [screening_event(), severe_report_event(), case_event()] {
+        let json = serde_json::to_string(&event).unwrap();
+        let back: Event = serde_json::from_str(&json).unwrap();
+        assert_eq!(back, event);
+        assert_eq!(back.hash(), event.hash());
+    }
+}
+
+#[test]
+fn event_ref_names_origin_and_seq() {
+    let r = severe_report_event().event_ref();
+    assert_eq!(r.origin, outbox_origin());
+    assert_eq!(r.seq, 7);
+    assert_eq!(r.to_string(), "360123100/outbox#7");
+}
+
+#[test]
+fn an_overflowing_summary_is_refused_not_a_panic() {
+    // Counts from the wire are untrusted: their sum must not overflow into
+    // agreeing with `records` (release) or panic the receiver (debug).
+    let mut event = summary_event(2, Hlc::new(NOW_MS, 0), 1);
+    if let EventBody::ScreeningSummary(s) = &mut event.body {
+        s.cells[0] = CellCount {
+            category: Category::Land,
+            risk: RiskLevel::General,
+            count: u32::MAX,
+        };
+        s.cells[1].count = 1;
+        for c in &mut s.cells[2..] {
+            c.count = 0;
+        }
+        s.records = 0;
+        s.mass_incident_risk = 0;
+    }
+    let err = event.validate().unwrap_err();
+    assert_eq!(err.field, "payload.data.records");
+}
+
+#[test]
+fn an_absurd_stamp_is_judged_not_a_panic() {
+    // hlc_wall_ms comes straight off the wire.
+    for wall in [u64::MAX, i64::MAX as u64, i64::MAX as u64 + 1] {
+        let mut event = screening_event();
+        event.hlc = Hlc::new(wall, 0);
+        let _ = event.validate();
+        let _ = event.hlc.to_string();
+    }
+}
