@@ -119,20 +119,61 @@ impl Assignee {
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseStep {
-    Accept { case_number: String, resolve_deadline: NaiveDate },
-    NotAccept { reason: String },
-    Assign { assignee: Assignee, person: String, deadline: NaiveDate },
+    Accept {
+        case_number: String,
+        resolve_deadline: NaiveDate,
+    },
+    NotAccept {
+        reason: String,
+    },
+    Assign {
+        assignee: Assignee,
+        person: String,
+        deadline: NaiveDate,
+    },
     Approve,
-    Progress { kind: MediationKind, note: String },
-    Resolve { outcome: Outcome, kind: Option<MediationKind>, summary: String },
-    Feedback { note: String },
-    FollowUp { recurred: bool, satisfied: bool, petitioned: bool, skip_level: bool, note: String },
-    Archive { note: String },
-    Urge { note: String, automatic: bool },
-    Supervise { note: String, automatic: bool },
-    Extend { days: u32, reason: String, new_deadline: NaiveDate },
-    Escalate { reason: String },
-    Reopen { reason: String, deadline: NaiveDate },
+    Progress {
+        kind: MediationKind,
+        note: String,
+    },
+    Resolve {
+        outcome: Outcome,
+        kind: Option<MediationKind>,
+        summary: String,
+    },
+    Feedback {
+        note: String,
+    },
+    FollowUp {
+        recurred: bool,
+        satisfied: bool,
+        petitioned: bool,
+        skip_level: bool,
+        note: String,
+    },
+    Archive {
+        note: String,
+    },
+    Urge {
+        note: String,
+        automatic: bool,
+    },
+    Supervise {
+        note: String,
+        automatic: bool,
+    },
+    Extend {
+        days: u32,
+        reason: String,
+        new_deadline: NaiveDate,
+    },
+    Escalate {
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+        deadline: NaiveDate,
+    },
 }
 
 /// A step with the role of the person who took it.
@@ -169,7 +210,9 @@ impl CaseStep {
         match self {
             CaseStep::Accept { case_number, .. } => record::name("case_number", case_number),
             CaseStep::NotAccept { reason } => record::text("reason", reason, 1),
-            CaseStep::Assign { assignee, person, .. } => {
+            CaseStep::Assign {
+                assignee, person, ..
+            } => {
                 if let Assignee::Unit { name } = assignee {
                     record::name("assignee.name", name)?;
                 }
@@ -179,17 +222,28 @@ impl CaseStep {
                 record::name("person", person)
             }
             CaseStep::Approve => Ok(()),
-            CaseStep::Progress { note, .. } | CaseStep::Feedback { note } => record::text("note", note, 1),
+            CaseStep::Progress { note, .. } | CaseStep::Feedback { note } => {
+                record::text("note", note, 1)
+            }
             CaseStep::Resolve { summary, .. } => record::text("summary", summary, 1),
-            CaseStep::FollowUp { note, .. } | CaseStep::Archive { note } => record::text("note", note, 0),
-            CaseStep::Urge { note, .. } | CaseStep::Supervise { note, .. } => record::text("note", note, 1),
+            CaseStep::FollowUp { note, .. } | CaseStep::Archive { note } => {
+                record::text("note", note, 0)
+            }
+            CaseStep::Urge { note, .. } | CaseStep::Supervise { note, .. } => {
+                record::text("note", note, 1)
+            }
             CaseStep::Extend { days, reason, .. } => {
                 if *days == 0 || *days > 90 {
-                    return Err(FieldError::new("days", format!("延期天数须在 1 到 90 之间,而不是 {days}")));
+                    return Err(FieldError::new(
+                        "days",
+                        format!("延期天数须在 1 到 90 之间,而不是 {days}"),
+                    ));
                 }
                 record::text("reason", reason, 1)
             }
-            CaseStep::Escalate { reason } | CaseStep::Reopen { reason, .. } => record::text("reason", reason, 1),
+            CaseStep::Escalate { reason } | CaseStep::Reopen { reason, .. } => {
+                record::text("reason", reason, 1)
+            }
         }
     }
 }
@@ -198,10 +252,14 @@ impl CaseStep {
 pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
     use ActorRole::*;
     match kind {
-        StepKind::Accept | StepKind::NotAccept | StepKind::Assign | StepKind::Archive => &[Operator, Director],
+        StepKind::Accept | StepKind::NotAccept | StepKind::Assign | StepKind::Archive => {
+            &[Operator, Director]
+        }
         StepKind::Escalate | StepKind::Reopen => &[Operator, Director],
         StepKind::Approve | StepKind::Extend => &[Director],
-        StepKind::Progress | StepKind::Resolve | StepKind::Feedback => &[Operator, Director, UnitStaff, VillageStaff],
+        StepKind::Progress | StepKind::Resolve | StepKind::Feedback => {
+            &[Operator, Director, UnitStaff, VillageStaff]
+        }
         StepKind::FollowUp => &[Operator, Director, UnitStaff, VillageStaff],
         StepKind::Urge | StepKind::Supervise => &[Operator, Director, County, System],
     }
@@ -245,6 +303,8 @@ pub struct Resolution {
     pub by: String,
     /// Who was handling the case when it was resolved: the unit rewarded or fined.
     pub handler: Option<Assignee>,
+    /// Resolved after the deadline then running.
+    pub late: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -293,9 +353,17 @@ pub struct CaseFile {
     pub supervisions: Vec<Notice>,
     pub escalated: Option<Notice>,
     pub handed_down_by: Option<String>,
+    /// The township the county handed it down to.
+    pub handed_down_to: Option<Code>,
     pub reopened: u32,
     pub archived_on: Option<NaiveDate>,
     pub file: Vec<FileEntry>,
+    /// Built from the case's own events (at the hub, a station). False where
+    /// it is only a copy reported by the hub (at the county): copies are
+    /// replaced by later copies, authoritative files never are.
+    pub authoritative: bool,
+    /// The revision of the last copy taken in.
+    pub report_revision: u32,
 }
 
 /// Why a step was refused, with what would be allowed instead.
@@ -309,7 +377,17 @@ pub struct Refusal {
 impl std::fmt::Display for Refusal {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         let allowed: Vec<&str> = self.allowed.iter().map(|k| k.label()).collect();
-        write!(f, "{}(案件当前状态:{};此时可以:{})", self.reason, self.status.label(), if allowed.is_empty() { "无".to_owned() } else { allowed.join("、") })
+        write!(
+            f,
+            "{}(案件当前状态:{};此时可以:{})",
+            self.reason,
+            self.status.label(),
+            if allowed.is_empty() {
+                "无".to_owned()
+            } else {
+                allowed.join("、")
+            }
+        )
     }
 }
 
@@ -323,7 +401,12 @@ pub struct StepContext<'a> {
 }
 
 impl CaseFile {
-    pub fn new(registration: CaseRegistration, by: &str, at: Hlc, accept_deadline: Option<NaiveDate>) -> CaseFile {
+    pub fn new(
+        registration: CaseRegistration,
+        by: &str,
+        at: Hlc,
+        accept_deadline: Option<NaiveDate>,
+    ) -> CaseFile {
         CaseFile {
             registration,
             registered_by: by.to_owned(),
@@ -342,9 +425,12 @@ impl CaseFile {
             supervisions: Vec::new(),
             escalated: None,
             handed_down_by: None,
+            handed_down_to: None,
             reopened: 0,
             archived_on: None,
             file: Vec::new(),
+            authoritative: true,
+            report_revision: 0,
         }
     }
 
@@ -368,7 +454,9 @@ impl CaseFile {
                 steps.push(Escalate);
             }
         }
-        if matches!(self.status, CaseStatus::Assigned | CaseStatus::InMediation) && self.extended.is_none() {
+        if matches!(self.status, CaseStatus::Assigned | CaseStatus::InMediation)
+            && self.extended.is_none()
+        {
             steps.push(Extend);
         }
         if matches!(self.status, CaseStatus::FollowedUp | CaseStatus::Archived) && self.recurred() {
@@ -387,7 +475,11 @@ impl CaseFile {
     }
 
     fn refuse(&self, reason: impl Into<String>) -> Refusal {
-        Refusal { reason: reason.into(), status: self.status, allowed: self.allowed_steps() }
+        Refusal {
+            reason: reason.into(),
+            status: self.status,
+            allowed: self.allowed_steps(),
+        }
     }
 
     /// Whether `role` acting from `origin` may take `step` now.
@@ -398,9 +490,17 @@ impl CaseFile {
         }
         if !roles_for(kind).contains(&role) {
             let who: Vec<&str> = roles_for(kind).iter().map(|r| r.label()).collect();
-            return Err(self.refuse(format!("「{}」须由{}进行,{}无权办理", kind.label(), who.join("或"), role.label())));
+            return Err(self.refuse(format!(
+                "「{}」须由{}进行,{}无权办理",
+                kind.label(),
+                who.join("或"),
+                role.label()
+            )));
         }
-        let assignee_step = matches!(kind, StepKind::Progress | StepKind::Resolve | StepKind::Feedback);
+        let assignee_step = matches!(
+            kind,
+            StepKind::Progress | StepKind::Resolve | StepKind::Feedback
+        );
         if assignee_step {
             let assignment = self.assignment.as_ref();
             if assignment.is_some_and(|a| a.approved_by.is_none()) {
@@ -411,24 +511,34 @@ impl CaseFile {
                 (ActorRole::VillageStaff, _) => {
                     return Err(self.refuse(format!("本案未交办给 {origin} 村工作站")));
                 }
-                (ActorRole::UnitStaff, Some(Assignee::Unit { .. })) | (ActorRole::Operator | ActorRole::Director, _) => {}
+                (ActorRole::UnitStaff, Some(Assignee::Unit { .. }))
+                | (ActorRole::Operator | ActorRole::Director, _) => {}
                 (ActorRole::UnitStaff, _) => return Err(self.refuse("本案未交办给成员单位")),
                 _ => {}
             }
         }
-        if kind == StepKind::FollowUp && role == ActorRole::VillageStaff && self.registration.place != *origin
+        if kind == StepKind::FollowUp
+            && role == ActorRole::VillageStaff
+            && self.registration.place != *origin
             && self.assigned_village() != Some(origin)
         {
             return Err(self.refuse(format!("本案与 {origin} 村无关,不能由该村回访")));
         }
         match step {
-            CaseStep::Extend { new_deadline, days, .. } => {
-                let current = self.deadline.ok_or_else(|| self.refuse("案件没有正在计算的期限"))?;
+            CaseStep::Extend {
+                new_deadline, days, ..
+            } => {
+                let current = self
+                    .deadline
+                    .ok_or_else(|| self.refuse("案件没有正在计算的期限"))?;
                 if *new_deadline != crate::deadline::add_days(current, *days) {
                     return Err(self.refuse(format!("新期限应为 {current} 加 {days} 天")));
                 }
             }
-            CaseStep::Assign { assignee: Assignee::Village { code }, .. } if !code.is_under(origin) && role != ActorRole::County => {
+            CaseStep::Assign {
+                assignee: Assignee::Village { code },
+                ..
+            } if !code.is_under(origin) && role != ActorRole::County => {
                 return Err(self.refuse(format!("{code} 不在 {origin} 辖区内")));
             }
             _ => {}
@@ -437,7 +547,12 @@ impl CaseFile {
     }
 
     /// Takes a step that [`CaseFile::check`] allowed.
-    pub fn apply(&mut self, role: ActorRole, step: &CaseStep, ctx: &StepContext<'_>) -> Result<(), Refusal> {
+    pub fn apply(
+        &mut self,
+        role: ActorRole,
+        step: &CaseStep,
+        ctx: &StepContext<'_>,
+    ) -> Result<(), Refusal> {
         self.check(role, step, ctx.origin)?;
         let notice = |note: &str, automatic: bool, deadline: Option<NaiveDate>| Notice {
             on: ctx.on,
@@ -449,7 +564,10 @@ impl CaseFile {
             deadline,
         };
         let text = match step {
-            CaseStep::Accept { case_number, resolve_deadline } => {
+            CaseStep::Accept {
+                case_number,
+                resolve_deadline,
+            } => {
                 self.status = CaseStatus::Accepted;
                 self.case_number = Some(case_number.clone());
                 self.accepted_on = Some(ctx.on);
@@ -462,14 +580,22 @@ impl CaseFile {
                 self.deadline = None;
                 format!("不予受理:{reason}")
             }
-            CaseStep::Assign { assignee, person, deadline } => {
+            CaseStep::Assign {
+                assignee,
+                person,
+                deadline,
+            } => {
                 if let Some(previous) = self.assigned_village().cloned() {
                     if !self.past_villages.contains(&previous) {
                         self.past_villages.push(previous);
                     }
                 }
                 let approved = (role == ActorRole::Director).then(|| ctx.author.to_owned());
-                self.status = if approved.is_some() { CaseStatus::Assigned } else { CaseStatus::AwaitingApproval };
+                self.status = if approved.is_some() {
+                    CaseStatus::Assigned
+                } else {
+                    CaseStatus::AwaitingApproval
+                };
                 self.assignment = Some(Assignment {
                     assignee: assignee.clone(),
                     person: person.clone(),
@@ -478,7 +604,10 @@ impl CaseFile {
                     approved_by: approved,
                 });
                 self.deadline = Some(*deadline);
-                format!("分流交办给{}(承办人 {person}),期限 {deadline}", assignee.label())
+                format!(
+                    "分流交办给{}(承办人 {person}),期限 {deadline}",
+                    assignee.label()
+                )
             }
             CaseStep::Approve => {
                 self.status = CaseStatus::Assigned;
@@ -491,9 +620,12 @@ impl CaseFile {
                 self.status = CaseStatus::InMediation;
                 format!("{}:{note}", kind.label())
             }
-            CaseStep::Resolve { outcome, kind, summary } => {
+            CaseStep::Resolve {
+                outcome,
+                kind,
+                summary,
+            } => {
                 self.status = CaseStatus::Resolved;
-                self.deadline = None;
                 self.resolution = Some(Resolution {
                     outcome: *outcome,
                     kind: *kind,
@@ -501,14 +633,22 @@ impl CaseFile {
                     on: ctx.on,
                     by: ctx.author.to_owned(),
                     handler: self.assignment.as_ref().map(|a| a.assignee.clone()),
+                    late: self.deadline.is_some_and(|d| ctx.on > d),
                 });
+                self.deadline = None;
                 format!("办结({}):{summary}", outcome.label())
             }
             CaseStep::Feedback { note } => {
                 self.status = CaseStatus::FeedbackGiven;
                 format!("已反馈当事人:{note}")
             }
-            CaseStep::FollowUp { recurred, satisfied, petitioned, skip_level, note } => {
+            CaseStep::FollowUp {
+                recurred,
+                satisfied,
+                petitioned,
+                skip_level,
+                note,
+            } => {
                 self.status = CaseStatus::FollowedUp;
                 self.follow_ups.push(FollowUpRecord {
                     on: ctx.on,
@@ -521,8 +661,16 @@ impl CaseFile {
                 });
                 format!(
                     "回访:{},{}{}{}",
-                    if *recurred { "矛盾反复" } else { "未反复" },
-                    if *satisfied { "当事人满意" } else { "当事人不满意" },
+                    if *recurred {
+                        "矛盾反复"
+                    } else {
+                        "未反复"
+                    },
+                    if *satisfied {
+                        "当事人满意"
+                    } else {
+                        "当事人不满意"
+                    },
                     if *petitioned { ",已上访" } else { "" },
                     if *skip_level { "(越级)" } else { "" }
                 )
@@ -537,10 +685,15 @@ impl CaseFile {
                 format!("催办:{note}")
             }
             CaseStep::Supervise { note, automatic } => {
-                self.supervisions.push(notice(note, *automatic, self.deadline));
+                self.supervisions
+                    .push(notice(note, *automatic, self.deadline));
                 format!("督办:{note}")
             }
-            CaseStep::Extend { days, reason, new_deadline } => {
+            CaseStep::Extend {
+                days,
+                reason,
+                new_deadline,
+            } => {
                 self.extended = Some((*days, reason.clone()));
                 self.deadline = Some(*new_deadline);
                 if let Some(a) = &mut self.assignment {
@@ -568,7 +721,13 @@ impl CaseFile {
                 format!("矛盾反复,重新办理:{reason}")
             }
         };
-        self.file.push(FileEntry { at: ctx.at, by: ctx.author.to_owned(), role, step: step.kind(), text });
+        self.file.push(FileEntry {
+            at: ctx.at,
+            by: ctx.author.to_owned(),
+            role,
+            step: step.kind(),
+            text,
+        });
         Ok(())
     }
 }

@@ -26,7 +26,13 @@ pub struct DeadlinePolicy {
 
 impl Default for DeadlinePolicy {
     fn default() -> Self {
-        DeadlinePolicy { accept_days: 15, resolve_days: 60, extension_max_days: 30, severe_report_hours: 24, urge_days_before: 3 }
+        DeadlinePolicy {
+            accept_days: 15,
+            resolve_days: 60,
+            extension_max_days: 30,
+            severe_report_hours: 24,
+            urge_days_before: 3,
+        }
     }
 }
 
@@ -34,7 +40,10 @@ impl DeadlinePolicy {
     pub fn validate(&self) -> Result<(), FieldError> {
         let check = |field: &str, value: u32, max: u32| {
             if value == 0 || value > max {
-                Err(FieldError::new(field, format!("须在 1 到 {max} 之间,而不是 {value}")))
+                Err(FieldError::new(
+                    field,
+                    format!("须在 1 到 {max} 之间,而不是 {value}"),
+                ))
             } else {
                 Ok(())
             }
@@ -60,7 +69,8 @@ impl DeadlinePolicy {
 
 /// `date` plus `days` calendar days (saturating at the calendar's end).
 pub fn add_days(date: NaiveDate, days: u32) -> NaiveDate {
-    date.checked_add_days(Days::new(u64::from(days))).unwrap_or(NaiveDate::MAX)
+    date.checked_add_days(Days::new(u64::from(days)))
+        .unwrap_or(NaiveDate::MAX)
 }
 
 /// Where a deadline stands on `today` (both CST dates).
@@ -79,7 +89,9 @@ impl DeadlineStanding {
     pub fn of(deadline: NaiveDate, today: NaiveDate, urge_days_before: u32) -> DeadlineStanding {
         let days_left = (deadline - today).num_days();
         if days_left < 0 {
-            DeadlineStanding::Overdue { days_over: -days_left }
+            DeadlineStanding::Overdue {
+                days_over: -days_left,
+            }
         } else if days_left <= i64::from(urge_days_before) {
             DeadlineStanding::DueSoon { days_left }
         } else {
@@ -111,25 +123,47 @@ mod tests {
         assert_eq!(p.accept_deadline(d("2026-01-20")), d("2026-02-04"));
         assert_eq!(p.accept_deadline(d("2026-12-20")), d("2027-01-04"));
         assert_eq!(p.resolve_deadline(d("2026-11-15")), d("2027-01-14"));
-        assert_eq!(p.resolve_deadline(d("2028-01-01")), d("2028-03-01"), "2028 is a leap year");
+        assert_eq!(
+            p.resolve_deadline(d("2028-01-01")),
+            d("2028-03-01"),
+            "2028 is a leap year"
+        );
         assert_eq!(add_days(d("2027-02-27"), 2), d("2027-03-01"));
     }
 
     #[test]
     fn standing_turns_overdue_the_day_after() {
         let deadline = d("2026-12-31");
-        assert_eq!(DeadlineStanding::of(deadline, d("2026-12-20"), 3), DeadlineStanding::OnTime { days_left: 11 });
-        assert_eq!(DeadlineStanding::of(deadline, d("2026-12-28"), 3), DeadlineStanding::DueSoon { days_left: 3 });
-        assert_eq!(DeadlineStanding::of(deadline, d("2026-12-31"), 3), DeadlineStanding::DueSoon { days_left: 0 });
-        assert_eq!(DeadlineStanding::of(deadline, d("2027-01-01"), 3), DeadlineStanding::Overdue { days_over: 1 });
+        assert_eq!(
+            DeadlineStanding::of(deadline, d("2026-12-20"), 3),
+            DeadlineStanding::OnTime { days_left: 11 }
+        );
+        assert_eq!(
+            DeadlineStanding::of(deadline, d("2026-12-28"), 3),
+            DeadlineStanding::DueSoon { days_left: 3 }
+        );
+        assert_eq!(
+            DeadlineStanding::of(deadline, d("2026-12-31"), 3),
+            DeadlineStanding::DueSoon { days_left: 0 }
+        );
+        assert_eq!(
+            DeadlineStanding::of(deadline, d("2027-01-01"), 3),
+            DeadlineStanding::Overdue { days_over: 1 }
+        );
     }
 
     #[test]
     fn policies_are_checked() {
         assert!(DeadlinePolicy::default().validate().is_ok());
-        let bad = DeadlinePolicy { resolve_days: 0, ..DeadlinePolicy::default() };
+        let bad = DeadlinePolicy {
+            resolve_days: 0,
+            ..DeadlinePolicy::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "resolve_days");
-        let bad = DeadlinePolicy { urge_days_before: 60, ..DeadlinePolicy::default() };
+        let bad = DeadlinePolicy {
+            urge_days_before: 60,
+            ..DeadlinePolicy::default()
+        };
         assert_eq!(bad.validate().unwrap_err().field, "urge_days_before");
     }
 }

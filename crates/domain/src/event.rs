@@ -8,10 +8,13 @@ use serde::{Deserialize, Serialize};
 use sha2::{Digest as _, Sha256};
 use uuid::Uuid;
 
+use crate::case::{self, ActorRole, CaseAction, CaseFile};
 use crate::code::{Code, CodeError, Level};
 use crate::error::FieldError;
 use crate::hlc::Hlc;
+use crate::labels::Labelled;
 use crate::record::{self, CaseRegistration, Screening, Visit};
+use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
 use crate::time::cst_date;
 
@@ -163,6 +166,48 @@ pub enum EventBody {
     ScreeningSummary(DailySummary),
     /// A severe screening forwarded in full to the county, with where it came from.
     SevereScreeningReported(SevereScreeningReport),
+    /// A step of a case's life, taken by a named person in a role.
+    CaseStepped(CaseAction),
+    /// The county hands a case down to a township (交办).
+    CaseHandedDown(HandDown),
+    /// A hub's copy of a case the county must see (escalated or handed down);
+    /// a later revision supersedes earlier ones.
+    CaseReported(CaseReport),
+    /// The director signs a screening off (签字).
+    ScreeningSignedOff(SignOff),
+    /// A screening became a case; the case's registration names the screening.
+    ScreeningConverted(Conversion),
+    /// A township's monthly report, forwarded to the county.
+    MonthlyReportFiled(MonthlyReport),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct HandDown {
+    pub township: Code,
+    pub registration: CaseRegistration,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CaseReport {
+    pub file: CaseFile,
+    pub revision: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignOff {
+    pub role: ActorRole,
+    pub note: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Conversion {
+    pub role: ActorRole,
+    pub case: Uuid,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -182,6 +227,12 @@ impl EventBody {
             EventBody::CaseRegistered(_) => "case_registered",
             EventBody::ScreeningSummary(_) => "screening_summary",
             EventBody::SevereScreeningReported(_) => "severe_screening_reported",
+            EventBody::CaseStepped(_) => "case_stepped",
+            EventBody::CaseHandedDown(_) => "case_handed_down",
+            EventBody::CaseReported(_) => "case_reported",
+            EventBody::ScreeningSignedOff(_) => "screening_signed_off",
+            EventBody::ScreeningConverted(_) => "screening_converted",
+            EventBody::MonthlyReportFiled(_) => "monthly_report_filed",
         }
     }
 
@@ -222,8 +273,20 @@ impl EventBody {
                 !origin.is_outbox() && origin.code().level() != Level::County
             }
             // Only a township hub forwards to the county.
-            EventBody::ScreeningSummary(_) | EventBody::SevereScreeningReported(_) => {
+            EventBody::ScreeningSummary(_)
+            | EventBody::SevereScreeningReported(_)
+            | EventBody::CaseReported(_)
+            | EventBody::MonthlyReportFiled(_) => {
                 origin.is_outbox() && origin.code().level() == Level::Township
+            }
+            EventBody::CaseStepped(action) => {
+                !origin.is_outbox() && origin.code().level() == case::role_level(action.role)
+            }
+            EventBody::CaseHandedDown(_) => {
+                !origin.is_outbox() && origin.code().level() == Level::County
+            }
+            EventBody::ScreeningSignedOff(_) | EventBody::ScreeningConverted(_) => {
+                !origin.is_outbox() && origin.code().level() == Level::Township
             }
         };
         if allowed {
@@ -371,6 +434,77 @@ impl Event {
                 )?;
                 if r.source.origin != Origin::node(r.screening.village.clone()) {
                     return Err(FieldError::new("payload.data.source", "来源须为该村的台账"));
+                }
+                Ok(())
+            }
+            EventBody::CaseStepped(action) => {
+                action.step.validate().map_err(|e| e.within("payload.data"))
+            }
+            EventBody::CaseHandedDown(h) => {
+                record::text("payload.data.note", &h.note, 1)?;
+                if !h.township.is_child_of(self.origin.code()) {
+                    return Err(FieldError::new(
+                        "payload.data.township",
+                        format!("{} 不是 {} 下辖的乡镇", h.township, self.origin.code()),
+                    ));
+                }
+                h.registration
+                    .validate(today)
+                    .map_err(|e| e.within("payload.data.registration"))?;
+                if h.registration.place != h.township && !h.registration.place.is_under(&h.township)
+                {
+                    return Err(FieldError::new(
+                        "payload.data.registration.place",
+                        format!("{} 不在 {} 辖区内", h.registration.place, h.township),
+                    ));
+                }
+                if h.registration.source != crate::record::CaseSource::HandedDown {
+                    return Err(FieldError::new(
+                        "payload.data.registration.source",
+                        "县级交办的案件来源须为「上级交办」",
+                    ));
+                }
+                Ok(())
+            }
+            EventBody::CaseReported(r) => {
+                let place = &r.file.registration.place;
+                if place != self.origin.code() && !place.is_under(self.origin.code()) {
+                    return Err(FieldError::new(
+                        "payload.data.file.registration.place",
+                        format!("{place} 不在 {} 辖区内", self.origin.code()),
+                    ));
+                }
+                Ok(())
+            }
+            EventBody::ScreeningSignedOff(s) => {
+                if s.role != ActorRole::Director {
+                    return Err(FieldError::new(
+                        "payload.data.role",
+                        format!("排查签字须由中心主任进行,{}无权签字", s.role.label()),
+                    ));
+                }
+                record::text("payload.data.note", &s.note, 0)
+            }
+            EventBody::ScreeningConverted(c) => {
+                if !matches!(c.role, ActorRole::Operator | ActorRole::Director) {
+                    return Err(FieldError::new(
+                        "payload.data.role",
+                        format!("排查转案须由总台或中心主任进行,{}无权办理", c.role.label()),
+                    ));
+                }
+                if c.case.is_nil() {
+                    return Err(FieldError::new("payload.data.case", "不能为空 UUID"));
+                }
+                Ok(())
+            }
+            EventBody::MonthlyReportFiled(m) => {
+                m.validate().map_err(|e| e.within("payload.data"))?;
+                same_code("payload.data.township", &m.township, self.origin.code())?;
+                if self.entity != MonthlyReport::entity_id(&m.township, m.month) {
+                    return Err(FieldError::new(
+                        "entity",
+                        "月报的实体编号须由乡镇代码和月份导出",
+                    ));
                 }
                 Ok(())
             }

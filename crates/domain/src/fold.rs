@@ -6,10 +6,14 @@
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
+use crate::case::{CaseFile, StepContext};
+use crate::code::Level;
 use crate::event::{Event, EventBody, EventRef};
 use crate::hlc::Hlc;
-use crate::record::{CaseRegistration, Screening, Visit};
+use crate::record::{Screening, Visit};
+use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
+use crate::time::cst_date;
 
 /// Who wrote an entity first, and when.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -36,6 +40,10 @@ pub struct ScreeningState {
     pub recorded: Option<Provenance>,
     /// Set once the hub has forwarded it to the county.
     pub reported: Option<Provenance>,
+    /// The director's signature (签字).
+    pub signed_off: Option<Provenance>,
+    /// The case it became, if it did.
+    pub converted_to: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -44,26 +52,14 @@ pub struct VisitState {
     pub recorded: Provenance,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum CaseStatus {
-    Registered,
-}
-
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaseState {
-    pub registration: CaseRegistration,
-    pub status: CaseStatus,
-    pub registered: Provenance,
-}
-
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EntityState {
     Screening(ScreeningState),
     Visit(VisitState),
-    Case(CaseState),
+    Case(Box<CaseFile>),
     Summary(DailySummary),
+    MonthlyReport(MonthlyReport),
 }
 
 /// An event kept but not applied, with the reason in Chinese.
@@ -127,6 +123,8 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             record: record.clone(),
             recorded: Some(Provenance::of(event)),
             reported: None,
+            signed_off: None,
+            converted_to: None,
         })),
         (Some(S::Screening(mut s)), EventBody::ScreeningRecorded(record))
             if s.recorded.is_none() =>
@@ -139,6 +137,8 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             record: report.screening.clone(),
             recorded: None,
             reported: Some(Provenance::of(event)),
+            signed_off: None,
+            converted_to: None,
         })),
         (Some(S::Screening(mut s)), EventBody::SevereScreeningReported(_))
             if s.reported.is_none() =>
@@ -150,11 +150,71 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             record: record.clone(),
             recorded: Provenance::of(event),
         })),
-        (None, EventBody::CaseRegistered(registration)) => Ok(S::Case(CaseState {
-            registration: registration.clone(),
-            status: CaseStatus::Registered,
-            registered: Provenance::of(event),
-        })),
+        (Some(S::Screening(mut s)), EventBody::ScreeningSignedOff(_)) if s.signed_off.is_none() => {
+            s.signed_off = Some(Provenance::of(event));
+            Ok(S::Screening(s))
+        }
+        (Some(S::Screening(mut s)), EventBody::ScreeningConverted(c))
+            if s.converted_to.is_none() =>
+        {
+            s.converted_to = Some(c.case);
+            Ok(S::Screening(s))
+        }
+        (None, EventBody::CaseRegistered(registration)) => Ok(S::Case(Box::new(CaseFile::new(
+            registration.clone(),
+            &event.author,
+            event.hlc,
+            None,
+        )))),
+        (None, EventBody::CaseHandedDown(h)) => {
+            let mut file = CaseFile::new(h.registration.clone(), &event.author, event.hlc, None);
+            file.handed_down_by = Some(event.author.clone());
+            file.handed_down_to = Some(h.township.clone());
+            // At the county this is the county's own record of what it handed
+            // down; the hub's reports replace it as the case moves.
+            file.authoritative = false;
+            Ok(S::Case(Box::new(file)))
+        }
+        (Some(S::Case(mut file)), EventBody::CaseStepped(action)) => {
+            let ctx = StepContext {
+                author: &event.author,
+                origin: event.origin.code(),
+                at: event.hlc,
+                on: cst_date(event.hlc.wall_ms),
+            };
+            match file.apply(action.role, &action.step, &ctx) {
+                Ok(()) => {
+                    if event.origin.code().level() != Level::County {
+                        file.authoritative = true;
+                    }
+                    Ok(S::Case(file))
+                }
+                Err(refusal) => Err(Box::new((Some(S::Case(file)), refusal.to_string()))),
+            }
+        }
+        (None, EventBody::CaseReported(report)) => {
+            let mut file = report.file.clone();
+            file.authoritative = false;
+            file.report_revision = report.revision;
+            Ok(S::Case(Box::new(file)))
+        }
+        (Some(S::Case(file)), EventBody::CaseReported(report)) => {
+            if file.authoritative || report.revision <= file.report_revision {
+                return Ok(S::Case(file));
+            }
+            let mut copy = report.file.clone();
+            copy.authoritative = false;
+            copy.report_revision = report.revision;
+            Ok(S::Case(Box::new(copy)))
+        }
+        (None, EventBody::MonthlyReportFiled(report)) => Ok(S::MonthlyReport(report.clone())),
+        (Some(S::MonthlyReport(current)), EventBody::MonthlyReportFiled(report)) => {
+            Ok(S::MonthlyReport(if report.revision >= current.revision {
+                report.clone()
+            } else {
+                current
+            }))
+        }
         (None, EventBody::ScreeningSummary(summary)) => Ok(S::Summary(summary.clone())),
         (Some(S::Summary(current)), EventBody::ScreeningSummary(summary)) => {
             // Revisions supersede; an older revision arriving late changes nothing.

@@ -7,13 +7,16 @@
 //! Must not depend on: any IO (files, network, the system clock, randomness),
 //! async runtimes, storage or wire formats. Callers pass `now` in.
 
+pub mod case;
 pub mod code;
+pub mod deadline;
 pub mod error;
 pub mod event;
 pub mod fold;
 pub mod hlc;
 pub mod labels;
 pub mod record;
+pub mod report;
 pub mod scope;
 pub mod summary;
 pub mod time;

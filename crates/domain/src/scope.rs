@@ -18,8 +18,20 @@ pub fn audience(entity: &Entity) -> BTreeSet<Code> {
     match &entity.state {
         EntityState::Screening(s) => village(&s.record.village),
         EntityState::Visit(v) => village(&v.record.received_at),
-        EntityState::Case(c) => village(&c.registration.place),
-        EntityState::Summary(_) => {}
+        EntityState::Case(c) => {
+            village(&c.registration.place);
+            c.assigned_village()
+                .into_iter()
+                .chain(&c.past_villages)
+                .for_each(&mut village);
+            // The township holding the case pulls the county's steps on it.
+            let township = match c.registration.place.level() {
+                Level::Village => c.registration.place.parent(),
+                _ => Some(c.registration.place.clone()),
+            };
+            codes.extend(township.into_iter().chain(c.handed_down_to.clone()));
+        }
+        EntityState::Summary(_) | EntityState::MonthlyReport(_) => {}
     }
     codes
 }

@@ -4,7 +4,8 @@
 mod common;
 
 use common::*;
-use sanji_domain::fold::{CaseStatus, Conflict, EntityState, Provenance, ScreeningState};
+use sanji_domain::case::CaseStatus;
+use sanji_domain::fold::{Conflict, EntityState, Provenance, ScreeningState};
 use sanji_domain::record::Screening;
 use sanji_domain::scope::audience;
 use sanji_domain::{Code, DailySummary, Entity, Event, EventBody, Hlc, fold};
@@ -96,6 +97,8 @@ fn a_screening_and_its_report_fold_the_same_in_every_order() {
                 record: severe_screening(),
                 recorded: Some(provenance(&recorded)),
                 reported: Some(provenance(&reported)),
+                signed_off: None,
+                converted_to: None,
             }),
             conflicts: vec![Conflict {
                 event: second.event_ref(),
@@ -175,6 +178,8 @@ fn a_report_stamped_before_the_recording_still_yields_both() {
             record: severe_screening(),
             recorded: Some(provenance(&recorded)),
             reported: Some(provenance(&reported)),
+            signed_off: None,
+            converted_to: None,
         })
     );
     assert_eq!(entity.last_hlc, recorded.hlc);
@@ -190,6 +195,8 @@ fn the_county_sees_a_reported_screening_without_the_village_event() {
             record: severe_screening(),
             recorded: None,
             reported: Some(provenance(&reported)),
+            signed_off: None,
+            converted_to: None,
         })
     );
 }
@@ -340,7 +347,9 @@ fn a_case_folds_to_registered() {
         EntityState::Case(c) => {
             assert_eq!(c.registration, case());
             assert_eq!(c.status, CaseStatus::Registered);
-            assert_eq!(c.registered, provenance(&e));
+            assert_eq!(c.registered_by, e.author);
+            assert_eq!(c.registered_at, e.hlc);
+            assert!(c.authoritative);
         }
         other => panic!("{other:?}"),
     }
@@ -358,11 +367,12 @@ fn the_audience_is_the_village_a_record_belongs_to() {
         |e: &Event| -> Vec<Code> { audience(&fold([e]).unwrap()).into_iter().collect() };
     assert_eq!(audience_of(&screening_event()), village);
     assert_eq!(audience_of(&visit_event()), village);
-    assert_eq!(audience_of(&case_event()), village);
+    // A case also reaches its township, which pulls the county's steps on it.
+    assert_eq!(audience_of(&case_event()), vec![code(TOWNSHIP), code(VILLAGE)]);
     assert_eq!(audience_of(&summary_event(1, Hlc::new(NOW_MS, 0), 1)), []);
     let mut township_case = case_event();
     if let EventBody::CaseRegistered(c) = &mut township_case.body {
         c.place = code(TOWNSHIP);
     }
-    assert_eq!(audience_of(&township_case), []);
+    assert_eq!(audience_of(&township_case), vec![code(TOWNSHIP)]);
 }

@@ -5,7 +5,8 @@
 use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
-use sanji_domain::fold::{CaseStatus, EntityState};
+use sanji_domain::case::CaseStatus;
+use sanji_domain::fold::EntityState;
 use sanji_domain::record::{CaseSource, Category, RiskLevel, VisitChannel};
 use sanji_domain::{Code, DailySummary, Entity, Level, Origin};
 use sanji_store::Store;
@@ -65,6 +66,16 @@ pub struct CaseRow {
     pub first_unit: String,
     pub complex: bool,
     pub status: CaseStatus,
+    pub case_number: Option<String>,
+    /// Who works the case now (a member unit, or a village station).
+    pub assignee: Option<String>,
+    pub assignee_village: Option<Code>,
+    pub person: Option<String>,
+    /// The deadline now running, if any.
+    pub deadline: Option<NaiveDate>,
+    pub urges: usize,
+    pub supervisions: usize,
+    pub escalated: bool,
     pub registered_at_ms: u64,
     pub conflicts: usize,
 }
@@ -222,7 +233,18 @@ pub fn cases(store: &Store, prefix: &str) -> Result<Vec<CaseRow>, NodeError> {
                     first_unit: r.first_unit,
                     complex: r.complex,
                     status: c.status,
-                    registered_at_ms: c.registered.hlc.wall_ms,
+                    case_number: c.case_number.clone(),
+                    assignee: c.assignment.as_ref().map(|a| a.assignee.label()),
+                    assignee_village: c
+                        .assignment
+                        .as_ref()
+                        .and_then(|a| a.assignee.village().cloned()),
+                    person: c.assignment.as_ref().map(|a| a.person.clone()),
+                    deadline: c.deadline,
+                    urges: c.urges.len(),
+                    supervisions: c.supervisions.len(),
+                    escalated: c.escalated.is_some(),
+                    registered_at_ms: c.registered_at.wall_ms,
                     conflicts: e.conflicts.len(),
                 })
             }

@@ -220,7 +220,6 @@ mod tests {
     fn origins() -> Vec<Origin> {
         [
             "360123",
-            "360123/outbox",
             "360123100",
             "360123100/outbox",
             "360123100201",

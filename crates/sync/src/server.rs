@@ -18,6 +18,11 @@ use crate::clock::Clock;
 use crate::peers::PeerStatus;
 use crate::{BATCH_EVENTS, tls};
 
+/// How far ahead of our clock a sender's stamps may be. Village laptops drift
+/// by days; beyond a week the clock is wrong, and accepting it would drag
+/// every later stamp of ours into the future with it.
+pub const MAX_CLOCK_AHEAD_MS: u64 = 7 * 86_400_000;
+
 #[derive(Clone)]
 pub struct ReplicationService {
     store: Store,
@@ -247,6 +252,18 @@ impl ReplicationService {
             )));
         }
         let events = convert::events_from_wire(&batch.events).map_err(invalid)?;
+        let horizon = self.clock.now_ms().saturating_add(MAX_CLOCK_AHEAD_MS);
+        if let Some((i, e)) = events
+            .iter()
+            .enumerate()
+            .find(|(_, e)| e.hlc.wall_ms > horizon)
+        {
+            return Err(Status::invalid_argument(format!(
+                "events[{i}].hlc: 时间戳 {} 比本节点时钟快 {} 天以上:请校准发送方电脑的时钟后再同步(数据仍在本机,不会丢失)",
+                e.hlc,
+                MAX_CLOCK_AHEAD_MS / 86_400_000
+            )));
+        }
         if let Some((i, e)) = events.iter().enumerate().find(|(_, e)| e.origin != *ledger) {
             return Err(Status::permission_denied(format!(
                 "events[{i}].origin: {child} 只能推送自己的台账 {ledger},不能推送 {}",

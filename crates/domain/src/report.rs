@@ -1,0 +1,480 @@
+//! The township's monthly report (全镇综治信访维稳中心主要工作数据月报表) and
+//! the rewards ledger (奖惩制度), both computed from the case files and
+//! screenings, never typed in. Every figure can be traced to the cases
+//! behind it.
+
+use chrono::{Datelike, NaiveDate};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::case::{Assignee, CaseFile, CaseStatus, Outcome, StepKind};
+use crate::code::Code;
+use crate::deadline::DeadlinePolicy;
+use crate::error::FieldError;
+use crate::labels::Labelled;
+use crate::record::{CaseSource, Category, Screening};
+use crate::time::cst_date;
+
+/// A calendar month, `2026-11`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(try_from = "String", into = "String")]
+pub struct Month {
+    pub year: i32,
+    pub month: u32,
+}
+
+impl Month {
+    pub fn parse(text: &str) -> Result<Month, FieldError> {
+        let bad = || FieldError::new("month", format!("月份 {text:?} 格式不对,应为 YYYY-MM"));
+        let (y, m) = text.split_once('-').ok_or_else(bad)?;
+        if y.len() != 4 || m.len() != 2 {
+            return Err(bad());
+        }
+        let (year, month) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
+        if !(1..=12).contains(&month) || year < 2000 {
+            return Err(bad());
+        }
+        Ok(Month { year, month })
+    }
+
+    pub fn of(date: NaiveDate) -> Month {
+        Month {
+            year: date.year(),
+            month: date.month(),
+        }
+    }
+
+    pub fn first_day(self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(self.year, self.month, 1).expect("a checked month")
+    }
+
+    pub fn last_day(self) -> NaiveDate {
+        self.next()
+            .first_day()
+            .pred_opt()
+            .expect("not the first day ever")
+    }
+
+    pub fn next(self) -> Month {
+        if self.month == 12 {
+            Month {
+                year: self.year + 1,
+                month: 1,
+            }
+        } else {
+            Month {
+                year: self.year,
+                month: self.month + 1,
+            }
+        }
+    }
+
+    pub fn contains(self, date: NaiveDate) -> bool {
+        Month::of(date) == self
+    }
+}
+
+impl std::fmt::Display for Month {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{:04}-{:02}", self.year, self.month)
+    }
+}
+
+impl TryFrom<String> for Month {
+    type Error = FieldError;
+    fn try_from(value: String) -> Result<Self, Self::Error> {
+        Month::parse(&value)
+    }
+}
+
+impl From<Month> for String {
+    fn from(m: Month) -> String {
+        m.to_string()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct SourceCount {
+    pub source: CaseSource,
+    pub count: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CategoryCount {
+    pub category: Category,
+    pub count: u32,
+}
+
+/// One township's month. Complete: every source and category is listed,
+/// zeros included; a later revision supersedes an earlier one.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MonthlyReport {
+    pub township: Code,
+    pub month: Month,
+    /// 受理登记 this month (by registration date).
+    pub received: u32,
+    pub received_by_source: Vec<SourceCount>,
+    pub received_by_category: Vec<CategoryCount>,
+    /// 受理 decisions this month.
+    pub accepted: u32,
+    pub not_accepted: u32,
+    /// 办结 this month, and of those, mediated to an agreement.
+    pub resolved: u32,
+    pub mediated: u32,
+    /// mediated / resolved in per-mille (调解成功率); `None` when nothing was resolved.
+    pub mediation_success_permille: Option<u32>,
+    /// Open past their deadline at the month's end, plus resolved late this month.
+    pub overdue: u32,
+    /// Still open at the month's end.
+    pub open: u32,
+    /// 上报县级 this month.
+    pub escalated: u32,
+    pub screenings: u32,
+    pub severe_screenings: u32,
+    /// Screenings with a mass-incident risk (群体性).
+    pub mass_incidents: u32,
+    /// 越级上访 found at follow-up this month.
+    pub skip_level_petitions: u32,
+    /// How many case files the figures were computed from.
+    pub cases_covered: u32,
+    pub revision: u32,
+}
+
+/// Names monthly reports so that every revision of one township-month is one entity.
+const REPORT_NAMESPACE: Uuid = Uuid::from_u128(0x5a4e6a69_0002_4000_8000_000000000002);
+
+impl MonthlyReport {
+    pub fn entity_id(township: &Code, month: Month) -> Uuid {
+        Uuid::new_v5(
+            &REPORT_NAMESPACE,
+            format!("monthly-report/{township}/{month}").as_bytes(),
+        )
+    }
+
+    pub fn mediation_success_label(&self) -> String {
+        match self.mediation_success_permille {
+            Some(p) => format!("{}.{}%", p / 10, p % 10),
+            None => "—".to_owned(),
+        }
+    }
+
+    pub fn validate(&self) -> Result<(), FieldError> {
+        if self.received_by_source.len() != CaseSource::ALL.len() {
+            return Err(FieldError::new(
+                "received_by_source",
+                "须列出全部来源(含 0)",
+            ));
+        }
+        if self.received_by_category.len() != Category::ALL.len() {
+            return Err(FieldError::new(
+                "received_by_category",
+                "须列出全部类别(含 0)",
+            ));
+        }
+        let by_source: u64 = self
+            .received_by_source
+            .iter()
+            .map(|c| u64::from(c.count))
+            .sum();
+        if by_source != u64::from(self.received) {
+            return Err(FieldError::new("received", "与按来源分列之和不符"));
+        }
+        if self.mediated > self.resolved {
+            return Err(FieldError::new("mediated", "调解成功数不能多于办结数"));
+        }
+        Ok(())
+    }
+}
+
+/// A case file with its id, as the report reads it.
+pub struct CaseRef<'a> {
+    pub id: Uuid,
+    pub file: &'a CaseFile,
+}
+
+fn entry_dates(file: &CaseFile, step: StepKind) -> impl Iterator<Item = NaiveDate> + '_ {
+    file.file
+        .iter()
+        .filter(move |e| e.step == step)
+        .map(|e| cst_date(e.at.wall_ms))
+}
+
+/// The day a case stopped being open, if it is closed now.
+fn closed_on(file: &CaseFile) -> Option<NaiveDate> {
+    if file.status.is_open() {
+        return None;
+    }
+    file.file
+        .iter()
+        .rev()
+        .find(|e| matches!(e.step, StepKind::Resolve | StepKind::NotAccept))
+        .map(|e| cst_date(e.at.wall_ms))
+}
+
+/// Computes the month's report. `as_of` bounds "at the month's end" for the
+/// running month (today), so a report made mid-month tells the truth so far.
+pub fn monthly_report(
+    township: &Code,
+    month: Month,
+    cases: &[CaseRef<'_>],
+    screenings: &[&Screening],
+    policy: &DeadlinePolicy,
+    as_of: NaiveDate,
+    revision: u32,
+) -> MonthlyReport {
+    let end = month.last_day().min(as_of);
+    let mine: Vec<&CaseFile> = cases
+        .iter()
+        .map(|c| c.file)
+        .filter(|f| f.registration.place == *township || f.registration.place.is_under(township))
+        .collect();
+    let received: Vec<&&CaseFile> = mine
+        .iter()
+        .filter(|f| month.contains(f.registration.registered_on))
+        .collect();
+    let count_in = |step: StepKind| {
+        mine.iter()
+            .map(|f| entry_dates(f, step).filter(|d| month.contains(*d)).count() as u32)
+            .sum::<u32>()
+    };
+    let resolutions: Vec<_> = mine
+        .iter()
+        .filter_map(|f| f.resolution.as_ref())
+        .filter(|r| month.contains(r.on))
+        .collect();
+    let mediated = resolutions
+        .iter()
+        .filter(|r| r.outcome == Outcome::Agreement)
+        .count() as u32;
+    let open_at_end: Vec<&&CaseFile> = mine
+        .iter()
+        .filter(|f| f.registration.registered_on <= end && closed_on(f).is_none_or(|d| d > end))
+        .collect();
+    let overdue_open = open_at_end
+        .iter()
+        .filter(|f| {
+            let deadline = match f.status {
+                CaseStatus::Registered => {
+                    Some(policy.accept_deadline(f.registration.registered_on))
+                }
+                _ => f.deadline,
+            };
+            deadline.is_some_and(|d| d < end)
+        })
+        .count() as u32;
+    let late = resolutions.iter().filter(|r| r.late).count() as u32;
+    let follow_ups = || {
+        mine.iter()
+            .flat_map(|f| f.follow_ups.iter())
+            .filter(|u| month.contains(u.on))
+    };
+    let in_month: Vec<&&Screening> = screenings
+        .iter()
+        .filter(|s| month.contains(s.screened_on) && s.village.is_under(township))
+        .collect();
+    MonthlyReport {
+        township: township.clone(),
+        month,
+        received: received.len() as u32,
+        received_by_source: CaseSource::ALL
+            .iter()
+            .map(|&source| SourceCount {
+                source,
+                count: received
+                    .iter()
+                    .filter(|f| f.registration.source == source)
+                    .count() as u32,
+            })
+            .collect(),
+        received_by_category: Category::ALL
+            .iter()
+            .map(|&category| CategoryCount {
+                category,
+                count: received
+                    .iter()
+                    .filter(|f| f.registration.category == category)
+                    .count() as u32,
+            })
+            .collect(),
+        accepted: count_in(StepKind::Accept),
+        not_accepted: count_in(StepKind::NotAccept),
+        resolved: resolutions.len() as u32,
+        mediated,
+        mediation_success_permille: (!resolutions.is_empty())
+            .then(|| (u64::from(mediated) * 1000 / resolutions.len() as u64) as u32),
+        overdue: overdue_open + late,
+        open: open_at_end.len() as u32,
+        escalated: count_in(StepKind::Escalate),
+        screenings: in_month.len() as u32,
+        severe_screenings: in_month.iter().filter(|s| s.is_severe()).count() as u32,
+        mass_incidents: in_month.iter().filter(|s| s.mass_incident_risk).count() as u32,
+        skip_level_petitions: follow_ups().filter(|u| u.skip_level).count() as u32,
+        cases_covered: mine.len() as u32,
+        revision,
+    }
+}
+
+/// A calendar period of the rewards ledger.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum Period {
+    Month { year: i32, month: u32 },
+    Quarter { year: i32, quarter: u32 },
+    Year { year: i32 },
+}
+
+impl Period {
+    pub fn parse(text: &str) -> Result<Period, FieldError> {
+        let bad = || {
+            FieldError::new(
+                "period",
+                format!("期间 {text:?} 格式不对:应为 2026-11、2026-Q4 或 2026"),
+            )
+        };
+        if let Some((y, q)) = text.split_once("-Q") {
+            let (year, quarter): (i32, u32) =
+                (y.parse().map_err(|_| bad())?, q.parse().map_err(|_| bad())?);
+            if !(1..=4).contains(&quarter) {
+                return Err(bad());
+            }
+            return Ok(Period::Quarter { year, quarter });
+        }
+        if text.len() == 4 {
+            return Ok(Period::Year {
+                year: text.parse().map_err(|_| bad())?,
+            });
+        }
+        let m = Month::parse(text).map_err(|_| bad())?;
+        Ok(Period::Month {
+            year: m.year,
+            month: m.month,
+        })
+    }
+
+    pub fn range(self) -> (NaiveDate, NaiveDate) {
+        let month = |year, month| Month { year, month };
+        match self {
+            Period::Month { year, month: m } => {
+                (month(year, m).first_day(), month(year, m).last_day())
+            }
+            Period::Quarter { year, quarter } => (
+                month(year, quarter * 3 - 2).first_day(),
+                month(year, quarter * 3).last_day(),
+            ),
+            Period::Year { year } => (month(year, 1).first_day(), month(year, 12).last_day()),
+        }
+    }
+
+    pub fn contains(self, date: NaiveDate) -> bool {
+        let (from, to) = self.range();
+        from <= date && date <= to
+    }
+}
+
+impl std::fmt::Display for Period {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Period::Month { year, month } => write!(f, "{year:04}-{month:02}"),
+            Period::Quarter { year, quarter } => write!(f, "{year:04}-Q{quarter}"),
+            Period::Year { year } => write!(f, "{year:04}"),
+        }
+    }
+}
+
+/// The rules of 奖惩制度, in yuan.
+pub mod rules {
+    /// A complex (疑难) case resolved, no recurrence, no petition after.
+    pub const COMPLEX_RESOLVED: i64 = 100;
+    /// An ordinary case, likewise.
+    pub const ORDINARY_RESOLVED: i64 = 50;
+    /// A case that ended in a petition because mediation failed.
+    pub const PETITION_AFTER: i64 = -50;
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardLine {
+    pub case_id: Uuid,
+    pub case_number: Option<String>,
+    pub on: NaiveDate,
+    pub amount: i64,
+    pub reason: String,
+}
+
+/// One unit's or village's figure for the period, with the cases behind it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct RewardTotal {
+    pub handler: Assignee,
+    pub amount: i64,
+    pub lines: Vec<RewardLine>,
+}
+
+/// Rewards and deductions dated within `period`: a reward on the follow-up
+/// that confirmed no recurrence and no petition, a deduction on the
+/// follow-up that found a petition.
+pub fn rewards(cases: &[CaseRef<'_>], period: Period) -> Vec<RewardTotal> {
+    let mut totals: Vec<RewardTotal> = Vec::new();
+    for c in cases {
+        let file = c.file;
+        let Some(resolution) = &file.resolution else {
+            continue;
+        };
+        let Some(handler) = &resolution.handler else {
+            continue;
+        };
+        let mut lines = Vec::new();
+        if let Some(petition) = file.follow_ups.iter().find(|u| u.petitioned) {
+            if period.contains(petition.on) {
+                lines.push(RewardLine {
+                    case_id: c.id,
+                    case_number: file.case_number.clone(),
+                    on: petition.on,
+                    amount: rules::PETITION_AFTER,
+                    reason: "调解不力引发上访".to_owned(),
+                });
+            }
+        } else if resolution.outcome == Outcome::Agreement {
+            let confirmed = file
+                .follow_ups
+                .iter()
+                .find(|u| !u.recurred && !u.petitioned);
+            if let Some(confirmed) = confirmed.filter(|u| period.contains(u.on)) {
+                let complex = file.registration.complex;
+                lines.push(RewardLine {
+                    case_id: c.id,
+                    case_number: file.case_number.clone(),
+                    on: confirmed.on,
+                    amount: if complex {
+                        rules::COMPLEX_RESOLVED
+                    } else {
+                        rules::ORDINARY_RESOLVED
+                    },
+                    reason: if complex {
+                        "疑难案件调处成功,回访无反复、无上访"
+                    } else {
+                        "一般案件调处成功,回访无反复、无上访"
+                    }
+                    .to_owned(),
+                });
+            }
+        }
+        if lines.is_empty() {
+            continue;
+        }
+        let total = match totals.iter_mut().find(|t| t.handler == *handler) {
+            Some(t) => t,
+            None => {
+                totals.push(RewardTotal {
+                    handler: handler.clone(),
+                    amount: 0,
+                    lines: Vec::new(),
+                });
+                totals.last_mut().expect("just pushed")
+            }
+        };
+        total.amount += lines.iter().map(|l| l.amount).sum::<i64>();
+        total.lines.extend(lines);
+    }
+    totals.sort_by(|a, b| a.handler.label().cmp(&b.handler.label()));
+    totals
+}
