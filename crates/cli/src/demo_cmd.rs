@@ -59,7 +59,7 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode> {
         if !args.json {
             where_to_look(&demo);
         }
-        tokio::signal::ctrl_c().await?;
+        crate::shutdown_signal().await;
         eprintln!("正在停止……");
         demo.stop().await?;
     }

@@ -64,6 +64,22 @@ fn init_logging(default: &str) {
         .try_init();
 }
 
+/// Resolves on Ctrl-C or SIGTERM (systemd's stop), so servers stop cleanly either way.
+pub async fn shutdown_signal() {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        if let Ok(mut term) = signal(SignalKind::terminate()) {
+            tokio::select! {
+                _ = tokio::signal::ctrl_c() => {}
+                _ = term.recv() => {}
+            }
+            return;
+        }
+    }
+    let _ = tokio::signal::ctrl_c().await;
+}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let serving = matches!(

@@ -28,6 +28,8 @@ pub enum HubCommand {
     Cases(Filter),
     /// 各村工作站:最后同步时间、已确认与待同步数
     Stations,
+    /// 本镇向县综治办上报的链路状态
+    Link,
 }
 
 #[derive(Args)]
@@ -70,6 +72,17 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
         }
         HubCommand::Cases(f) => {
             show::<views::CaseRow>(&config, "cases", f, json, render::cases).await
+        }
+        HubCommand::Link => {
+            let value = console::query_remote(&config, "upstream", BTreeMap::new()).await?;
+            if json {
+                render::json(&value);
+            } else {
+                let status: Option<sanji_node::forward::UpstreamStatus> =
+                    serde_json::from_value(value)?;
+                render::upstream(status.as_ref());
+            }
+            Ok(ExitCode::SUCCESS)
         }
         HubCommand::Stations => {
             show::<views::PeerRow>(
@@ -134,7 +147,7 @@ async fn serve(config: NodeConfig) -> Result<ExitCode> {
     );
     tokio::select! {
         result = node.wait() => { result?; }
-        _ = tokio::signal::ctrl_c() => {
+        _ = crate::shutdown_signal() => {
             eprintln!("正在停止……");
             node.stop().await?;
         }

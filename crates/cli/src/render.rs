@@ -257,3 +257,19 @@ pub fn sync_report(r: &SyncReport) {
         );
     }
 }
+
+pub fn upstream(status: Option<&sanji_node::forward::UpstreamStatus>) {
+    let Some(s) = status else {
+        println!("尚未向县综治办上报过(未配置 parent_addr,或服务刚启动)");
+        return;
+    };
+    println!(
+        "上报台账共 {} 条,县综治办已确认 {} 条",
+        s.outbox_head, s.acked_by_county
+    );
+    println!("  上次尝试:{}", when(Some(s.last_attempt_ms)));
+    println!("  上次成功:{}", when(s.last_success_ms));
+    if let Some(e) = &s.last_error {
+        println!("  上次失败:{e}");
+    }
+}

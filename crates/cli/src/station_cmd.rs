@@ -375,6 +375,11 @@ fn init(
             common.config.display()
         );
     }
+    // Saved absolute, so every later command finds the same ledger.
+    let data =
+        std::path::absolute(&data).with_context(|| format!("数据目录 {} 无效", data.display()))?;
+    let certs = std::path::absolute(&certs)
+        .with_context(|| format!("证书目录 {} 无效", certs.display()))?;
     let mut config = NodeConfig::new(Role::Station, code.clone(), data, certs);
     config.parent_addr = Some(hub);
     config.default_author = by;

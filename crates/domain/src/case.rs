@@ -154,13 +154,19 @@ pub enum CaseStep {
     Archive {
         note: String,
     },
+    /// `about`: the deadline the notice concerns (the acceptance deadline
+    /// is not on the file, so the tracker names it).
     Urge {
         note: String,
         automatic: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<NaiveDate>,
     },
     Supervise {
         note: String,
         automatic: bool,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        about: Option<NaiveDate>,
     },
     Extend {
         days: u32,
@@ -680,13 +686,22 @@ impl CaseFile {
                 self.archived_on = Some(ctx.on);
                 format!("归档 {note}")
             }
-            CaseStep::Urge { note, automatic } => {
-                self.urges.push(notice(note, *automatic, self.deadline));
+            CaseStep::Urge {
+                note,
+                automatic,
+                about,
+            } => {
+                self.urges
+                    .push(notice(note, *automatic, about.or(self.deadline)));
                 format!("催办:{note}")
             }
-            CaseStep::Supervise { note, automatic } => {
+            CaseStep::Supervise {
+                note,
+                automatic,
+                about,
+            } => {
                 self.supervisions
-                    .push(notice(note, *automatic, self.deadline));
+                    .push(notice(note, *automatic, about.or(self.deadline)));
                 format!("督办:{note}")
             }
             CaseStep::Extend {

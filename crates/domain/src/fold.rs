@@ -44,6 +44,9 @@ pub struct ScreeningState {
     pub signed_off: Option<Provenance>,
     /// The case it became, if it did.
     pub converted_to: Option<Uuid>,
+    /// When the village recorded it, known even where only the hub's report
+    /// arrived, so the county can check the 24-hour rule.
+    pub village_recorded_at: Hlc,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -125,12 +128,14 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             reported: None,
             signed_off: None,
             converted_to: None,
+            village_recorded_at: event.hlc,
         })),
         (Some(S::Screening(mut s)), EventBody::ScreeningRecorded(record))
             if s.recorded.is_none() =>
         {
             s.record = record.clone();
             s.recorded = Some(Provenance::of(event));
+            s.village_recorded_at = event.hlc;
             Ok(S::Screening(s))
         }
         (None, EventBody::SevereScreeningReported(report)) => Ok(S::Screening(ScreeningState {
@@ -139,6 +144,7 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             reported: Some(Provenance::of(event)),
             signed_off: None,
             converted_to: None,
+            village_recorded_at: report.recorded_at,
         })),
         (Some(S::Screening(mut s)), EventBody::SevereScreeningReported(_))
             if s.reported.is_none() =>

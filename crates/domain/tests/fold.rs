@@ -99,6 +99,7 @@ fn a_screening_and_its_report_fold_the_same_in_every_order() {
                 reported: Some(provenance(&reported)),
                 signed_off: None,
                 converted_to: None,
+                village_recorded_at: recorded.hlc,
             }),
             conflicts: vec![Conflict {
                 event: second.event_ref(),
@@ -180,6 +181,7 @@ fn a_report_stamped_before_the_recording_still_yields_both() {
             reported: Some(provenance(&reported)),
             signed_off: None,
             converted_to: None,
+            village_recorded_at: recorded.hlc,
         })
     );
     assert_eq!(entity.last_hlc, recorded.hlc);
@@ -197,6 +199,7 @@ fn the_county_sees_a_reported_screening_without_the_village_event() {
             reported: Some(provenance(&reported)),
             signed_off: None,
             converted_to: None,
+            village_recorded_at: severe_screening_event().hlc,
         })
     );
 }
@@ -368,7 +371,10 @@ fn the_audience_is_the_village_a_record_belongs_to() {
     assert_eq!(audience_of(&screening_event()), village);
     assert_eq!(audience_of(&visit_event()), village);
     // A case also reaches its township, which pulls the county's steps on it.
-    assert_eq!(audience_of(&case_event()), vec![code(TOWNSHIP), code(VILLAGE)]);
+    assert_eq!(
+        audience_of(&case_event()),
+        vec![code(TOWNSHIP), code(VILLAGE)]
+    );
     assert_eq!(audience_of(&summary_event(1, Hlc::new(NOW_MS, 0), 1)), []);
     let mut township_case = case_event();
     if let EventBody::CaseRegistered(c) = &mut township_case.body {

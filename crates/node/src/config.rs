@@ -94,8 +94,13 @@ impl NodeConfig {
                 path.display()
             ))
         })?;
-        let config: NodeConfig = toml::from_str(&text)
+        let mut config: NodeConfig = toml::from_str(&text)
             .map_err(|e| NodeError::Config(format!("配置文件 {} 有误:{e}", path.display())))?;
+        // Relative folders are relative to the file that names them, not to
+        // wherever a command happens to run: one village, one ledger.
+        let base = path.parent().unwrap_or(Path::new("."));
+        config.data_dir = base.join(&config.data_dir);
+        config.certs_dir = base.join(&config.certs_dir);
         config.check()?;
         Ok(config)
     }

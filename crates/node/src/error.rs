@@ -7,13 +7,13 @@ use sanji_sync::SyncError;
 
 #[derive(Debug, thiserror::Error)]
 pub enum NodeError {
-    #[error("{0}")]
+    #[error(transparent)]
     Invalid(#[from] FieldError),
-    #[error("{0}")]
+    #[error(transparent)]
     Store(StoreError),
-    #[error("{0}")]
+    #[error(transparent)]
     Sync(#[from] SyncError),
-    #[error("{0}")]
+    #[error(transparent)]
     Pki(#[from] PkiError),
     #[error("{0}")]
     Config(String),
@@ -26,6 +26,9 @@ pub enum NodeError {
     Serve(String),
     #[error("找不到 {0}")]
     NotFound(String),
+    /// A step the case's state or the actor's role does not allow.
+    #[error("{0}")]
+    Refused(String),
 }
 
 impl From<StoreError> for NodeError {

@@ -13,9 +13,11 @@ pub mod console;
 pub mod demo;
 mod error;
 pub mod forward;
+pub mod ops;
 pub mod samples;
 pub mod server;
 pub mod station;
+pub mod tracker;
 pub mod views;
 
 pub use config::{NodeConfig, Role};

@@ -136,6 +136,7 @@ pub fn query(
                 .collect::<Vec<_>>(),
         ),
         "townships" => to_json(townships(store)?),
+        "upstream" => to_json(crate::forward::upstream_status(store)?),
         other => {
             return Err(NodeError::Invalid(sanji_domain::FieldError::new(
                 "view",
@@ -179,7 +180,7 @@ pub fn screenings(store: &Store, prefix: &str) -> Result<Vec<ScreeningRow>, Node
                     description: r.description,
                     measures: r.measures,
                     screener: r.screener,
-                    recorded_at_ms: s.recorded.map(|p| p.hlc.wall_ms),
+                    recorded_at_ms: Some(s.village_recorded_at.wall_ms),
                     reported_at_ms: s.reported.map(|p| p.hlc.wall_ms),
                     conflicts: e.conflicts.len(),
                 })

@@ -138,9 +138,11 @@ impl Link {
             ..PushReport::default()
         };
         if acked > local_head {
-            return Err(SyncError::Config(format!(
-                "上级已确认 {ledger} 的 {acked} 条记录,而本机只有 {local_head} 条:本机数据可能是从旧备份恢复的,请联系中心总台"
-            )));
+            return Err(SyncError::ParentAhead {
+                ledger: ledger.to_string(),
+                acked,
+                local: local_head,
+            });
         }
         if acked == local_head {
             return Ok(report);

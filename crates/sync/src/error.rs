@@ -23,6 +23,14 @@ pub enum SyncError {
     Store(#[from] StoreError),
     #[error("同步配置有误:{0}")]
     Config(String),
+    #[error(
+        "上级已确认 {ledger} 的 {acked} 条记录,而本机只有 {local} 条:本机数据可能是换了电脑或从旧备份恢复的。请勿在本机继续登记,联系镇中心总台处理"
+    )]
+    ParentAhead {
+        ledger: String,
+        acked: u64,
+        local: u64,
+    },
 }
 
 impl SyncError {

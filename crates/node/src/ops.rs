@@ -1,0 +1,464 @@
+//! Operator actions on cases and screenings: the one layer the CLI, the hub's
+//! console RPC and (later) a web console all call. Each action is checked
+//! against the case's state and the actor's role before anything is written,
+//! then written as one event authored by the named person.
+
+use chrono::NaiveDate;
+use sanji_domain::case::{
+    ActorRole, Assignee, CaseAction, CaseFile, CaseStep, MediationKind, Outcome,
+};
+use sanji_domain::deadline::{DeadlinePolicy, add_days};
+use sanji_domain::event::{Conversion, HandDown, SignOff};
+use sanji_domain::fold::EntityState;
+use sanji_domain::record::CaseRegistration;
+use sanji_domain::time::cst_date;
+use sanji_domain::{Code, Event, EventBody, FieldError, Labelled, Level, Origin};
+use sanji_pki::{Identity, PersonRole};
+use sanji_store::{Draft, Store};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::NodeError;
+
+/// A person acting, as their certificate says.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Actor {
+    pub name: String,
+    pub role: ActorRole,
+    pub code: Code,
+}
+
+impl Actor {
+    /// People act under their own certificate; the county office acts under
+    /// the county node's certificate.
+    pub fn from_identity(identity: &Identity) -> Result<Actor, NodeError> {
+        match identity {
+            Identity::Person { code, role, name } => Ok(Actor {
+                name: name.clone(),
+                role: match role {
+                    PersonRole::Operator => ActorRole::Operator,
+                    PersonRole::Director => ActorRole::Director,
+                    PersonRole::UnitStaff => ActorRole::UnitStaff,
+                    PersonRole::VillageStaff => ActorRole::VillageStaff,
+                },
+                code: code.clone(),
+            }),
+            Identity::Node(code) if code.level() == Level::County => Ok(Actor {
+                name: "县综治办".to_owned(),
+                role: ActorRole::County,
+                code: code.clone(),
+            }),
+            Identity::Node(code) => Err(NodeError::Refused(format!(
+                "{code} 是节点证书;办理案件须使用本人的个人证书(sanji pki issue person),以便记录经办人"
+            ))),
+        }
+    }
+
+    pub fn label(&self) -> String {
+        format!("{}({})", self.name, self.role.label())
+    }
+}
+
+/// A request to move a case on, as operators phrase it. Dates and numbers
+/// the system owns (case numbers, default deadlines) are filled in here.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+pub enum CaseCommand {
+    Accept,
+    NotAccept {
+        reason: String,
+    },
+    Assign {
+        #[serde(default)]
+        unit: Option<String>,
+        #[serde(default)]
+        village: Option<Code>,
+        person: String,
+        /// Defaults to the case's resolution deadline.
+        #[serde(default)]
+        deadline: Option<NaiveDate>,
+    },
+    Approve,
+    Progress {
+        kind: MediationKind,
+        note: String,
+    },
+    Resolve {
+        outcome: Outcome,
+        #[serde(default)]
+        kind: Option<MediationKind>,
+        summary: String,
+    },
+    Feedback {
+        note: String,
+    },
+    FollowUp {
+        recurred: bool,
+        satisfied: bool,
+        #[serde(default)]
+        petitioned: bool,
+        #[serde(default)]
+        skip_level: bool,
+        #[serde(default)]
+        note: String,
+    },
+    Archive {
+        #[serde(default)]
+        note: String,
+    },
+    Urge {
+        note: String,
+    },
+    Supervise {
+        note: String,
+    },
+    Extend {
+        days: u32,
+        reason: String,
+    },
+    Escalate {
+        reason: String,
+    },
+    Reopen {
+        reason: String,
+    },
+}
+
+const CASE_NUMBERS: &str = "case-numbers";
+
+/// Finds a case by its number (`360123100-2026-0007`), its id, or a unique
+/// prefix of its id (at least 6 characters).
+pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), NodeError> {
+    let text = text.trim();
+    if let Ok(id) = Uuid::parse_str(text) {
+        return match store.entity(id)?.map(|e| e.state) {
+            Some(EntityState::Case(file)) => Ok((id, file)),
+            _ => Err(NodeError::NotFound(format!("案件 {text}"))),
+        };
+    }
+    let found: Vec<(Uuid, Box<CaseFile>)> = store
+        .entities()?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Case(file) => Some((e.id, file)),
+            _ => None,
+        })
+        .filter(|(id, file)| {
+            file.case_number.as_deref() == Some(text)
+                || (text.len() >= 6 && id.simple().to_string().starts_with(&text.to_lowercase()))
+        })
+        .collect();
+    match found.len() {
+        0 => Err(NodeError::NotFound(format!(
+            "案件 {text}(可用案件编号或编号前 6 位以上)"
+        ))),
+        1 => Ok(found.into_iter().next().expect("one")),
+        n => Err(NodeError::Invalid(FieldError::new(
+            "case",
+            format!("{text:?} 对应 {n} 件案件,请写得更完整"),
+        ))),
+    }
+}
+
+/// Turns a command into the step the case file records, filling in what
+/// the system decides.
+fn to_step(
+    store: &Store,
+    file: &CaseFile,
+    command: CaseCommand,
+    policy: &DeadlinePolicy,
+    today: NaiveDate,
+) -> Result<CaseStep, NodeError> {
+    Ok(match command {
+        CaseCommand::Accept => CaseStep::Accept {
+            case_number: peek_case_number(store, today)?,
+            resolve_deadline: policy.resolve_deadline(today),
+        },
+        CaseCommand::NotAccept { reason } => CaseStep::NotAccept { reason },
+        CaseCommand::Assign {
+            unit,
+            village,
+            person,
+            deadline,
+        } => {
+            let assignee = match (unit, village) {
+                (Some(name), None) => Assignee::Unit { name },
+                (None, Some(code)) => Assignee::Village { code },
+                _ => {
+                    return Err(NodeError::Invalid(FieldError::new(
+                        "assignee",
+                        "须指定且只能指定一个承办方:成员单位(--unit)或村工作站(--village)",
+                    )));
+                }
+            };
+            let deadline = match deadline.or(file.deadline) {
+                Some(d) if d < today => {
+                    return Err(NodeError::Invalid(FieldError::new(
+                        "deadline",
+                        format!("期限 {d} 已经过去"),
+                    )));
+                }
+                Some(d) => d,
+                None => policy.resolve_deadline(today),
+            };
+            CaseStep::Assign {
+                assignee,
+                person,
+                deadline,
+            }
+        }
+        CaseCommand::Approve => CaseStep::Approve,
+        CaseCommand::Progress { kind, note } => CaseStep::Progress { kind, note },
+        CaseCommand::Resolve {
+            outcome,
+            kind,
+            summary,
+        } => CaseStep::Resolve {
+            outcome,
+            kind,
+            summary,
+        },
+        CaseCommand::Feedback { note } => CaseStep::Feedback { note },
+        CaseCommand::FollowUp {
+            recurred,
+            satisfied,
+            petitioned,
+            skip_level,
+            note,
+        } => CaseStep::FollowUp {
+            recurred,
+            satisfied,
+            petitioned,
+            skip_level,
+            note,
+        },
+        CaseCommand::Archive { note } => CaseStep::Archive { note },
+        CaseCommand::Urge { note } => CaseStep::Urge {
+            note,
+            automatic: false,
+            about: None,
+        },
+        CaseCommand::Supervise { note } => CaseStep::Supervise {
+            note,
+            automatic: false,
+            about: None,
+        },
+        CaseCommand::Extend { days, reason } => {
+            if days == 0 || days > policy.extension_max_days {
+                return Err(NodeError::Invalid(FieldError::new(
+                    "days",
+                    format!(
+                        "延期只能一次,最多 {} 天,而不是 {days} 天",
+                        policy.extension_max_days
+                    ),
+                )));
+            }
+            let current = file
+                .deadline
+                .ok_or_else(|| NodeError::Refused("案件没有正在计算的期限,无需延期".into()))?;
+            CaseStep::Extend {
+                days,
+                reason,
+                new_deadline: add_days(current, days),
+            }
+        }
+        CaseCommand::Escalate { reason } => CaseStep::Escalate { reason },
+        CaseCommand::Reopen { reason } => CaseStep::Reopen {
+            reason,
+            deadline: policy.accept_deadline(today),
+        },
+    })
+}
+
+/// The next case number of the year at this hub, not yet taken.
+fn peek_case_number(store: &Store, today: NaiveDate) -> Result<String, NodeError> {
+    use chrono::Datelike;
+    let year = today.year();
+    let next = store
+        .meta_get(CASE_NUMBERS, &year.to_string())?
+        .and_then(|b| b.try_into().ok())
+        .map(u64::from_be_bytes)
+        .unwrap_or(0)
+        + 1;
+    Ok(format!("{}-{year}-{next:04}", store.node()))
+}
+
+fn take_case_number(store: &Store, number: &str) -> Result<(), NodeError> {
+    let mut parts = number.rsplitn(3, '-');
+    let seq: u64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
+    let year = parts.next().unwrap_or("0");
+    Ok(store.meta_put(CASE_NUMBERS, year, &seq.to_be_bytes())?)
+}
+
+/// Takes one step on a case, from `ledger` (this node's own), as `actor`.
+/// Callers serialise steps on one node (the hub holds a lock) so case
+/// numbers are never handed out twice.
+pub fn case_step(
+    store: &Store,
+    ledger: &Origin,
+    actor: &Actor,
+    case: &str,
+    command: CaseCommand,
+    policy: &DeadlinePolicy,
+    now_ms: u64,
+) -> Result<Event, NodeError> {
+    let (id, file) = find_case(store, case)?;
+    let today = cst_date(now_ms);
+    let step = to_step(store, &file, command, policy, today)?;
+    step.validate()?;
+    file.check(actor.role, &step, ledger.code())
+        .map_err(|r| NodeError::Refused(r.to_string()))?;
+    if let CaseStep::Accept { case_number, .. } = &step {
+        take_case_number(store, case_number)?;
+    }
+    let body = EventBody::CaseStepped(CaseAction {
+        role: actor.role,
+        step,
+    });
+    let mut events = store.append_local(
+        ledger,
+        now_ms,
+        vec![Draft {
+            author: actor.name.clone(),
+            entity: id,
+            body,
+        }],
+    )?;
+    Ok(events.remove(0))
+}
+
+/// Registers a case received at this node (a walk-in at the township's
+/// window, or a village station's own registration).
+pub fn register_case(
+    store: &Store,
+    ledger: &Origin,
+    actor: &Actor,
+    registration: CaseRegistration,
+    now_ms: u64,
+) -> Result<Event, NodeError> {
+    registration.validate(cst_date(now_ms))?;
+    let draft = Draft {
+        author: actor.name.clone(),
+        entity: Uuid::now_v7(),
+        body: EventBody::CaseRegistered(registration),
+    };
+    Ok(store.append_local(ledger, now_ms, vec![draft])?.remove(0))
+}
+
+/// The director signs a screening off.
+pub fn sign_off(
+    store: &Store,
+    ledger: &Origin,
+    actor: &Actor,
+    screening: Uuid,
+    note: String,
+    now_ms: u64,
+) -> Result<Event, NodeError> {
+    if actor.role != ActorRole::Director {
+        return Err(NodeError::Refused(format!(
+            "排查签字须由中心主任进行,{}无权签字",
+            actor.label()
+        )));
+    }
+    match store.entity(screening)?.map(|e| e.state) {
+        Some(EntityState::Screening(s)) if s.signed_off.is_some() => {
+            Err(NodeError::Refused("这条排查已经签过字".into()))
+        }
+        Some(EntityState::Screening(_)) => {
+            let body = EventBody::ScreeningSignedOff(SignOff {
+                role: actor.role,
+                note,
+            });
+            Ok(store
+                .append_local(
+                    ledger,
+                    now_ms,
+                    vec![Draft {
+                        author: actor.name.clone(),
+                        entity: screening,
+                        body,
+                    }],
+                )?
+                .remove(0))
+        }
+        _ => Err(NodeError::NotFound(format!("排查 {screening}"))),
+    }
+}
+
+/// Turns a screening into a case: the case names the screening and the
+/// screening names the case, written together.
+pub fn convert_screening(
+    store: &Store,
+    ledger: &Origin,
+    actor: &Actor,
+    screening: Uuid,
+    claim: String,
+    now_ms: u64,
+) -> Result<(Uuid, Vec<Event>), NodeError> {
+    if !matches!(actor.role, ActorRole::Operator | ActorRole::Director) {
+        return Err(NodeError::Refused(format!(
+            "排查转案须由总台或中心主任进行,{}无权办理",
+            actor.label()
+        )));
+    }
+    let s = match store.entity(screening)?.map(|e| e.state) {
+        Some(EntityState::Screening(s)) if s.converted_to.is_some() => {
+            return Err(NodeError::Refused(format!(
+                "这条排查已转为案件 {}",
+                s.converted_to.unwrap_or_default()
+            )));
+        }
+        Some(EntityState::Screening(s)) => s,
+        _ => return Err(NodeError::NotFound(format!("排查 {screening}"))),
+    };
+    let case = Uuid::now_v7();
+    let registration = CaseRegistration {
+        place: s.record.village.clone(),
+        registered_on: cst_date(now_ms),
+        source: sanji_domain::record::CaseSource::Screening,
+        category: s.record.category,
+        parties: s.record.parties.clone(),
+        people_involved: s.record.people_involved,
+        claim,
+        first_receiver: s.record.screener.clone(),
+        first_unit: format!("{} 村工作站", s.record.village),
+        complex: s.record.risk == sanji_domain::record::RiskLevel::Severe,
+        from_record: Some(screening),
+    };
+    registration.validate(cst_date(now_ms))?;
+    let drafts = vec![
+        Draft {
+            author: actor.name.clone(),
+            entity: case,
+            body: EventBody::CaseRegistered(registration),
+        },
+        Draft {
+            author: actor.name.clone(),
+            entity: screening,
+            body: EventBody::ScreeningConverted(Conversion {
+                role: actor.role,
+                case,
+            }),
+        },
+    ];
+    Ok((case, store.append_local(ledger, now_ms, drafts)?))
+}
+
+/// The county hands a case down to a township.
+pub fn hand_down(
+    store: &Store,
+    actor: &Actor,
+    hand_down: HandDown,
+    now_ms: u64,
+) -> Result<Event, NodeError> {
+    if actor.role != ActorRole::County {
+        return Err(NodeError::Refused("只有县综治办可以交办案件".into()));
+    }
+    let ledger = Origin::node(store.node().clone());
+    let draft = Draft {
+        author: actor.name.clone(),
+        entity: Uuid::now_v7(),
+        body: EventBody::CaseHandedDown(hand_down),
+    };
+    Ok(store.append_local(&ledger, now_ms, vec![draft])?.remove(0))
+}

@@ -1,0 +1,128 @@
+//! The hub's deadline tracker (案件限时结报): every open case is measured
+//! against its deadline in CST calendar days; a case entering the urge window
+//! gets one automatic urge (催办), a case past its deadline one automatic
+//! supervision notice (督办). Both are ordinary case events, so they reach
+//! the assignee's station on its next pull.
+
+use chrono::NaiveDate;
+use sanji_domain::case::{ActorRole, CaseAction, CaseFile, CaseStatus, CaseStep};
+use sanji_domain::deadline::{DeadlinePolicy, DeadlineStanding};
+use sanji_domain::fold::EntityState;
+use sanji_domain::time::cst_date;
+use sanji_domain::{Event, EventBody, Origin};
+use sanji_store::{Draft, Store};
+use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::NodeError;
+
+pub const SYSTEM_AUTHOR: &str = "系统(限时督办)";
+
+/// The deadline a case is measured against now.
+pub fn running_deadline(file: &CaseFile, policy: &DeadlinePolicy) -> Option<NaiveDate> {
+    match file.status {
+        CaseStatus::Registered => Some(policy.accept_deadline(file.registration.registered_on)),
+        s if s.is_open() => file.deadline,
+        _ => None,
+    }
+}
+
+/// One open case as the tracker sees it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Tracked {
+    pub id: Uuid,
+    pub case_number: Option<String>,
+    pub status: CaseStatus,
+    pub place: sanji_domain::Code,
+    pub assignee: Option<String>,
+    pub deadline: NaiveDate,
+    pub standing: DeadlineStanding,
+    pub urges: usize,
+    pub supervisions: usize,
+}
+
+/// Every open case with a running deadline, most urgent first.
+pub fn open_cases(
+    store: &Store,
+    policy: &DeadlinePolicy,
+    today: NaiveDate,
+) -> Result<Vec<Tracked>, NodeError> {
+    let mut rows: Vec<Tracked> = store
+        .entities()?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Case(file) if file.authoritative => {
+                let deadline = running_deadline(&file, policy)?;
+                Some(Tracked {
+                    id: e.id,
+                    case_number: file.case_number.clone(),
+                    status: file.status,
+                    place: file.registration.place.clone(),
+                    assignee: file.assignment.as_ref().map(|a| a.assignee.label()),
+                    deadline,
+                    standing: DeadlineStanding::of(deadline, today, policy.urge_days_before),
+                    urges: file.urges.len(),
+                    supervisions: file.supervisions.len(),
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    rows.sort_by_key(|r| r.deadline);
+    Ok(rows)
+}
+
+/// Issues the automatic urges and supervision notices that are due and not
+/// yet issued for the deadline now running. Idempotent.
+pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<Event>, NodeError> {
+    let today = cst_date(now_ms);
+    let mut drafts = Vec::new();
+    for entity in store.entities()? {
+        let EntityState::Case(file) = entity.state else {
+            continue;
+        };
+        if !file.authoritative {
+            continue;
+        }
+        let Some(deadline) = running_deadline(&file, policy) else {
+            continue;
+        };
+        let already = |notices: &[sanji_domain::case::Notice]| {
+            notices
+                .iter()
+                .any(|n| n.automatic && n.deadline == Some(deadline))
+        };
+        let step = match DeadlineStanding::of(deadline, today, policy.urge_days_before) {
+            DeadlineStanding::DueSoon { days_left } if !already(&file.urges) => CaseStep::Urge {
+                note: if days_left == 0 {
+                    format!("今日({deadline})到期,请抓紧办理")
+                } else {
+                    format!("距期限 {deadline} 还有 {days_left} 天,请抓紧办理")
+                },
+                automatic: true,
+                about: Some(deadline),
+            },
+            DeadlineStanding::Overdue { days_over } if !already(&file.supervisions) => {
+                CaseStep::Supervise {
+                    note: format!("已超过期限 {deadline} {days_over} 天,列入督办"),
+                    automatic: true,
+                    about: Some(deadline),
+                }
+            }
+            _ => continue,
+        };
+        drafts.push(Draft {
+            author: SYSTEM_AUTHOR.to_owned(),
+            entity: entity.id,
+            body: EventBody::CaseStepped(CaseAction {
+                role: ActorRole::System,
+                step,
+            }),
+        });
+    }
+    if drafts.is_empty() {
+        return Ok(Vec::new());
+    }
+    let ledger = Origin::node(store.node().clone());
+    Ok(store.append_local(&ledger, now_ms, drafts)?)
+}
