@@ -3,6 +3,7 @@
 
 use std::path::{Path, PathBuf};
 
+use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::{Code, Level};
 use serde::{Deserialize, Serialize};
 
@@ -58,6 +59,9 @@ pub struct NodeConfig {
     /// sled's page cache, in MiB. Village laptops are small.
     #[serde(default = "default_cache_mb")]
     pub cache_mb: u64,
+    /// The township's deadlines (hub only; defaults per 信访工作条例).
+    #[serde(default)]
+    pub policy: DeadlinePolicy,
     /// For drills and tests only: run as if the clock were this far off.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub clock_offset_ms: i64,
@@ -83,6 +87,7 @@ impl NodeConfig {
             parent_addr: None,
             default_author: None,
             cache_mb: default_cache_mb(),
+            policy: DeadlinePolicy::default(),
             clock_offset_ms: 0,
         }
     }
@@ -124,6 +129,9 @@ impl NodeConfig {
                 self.code.as_str().len()
             )));
         }
+        self.policy
+            .validate()
+            .map_err(|e| NodeError::Config(format!("policy.{}: {}", e.field, e.rule)))?;
         if self.role != Role::Station && self.listen.is_none() {
             return Err(NodeError::Config(format!(
                 "{} 须配置 listen(监听地址)",

@@ -11,14 +11,19 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use chrono::NaiveDate;
+use sanji_domain::deadline::DeadlinePolicy;
+use sanji_domain::event::CaseReport;
 use sanji_domain::fold::EntityState;
 use sanji_domain::record::Screening;
-use sanji_domain::{Code, DailySummary, EventBody, Level, Origin, SevereScreeningReport};
+use sanji_domain::report::{CaseRef, Month, MonthlyReport, monthly_report};
+use sanji_domain::time::cst_date;
+use sanji_domain::{Code, DailySummary, EventBody, Origin, SevereScreeningReport};
 use sanji_store::{Draft, Store};
 use sanji_sync::{Backoff, Clock, Link, Upstream};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tracing::{info, warn};
+use uuid::Uuid;
 
 use crate::NodeError;
 
@@ -28,49 +33,58 @@ const REVISION: &str = "forward-revision";
 pub const UPSTREAM: &str = "upstream";
 const SCAN: usize = 1000;
 
-/// Derives outbox events for everything new in the village ledgers.
-/// Returns how many outbox events were written.
-pub fn derive(store: &Store, now_ms: u64) -> Result<usize, NodeError> {
+/// Derives outbox events for everything new in the ledgers this hub holds
+/// (its villages', its own, the county's hand-downs). Returns how many
+/// outbox events were written.
+pub fn derive(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<usize, NodeError> {
     let me = store.node().clone();
     let outbox = Origin::outbox(me.clone());
-    let villages: Vec<Origin> = store
+    let sources: Vec<Origin> = store
         .version_vector()?
         .into_keys()
-        .filter(|o| {
-            !o.is_outbox() && o.code().level() == Level::Village && o.code().is_child_of(&me)
-        })
+        .filter(|o| !o.is_outbox())
         .collect();
     let mut written = 0;
-    for village in villages {
+    let mut touched_cases: BTreeSet<Uuid> = BTreeSet::new();
+    let mut ledger_changed = false;
+    for source in sources {
         loop {
-            let cursor = read_u64(store, CURSOR, &village.to_string())?;
-            let events = store.events_after(&village, cursor, SCAN)?;
+            let cursor = read_u64(store, CURSOR, &source.to_string())?;
+            let events = store.events_after(&source, cursor, SCAN)?;
             let Some(last) = events.last() else { break };
             let last_seq = last.seq;
+            ledger_changed = true;
             let mut days: BTreeSet<(Code, NaiveDate)> = BTreeSet::new();
             let mut drafts = Vec::new();
             let mut indexed = Vec::new();
             for event in &events {
-                let EventBody::ScreeningRecorded(s) = &event.body else {
-                    continue;
-                };
-                indexed.push((
-                    day_key(&s.village, s.screened_on, &event.entity.to_string()),
-                    screening_bytes(s),
-                ));
-                days.insert((s.village.clone(), s.screened_on));
-                let already = matches!(store.entity(event.entity)?.map(|e| e.state),
-                    Some(EntityState::Screening(st)) if st.reported.is_some());
-                if s.is_severe() && !already {
-                    drafts.push(Draft {
-                        author: event.author.clone(),
-                        entity: event.entity,
-                        body: EventBody::SevereScreeningReported(SevereScreeningReport {
-                            screening: s.clone(),
-                            source: event.event_ref(),
-                            recorded_at: event.hlc,
-                        }),
-                    });
+                match &event.body {
+                    EventBody::ScreeningRecorded(s) if s.village.is_child_of(&me) => {
+                        indexed.push((
+                            day_key(&s.village, s.screened_on, &event.entity.to_string()),
+                            screening_bytes(s),
+                        ));
+                        days.insert((s.village.clone(), s.screened_on));
+                        let already = matches!(store.entity(event.entity)?.map(|e| e.state),
+                            Some(EntityState::Screening(st)) if st.reported.is_some());
+                        if s.is_severe() && !already {
+                            drafts.push(Draft {
+                                author: event.author.clone(),
+                                entity: event.entity,
+                                body: EventBody::SevereScreeningReported(SevereScreeningReport {
+                                    screening: s.clone(),
+                                    source: event.event_ref(),
+                                    recorded_at: event.hlc,
+                                }),
+                            });
+                        }
+                    }
+                    EventBody::CaseRegistered(_)
+                    | EventBody::CaseStepped(_)
+                    | EventBody::CaseHandedDown(_) => {
+                        touched_cases.insert(event.entity);
+                    }
+                    _ => {}
                 }
             }
             store.meta_put_many(BY_DAY, &indexed)?;
@@ -81,16 +95,115 @@ pub fn derive(store: &Store, now_ms: u64) -> Result<usize, NodeError> {
                 written += drafts.len();
                 store.append_local(&outbox, now_ms, drafts)?;
             }
-            write_u64(store, CURSOR, &village.to_string(), last_seq)?;
+            write_u64(store, CURSOR, &source.to_string(), last_seq)?;
             if events.len() < SCAN {
                 break;
             }
         }
     }
+    let mut drafts = case_reports(store, &touched_cases)?;
+    if ledger_changed {
+        drafts.extend(monthly_reports(store, policy, now_ms)?);
+    }
+    if !drafts.is_empty() {
+        written += drafts.len();
+        store.append_local(&outbox, now_ms, drafts)?;
+    }
     if written > 0 {
         info!(node = %me, written, "outbox derived");
     }
     Ok(written)
+}
+
+const CASE_REPORTED: &str = "forward-case";
+const MONTHLY: &str = "forward-monthly";
+
+/// A fresh copy of every escalated or handed-down case that changed since
+/// its last copy: the county sees these cases, and only these, in full.
+fn case_reports(store: &Store, touched: &BTreeSet<Uuid>) -> Result<Vec<Draft>, NodeError> {
+    let mut drafts = Vec::new();
+    for id in touched {
+        let Some(entity) = store.entity(*id)? else {
+            continue;
+        };
+        let EntityState::Case(file) = entity.state else {
+            continue;
+        };
+        if !file.authoritative || (file.escalated.is_none() && file.handed_down_to.is_none()) {
+            continue;
+        }
+        let key = id.to_string();
+        let (reported_events, revision) = match store.meta_get(CASE_REPORTED, &key)? {
+            Some(b) if b.len() == 8 => (
+                u32::from_be_bytes(b[..4].try_into().expect("4 bytes")),
+                u32::from_be_bytes(b[4..].try_into().expect("4 bytes")),
+            ),
+            _ => (0, 0),
+        };
+        if reported_events == entity.events {
+            continue;
+        }
+        let revision = revision + 1;
+        let mut record = entity.events.to_be_bytes().to_vec();
+        record.extend(revision.to_be_bytes());
+        store.meta_put(CASE_REPORTED, &key, &record)?;
+        drafts.push(Draft {
+            author: "系统上报".into(),
+            entity: *id,
+            body: EventBody::CaseReported(CaseReport {
+                file: *file,
+                revision,
+            }),
+        });
+    }
+    Ok(drafts)
+}
+
+/// The running month's report (and last month's, which late entries can
+/// still change), filed again whenever a figure changed.
+fn monthly_reports(
+    store: &Store,
+    policy: &DeadlinePolicy,
+    now_ms: u64,
+) -> Result<Vec<Draft>, NodeError> {
+    let me = store.node().clone();
+    let today = cst_date(now_ms);
+    let this = Month::of(today);
+    let last = Month::of(this.first_day().pred_opt().unwrap_or(this.first_day()));
+    let (cases, screenings) = crate::views::ledger_for_reports(store)?;
+    let mut drafts = Vec::new();
+    for month in [last, this] {
+        let case_refs: Vec<CaseRef<'_>> = cases
+            .iter()
+            .map(|(id, f)| CaseRef { id: *id, file: f })
+            .collect();
+        let screening_refs: Vec<&Screening> = screenings.iter().collect();
+        let mut report = monthly_report(&me, month, &case_refs, &screening_refs, policy, today, 0);
+        let key = month.to_string();
+        let previous: Option<MonthlyReport> = store
+            .meta_get(MONTHLY, &key)?
+            .and_then(|b| serde_json::from_slice(&b).ok());
+        if let Some(previous) = &previous {
+            report.revision = previous.revision;
+            if *previous == report {
+                continue;
+            }
+        } else if report.received == 0 && report.screenings == 0 && report.cases_covered == 0 {
+            continue;
+        }
+        report.revision = previous.map_or(1, |p| p.revision + 1);
+        store.meta_put(
+            MONTHLY,
+            &key,
+            &serde_json::to_vec(&report).expect("reports serialise"),
+        )?;
+        drafts.push(Draft {
+            author: "系统汇总".into(),
+            entity: MonthlyReport::entity_id(&me, month),
+            body: EventBody::MonthlyReportFiled(report),
+        });
+    }
+    Ok(drafts)
 }
 
 fn day_key(village: &Code, date: NaiveDate, id: &str) -> String {
@@ -154,31 +267,43 @@ pub struct Forwarder {
     store: Store,
     upstream: Option<Upstream>,
     clock: Clock,
+    policy: DeadlinePolicy,
     /// Derivation reads a cursor, writes, then moves it: two at once would
     /// both see a severe screening as not yet reported.
     running: tokio::sync::Mutex<()>,
 }
 
 impl Forwarder {
-    pub fn new(store: Store, upstream: Option<Upstream>, clock: Clock) -> Forwarder {
+    pub fn new(
+        store: Store,
+        upstream: Option<Upstream>,
+        clock: Clock,
+        policy: DeadlinePolicy,
+    ) -> Forwarder {
         Forwarder {
             store,
             upstream,
             clock,
+            policy,
             running: tokio::sync::Mutex::new(()),
         }
     }
 
-    /// Derives the outbox from everything stored so far, then pushes it to the
-    /// county and pulls what the county addressed to us. Returns the link's
+    /// Issues due urges and supervision notices, derives the outbox from
+    /// everything stored so far, then pushes it to the county and pulls what
+    /// the county addressed to us. Returns the link's
     /// status after the attempt (`None` when no county is configured).
     pub async fn once(&self) -> Result<Option<UpstreamStatus>, NodeError> {
         let _one_at_a_time = self.running.lock().await;
         let store = self.store.clone();
         let now = self.clock.now_ms();
-        tokio::task::spawn_blocking(move || derive(&store, now))
-            .await
-            .map_err(|e| NodeError::Serve(e.to_string()))??;
+        let policy = self.policy;
+        tokio::task::spawn_blocking(move || {
+            crate::tracker::sweep(&store, &policy, now)?;
+            derive(&store, &policy, now)
+        })
+        .await
+        .map_err(|e| NodeError::Serve(e.to_string()))??;
         match &self.upstream {
             Some(upstream) => push_up(&self.store, upstream, self.clock).await.map(Some),
             None => Ok(None),

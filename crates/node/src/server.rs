@@ -114,7 +114,12 @@ pub async fn start_with(
             }),
             _ => None,
         };
-        let forwarder = Arc::new(Forwarder::new(store.clone(), upstream, clock));
+        let forwarder = Arc::new(Forwarder::new(
+            store.clone(),
+            upstream,
+            clock,
+            config.policy,
+        ));
         let task = tokio::spawn(forwarder.clone().run(
             replication.pushed(),
             stop_forwarder.clone(),

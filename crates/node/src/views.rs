@@ -355,3 +355,25 @@ pub fn held_from(store: &Store, filter: impl Fn(&Origin) -> bool) -> Result<u64,
         .map(|(_, s)| *s)
         .sum())
 }
+
+/// Every case file and screening this node holds, for the monthly report.
+pub fn ledger_for_reports(
+    store: &Store,
+) -> Result<
+    (
+        Vec<(Uuid, sanji_domain::case::CaseFile)>,
+        Vec<sanji_domain::record::Screening>,
+    ),
+    NodeError,
+> {
+    let mut cases = Vec::new();
+    let mut screenings = Vec::new();
+    for e in store.entities()? {
+        match e.state {
+            EntityState::Case(file) if file.authoritative => cases.push((e.id, *file)),
+            EntityState::Screening(s) => screenings.push(s.record),
+            _ => {}
+        }
+    }
+    Ok((cases, screenings))
+}
