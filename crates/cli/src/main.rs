@@ -1,6 +1,7 @@
 //! The `sanji` command: thin parsing and printing over sanji-node's operator
 //! layer. Chinese for people, English identifiers for flags and JSON.
 
+mod case_cmd;
 mod demo_cmd;
 mod pki_cmd;
 mod read_cmd;

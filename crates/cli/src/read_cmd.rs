@@ -3,6 +3,10 @@ use std::process::ExitCode;
 
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
+use sanji_domain::event::HandDown;
+use sanji_domain::record::{CaseRegistration, CaseSource, Category, Party};
+use sanji_domain::{Code, FieldError, Labelled, Level};
+use sanji_node::ops::{Action, CaseCommand};
 use sanji_node::{NodeConfig, Role, console, server, views};
 use serde::de::DeserializeOwned;
 
@@ -12,6 +16,9 @@ use crate::{Common, render};
 pub struct HubArgs {
     #[command(flatten)]
     pub common: Common,
+    /// 以哪位人员的身份办理(证书目录中个人证书的文件名,见 sanji pki issue person)
+    #[arg(long = "as", global = true, env = "SANJI_AS")]
+    pub person: Option<String>,
     #[command(subcommand)]
     pub command: HubCommand,
 }
@@ -30,6 +37,59 @@ pub enum HubCommand {
     Stations,
     /// 本镇向县综治办上报的链路状态
     Link,
+    /// 案件办理:受理、分流、审批、催办、督办、办结、回访、归档……
+    #[command(subcommand)]
+    Case(HubCase),
+    /// 排查签字、排查转案
+    #[command(subcommand)]
+    Screening(ScreeningAction),
+    /// 在办案件的期限:即将到期、已超期
+    Due,
+    /// 离线修改冲突:保留未生效的操作,供总台处理
+    Conflicts,
+    /// 奖惩台账(按单位和村)
+    Rewards {
+        /// 期间:2026-11(月)、2026-Q4(季)或 2026(年)
+        #[arg(long)]
+        period: String,
+    },
+    /// 本镇月报表
+    Report {
+        /// 月份 YYYY-MM
+        #[arg(long)]
+        month: String,
+        /// 另存为 CSV 文件
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
+}
+
+#[derive(Subcommand)]
+pub enum HubCase {
+    #[command(flatten)]
+    Step(crate::case_cmd::StepArgs),
+    /// 查看一案一档
+    Show(crate::case_cmd::CaseRef),
+}
+
+#[derive(Subcommand)]
+pub enum ScreeningAction {
+    /// 中心主任签字
+    SignOff {
+        /// 排查编号
+        #[arg(long)]
+        screening: String,
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// 转为案件
+    Convert {
+        #[arg(long)]
+        screening: String,
+        /// 诉求
+        #[arg(long)]
+        claim: String,
+    },
 }
 
 #[derive(Args)]
@@ -57,12 +117,133 @@ pub enum CountyCommand {
     Summaries(Filter),
     /// 上报县级的重大/群体性排查
     Severe(Filter),
+    /// 各乡镇月报表(每镇一行,末行合计)
+    Report {
+        /// 月份 YYYY-MM
+        #[arg(long)]
+        month: String,
+        /// 另存为 CSV 文件
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
+    /// 上报或交办的案件
+    Cases,
+    /// 向乡镇交办案件
+    Handdown(HanddownArgs),
+    /// 督办一件上报或交办的案件
+    Supervise {
+        #[command(flatten)]
+        case: crate::case_cmd::CaseRef,
+        #[arg(long)]
+        note: String,
+    },
+}
+
+#[derive(Args)]
+pub struct HanddownArgs {
+    /// 交办给哪个乡镇(9 位代码)
+    #[arg(long)]
+    township: String,
+    /// 纠纷发生地(村或乡镇代码,默认该乡镇)
+    #[arg(long)]
+    place: Option<String>,
+    #[arg(long)]
+    category: String,
+    #[arg(long = "party", required = true)]
+    parties: Vec<String>,
+    #[arg(long, default_value_t = 1)]
+    people: u32,
+    /// 诉求
+    #[arg(long)]
+    claim: String,
+    /// 交办意见
+    #[arg(long)]
+    note: String,
+    /// 县里的经办人(首问首接)
+    #[arg(long)]
+    receiver: String,
+    #[arg(long)]
+    complex: bool,
 }
 
 pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
     let config = load(&args.common, Role::Hub)?;
     let json = args.common.json;
+    let person = args.person.as_deref();
     match args.command {
+        HubCommand::Case(HubCase::Step(step)) => {
+            let (case, command) = step.into_command()?;
+            act(&config, person, Action::CaseStep { case, command }, json).await
+        }
+        HubCommand::Case(HubCase::Show(c)) => {
+            let value =
+                console::query_remote(&config, "case", params(&[("case", &c.case)])).await?;
+            if json {
+                render::json(&value);
+            } else {
+                let (id, file): (uuid::Uuid, sanji_domain::case::CaseFile) =
+                    serde_json::from_value(value)?;
+                render::case_file(id, &file);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Screening(ScreeningAction::SignOff { screening, note }) => {
+            let screening = screening_id(&screening)?;
+            act(&config, person, Action::SignOff { screening, note }, json).await
+        }
+        HubCommand::Screening(ScreeningAction::Convert { screening, claim }) => {
+            let screening = screening_id(&screening)?;
+            act(&config, person, Action::Convert { screening, claim }, json).await
+        }
+        HubCommand::Due => {
+            show::<sanji_node::tracker::Tracked>(
+                &config,
+                "due",
+                Filter { village: None },
+                json,
+                render::due,
+            )
+            .await
+        }
+        HubCommand::Conflicts => {
+            show::<views::ConflictRow>(
+                &config,
+                "conflicts",
+                Filter { village: None },
+                json,
+                render::conflicts,
+            )
+            .await
+        }
+        HubCommand::Rewards { period } => {
+            let value =
+                console::query_remote(&config, "rewards", params(&[("period", &period)])).await?;
+            if json {
+                render::json(&value);
+            } else {
+                let totals: Vec<sanji_domain::report::RewardTotal> = serde_json::from_value(value)?;
+                render::rewards(&period, &totals);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Report { month, csv } => {
+            let value =
+                console::query_remote(&config, "report", params(&[("month", &month)])).await?;
+            let report: sanji_domain::report::MonthlyReport =
+                serde_json::from_value(value.clone())?;
+            if let Some(path) = &csv {
+                render::report_csv(path, std::slice::from_ref(&report), None)?;
+            }
+            if json {
+                render::json(&value);
+            } else {
+                render::reports(&[report], None);
+                if let Some(path) = csv {
+                    println!("已另存为 {}", path.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         HubCommand::Serve => serve(config).await,
         HubCommand::Screenings(f) => {
             show::<views::ScreeningRow>(&config, "screenings", f, json, render::screenings).await
@@ -119,7 +300,108 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
         CountyCommand::Severe(f) => {
             show::<views::ScreeningRow>(&config, "severe", f, json, render::screenings).await
         }
+        CountyCommand::Cases => {
+            show::<views::CaseRow>(
+                &config,
+                "cases",
+                Filter { village: None },
+                json,
+                render::cases,
+            )
+            .await
+        }
+        CountyCommand::Report { month, csv } => {
+            let value =
+                console::query_remote(&config, "reports", params(&[("month", &month)])).await?;
+            let table: views::CountyReport = serde_json::from_value(value.clone())?;
+            if let Some(path) = &csv {
+                render::report_csv(path, &table.rows, Some(&table.total))?;
+            }
+            if json {
+                render::json(&value);
+            } else {
+                render::reports(&table.rows, Some(&table.total));
+                if let Some(path) = csv {
+                    println!("已另存为 {}", path.display());
+                }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        CountyCommand::Supervise { case, note } => {
+            let command = CaseCommand::Supervise { note };
+            act(
+                &config,
+                None,
+                Action::CaseStep {
+                    case: case.case,
+                    command,
+                },
+                json,
+            )
+            .await
+        }
+        CountyCommand::Handdown(h) => {
+            let township = Code::parse_level("township", &h.township, Level::Township)?;
+            let place = match &h.place {
+                Some(p) => Code::parse(p).map_err(|e| FieldError::new("place", e.to_string()))?,
+                None => township.clone(),
+            };
+            let registration = CaseRegistration {
+                place,
+                registered_on: sanji_domain::time::cst_date(sanji_sync::Clock::system().now_ms()),
+                source: CaseSource::HandedDown,
+                category: Category::parse_for("category", &h.category)?,
+                parties: h
+                    .parties
+                    .into_iter()
+                    .map(|name| Party {
+                        name,
+                        contact: None,
+                    })
+                    .collect(),
+                people_involved: h.people,
+                claim: h.claim,
+                first_receiver: h.receiver,
+                first_unit: "县综治办".into(),
+                complex: h.complex,
+                from_record: None,
+            };
+            let hand_down = HandDown {
+                township,
+                registration,
+                note: h.note,
+            };
+            act(&config, None, Action::HandDown { hand_down }, json).await
+        }
     }
+}
+
+fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn screening_id(text: &str) -> Result<uuid::Uuid> {
+    uuid::Uuid::parse_str(text).map_err(|_| {
+        anyhow::anyhow!("排查编号 {text:?} 不是有效的 UUID(见 sanji hub screenings --json 的 id)")
+    })
+}
+
+async fn act(
+    config: &NodeConfig,
+    person: Option<&str>,
+    action: Action,
+    json: bool,
+) -> Result<ExitCode> {
+    let outcome = console::act_remote(config, person, &action).await?;
+    if json {
+        render::json(&outcome);
+    } else {
+        render::outcome(&outcome);
+    }
+    Ok(ExitCode::SUCCESS)
 }
 
 fn load(common: &Common, role: Role) -> Result<NodeConfig> {

@@ -273,3 +273,241 @@ pub fn upstream(status: Option<&sanji_node::forward::UpstreamStatus>) {
         println!("  上次失败:{e}");
     }
 }
+
+pub fn outcome(o: &sanji_node::ops::ActOutcome) {
+    let number = o
+        .case_number
+        .as_deref()
+        .map(|n| format!(",案件编号 {n}"))
+        .unwrap_or_default();
+    let status = o
+        .status
+        .map(|s| format!(",当前状态:{}", s.label()))
+        .unwrap_or_default();
+    println!("{}(记录 {}{number}{status})", o.summary, o.entity);
+}
+
+pub fn case_file(id: uuid::Uuid, f: &sanji_domain::case::CaseFile) {
+    let r = &f.registration;
+    println!(
+        "一案一档  {}",
+        f.case_number.as_deref().unwrap_or("(未受理,尚无编号)")
+    );
+    println!("  案件 ID:{id}");
+    println!(
+        "  状态:{}{}",
+        f.status.label(),
+        f.deadline.map(|d| format!(",期限 {d}")).unwrap_or_default()
+    );
+    println!(
+        "  来源:{}  类别:{}  发生地:{}  涉及 {} 人{}",
+        r.source.label(),
+        r.category.label(),
+        r.place,
+        r.people_involved,
+        if r.complex { "  疑难" } else { "" }
+    );
+    println!(
+        "  当事人:{}",
+        r.parties
+            .iter()
+            .map(|p| p.name.as_str())
+            .collect::<Vec<_>>()
+            .join("、")
+    );
+    println!("  诉求:{}", r.claim);
+    println!("  首问首接:{}({})", r.first_receiver, r.first_unit);
+    if let Some(a) = &f.assignment {
+        let approval = a
+            .approved_by
+            .as_deref()
+            .map_or("待中心主任审批".to_owned(), |d| format!("{d} 审批"));
+        println!(
+            "  承办:{},承办人 {},期限 {}({approval})",
+            a.assignee.label(),
+            a.person,
+            a.deadline
+        );
+    }
+    if let Some(res) = &f.resolution {
+        println!(
+            "  结果:{}  {}{}",
+            res.outcome.label(),
+            res.summary,
+            if res.late { "(超期办结)" } else { "" }
+        );
+    }
+    if !f.authoritative {
+        println!("  (这是镇中心上报的副本,第 {} 版)", f.report_revision);
+    }
+    println!("  办理经过:");
+    for e in &f.file {
+        println!(
+            "    {}  {}({})  {}",
+            format_cst(e.at.wall_ms),
+            e.by,
+            e.role.label(),
+            e.text
+        );
+    }
+}
+
+pub fn due(rows: &[sanji_node::tracker::Tracked]) {
+    let mut t = table(&[
+        "期限",
+        "情况",
+        "案件",
+        "状态",
+        "发生地",
+        "承办",
+        "催办",
+        "督办",
+    ]);
+    for r in rows {
+        t.add_row(vec![
+            r.deadline.to_string(),
+            r.standing.label(),
+            r.case_number
+                .clone()
+                .unwrap_or_else(|| r.id.simple().to_string()[..8].to_owned()),
+            r.status.label().to_owned(),
+            r.place.to_string(),
+            r.assignee.clone().unwrap_or_default(),
+            r.urges.to_string(),
+            r.supervisions.to_string(),
+        ]);
+    }
+    print("在办案件期限", rows.len(), t);
+}
+
+pub fn conflicts(rows: &[sanji_node::views::ConflictRow]) {
+    let mut t = table(&["时间", "记录", "操作人", "来源", "未生效的原因"]);
+    for r in rows {
+        t.add_row(vec![
+            format_cst(r.conflict.hlc.wall_ms),
+            r.record.clone(),
+            r.conflict.author.clone(),
+            r.conflict.event.to_string(),
+            r.conflict.reason.clone(),
+        ]);
+    }
+    print("冲突(已保留,未生效)", rows.len(), t);
+}
+
+pub fn rewards(period: &str, totals: &[sanji_domain::report::RewardTotal]) {
+    let mut t = table(&["承办单位/村", "金额(元)", "案件", "日期", "事由"]);
+    for total in totals {
+        for (i, l) in total.lines.iter().enumerate() {
+            t.add_row(vec![
+                if i == 0 {
+                    total.handler.label()
+                } else {
+                    String::new()
+                },
+                if i == 0 {
+                    total.amount.to_string()
+                } else {
+                    String::new()
+                },
+                format!(
+                    "{} {:+}",
+                    l.case_number.clone().unwrap_or_default(),
+                    l.amount
+                ),
+                l.on.to_string(),
+                l.reason.clone(),
+            ]);
+        }
+    }
+    print(&format!("奖惩台账 {period}"), totals.len(), t);
+}
+
+const REPORT_HEADER: &[&str] = &[
+    "单位",
+    "月份",
+    "受理登记",
+    "来访",
+    "来信",
+    "来电",
+    "排查转案",
+    "上级交办",
+    "网上",
+    "受理",
+    "不予受理",
+    "办结",
+    "调解成功",
+    "调解成功率",
+    "超期",
+    "在办",
+    "上报县级",
+    "排查数",
+    "重大排查",
+    "群体性",
+    "越级上访",
+];
+
+fn report_cells(r: &sanji_domain::report::MonthlyReport) -> Vec<String> {
+    let mut cells = vec![
+        r.township.to_string(),
+        r.month.to_string(),
+        r.received.to_string(),
+    ];
+    cells.extend(r.received_by_source.iter().map(|c| c.count.to_string()));
+    cells.extend(
+        [r.accepted, r.not_accepted, r.resolved, r.mediated]
+            .iter()
+            .map(u32::to_string),
+    );
+    cells.push(r.mediation_success_label());
+    cells.extend(
+        [
+            r.overdue,
+            r.open,
+            r.escalated,
+            r.screenings,
+            r.severe_screenings,
+            r.mass_incidents,
+            r.skip_level_petitions,
+        ]
+        .iter()
+        .map(u32::to_string),
+    );
+    cells
+}
+
+pub fn reports(
+    rows: &[sanji_domain::report::MonthlyReport],
+    total: Option<&sanji_domain::report::MonthlyReport>,
+) {
+    let mut t = table(REPORT_HEADER);
+    for r in rows {
+        t.add_row(report_cells(r));
+    }
+    if let Some(total) = total {
+        let mut cells = report_cells(total);
+        cells[0] = "合计".to_owned();
+        t.add_row(cells);
+    }
+    println!("综治信访维稳中心主要工作数据月报表");
+    println!("{t}");
+}
+
+pub fn report_csv(
+    path: &std::path::Path,
+    rows: &[sanji_domain::report::MonthlyReport],
+    total: Option<&sanji_domain::report::MonthlyReport>,
+) -> anyhow::Result<()> {
+    let mut w = csv::Writer::from_path(path)
+        .map_err(|e| anyhow::anyhow!("无法写入 {}:{e}", path.display()))?;
+    w.write_record(REPORT_HEADER)?;
+    for r in rows {
+        w.write_record(report_cells(r))?;
+    }
+    if let Some(total) = total {
+        let mut cells = report_cells(total);
+        cells[0] = "合计".to_owned();
+        w.write_record(cells)?;
+    }
+    w.flush()?;
+    Ok(())
+}

@@ -140,6 +140,11 @@ enum AddVisit {
 
 #[derive(Subcommand)]
 enum AddCase {
+    /// 查看交办给本村的案件(一案一档)
+    Show(crate::case_cmd::CaseRef),
+    /// 办理交办给本村的案件:调处进展、办结、反馈、回访(离线可用,下次同步上报)
+    #[command(flatten)]
+    Step(crate::case_cmd::StepArgs),
     /// 新增一件案件受理登记
     Add {
         /// visit(来访) letter(来信) phone(来电) screening(排查转案) handed_down(上级交办) online(网上)
@@ -284,6 +289,20 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             case.validate(today)?;
             let event = station.register_case(by.as_deref(), case)?;
             recorded(&common, "案件受理登记", &event)
+        }
+        StationCommand::Case(AddCase::Show(c)) => {
+            let (id, file) = sanji_node::ops::find_case(station.store(), &c.case)?;
+            if common.json {
+                render::json(&file);
+            } else {
+                render::case_file(id, &file);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        StationCommand::Case(AddCase::Step(step)) => {
+            let (case, command) = step.into_command()?;
+            let event = station.case_step(None, &case, command)?;
+            recorded(&common, "案件办理记录", &event)
         }
         StationCommand::List { what } => {
             let store = station.store();

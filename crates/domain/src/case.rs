@@ -475,6 +475,16 @@ impl CaseFile {
         self.follow_ups.last().is_some_and(|f| f.recurred)
     }
 
+    /// Keeps the village the case is leaving in its audience, so its
+    /// station learns the case was taken away.
+    fn remember_village(&mut self) {
+        if let Some(previous) = self.assigned_village().cloned()
+            && !self.past_villages.contains(&previous)
+        {
+            self.past_villages.push(previous);
+        }
+    }
+
     /// The village whose station works the case now, if any.
     pub fn assigned_village(&self) -> Option<&Code> {
         self.assignment.as_ref().and_then(|a| a.assignee.village())
@@ -591,11 +601,7 @@ impl CaseFile {
                 person,
                 deadline,
             } => {
-                if let Some(previous) = self.assigned_village().cloned() {
-                    if !self.past_villages.contains(&previous) {
-                        self.past_villages.push(previous);
-                    }
-                }
+                self.remember_village();
                 let approved = (role == ActorRole::Director).then(|| ctx.author.to_owned());
                 self.status = if approved.is_some() {
                     CaseStatus::Assigned
@@ -727,11 +733,7 @@ impl CaseFile {
                 self.archived_on = None;
                 self.extended = None;
                 self.deadline = Some(*deadline);
-                if let Some(previous) = self.assigned_village().cloned() {
-                    if !self.past_villages.contains(&previous) {
-                        self.past_villages.push(previous);
-                    }
-                }
+                self.remember_village();
                 self.assignment = None;
                 format!("矛盾反复,重新办理:{reason}")
             }

@@ -172,7 +172,7 @@ pub enum EventBody {
     CaseHandedDown(HandDown),
     /// A hub's copy of a case the county must see (escalated or handed down);
     /// a later revision supersedes earlier ones.
-    CaseReported(CaseReport),
+    CaseReported(Box<CaseReport>),
     /// The director signs a screening off (签字).
     ScreeningSignedOff(SignOff),
     /// A screening became a case; the case's registration names the screening.

@@ -152,6 +152,58 @@ impl MonthlyReport {
         )
     }
 
+    /// The sum of several townships' reports, e.g. the county's total row;
+    /// the success rate is recomputed from the sums, not averaged.
+    pub fn total(code: &Code, month: Month, rows: &[MonthlyReport]) -> MonthlyReport {
+        let sum = |f: fn(&MonthlyReport) -> u32| rows.iter().map(f).sum::<u32>();
+        let resolved = sum(|r| r.resolved);
+        let mediated = sum(|r| r.mediated);
+        MonthlyReport {
+            township: code.clone(),
+            month,
+            received: sum(|r| r.received),
+            received_by_source: CaseSource::ALL
+                .iter()
+                .map(|&source| SourceCount {
+                    source,
+                    count: rows
+                        .iter()
+                        .flat_map(|r| &r.received_by_source)
+                        .filter(|c| c.source == source)
+                        .map(|c| c.count)
+                        .sum(),
+                })
+                .collect(),
+            received_by_category: Category::ALL
+                .iter()
+                .map(|&category| CategoryCount {
+                    category,
+                    count: rows
+                        .iter()
+                        .flat_map(|r| &r.received_by_category)
+                        .filter(|c| c.category == category)
+                        .map(|c| c.count)
+                        .sum(),
+                })
+                .collect(),
+            accepted: sum(|r| r.accepted),
+            not_accepted: sum(|r| r.not_accepted),
+            resolved,
+            mediated,
+            mediation_success_permille: (resolved > 0)
+                .then(|| (u64::from(mediated) * 1000 / u64::from(resolved)) as u32),
+            overdue: sum(|r| r.overdue),
+            open: sum(|r| r.open),
+            escalated: sum(|r| r.escalated),
+            screenings: sum(|r| r.screenings),
+            severe_screenings: sum(|r| r.severe_screenings),
+            mass_incidents: sum(|r| r.mass_incidents),
+            skip_level_petitions: sum(|r| r.skip_level_petitions),
+            cases_covered: sum(|r| r.cases_covered),
+            revision: 0,
+        }
+    }
+
     pub fn mediation_success_label(&self) -> String {
         match self.mediation_success_permille {
             Some(p) => format!("{}.{}%", p / 10, p % 10),
@@ -475,6 +527,6 @@ pub fn rewards(cases: &[CaseRef<'_>], period: Period) -> Vec<RewardTotal> {
         total.amount += lines.iter().map(|l| l.amount).sum::<i64>();
         total.lines.extend(lines);
     }
-    totals.sort_by(|a, b| a.handler.label().cmp(&b.handler.label()));
+    totals.sort_by_key(|t| t.handler.label());
     totals
 }

@@ -462,3 +462,134 @@ pub fn hand_down(
     };
     Ok(store.append_local(&ledger, now_ms, vec![draft])?.remove(0))
 }
+
+/// Everything an operator can do through the console, as one request.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Action {
+    CaseStep {
+        case: String,
+        command: CaseCommand,
+    },
+    RegisterCase {
+        registration: CaseRegistration,
+    },
+    SignOff {
+        screening: Uuid,
+        #[serde(default)]
+        note: String,
+    },
+    Convert {
+        screening: Uuid,
+        claim: String,
+    },
+    HandDown {
+        hand_down: HandDown,
+    },
+}
+
+/// What an action wrote.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActOutcome {
+    pub entity: Uuid,
+    pub event_id: Uuid,
+    pub seq: u64,
+    pub case_number: Option<String>,
+    /// The case file's status after the step, for cases.
+    pub status: Option<sanji_domain::case::CaseStatus>,
+    pub summary: String,
+}
+
+impl Action {
+    /// Splits into the wire's (action, parameters) pair.
+    pub fn to_wire(&self) -> (String, String) {
+        let mut value = serde_json::to_value(self).expect("actions serialise");
+        let name = value
+            .as_object_mut()
+            .and_then(|o| o.remove("action"))
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default();
+        (name, value.to_string())
+    }
+
+    pub fn from_wire(action: &str, json: &str) -> Result<Action, FieldError> {
+        let mut value: serde_json::Value =
+            serde_json::from_str(if json.trim().is_empty() { "{}" } else { json })
+                .map_err(|e| FieldError::new("json", format!("不是有效的 JSON:{e}")))?;
+        let object = value
+            .as_object_mut()
+            .ok_or_else(|| FieldError::new("json", "须为 JSON 对象"))?;
+        object.insert(
+            "action".into(),
+            serde_json::Value::String(action.to_owned()),
+        );
+        serde_path_to_error::deserialize(value).map_err(|e| {
+            let path = e.path().to_string();
+            FieldError::new(
+                if path == "." {
+                    "action".to_owned()
+                } else {
+                    path
+                },
+                e.inner().to_string(),
+            )
+        })
+    }
+}
+
+/// Performs one action on this node's own ledger, as `actor`.
+pub fn perform(
+    store: &Store,
+    actor: &Actor,
+    action: Action,
+    policy: &DeadlinePolicy,
+    now_ms: u64,
+) -> Result<ActOutcome, NodeError> {
+    let ledger = Origin::node(store.node().clone());
+    if actor.code != *store.node() && actor.role != ActorRole::County {
+        return Err(NodeError::Refused(format!(
+            "{} 的证书属于 {},不能在 {} 办理",
+            actor.label(),
+            actor.code,
+            store.node()
+        )));
+    }
+    let (event, summary) = match action {
+        Action::CaseStep { case, command } => {
+            let event = case_step(store, &ledger, actor, &case, command, policy, now_ms)?;
+            let kind = match &event.body {
+                EventBody::CaseStepped(a) => a.step.kind().label(),
+                _ => "",
+            };
+            (event, format!("已{kind}"))
+        }
+        Action::RegisterCase { registration } => (
+            register_case(store, &ledger, actor, registration, now_ms)?,
+            "已登记案件".into(),
+        ),
+        Action::SignOff { screening, note } => (
+            sign_off(store, &ledger, actor, screening, note, now_ms)?,
+            "已签字".into(),
+        ),
+        Action::Convert { screening, claim } => {
+            let (_, events) = convert_screening(store, &ledger, actor, screening, claim, now_ms)?;
+            (
+                events.into_iter().next().expect("the case comes first"),
+                "已转为案件".into(),
+            )
+        }
+        Action::HandDown { hand_down: h } => (hand_down(store, actor, h, now_ms)?, "已交办".into()),
+    };
+    let file = match store.entity(event.entity)?.map(|e| e.state) {
+        Some(EntityState::Case(file)) => Some(file),
+        _ => None,
+    };
+    Ok(ActOutcome {
+        entity: event.entity,
+        event_id: event.id,
+        seq: event.seq,
+        case_number: file.as_ref().and_then(|f| f.case_number.clone()),
+        status: file.as_ref().map(|f| f.status),
+        summary,
+    })
+}

@@ -103,6 +103,7 @@ pub async fn start_with(
     let certs = CertFiles::load(&config.certs_dir, &config.cert_name())?;
     let clock = Clock::skewed(config.clock_offset_ms);
     let replication = ReplicationService::new(store.clone(), clock);
+    let woken = replication.pushed();
 
     let stop_forwarder = Arc::new(Notify::new());
     let (forwarder, forward_task) = if config.role == Role::Hub {
@@ -151,7 +152,7 @@ pub async fn start_with(
         .add_service(health_service)
         .add_service(reflection)
         .add_service(replication.into_server())
-        .add_service(ConsoleService::new(store.clone()).into_server());
+        .add_service(ConsoleService::new(store.clone(), config.policy, clock, woken).into_server());
     let (tx, rx) = oneshot::channel::<()>();
     let code = config.code.clone();
     info!(node = %code, role = ?config.role, %addr, "serving");

@@ -165,6 +165,30 @@ impl Station {
             .append_local(&self.ledger(), self.clock.now_ms(), drafts)?)
     }
 
+    /// Takes a step on a case assigned to this village (progress, result,
+    /// feedback, follow-up), offline; it reaches the hub on the next sync.
+    pub fn case_step(
+        &self,
+        by: Option<&str>,
+        case: &str,
+        command: crate::ops::CaseCommand,
+    ) -> Result<Event, NodeError> {
+        let actor = crate::ops::Actor {
+            name: self.author(by)?,
+            role: sanji_domain::case::ActorRole::VillageStaff,
+            code: self.config.code.clone(),
+        };
+        crate::ops::case_step(
+            &self.store,
+            &self.ledger(),
+            &actor,
+            case,
+            command,
+            &self.config.policy,
+            self.clock.now_ms(),
+        )
+    }
+
     pub fn upstream(&self) -> Result<Upstream, NodeError> {
         let certs = CertFiles::load(&self.config.certs_dir, &self.config.cert_name())?;
         let parent = self

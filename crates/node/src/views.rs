@@ -6,8 +6,11 @@ use std::collections::BTreeMap;
 
 use chrono::NaiveDate;
 use sanji_domain::case::CaseStatus;
-use sanji_domain::fold::EntityState;
+use sanji_domain::deadline::DeadlinePolicy;
+use sanji_domain::fold::{Conflict, EntityState};
 use sanji_domain::record::{CaseSource, Category, RiskLevel, VisitChannel};
+use sanji_domain::report::{CaseRef, Month, MonthlyReport, Period, RewardTotal, monthly_report};
+use sanji_domain::time::cst_date;
 use sanji_domain::{Code, DailySummary, Entity, Level, Origin};
 use sanji_store::Store;
 use sanji_sync::PeerStatus;
@@ -116,17 +119,39 @@ pub const VIEWS: &[&str] = &[
     "townships",
 ];
 
-/// Answers one view as JSON. `params` may hold `village` (a code prefix filter).
+/// What views need beyond the store: the township's policy and today.
+#[derive(Debug, Clone, Copy)]
+pub struct ViewContext {
+    pub policy: DeadlinePolicy,
+    pub now_ms: u64,
+}
+
+/// Answers one view as JSON. `params` may hold `village` (a code prefix
+/// filter), `case`, `period` (2026-11, 2026-Q4, 2026) or `month` (2026-11).
 pub fn query(
     store: &Store,
     view: &str,
     params: &BTreeMap<String, String>,
+    ctx: &ViewContext,
 ) -> Result<serde_json::Value, NodeError> {
     let prefix = params.get("village").map(String::as_str).unwrap_or("");
+    let param = |name: &str| {
+        params
+            .get(name)
+            .map(String::as_str)
+            .ok_or_else(|| NodeError::Invalid(sanji_domain::FieldError::new(name, "缺少此参数")))
+    };
+    let today = cst_date(ctx.now_ms);
     let json = match view {
         "screenings" => to_json(screenings(store, prefix)?),
         "visits" => to_json(visits(store, prefix)?),
         "cases" => to_json(cases(store, prefix)?),
+        "case" => to_json(crate::ops::find_case(store, param("case")?)?),
+        "due" => to_json(crate::tracker::open_cases(store, &ctx.policy, today)?),
+        "conflicts" => to_json(conflicts(store)?),
+        "rewards" => to_json(rewards(store, Period::parse(param("period")?)?)?),
+        "report" => to_json(report(store, Month::parse(param("month")?)?, ctx)?),
+        "reports" => to_json(county_reports(store, Month::parse(param("month")?)?)?),
         "stations" => to_json(peers(store)?),
         "summaries" => to_json(summaries(store, prefix)?),
         "severe" => to_json(
@@ -145,6 +170,90 @@ pub fn query(
         }
     };
     Ok(json)
+}
+
+/// An event kept but not applied, shown to the operator with its record.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ConflictRow {
+    pub entity: Uuid,
+    pub record: String,
+    pub conflict: Conflict,
+}
+
+pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
+    let mut rows = Vec::new();
+    for e in store.entities()? {
+        let record = match &e.state {
+            EntityState::Case(f) => format!(
+                "案件 {}",
+                f.case_number
+                    .clone()
+                    .unwrap_or_else(|| e.id.simple().to_string()[..8].to_owned())
+            ),
+            EntityState::Screening(s) => {
+                format!("排查 {} {}", s.record.village, s.record.screened_on)
+            }
+            EntityState::Visit(_) => "接访".to_owned(),
+            EntityState::Summary(_) | EntityState::MonthlyReport(_) => "汇总".to_owned(),
+        };
+        rows.extend(e.conflicts.iter().map(|c| ConflictRow {
+            entity: e.id,
+            record: record.clone(),
+            conflict: c.clone(),
+        }));
+    }
+    rows.sort_by_key(|r| r.conflict.hlc);
+    Ok(rows)
+}
+
+pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeError> {
+    let (cases, _) = ledger_for_reports(store)?;
+    let refs: Vec<CaseRef<'_>> = cases
+        .iter()
+        .map(|(id, f)| CaseRef { id: *id, file: f })
+        .collect();
+    Ok(sanji_domain::report::rewards(&refs, period))
+}
+
+/// The township's report for `month`, computed now from the ledger.
+pub fn report(store: &Store, month: Month, ctx: &ViewContext) -> Result<MonthlyReport, NodeError> {
+    let (cases, screenings) = ledger_for_reports(store)?;
+    let refs: Vec<CaseRef<'_>> = cases
+        .iter()
+        .map(|(id, f)| CaseRef { id: *id, file: f })
+        .collect();
+    let screening_refs: Vec<&sanji_domain::record::Screening> = screenings.iter().collect();
+    Ok(monthly_report(
+        store.node(),
+        month,
+        &refs,
+        &screening_refs,
+        &ctx.policy,
+        cst_date(ctx.now_ms),
+        0,
+    ))
+}
+
+/// The county's monthly table: one row per township that filed, and the total.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CountyReport {
+    pub month: Month,
+    pub rows: Vec<MonthlyReport>,
+    pub total: MonthlyReport,
+}
+
+pub fn county_reports(store: &Store, month: Month) -> Result<CountyReport, NodeError> {
+    let mut rows: Vec<MonthlyReport> = store
+        .entities()?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::MonthlyReport(r) if r.month == month => Some(r),
+            _ => None,
+        })
+        .collect();
+    rows.sort_by(|a, b| a.township.cmp(&b.township));
+    let total = MonthlyReport::total(store.node(), month, &rows);
+    Ok(CountyReport { month, rows, total })
 }
 
 fn to_json<T: Serialize>(rows: T) -> serde_json::Value {
@@ -356,16 +465,11 @@ pub fn held_from(store: &Store, filter: impl Fn(&Origin) -> bool) -> Result<u64,
         .sum())
 }
 
+/// The authoritative case files (with their ids) and the screenings a node holds.
+pub type ReportLedger = (Vec<(Uuid, sanji_domain::case::CaseFile)>, Vec<sanji_domain::record::Screening>);
+
 /// Every case file and screening this node holds, for the monthly report.
-pub fn ledger_for_reports(
-    store: &Store,
-) -> Result<
-    (
-        Vec<(Uuid, sanji_domain::case::CaseFile)>,
-        Vec<sanji_domain::record::Screening>,
-    ),
-    NodeError,
-> {
+pub fn ledger_for_reports(store: &Store) -> Result<ReportLedger, NodeError> {
     let mut cases = Vec::new();
     let mut screenings = Vec::new();
     for e in store.entities()? {
