@@ -102,6 +102,24 @@ fn show(demo: &demo::Demo) -> Result<()> {
         "每日汇总 {} 份,覆盖排查 {} 条(县里看不到一般排查的当事人信息)",
         r.summaries_at_county, r.screenings_in_county_summaries
     );
+    println!("\n【案件】");
+    render::cases(&views::cases(&demo.hub.store, "")?);
+    if let Some(number) = r.case_numbers.first() {
+        if let Ok((id, file)) = sanji_node::ops::find_case(&demo.hub.store, number) {
+            render::case_file(id, &file);
+        }
+    }
+    println!(
+        "催办/督办送达村工作站 {} 次;离线修改冲突 {} 处(已保留,待总台处理):",
+        r.urges_delivered, r.conflicts
+    );
+    render::conflicts(&views::conflicts(&demo.hub.store)?);
+    println!("\n【县综治办月报】");
+    let month = sanji_domain::report::Month::of(sanji_domain::time::cst_date(
+        demo.hub.store.clock()?.wall_ms,
+    ));
+    let table = views::county_reports(&demo.county.store, month)?;
+    render::reports(&table.rows, Some(&table.total));
     if r.converged {
         println!(
             "\n✔ 三级数据一致:各村 {} 条记录全部到达镇中心,{} 条重大排查全部到达县里。",
@@ -130,9 +148,33 @@ fn where_to_look(demo: &demo::Demo) {
     println!("  sanji county townships --config {}", county.display());
     println!("  sanji county severe    --config {}", county.display());
     println!(
+        "  sanji county report    --config {} --month {}",
+        county.display(),
+        month_now()
+    );
+    println!("  sanji hub due          --config {}", hub.display());
+    println!("  sanji hub conflicts    --config {}", hub.display());
+    println!(
+        "  sanji hub case show    --config {} --case {}",
+        hub.display(),
+        demo.report.case_numbers.first().map_or("…", String::as_str)
+    );
+    println!(
+        "  sanji hub case urge    --config {} --as {} --case … --note 请加快办理",
+        hub.display(),
+        demo.operator_stem()
+    );
+    println!(
         "  sanji station screening add --config {} --category land --risk severe --party 赵四 --people 3 --description 山林界址纠纷",
         village.display()
     );
     println!("  sanji station sync     --config {}", village.display());
     println!("按 Ctrl-C 停止。");
+}
+
+fn month_now() -> String {
+    sanji_domain::report::Month::of(sanji_domain::time::cst_date(
+        sanji_sync::Clock::system().now_ms(),
+    ))
+    .to_string()
 }

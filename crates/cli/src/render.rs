@@ -111,6 +111,7 @@ pub fn visits(rows: &[VisitRow]) {
 
 pub fn cases(rows: &[CaseRow]) {
     let mut t = table(&[
+        "案件编号",
         "登记日期",
         "发生地",
         "来源",
@@ -118,23 +119,38 @@ pub fn cases(rows: &[CaseRow]) {
         "当事人",
         "诉求",
         "首问首接",
-        "疑难",
+        "承办",
+        "期限",
+        "催/督",
         "状态",
     ]);
     for r in rows {
         t.add_row(vec![
+            r.case_number
+                .clone()
+                .unwrap_or_else(|| format!("({})", &r.id.simple().to_string()[..8])),
             r.registered_on.to_string(),
             r.place.to_string(),
             r.source.label().to_owned(),
             r.category.label().to_owned(),
-            clip(&r.parties.join("、"), 12),
-            clip(&r.claim, 20),
-            format!("{}({})", r.first_receiver, r.first_unit),
-            yes(r.complex).to_owned(),
-            "已登记".to_owned(),
+            clip(&r.parties.join("、"), 10),
+            clip(&r.claim, 16),
+            r.first_receiver.clone(),
+            r.assignee
+                .clone()
+                .map(|a| format!("{a} {}", r.person.clone().unwrap_or_default()))
+                .unwrap_or_default(),
+            r.deadline.map(|d| d.to_string()).unwrap_or_default(),
+            format!("{}/{}", r.urges, r.supervisions),
+            format!(
+                "{}{}{}",
+                r.status.label(),
+                if r.escalated { "·已上报" } else { "" },
+                if r.complex { "·疑难" } else { "" }
+            ),
         ]);
     }
-    print("案件受理登记", rows.len(), t);
+    print("案件", rows.len(), t);
 }
 
 pub fn stations(rows: &[PeerRow]) {

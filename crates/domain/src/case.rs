@@ -117,7 +117,7 @@ impl Assignee {
 
 /// One step of a case's life; the payload of a `case_step` event.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseStep {
     Accept {
         case_number: String,
@@ -187,7 +187,6 @@ pub enum CaseStep {
 #[serde(deny_unknown_fields)]
 pub struct CaseAction {
     pub role: ActorRole,
-    #[serde(flatten)]
     pub step: CaseStep,
 }
 

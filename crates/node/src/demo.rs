@@ -10,8 +10,13 @@ use sanji_domain::{Code, EventBody, Level, Origin};
 use serde::Serialize;
 
 use crate::config::{NodeConfig, Role};
+use crate::ops::{self, Action, CaseCommand};
 use crate::server::{self, RunningNode};
 use crate::{NodeError, Station, samples, views};
+use sanji_domain::case::{ActorRole, CaseStatus, MediationKind, Outcome};
+use sanji_domain::event::HandDown;
+use sanji_domain::report::{Month, MonthlyReport};
+use sanji_pki::PersonRole;
 
 pub const COUNTY: &str = "360123";
 pub const TOWNSHIP: &str = "360123100";
@@ -50,6 +55,15 @@ pub struct DemoReport {
     pub summaries_at_county: u64,
     pub outbox_events: u64,
     pub outbox_acked_by_county: u64,
+    /// Cases that reached the end of their life (归档) at the hub.
+    pub cases_archived: u64,
+    /// Urges and supervision notices that reached a station.
+    pub urges_delivered: u64,
+    /// Offline edits kept but not applied, surfaced to the operator.
+    pub conflicts: u64,
+    pub case_numbers: Vec<String>,
+    /// The county's monthly table for this month: one row per township.
+    pub county_report: Vec<MonthlyReport>,
     pub converged: bool,
     /// What did not converge, if anything, in words.
     pub problems: Vec<String>,
@@ -61,6 +75,7 @@ pub struct Demo {
     pub hub: RunningNode,
     pub stations: Vec<Station>,
     pub report: DemoReport,
+    operator: String,
 }
 
 impl Demo {
@@ -68,6 +83,11 @@ impl Demo {
         drop(self.stations);
         self.hub.stop().await?;
         self.county.stop().await
+    }
+
+    /// The certificate stem of the demo's 总台 operator, for `--as`.
+    pub fn operator_stem(&self) -> String {
+        self.operator.clone()
     }
 
     pub fn config_path(&self, code: &str) -> PathBuf {
@@ -181,14 +201,280 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         forwarder.once().await?;
     }
 
-    let report = check(dir, &county, &hub, &stations, offline_error)?;
+    let people = issue_people(&ca_dir, &certs)?;
+    let story = case_story(&county, &hub, &mut stations, &people).await?;
+
+    let report = check(dir, &county, &hub, &stations, offline_error, story)?;
     Ok(Demo {
         dir: dir.to_owned(),
         county,
         hub,
         stations,
         report,
+        operator: people.operator,
     })
+}
+
+/// The township's people, by certificate stem.
+struct People {
+    operator: String,
+    director: String,
+}
+
+fn issue_people(ca_dir: &Path, certs: &Path) -> Result<People, NodeError> {
+    let township = code(TOWNSHIP);
+    let (operator, _) =
+        sanji_pki::issue_person(ca_dir, &township, PersonRole::Operator, "赵敏", certs)?;
+    let (director, _) =
+        sanji_pki::issue_person(ca_dir, &township, PersonRole::Director, "陈志远", certs)?;
+    Ok(People { operator, director })
+}
+
+/// What the case story did, for the report.
+#[derive(Debug, Clone, Default)]
+struct Story {
+    case_numbers: Vec<String>,
+}
+
+async fn act(
+    hub: &RunningNode,
+    person: &str,
+    action: Action,
+) -> Result<ops::ActOutcome, NodeError> {
+    crate::console::act_remote(&hub.config, Some(person), &action).await
+}
+
+fn step(case: &str, command: CaseCommand) -> Action {
+    Action::CaseStep {
+        case: case.to_owned(),
+        command,
+    }
+}
+
+fn village_case(station: &Station) -> Result<String, NodeError> {
+    views::cases(station.store(), "")?
+        .into_iter()
+        .find(|c| c.place == *station.code())
+        .map(|c| c.id.to_string())
+        .ok_or_else(|| NodeError::NotFound(format!("{} 登记的案件", station.code())))
+}
+
+/// A case's whole life across the tiers, an urge that reaches a station, a
+/// supervision notice, a conflict between offline edits, an escalation and
+/// a hand-down from the county — all through the real console and sync.
+async fn case_story(
+    county: &RunningNode,
+    hub: &RunningNode,
+    stations: &mut [Station],
+    people: &People,
+) -> Result<Story, NodeError> {
+    let forwarder = hub
+        .forwarder
+        .clone()
+        .ok_or_else(|| NodeError::Config("镇中心没有上报通道".into()))?;
+    let (op, dir) = (people.operator.as_str(), people.director.as_str());
+    let mut story = Story::default();
+    let today = cst_date(hub.store.clock()?.wall_ms.max(1));
+
+    // 西岭村's boundary case: accepted, assigned back to the village, approved.
+    let west = village_case(&stations[1])?;
+    let accepted = act(hub, op, step(&west, CaseCommand::Accept)).await?;
+    story.case_numbers.extend(accepted.case_number.clone());
+    act(
+        hub,
+        op,
+        step(
+            &west,
+            CaseCommand::Assign {
+                unit: None,
+                village: Some(stations[1].code().clone()),
+                person: "张建军".into(),
+                deadline: None,
+            },
+        ),
+    )
+    .await?;
+    act(hub, dir, step(&west, CaseCommand::Approve)).await?;
+
+    // 东山村's case goes to the village with a deadline of today: it is due.
+    let east = village_case(&stations[0])?;
+    act(hub, op, step(&east, CaseCommand::Accept)).await?;
+    act(
+        hub,
+        dir,
+        step(
+            &east,
+            CaseCommand::Assign {
+                unit: None,
+                village: Some(stations[0].code().clone()),
+                person: "李红梅".into(),
+                deadline: Some(today),
+            },
+        ),
+    )
+    .await?;
+
+    // A walk-in registered at the centre three weeks late: past its acceptance deadline.
+    let mut late = samples::case(&code(OFFLINE_VILLAGE), today, "赵敏");
+    late.registered_on = today
+        .checked_sub_days(chrono::Days::new(21))
+        .unwrap_or(today);
+    late.first_unit = "镇综治信访维稳中心".into();
+    late.category = sanji_domain::record::Category::Land;
+    late.claim = "要求重新划定山林承包界址,退还被占用的二亩林地。".into();
+    late.complex = true;
+    late.parties = vec![
+        sanji_domain::record::Party {
+            name: "何长青".into(),
+            contact: Some("138****3306".into()),
+        },
+        sanji_domain::record::Party {
+            name: "南塘村第三村民小组".into(),
+            contact: None,
+        },
+    ];
+    late.people_involved = 14;
+    let walk_in = act(hub, op, Action::RegisterCase { registration: late }).await?;
+    forwarder.once().await?; // the tracker urges and supervises
+
+    for station in stations.iter() {
+        station.sync(3).await?;
+    }
+
+    // 西岭村 mediates offline and reports the result on its next sync.
+    stations[1].case_step(
+        None,
+        &west,
+        CaseCommand::Progress {
+            kind: MediationKind::People,
+            note: "村调委会组织双方到现场丈量,对照老契约重新确认界址。".into(),
+        },
+    )?;
+    stations[1].case_step(
+        None,
+        &west,
+        CaseCommand::Resolve {
+            outcome: Outcome::Agreement,
+            kind: Some(MediationKind::People),
+            summary: "达成调解协议,越界猪圈已拆除,双方在界址图上签字确认。".into(),
+        },
+    )?;
+    stations[1].sync(3).await?;
+    act(
+        hub,
+        op,
+        step(
+            &west,
+            CaseCommand::Feedback {
+                note: "已当面告知吴春生办理结果。".into(),
+            },
+        ),
+    )
+    .await?;
+    act(
+        hub,
+        op,
+        step(
+            &west,
+            CaseCommand::FollowUp {
+                recurred: false,
+                satisfied: true,
+                petitioned: false,
+                skip_level: false,
+                note: "回访:界址清楚,双方相安无事。".into(),
+            },
+        ),
+    )
+    .await?;
+    act(
+        hub,
+        op,
+        step(
+            &west,
+            CaseCommand::Archive {
+                note: "一案一档归档".into(),
+            },
+        ),
+    )
+    .await?;
+
+    // Two offline edits of 东山村's case: the director moves it to the judicial
+    // office while the village, not yet knowing, records progress.
+    act(
+        hub,
+        dir,
+        step(
+            &east,
+            CaseCommand::Assign {
+                unit: Some("司法所".into()),
+                village: None,
+                person: "孙立".into(),
+                deadline: None,
+            },
+        ),
+    )
+    .await?;
+    stations[0].case_step(
+        None,
+        &east,
+        CaseCommand::Progress {
+            kind: MediationKind::People,
+            note: "已约双方周五到村委会调解。".into(),
+        },
+    )?;
+    stations[0].sync(3).await?;
+
+    // The late walk-in goes up to the county; the county hands one down.
+    act(
+        hub,
+        dir,
+        step(
+            &walk_in.entity.to_string(),
+            CaseCommand::Escalate {
+                reason: "涉及多户林权,已超期未受理,请县里协调林业部门。".into(),
+            },
+        ),
+    )
+    .await?;
+    let hand_down = HandDown {
+        township: code(TOWNSHIP),
+        registration: sanji_domain::record::CaseRegistration {
+            place: code(TOWNSHIP),
+            registered_on: today,
+            source: sanji_domain::record::CaseSource::HandedDown,
+            category: sanji_domain::record::Category::Expropriation,
+            parties: vec![sanji_domain::record::Party {
+                name: "钱国栋".into(),
+                contact: None,
+            }],
+            people_involved: 4,
+            claim: "反映集镇改造拆迁安置房分配不公,要求复核。".into(),
+            first_receiver: "县综治办 周强".into(),
+            first_unit: "县综治办".into(),
+            complex: false,
+            from_record: None,
+        },
+        note: "请镇中心十五日内受理并反馈。".into(),
+    };
+    let county_actor = ops::Actor {
+        name: "县综治办".into(),
+        role: ActorRole::County,
+        code: code(COUNTY),
+    };
+    let sent = ops::perform(
+        &county.store,
+        &county_actor,
+        Action::HandDown { hand_down },
+        &Default::default(),
+        hub.store.clock()?.wall_ms,
+    )?;
+    forwarder.once().await?; // forwards the escalation, pulls the hand-down
+    act(hub, op, step(&sent.entity.to_string(), CaseCommand::Accept)).await?;
+    forwarder.once().await?; // reports the accepted hand-down and the month
+    for station in stations.iter() {
+        station.sync(3).await?;
+    }
+    Ok(story)
 }
 
 /// A loopback port nothing listens on: what an unplugged network looks like.
@@ -209,6 +495,7 @@ fn check(
     hub: &RunningNode,
     stations: &[Station],
     offline_error: Option<String>,
+    story: Story,
 ) -> Result<DemoReport, NodeError> {
     let mut problems = Vec::new();
     let hub_vv = hub.store.version_vector()?;
@@ -278,7 +565,49 @@ fn check(
             "县里确认了镇中心上报台账的 {outbox_acked} 条,共 {outbox_events} 条"
         ));
     }
+    let hub_files = views::ledger_for_reports(&hub.store)?.0;
+    let cases_archived = hub_files
+        .iter()
+        .filter(|(_, f)| f.status == CaseStatus::Archived)
+        .count() as u64;
+    if cases_archived == 0 {
+        problems.push("没有一件案件走完全流程归档".into());
+    }
+    let mut urges_delivered = 0;
+    for station in stations {
+        for (_, f) in views::ledger_for_reports(station.store())?.0 {
+            urges_delivered += (f.urges.len() + f.supervisions.len()) as u64;
+        }
+    }
+    if urges_delivered == 0 {
+        problems.push("没有催办或督办到达村工作站".into());
+    }
+    let conflicts = views::conflicts(&hub.store)?.len() as u64;
+    let month = Month::of(cst_date(hub.store.clock()?.wall_ms));
+    let county_report = views::county_reports(&county.store, month)?.rows;
+    let ctx = views::ViewContext {
+        policy: hub.config.policy,
+        now_ms: hub.store.clock()?.wall_ms,
+    };
+    let mut hub_report = views::report(&hub.store, month, &ctx)?;
+    match county_report
+        .iter()
+        .find(|r| r.township == hub_report.township)
+    {
+        Some(at_county) => {
+            hub_report.revision = at_county.revision;
+            if *at_county != hub_report {
+                problems.push("县里的月报与镇中心按台账现算的不一致".into());
+            }
+        }
+        None => problems.push("县里没有收到本镇月报".into()),
+    }
     Ok(DemoReport {
+        cases_archived,
+        urges_delivered,
+        conflicts,
+        case_numbers: story.case_numbers,
+        county_report,
         dir: dir.display().to_string(),
         county_addr: county.addr.to_string(),
         hub_addr: hub.addr.to_string(),

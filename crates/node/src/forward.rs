@@ -150,7 +150,10 @@ fn case_reports(store: &Store, touched: &BTreeSet<Uuid>) -> Result<Vec<Draft>, N
         drafts.push(Draft {
             author: "系统上报".into(),
             entity: *id,
-            body: EventBody::CaseReported(Box::new(CaseReport { file: *file, revision })),
+            body: EventBody::CaseReported(Box::new(CaseReport {
+                file: *file,
+                revision,
+            })),
         });
     }
     Ok(drafts)

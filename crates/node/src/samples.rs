@@ -151,24 +151,53 @@ pub fn visit(village: &Code, today: NaiveDate, receiver: &str) -> Visit {
     }
 }
 
+struct CaseTemplate {
+    category: Category,
+    parties: &'static [(&'static str, Option<&'static str>)],
+    people: u32,
+    claim: &'static str,
+}
+
+const CASES: &[CaseTemplate] = &[
+    CaseTemplate {
+        category: Category::Labour,
+        parties: &[("黄志强", Some("137****5521")), ("本村建筑队", None)],
+        people: 9,
+        claim: "要求结清拖欠的务工工资四万二千元。",
+    },
+    CaseTemplate {
+        category: Category::Land,
+        parties: &[("吴春生", Some("135****0917")), ("吴春华", None)],
+        people: 2,
+        claim: "要求确认老屋宅基地界址,拆除对方越界搭建的猪圈。",
+    },
+    CaseTemplate {
+        category: Category::FamilyNeighbour,
+        parties: &[("林小芳", Some("139****6603")), ("郭建平", None)],
+        people: 2,
+        claim: "离婚后子女抚养费长期未付,要求村里协调按月支付。",
+    },
+];
+
+/// The sample case registered at `village`; villages get different cases.
 pub fn case(village: &Code, today: NaiveDate, receiver: &str) -> CaseRegistration {
+    let offset: usize = village.as_str()[9..].parse().unwrap_or(0);
+    let t = &CASES[offset % CASES.len()];
     CaseRegistration {
         place: village.clone(),
         registered_on: today,
         source: CaseSource::Visit,
-        category: Category::Labour,
-        parties: vec![
-            Party {
-                name: "黄志强".into(),
-                contact: Some("137****5521".into()),
-            },
-            Party {
-                name: "本村建筑队".into(),
-                contact: None,
-            },
-        ],
-        people_involved: 9,
-        claim: "要求结清拖欠的务工工资四万二千元。".into(),
+        category: t.category,
+        parties: t
+            .parties
+            .iter()
+            .map(|(name, contact)| Party {
+                name: (*name).to_owned(),
+                contact: contact.map(str::to_owned),
+            })
+            .collect(),
+        people_involved: t.people,
+        claim: t.claim.to_owned(),
         first_receiver: receiver.to_owned(),
         first_unit: format!("{village} 村工作站"),
         complex: false,

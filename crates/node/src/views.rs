@@ -466,7 +466,10 @@ pub fn held_from(store: &Store, filter: impl Fn(&Origin) -> bool) -> Result<u64,
 }
 
 /// The authoritative case files (with their ids) and the screenings a node holds.
-pub type ReportLedger = (Vec<(Uuid, sanji_domain::case::CaseFile)>, Vec<sanji_domain::record::Screening>);
+pub type ReportLedger = (
+    Vec<(Uuid, sanji_domain::case::CaseFile)>,
+    Vec<sanji_domain::record::Screening>,
+);
 
 /// Every case file and screening this node holds, for the monthly report.
 pub fn ledger_for_reports(store: &Store) -> Result<ReportLedger, NodeError> {
