@@ -23,7 +23,9 @@ pub struct ConsoleService {
     store: Store,
     policy: DeadlinePolicy,
     clock: Clock,
-    /// Actions are taken one at a time: case numbers are handed out in order.
+    /// Case steps are taken one at a time, shared with the deadline tracker:
+    /// case numbers are handed out in order, and an automatic urge never
+    /// lands on a case an operator has just closed.
     acting: Arc<Mutex<()>>,
     /// Woken after an action, so the hub forwards and derives promptly.
     acted: Arc<Notify>,
@@ -34,13 +36,14 @@ impl ConsoleService {
         store: Store,
         policy: DeadlinePolicy,
         clock: Clock,
+        acting: Arc<Mutex<()>>,
         acted: Arc<Notify>,
     ) -> ConsoleService {
         ConsoleService {
             store,
             policy,
             clock,
-            acting: Arc::new(Mutex::new(())),
+            acting,
             acted,
         }
     }

@@ -271,6 +271,8 @@ pub struct Forwarder {
     /// Derivation reads a cursor, writes, then moves it: two at once would
     /// both see a severe screening as not yet reported.
     running: tokio::sync::Mutex<()>,
+    /// Shared with the console's actions (see `ConsoleService`).
+    case_steps: Arc<tokio::sync::Mutex<()>>,
 }
 
 impl Forwarder {
@@ -279,6 +281,7 @@ impl Forwarder {
         upstream: Option<Upstream>,
         clock: Clock,
         policy: DeadlinePolicy,
+        case_steps: Arc<tokio::sync::Mutex<()>>,
     ) -> Forwarder {
         Forwarder {
             store,
@@ -286,6 +289,7 @@ impl Forwarder {
             clock,
             policy,
             running: tokio::sync::Mutex::new(()),
+            case_steps,
         }
     }
 
@@ -298,12 +302,16 @@ impl Forwarder {
         let store = self.store.clone();
         let now = self.clock.now_ms();
         let policy = self.policy;
-        tokio::task::spawn_blocking(move || {
-            crate::tracker::sweep(&store, &policy, now)?;
-            derive(&store, &policy, now)
-        })
-        .await
-        .map_err(|e| NodeError::Serve(e.to_string()))??;
+        {
+            let _no_operator_step_meanwhile = self.case_steps.lock().await;
+            let store = store.clone();
+            tokio::task::spawn_blocking(move || crate::tracker::sweep(&store, &policy, now))
+                .await
+                .map_err(|e| NodeError::Serve(e.to_string()))??;
+        }
+        tokio::task::spawn_blocking(move || derive(&store, &policy, now))
+            .await
+            .map_err(|e| NodeError::Serve(e.to_string()))??;
         match &self.upstream {
             Some(upstream) => push_up(&self.store, upstream, self.clock).await.map(Some),
             None => Ok(None),

@@ -104,6 +104,7 @@ pub async fn start_with(
     let clock = Clock::skewed(config.clock_offset_ms);
     let replication = ReplicationService::new(store.clone(), clock);
     let woken = replication.pushed();
+    let case_steps = Arc::new(tokio::sync::Mutex::new(()));
 
     let stop_forwarder = Arc::new(Notify::new());
     let (forwarder, forward_task) = if config.role == Role::Hub {
@@ -120,6 +121,7 @@ pub async fn start_with(
             upstream,
             clock,
             config.policy,
+            case_steps.clone(),
         ));
         let task = tokio::spawn(forwarder.clone().run(
             replication.pushed(),
@@ -152,7 +154,10 @@ pub async fn start_with(
         .add_service(health_service)
         .add_service(reflection)
         .add_service(replication.into_server())
-        .add_service(ConsoleService::new(store.clone(), config.policy, clock, woken).into_server());
+        .add_service(
+            ConsoleService::new(store.clone(), config.policy, clock, case_steps, woken)
+                .into_server(),
+        );
     let (tx, rx) = oneshot::channel::<()>();
     let code = config.code.clone();
     info!(node = %code, role = ?config.role, %addr, "serving");
