@@ -500,6 +500,20 @@ impl CaseFile {
     /// Whether `role` acting from `origin` may take `step` now.
     pub fn check(&self, role: ActorRole, step: &CaseStep, origin: &Code) -> Result<(), Refusal> {
         let kind = step.kind();
+        let assignee_step = matches!(
+            kind,
+            StepKind::Progress | StepKind::Resolve | StepKind::Feedback
+        );
+        // Before the state check, which would otherwise only say "not now":
+        // an unapproved assignment is exactly why the assignee must wait.
+        if assignee_step
+            && self
+                .assignment
+                .as_ref()
+                .is_some_and(|a| a.approved_by.is_none())
+        {
+            return Err(self.refuse("分流尚未经中心主任审批"));
+        }
         if !self.allowed_steps().contains(&kind) {
             return Err(self.refuse(format!("此时不能「{}」", kind.label())));
         }
@@ -512,15 +526,8 @@ impl CaseFile {
                 role.label()
             )));
         }
-        let assignee_step = matches!(
-            kind,
-            StepKind::Progress | StepKind::Resolve | StepKind::Feedback
-        );
         if assignee_step {
             let assignment = self.assignment.as_ref();
-            if assignment.is_some_and(|a| a.approved_by.is_none()) {
-                return Err(self.refuse("分流尚未经中心主任审批"));
-            }
             match (role, assignment.map(|a| &a.assignee)) {
                 (ActorRole::VillageStaff, Some(Assignee::Village { code })) if code == origin => {}
                 (ActorRole::VillageStaff, _) => {

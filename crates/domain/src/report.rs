@@ -27,7 +27,7 @@ impl Month {
     pub fn parse(text: &str) -> Result<Month, FieldError> {
         let bad = || FieldError::new("month", format!("月份 {text:?} 格式不对,应为 YYYY-MM"));
         let (y, m) = text.split_once('-').ok_or_else(bad)?;
-        if y.len() != 4 || m.len() != 2 {
+        if !digits(y, 4) || !digits(m, 2) {
             return Err(bad());
         }
         let (year, month) = (y.parse().map_err(|_| bad())?, m.parse().map_err(|_| bad())?);
@@ -72,6 +72,11 @@ impl Month {
     pub fn contains(self, date: NaiveDate) -> bool {
         Month::of(date) == self
     }
+}
+
+/// Exactly `len` ASCII digits (`str::parse` would also take a sign).
+fn digits(text: &str, len: usize) -> bool {
+    text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
 }
 
 impl std::fmt::Display for Month {
@@ -384,18 +389,21 @@ impl Period {
                 format!("期间 {text:?} 格式不对:应为 2026-11、2026-Q4 或 2026"),
             )
         };
+        // Years as Month::parse takes them: four digits from 2000, so that
+        // `range` always has a calendar date to give.
+        let year = |y: &str| match y.parse::<i32>() {
+            Ok(year) if digits(y, 4) && year >= 2000 => Ok(year),
+            _ => Err(bad()),
+        };
         if let Some((y, q)) = text.split_once("-Q") {
-            let (year, quarter): (i32, u32) =
-                (y.parse().map_err(|_| bad())?, q.parse().map_err(|_| bad())?);
-            if !(1..=4).contains(&quarter) {
+            let (year, quarter): (i32, u32) = (year(y)?, q.parse().map_err(|_| bad())?);
+            if !digits(q, 1) || !(1..=4).contains(&quarter) {
                 return Err(bad());
             }
             return Ok(Period::Quarter { year, quarter });
         }
         if text.len() == 4 {
-            return Ok(Period::Year {
-                year: text.parse().map_err(|_| bad())?,
-            });
+            return Ok(Period::Year { year: year(text)? });
         }
         let m = Month::parse(text).map_err(|_| bad())?;
         Ok(Period::Month {

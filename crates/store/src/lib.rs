@@ -151,6 +151,10 @@ impl Store {
         let db = sled::Config::new()
             .path(path)
             .cache_capacity(opts.cache_bytes)
+            // Every write batch is flushed and fsynced before it returns, so
+            // sled's periodic background flusher (a thread per store) adds
+            // nothing but wake-ups.
+            .flush_every_ms(None)
             .open()
             .map_err(|source| StoreError::Open {
                 path: path.to_owned(),

@@ -234,3 +234,219 @@ pub fn case_event() -> Event {
         EventBody::CaseRegistered(case()),
     )
 }
+
+// ------------------------------------------------------------- case life
+
+use sanji_domain::case::{
+    ActorRole, Assignee, CaseAction, CaseFile, CaseStep, MediationKind, Outcome, Refusal,
+    StepContext,
+};
+
+/// The instant `hour`:00 China Standard Time on `day`, in Unix milliseconds.
+pub fn cst_ms(day: NaiveDate, hour: u32) -> u64 {
+    let local = day.and_hms_opt(hour, 0, 0).expect("a valid hour");
+    (local.and_utc().timestamp_millis() - 8 * HOUR_MS as i64) as u64
+}
+
+/// The person who acts in each role in the fixtures.
+pub fn author_of(role: ActorRole) -> &'static str {
+    match role {
+        ActorRole::Operator => "王总台",
+        ActorRole::Director => "刘主任",
+        ActorRole::UnitStaff => "司法所张某",
+        ActorRole::VillageStaff => "陈芳",
+        ActorRole::County => "县综治办李某",
+        ActorRole::System => "系统",
+    }
+}
+
+/// The origin each role writes from in the fixtures: the village for its
+/// staff, the county for the county, the township hub for everyone else.
+pub fn origin_of(role: ActorRole) -> Code {
+    match role {
+        ActorRole::VillageStaff => code(VILLAGE),
+        ActorRole::County => code(COUNTY),
+        _ => code(TOWNSHIP),
+    }
+}
+
+pub fn accept(resolve_deadline: &str) -> CaseStep {
+    CaseStep::Accept {
+        case_number: "综治〔2026〕第 0001 号".into(),
+        resolve_deadline: date(resolve_deadline),
+    }
+}
+
+pub fn not_accept() -> CaseStep {
+    CaseStep::NotAccept {
+        reason: "属于法院已生效判决事项,不属受理范围".into(),
+    }
+}
+
+pub fn assign_village(village: &str, deadline: &str) -> CaseStep {
+    CaseStep::Assign {
+        assignee: Assignee::Village {
+            code: code(village),
+        },
+        person: "陈芳".into(),
+        deadline: date(deadline),
+    }
+}
+
+pub fn assign_unit(unit: &str, deadline: &str) -> CaseStep {
+    CaseStep::Assign {
+        assignee: Assignee::Unit { name: unit.into() },
+        person: "张某".into(),
+        deadline: date(deadline),
+    }
+}
+
+pub fn progress() -> CaseStep {
+    CaseStep::Progress {
+        kind: MediationKind::People,
+        note: "召集双方当面调解,初步达成意向".into(),
+    }
+}
+
+pub fn resolve(outcome: Outcome) -> CaseStep {
+    CaseStep::Resolve {
+        outcome,
+        kind: Some(MediationKind::People),
+        summary: "双方签订调解协议".into(),
+    }
+}
+
+pub fn feedback() -> CaseStep {
+    CaseStep::Feedback {
+        note: "已电话告知当事人调处结果".into(),
+    }
+}
+
+pub fn follow_up(recurred: bool, satisfied: bool, petitioned: bool, skip_level: bool) -> CaseStep {
+    CaseStep::FollowUp {
+        recurred,
+        satisfied,
+        petitioned,
+        skip_level,
+        note: "上门回访".into(),
+    }
+}
+
+/// A follow-up that finds nothing wrong.
+pub fn follow_up_clean() -> CaseStep {
+    follow_up(false, true, false, false)
+}
+
+pub fn archive() -> CaseStep {
+    CaseStep::Archive {
+        note: "材料齐全".into(),
+    }
+}
+
+pub fn urge() -> CaseStep {
+    CaseStep::Urge {
+        note: "请抓紧办理".into(),
+        automatic: false,
+        about: None,
+    }
+}
+
+pub fn supervise() -> CaseStep {
+    CaseStep::Supervise {
+        note: "列入督办".into(),
+        automatic: false,
+        about: None,
+    }
+}
+
+pub fn extend(days: u32, new_deadline: &str) -> CaseStep {
+    CaseStep::Extend {
+        days,
+        reason: "需等待土地部门测量结果".into(),
+        new_deadline: date(new_deadline),
+    }
+}
+
+pub fn escalate() -> CaseStep {
+    CaseStep::Escalate {
+        reason: "涉及多个乡镇,需县级协调".into(),
+    }
+}
+
+pub fn reopen(deadline: &str) -> CaseStep {
+    CaseStep::Reopen {
+        reason: "回访发现矛盾反复".into(),
+        deadline: date(deadline),
+    }
+}
+
+/// A case file driven through real steps, each stamped at 10:00 CST (plus a
+/// counter, so stamps strictly increase) on the day it is taken.
+#[derive(Debug, Clone)]
+pub struct Life {
+    pub file: CaseFile,
+    counter: u32,
+}
+
+impl Life {
+    /// Registered by its first receiver on its registration day, with no
+    /// acceptance deadline on the file (as the fold builds it).
+    pub fn register(registration: CaseRegistration) -> Life {
+        let at = Hlc::new(cst_ms(registration.registered_on, 9), 0);
+        let by = registration.first_receiver.clone();
+        Life {
+            file: CaseFile::new(registration, &by, at, None),
+            counter: 0,
+        }
+    }
+
+    /// Takes `step` as `role` from `origin` on `day` (CST), by the role's fixture author.
+    pub fn try_step(
+        &mut self,
+        role: ActorRole,
+        origin: &str,
+        day: &str,
+        step: CaseStep,
+    ) -> Result<(), Refusal> {
+        self.counter += 1;
+        let origin = code(origin);
+        let on = date(day);
+        let ctx = StepContext {
+            author: author_of(role),
+            origin: &origin,
+            at: Hlc::new(cst_ms(on, 10), self.counter),
+            on,
+        };
+        self.file.apply(role, &step, &ctx)
+    }
+
+    /// Like [`Life::try_step`], insisting the step is allowed.
+    pub fn step(&mut self, role: ActorRole, origin: &str, day: &str, step: CaseStep) -> &mut Life {
+        let kind = step.kind();
+        if let Err(refusal) = self.try_step(role, origin, day, step) {
+            panic!("{kind:?} by {role:?} from {origin} on {day} refused: {refusal}");
+        }
+        self
+    }
+}
+
+/// A `case_step` event by the role's fixture author.
+pub fn step_event(
+    origin: Origin,
+    seq: u64,
+    hlc: Hlc,
+    entity: Uuid,
+    role: ActorRole,
+    step: CaseStep,
+) -> Event {
+    Event {
+        author: author_of(role).into(),
+        ..event(
+            origin,
+            seq,
+            hlc,
+            entity,
+            EventBody::CaseStepped(CaseAction { role, step }),
+        )
+    }
+}

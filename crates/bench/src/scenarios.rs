@@ -1,0 +1,311 @@
+//! The scenarios of `sanji bench`, each measured the way it happens in
+//! production: durable acks, mTLS, the same engine.
+
+use std::time::{Duration, Instant};
+
+use sanji_domain::report::{Month, MonthlyReport, monthly_report};
+use sanji_domain::time::cst_date;
+use sanji_domain::{Digest, Event, EventBody, Hlc, Origin};
+use sanji_store::{ApplyMode, Draft};
+use sanji_sync::{Clock, Link};
+use uuid::Uuid;
+
+use crate::lab::{self, HubProcess, Lab, Ledger, code, village};
+use crate::{BenchError, Options, Report};
+
+pub const SCENARIOS: &[&str] = &[
+    "raw",
+    "backlog",
+    "incremental",
+    "fanin",
+    "morning",
+    "cold_start",
+    "county_report",
+];
+
+pub async fn run(name: &str, opts: &Options, report: &mut Report) -> Result<(), BenchError> {
+    let dir = opts.dir.join(name);
+    std::fs::create_dir_all(&dir).map_err(|e| BenchError::Other(e.to_string()))?;
+    let lab = Lab::new(&dir)?;
+    let events = |default: u64| opts.events.unwrap_or(default).max(1);
+    let stations = |default: u64| opts.stations.unwrap_or(default).clamp(1, 998);
+    match name {
+        "raw" => raw(&lab, events(50_000), report),
+        "backlog" => backlog(&lab, events(50_000), report).await,
+        "incremental" => incremental(&lab, events(100_000), report).await,
+        "fanin" => fanin(&lab, stations(20), events(1_000), report).await,
+        "morning" => morning(&lab, &opts.exe, stations(500), events(200), report).await,
+        "cold_start" => cold_start(&lab, &opts.exe, events(1_000_000), report).await,
+        "county_report" => county_report(&lab, stations(30), report),
+        _ => Err(BenchError::UnknownScenario(name.to_owned())),
+    }
+}
+
+fn per_second(count: u64, elapsed: Duration) -> f64 {
+    count as f64 / elapsed.as_secs_f64().max(1e-9)
+}
+
+fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
+    if sorted_ms.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted_ms.len() - 1) as f64 * p).round() as usize;
+    sorted_ms[i]
+}
+
+/// The physical limit: the same batches, the same durable apply, no network.
+fn raw(lab: &Lab, n: u64, report: &mut Report) -> Result<(), BenchError> {
+    let store = lab.store("raw-hub", &code(lab::TOWNSHIP), 64)?;
+    let mut ledger = Ledger::new(&village(0));
+    let batches: Vec<Vec<Event>> = {
+        let mut left = n;
+        let mut out = Vec::new();
+        while left > 0 {
+            let k = left.min(sanji_sync::BATCH_EVENTS as u64) as usize;
+            out.push(ledger.next(k));
+            left -= k as u64;
+        }
+        out
+    };
+    let started = Instant::now();
+    for batch in batches {
+        store.apply(batch, ApplyMode::Chain)?;
+    }
+    report.figure("raw_store_events_per_s", per_second(n, started.elapsed()));
+    report.size("raw_events", n);
+    Ok(())
+}
+
+/// One station pushes a backlog to an in-process hub over mTLS.
+async fn backlog(lab: &Lab, n: u64, report: &mut Report) -> Result<(), BenchError> {
+    let hub = lab.hub("backlog-hub").await?;
+    let v = village(0);
+    let station = lab.store("backlog-station", &v, 64)?;
+    let mut ledger = Ledger::new(&v);
+    ledger.fill(&station, n)?;
+    let link = Link::connect(&lab.upstream(&v, &hub.addr.to_string())?).await?;
+    let started = Instant::now();
+    let pushed = link.push(&station, &ledger.origin).await?;
+    let elapsed = started.elapsed();
+    if pushed.acked != n {
+        return Err(BenchError::Other(format!(
+            "只确认了 {} / {n}",
+            pushed.acked
+        )));
+    }
+    report.figure("backlog_events_per_s", per_second(n, elapsed));
+    report.size("backlog_events", n);
+    hub.stop().await?;
+    Ok(())
+}
+
+/// p50/p99 of "add 100, sync" for an up-to-date station holding `held`
+/// events, and how that cost grows from 1,000 held to `held`.
+async fn incremental(lab: &Lab, held: u64, report: &mut Report) -> Result<(), BenchError> {
+    let hub = lab.hub("incremental-hub").await?;
+    let addr = hub.addr.to_string();
+    let small = held.min(1_000);
+    let mut p50 = Vec::new();
+    for (i, size) in [small, held].into_iter().enumerate() {
+        let v = village(i);
+        let station = lab.store(&format!("incremental-{size}"), &v, 64)?;
+        let mut ledger = Ledger::new(&v);
+        ledger.fill(&station, size)?;
+        let link = Link::connect(&lab.upstream(&v, &addr)?).await?;
+        link.sync(&station, &ledger.origin, &v).await?;
+        let mut times = Vec::new();
+        for round in 0..40 {
+            let today = cst_date(Clock::system().now_ms());
+            let drafts = (0..100)
+                .map(|k| Draft {
+                    author: "测试员".into(),
+                    entity: Uuid::now_v7(),
+                    body: EventBody::ScreeningRecorded(sanji_node::samples::screening(
+                        &v,
+                        k,
+                        today,
+                        0,
+                        "测试员",
+                    )),
+                })
+                .collect();
+            station.append_local(&ledger.origin, Clock::system().now_ms(), drafts)?;
+            let started = Instant::now();
+            let sync = link.sync(&station, &ledger.origin, &v).await?;
+            let ms = started.elapsed().as_secs_f64() * 1000.0;
+            if !sync.all_acked() {
+                return Err(BenchError::Other("增量同步未全部确认".into()));
+            }
+            if round >= 5 {
+                times.push(ms);
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        if size == held {
+            report.figure("incremental_100_p50_ms", percentile(&times, 0.5));
+            report.figure("incremental_100_p99_ms", percentile(&times, 0.99));
+        }
+        p50.push(percentile(&times, 0.5));
+    }
+    report.figure(
+        "incremental_cost_ratio_100k_vs_1k",
+        p50[1] / p50[0].max(1e-9),
+    );
+    report.size("incremental_held_small", small);
+    report.size("incremental_held_large", held);
+    hub.stop().await?;
+    Ok(())
+}
+
+/// `n` stations push `each` events at the same moment.
+async fn fanin(lab: &Lab, n: u64, each: u64, report: &mut Report) -> Result<(), BenchError> {
+    let hub = lab.hub("fanin-hub").await?;
+    let addr = hub.addr.to_string();
+    let mut ready = Vec::new();
+    for i in 0..n as usize {
+        let v = village(i);
+        let store = lab.store(&format!("fanin-{i}"), &v, 4)?;
+        let mut ledger = Ledger::new(&v);
+        ledger.fill(&store, each)?;
+        let link = Link::connect(&lab.upstream(&v, &addr)?).await?;
+        ready.push((store, ledger.origin, link));
+    }
+    let started = Instant::now();
+    let pushes = ready
+        .iter()
+        .map(|(store, origin, link)| link.push(store, origin));
+    let results = futures::future::join_all(pushes).await;
+    let elapsed = started.elapsed();
+    for r in results {
+        r?;
+    }
+    report.figure("fanin_20x1000_events_per_s", per_second(n * each, elapsed));
+    report.size("fanin_stations", n);
+    report.size("fanin_events_each", each);
+    hub.stop().await?;
+    Ok(())
+}
+
+/// A county's morning: `n` stations sync `each` events at once against a hub
+/// in its own process, whose peak memory is read from /proc.
+async fn morning(
+    lab: &Lab,
+    exe: &std::path::Path,
+    n: u64,
+    each: u64,
+    report: &mut Report,
+) -> Result<(), BenchError> {
+    let (hub, _) = HubProcess::start(exe, lab, "morning-hub").await?;
+    let mut ready = Vec::new();
+    for i in 0..n as usize {
+        let v = village(i);
+        let store = lab.store(&format!("morning-{i}"), &v, 1)?;
+        let mut ledger = Ledger::new(&v);
+        ledger.fill(&store, each)?;
+        ready.push((store, ledger.origin, lab.upstream(&v, &hub.addr)?));
+    }
+    let started = Instant::now();
+    let syncs = ready.iter().map(|(store, origin, upstream)| async move {
+        let link = Link::connect(upstream).await?;
+        link.sync(store, origin, origin.code()).await
+    });
+    let results = futures::future::join_all(syncs).await;
+    let elapsed = started.elapsed();
+    let errors = results
+        .iter()
+        .filter(|r| !matches!(r, Ok(s) if s.all_acked()))
+        .count();
+    if let Some(Err(e)) = results.iter().find(|r| r.is_err()) {
+        tracing::warn!(error = %e, "a station's sync failed");
+    }
+    report.figure(
+        "county_morning_500x200_wall_ms",
+        elapsed.as_secs_f64() * 1000.0,
+    );
+    report.figure("county_morning_500x200_errors", errors as f64);
+    report.figure(
+        "county_morning_500x200_events_per_s",
+        per_second(n * each, elapsed),
+    );
+    if let Some(rss) = hub.peak_rss_mb() {
+        report.figure("hub_peak_rss_mb", rss);
+    }
+    report.size("morning_stations", n);
+    report.size("morning_events_each", each);
+    hub.stop();
+    Ok(())
+}
+
+/// Time from starting the hub process to its first SERVING health answer,
+/// with `n` events already in its store.
+async fn cold_start(
+    lab: &Lab,
+    exe: &std::path::Path,
+    n: u64,
+    report: &mut Report,
+) -> Result<(), BenchError> {
+    {
+        let store = lab.store("cold-hub", &code(lab::TOWNSHIP), 64)?;
+        let villages = 100.min(n as usize).max(1);
+        let each = n / villages as u64;
+        for i in 0..villages {
+            let count = if i + 1 == villages {
+                n - each * (villages as u64 - 1)
+            } else {
+                each
+            };
+            Ledger::new(&village(i)).fill(&store, count)?;
+        }
+    }
+    let (hub, elapsed) = HubProcess::start(exe, lab, "cold-hub").await?;
+    report.figure("hub_cold_start_1m_ms", elapsed.as_secs_f64() * 1000.0);
+    report.size("cold_start_events", n);
+    hub.stop();
+    Ok(())
+}
+
+/// The county's monthly table over `n` townships' filed reports.
+fn county_report(lab: &Lab, n: u64, report: &mut Report) -> Result<(), BenchError> {
+    let county = lab.store("county", &code(lab::COUNTY), 64)?;
+    let now = Clock::system().now_ms();
+    let month = Month::of(cst_date(now));
+    for t in 0..n {
+        let township = code(&format!("{}{:03}", lab::COUNTY, 101 + t));
+        let filed = monthly_report(
+            &township,
+            month,
+            &[],
+            &[],
+            &Default::default(),
+            cst_date(now),
+            1,
+        );
+        let event = Event {
+            id: Uuid::now_v7(),
+            origin: Origin::outbox(township.clone()),
+            seq: 1,
+            hlc: Hlc::new(now, 0),
+            author: "系统汇总".into(),
+            entity: MonthlyReport::entity_id(&township, month),
+            body: EventBody::MonthlyReportFiled(filed),
+            prev_hash: Digest::GENESIS,
+        };
+        county.apply(vec![event], ApplyMode::Chain)?;
+    }
+    let mut times = Vec::new();
+    for _ in 0..30 {
+        let started = Instant::now();
+        let table = sanji_node::views::county_reports(&county, month)?;
+        times.push(started.elapsed().as_secs_f64() * 1000.0);
+        if table.rows.len() as u64 != n {
+            return Err(BenchError::Other(format!(
+                "月报表只有 {} 行,应有 {n} 行",
+                table.rows.len()
+            )));
+        }
+    }
+    times.sort_by(f64::total_cmp);
+    report.figure("county_report_30_townships_ms", percentile(&times, 0.5));
+    report.size("county_report_townships", n);
+    Ok(())
+}

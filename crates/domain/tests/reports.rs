@@ -1,0 +1,976 @@
+//! The monthly report (全镇综治信访维稳中心主要工作数据月报表) and the
+//! rewards ledger (奖惩制度), checked field by field against figures worked
+//! out by hand from a month of cases driven through their real steps.
+
+mod common;
+
+use chrono::NaiveDate;
+use common::*;
+use sanji_domain::Labelled;
+use sanji_domain::case::{ActorRole, Assignee, CaseStep, Outcome};
+use sanji_domain::deadline::DeadlinePolicy;
+use sanji_domain::record::{CaseRegistration, CaseSource, Category, RiskLevel, Screening};
+use sanji_domain::report::{
+    CaseRef, CategoryCount, Month, MonthlyReport, Period, RewardLine, RewardTotal, SourceCount,
+    monthly_report, rewards,
+};
+use uuid::Uuid;
+
+const V201: &str = VILLAGE;
+const V202: &str = OTHER_VILLAGE;
+
+fn registration(
+    place: &str,
+    registered_on: &str,
+    source: CaseSource,
+    category: Category,
+    complex: bool,
+) -> CaseRegistration {
+    CaseRegistration {
+        place: code(place),
+        registered_on: date(registered_on),
+        source,
+        category,
+        complex,
+        ..case()
+    }
+}
+
+fn accept_no(n: u32, resolve_deadline: &str) -> CaseStep {
+    CaseStep::Accept {
+        case_number: format!("综治〔2026〕第 {n:04} 号"),
+        resolve_deadline: date(resolve_deadline),
+    }
+}
+
+fn number(n: u32) -> Option<String> {
+    Some(format!("综治〔2026〕第 {n:04} 号"))
+}
+
+fn case_id(n: u32) -> Uuid {
+    v7(NOW_MS, 0x1000 + u64::from(n))
+}
+
+fn unit(name: &str) -> Assignee {
+    Assignee::Unit { name: name.into() }
+}
+
+fn village(c: &str) -> Assignee {
+    Assignee::Village { code: code(c) }
+}
+
+/// The month of cases the figures below are worked out from. Township
+/// 360123100 (villages 201 and 202); C10 belongs to the neighbouring
+/// township 360123101. Dates are 2026.
+fn cases() -> Vec<(u32, Life)> {
+    use ActorRole::*;
+    use CaseSource as Src;
+    use Category as Cat;
+    let t = TOWNSHIP;
+    let mut out = Vec::new();
+
+    // C1 来访/劳资 at 201, complex (疑难). Accepted 11-03, assigned to 201 with
+    // deadline 11-20, resolved by agreement 11-10 (in time), followed up 11-15
+    // with nothing wrong, archived.
+    let mut c = Life::register(registration(
+        V201,
+        "2026-11-02",
+        Src::Visit,
+        Cat::Labour,
+        true,
+    ));
+    c.step(Operator, t, "2026-11-03", accept_no(1, "2027-01-02"))
+        .step(
+            Director,
+            t,
+            "2026-11-03",
+            assign_village(V201, "2026-11-20"),
+        )
+        .step(VillageStaff, V201, "2026-11-05", progress())
+        .step(
+            VillageStaff,
+            V201,
+            "2026-11-10",
+            resolve(Outcome::Agreement),
+        )
+        .step(VillageStaff, V201, "2026-11-11", feedback())
+        .step(Operator, t, "2026-11-15", follow_up_clean())
+        .step(Operator, t, "2026-11-16", archive());
+    out.push((1, c));
+
+    // C2 来信/土地 at 202. Assigned to 司法所 with deadline 11-12, resolved
+    // 11-14 (late) by guiding the parties to court; the follow-up 11-20
+    // finds a skip-level petition (越级上访).
+    let mut c = Life::register(registration(
+        V202,
+        "2026-11-04",
+        Src::Letter,
+        Cat::Land,
+        false,
+    ));
+    c.step(Operator, t, "2026-11-05", accept_no(2, "2027-01-04"))
+        .step(
+            Director,
+            t,
+            "2026-11-05",
+            assign_unit("司法所", "2026-11-12"),
+        )
+        .step(UnitStaff, t, "2026-11-14", resolve(Outcome::Litigation))
+        .step(UnitStaff, t, "2026-11-15", feedback())
+        .step(
+            Operator,
+            t,
+            "2026-11-20",
+            follow_up(false, false, true, true),
+        );
+    out.push((2, c));
+
+    // C3 来电/婚姻家庭 at 201: not accepted 11-07.
+    let mut c = Life::register(registration(
+        V201,
+        "2026-11-06",
+        Src::Phone,
+        Cat::FamilyNeighbour,
+        false,
+    ));
+    c.step(Operator, t, "2026-11-07", not_accept());
+    out.push((3, c));
+
+    // C4 排查转案/征地拆迁 at 201, registered in October. Assigned to 201
+    // with deadline 11-25, in mediation since 11-01, escalated to the county
+    // 11-10, still open at the end of November.
+    let mut c = Life::register(registration(
+        V201,
+        "2026-10-20",
+        Src::Screening,
+        Cat::Expropriation,
+        false,
+    ));
+    c.step(Operator, t, "2026-10-21", accept_no(4, "2026-12-20"))
+        .step(
+            Director,
+            t,
+            "2026-10-22",
+            assign_village(V201, "2026-11-25"),
+        )
+        .step(VillageStaff, V201, "2026-11-01", progress())
+        .step(Operator, t, "2026-11-10", escalate());
+    out.push((4, c));
+
+    // C5 网上/其他, at the township itself. The operator assigns it to 派出所
+    // (deadline 11-28), the director approves; resolved by agreement 11-12,
+    // but the follow-up 11-25 finds the party petitioned.
+    let mut c = Life::register(registration(
+        TOWNSHIP,
+        "2026-11-08",
+        Src::Online,
+        Cat::Other,
+        false,
+    ));
+    c.step(Operator, t, "2026-11-08", accept_no(5, "2027-01-07"))
+        .step(
+            Operator,
+            t,
+            "2026-11-08",
+            assign_unit("派出所", "2026-11-28"),
+        )
+        .step(Director, t, "2026-11-09", CaseStep::Approve)
+        .step(UnitStaff, t, "2026-11-10", progress())
+        .step(UnitStaff, t, "2026-11-12", resolve(Outcome::Agreement))
+        .step(UnitStaff, t, "2026-11-13", feedback())
+        .step(
+            Operator,
+            t,
+            "2026-11-25",
+            follow_up(false, false, true, false),
+        );
+    out.push((5, c));
+
+    // C6 上级交办/涉法涉诉 at 202: assigned to 202 (deadline 11-29), resolved
+    // by agreement 11-18, followed up only on 12-02.
+    let mut c = Life::register(registration(
+        V202,
+        "2026-11-10",
+        Src::HandedDown,
+        Cat::LawRelated,
+        false,
+    ));
+    c.step(Operator, t, "2026-11-12", accept_no(6, "2027-01-11"))
+        .step(
+            Director,
+            t,
+            "2026-11-12",
+            assign_village(V202, "2026-11-29"),
+        )
+        .step(
+            VillageStaff,
+            V202,
+            "2026-11-18",
+            resolve(Outcome::Agreement),
+        )
+        .step(VillageStaff, V202, "2026-11-19", feedback())
+        .step(Operator, t, "2026-12-02", follow_up_clean());
+    out.push((6, c));
+
+    // C7 来访/劳资 at 201, registered 11-25, not yet decided
+    // (acceptance deadline 11-25 + 15 = 12-10).
+    let c = Life::register(registration(
+        V201,
+        "2026-11-25",
+        Src::Visit,
+        Cat::Labour,
+        false,
+    ));
+    out.push((7, c));
+
+    // C8 来信/医疗 at 202, registered 10-10 and never decided: its acceptance
+    // deadline (10-10 + 15 = 10-25) passed long ago.
+    let c = Life::register(registration(
+        V202,
+        "2026-10-10",
+        Src::Letter,
+        Cat::Medical,
+        false,
+    ));
+    out.push((8, c));
+
+    // C9 来电/环境污染 at 201: withdrawn 11-20; followed up 11-22, all well.
+    let mut c = Life::register(registration(
+        V201,
+        "2026-11-15",
+        Src::Phone,
+        Cat::Environment,
+        false,
+    ));
+    c.step(Operator, t, "2026-11-15", accept_no(9, "2027-01-14"))
+        .step(
+            Director,
+            t,
+            "2026-11-15",
+            assign_village(V201, "2026-12-15"),
+        )
+        .step(
+            VillageStaff,
+            V201,
+            "2026-11-20",
+            resolve(Outcome::Withdrawn),
+        )
+        .step(VillageStaff, V201, "2026-11-21", feedback())
+        .step(Operator, t, "2026-11-22", follow_up_clean());
+    out.push((9, c));
+
+    // C10 来访/劳资 in the neighbouring township: escalated and resolved by
+    // agreement in November. None of it is 360123100's.
+    let o = OTHER_TOWNSHIP;
+    let mut c = Life::register(registration(
+        FOREIGN_VILLAGE,
+        "2026-11-05",
+        Src::Visit,
+        Cat::Labour,
+        false,
+    ));
+    c.step(Operator, o, "2026-11-06", accept_no(10, "2027-01-05"))
+        .step(
+            Director,
+            o,
+            "2026-11-06",
+            assign_village(FOREIGN_VILLAGE, "2026-11-30"),
+        )
+        .step(Operator, o, "2026-11-07", escalate())
+        .step(
+            VillageStaff,
+            FOREIGN_VILLAGE,
+            "2026-11-09",
+            resolve(Outcome::Agreement),
+        );
+    out.push((10, c));
+
+    // C11 网上/土地 at 201: registered 11-20, resolved only on 12-03, so
+    // open at the end of November (deadline 12-10: not overdue then).
+    let mut c = Life::register(registration(
+        V201,
+        "2026-11-20",
+        Src::Online,
+        Cat::Land,
+        false,
+    ));
+    c.step(Operator, t, "2026-11-21", accept_no(11, "2027-01-20"))
+        .step(
+            Director,
+            t,
+            "2026-11-21",
+            assign_village(V201, "2026-12-10"),
+        )
+        .step(
+            VillageStaff,
+            V201,
+            "2026-12-03",
+            resolve(Outcome::Agreement),
+        );
+    out.push((11, c));
+
+    // C12 来电/婚姻家庭 at 202, registered in October: resolved by agreement
+    // on its deadline day 11-27 (in time), followed up 11-29, all well.
+    let mut c = Life::register(registration(
+        V202,
+        "2026-10-28",
+        Src::Phone,
+        Cat::FamilyNeighbour,
+        false,
+    ));
+    c.step(Operator, t, "2026-10-29", accept_no(12, "2026-12-28"))
+        .step(
+            Director,
+            t,
+            "2026-10-29",
+            assign_village(V202, "2026-11-27"),
+        )
+        .step(
+            VillageStaff,
+            V202,
+            "2026-11-27",
+            resolve(Outcome::Agreement),
+        )
+        .step(VillageStaff, V202, "2026-11-28", feedback())
+        .step(Operator, t, "2026-11-29", follow_up_clean());
+    out.push((12, c));
+
+    out
+}
+
+fn refs(cases: &[(u32, Life)]) -> Vec<CaseRef<'_>> {
+    cases
+        .iter()
+        .map(|(n, life)| CaseRef {
+            id: case_id(*n),
+            file: &life.file,
+        })
+        .collect()
+}
+
+fn screened(village: &str, on: &str, risk: RiskLevel, mass: bool) -> Screening {
+    Screening {
+        village: code(village),
+        screened_on: date(on),
+        risk,
+        mass_incident_risk: mass,
+        ..screening()
+    }
+}
+
+/// S1–S4 are the township's November screenings; S5 is October's; S6 is
+/// the neighbouring township's.
+fn screenings() -> Vec<Screening> {
+    vec![
+        screened(V201, "2026-11-05", RiskLevel::General, false),
+        screened(V201, "2026-11-12", RiskLevel::Severe, false),
+        screened(V202, "2026-11-18", RiskLevel::Major, true),
+        screened(V202, "2026-11-28", RiskLevel::Severe, true),
+        screened(V201, "2026-10-30", RiskLevel::General, false),
+        screened(FOREIGN_VILLAGE, "2026-11-10", RiskLevel::Severe, true),
+    ]
+}
+
+fn month(text: &str) -> Month {
+    Month::parse(text).unwrap()
+}
+
+fn report_for(township: &str, m: &str, as_of: &str) -> MonthlyReport {
+    let cases = cases();
+    let screenings = screenings();
+    let screening_refs: Vec<&Screening> = screenings.iter().collect();
+    monthly_report(
+        &code(township),
+        month(m),
+        &refs(&cases),
+        &screening_refs,
+        &DeadlinePolicy::default(),
+        date(as_of),
+        2,
+    )
+}
+
+fn by_source(counts: [u32; 6]) -> Vec<SourceCount> {
+    use CaseSource::*;
+    [Visit, Letter, Phone, Screening, HandedDown, Online]
+        .into_iter()
+        .zip(counts)
+        .map(|(source, count)| SourceCount { source, count })
+        .collect()
+}
+
+fn by_category(counts: [u32; 8]) -> Vec<CategoryCount> {
+    use Category::*;
+    [
+        Land,
+        FamilyNeighbour,
+        Labour,
+        Expropriation,
+        Environment,
+        Medical,
+        LawRelated,
+        Other,
+    ]
+    .into_iter()
+    .zip(counts)
+    .map(|(category, count)| CategoryCount { category, count })
+    .collect()
+}
+
+// ------------------------------------------------------------ the month
+
+#[test]
+fn the_fixture_is_what_the_comments_say() {
+    use sanji_domain::case::CaseStatus::*;
+    let cases = cases();
+    let status: Vec<_> = cases.iter().map(|(_, l)| l.file.status).collect();
+    assert_eq!(
+        status,
+        [
+            Archived,
+            FollowedUp,
+            NotAccepted,
+            InMediation,
+            FollowedUp,
+            FollowedUp,
+            Registered,
+            Registered,
+            FollowedUp,
+            Resolved,
+            Resolved,
+            FollowedUp
+        ]
+    );
+    let late: Vec<u32> = cases
+        .iter()
+        .filter(|(_, l)| l.file.resolution.as_ref().is_some_and(|r| r.late))
+        .map(|(n, _)| *n)
+        .collect();
+    assert_eq!(
+        late,
+        [2],
+        "only C2 was resolved late (C12 on its deadline day)"
+    );
+}
+
+#[test]
+fn novembers_report_matches_the_hand_count() {
+    // November 2026 for 360123100, made on 12-05 so the month is complete
+    // ("month end" = 11-30). C10 is another township's: 11 files are ours.
+    let r = report_for(TOWNSHIP, "2026-11", "2026-12-05");
+    assert_eq!(r.township, code(TOWNSHIP));
+    assert_eq!(r.month, month("2026-11"));
+    assert_eq!(r.revision, 2);
+    assert_eq!(r.cases_covered, 11, "C1–C9, C11, C12");
+
+    // Registered in November: C1 C2 C3 C5 C6 C7 C9 C11 (C4, C8, C12 were
+    // October's).
+    assert_eq!(r.received, 8);
+    // 来访 C1 C7; 来信 C2; 来电 C3 C9; 排查转案 none (C4 was October's);
+    // 上级交办 C6; 网上 C5 C11.
+    assert_eq!(r.received_by_source, by_source([2, 1, 2, 0, 1, 2]));
+    // 土地 C2 C11; 婚姻家庭 C3; 劳资 C1 C7; 征地 0; 环境 C9; 医疗 0 (C8 was
+    // October's); 涉法涉诉 C6; 其他 C5.
+    assert_eq!(
+        r.received_by_category,
+        by_category([2, 1, 2, 0, 1, 0, 1, 1])
+    );
+
+    // Acceptance decided in November: C1 11-03, C2 11-05, C5 11-08, C6 11-12,
+    // C9 11-15, C11 11-21 (C4, C12 were accepted in October); C3 refused.
+    assert_eq!(r.accepted, 6);
+    assert_eq!(r.not_accepted, 1);
+
+    // Resolved in November: C1 (agreement), C2 (litigation), C5 (agreement),
+    // C6 (agreement), C9 (withdrawn), C12 (agreement); C11 only in December.
+    // Mediated: C1 C5 C6 C12 = 4 of 6 = 666‰ (rounded down).
+    assert_eq!(r.resolved, 6);
+    assert_eq!(r.mediated, 4);
+    assert_eq!(r.mediation_success_permille, Some(666));
+    assert_eq!(r.mediation_success_label(), "66.6%");
+
+    // Open at 11-30: C4 (in mediation), C7 and C8 (undecided), C11 (resolved
+    // only 12-03) = 4.
+    assert_eq!(r.open, 4);
+    // Overdue: open past the deadline at 11-30 — C4 (11-25), C8 (acceptance
+    // deadline 10-25); C7's is 12-10, C11's 12-10 — plus resolved late this
+    // month — C2 (11-14 after 11-12) = 3.
+    assert_eq!(r.overdue, 3);
+
+    assert_eq!(r.escalated, 1, "C4, 11-10 (C10 is not ours)");
+    // S1–S4: severe = 重大 or 群体性 = S2 S3 S4; mass incident = S3 S4.
+    assert_eq!(r.screenings, 4);
+    assert_eq!(r.severe_screenings, 3);
+    assert_eq!(r.mass_incidents, 2);
+    assert_eq!(r.skip_level_petitions, 1, "C2's follow-up 11-20");
+    assert_eq!(r.validate(), Ok(()));
+}
+
+#[test]
+fn octobers_report_tells_octobers_story() {
+    // October, made on 12-05: month end is 10-31.
+    let r = report_for(TOWNSHIP, "2026-10", "2026-12-05");
+    // Registered in October: C4 (排查转案/征地), C8 (来信/医疗), C12 (来电/婚姻家庭).
+    assert_eq!(r.received, 3);
+    assert_eq!(r.received_by_source, by_source([0, 1, 1, 1, 0, 0]));
+    assert_eq!(
+        r.received_by_category,
+        by_category([0, 1, 0, 1, 0, 1, 0, 0])
+    );
+    // Accepted in October: C4 10-21, C12 10-29.
+    assert_eq!(r.accepted, 2);
+    assert_eq!(r.not_accepted, 0);
+    // Nothing resolved in October: no rate, not 0%.
+    assert_eq!(r.resolved, 0);
+    assert_eq!(r.mediated, 0);
+    assert_eq!(r.mediation_success_permille, None);
+    assert_eq!(r.mediation_success_label(), "—");
+    // Open at 10-31: C4, C8, and C12 (resolved only 11-27) = 3. Overdue then:
+    // C8 alone (10-25); C4's deadline was 11-25, C12's 11-27.
+    assert_eq!(r.open, 3);
+    assert_eq!(r.overdue, 1);
+    assert_eq!(r.escalated, 0);
+    // S5 alone, an ordinary one.
+    assert_eq!(r.screenings, 1);
+    assert_eq!(r.severe_screenings, 0);
+    assert_eq!(r.mass_incidents, 0);
+    assert_eq!(r.skip_level_petitions, 0);
+    assert_eq!(r.cases_covered, 11);
+    assert_eq!(r.validate(), Ok(()));
+}
+
+#[test]
+fn the_neighbouring_townships_report_has_only_its_own() {
+    let r = report_for(OTHER_TOWNSHIP, "2026-11", "2026-12-05");
+    // C10: 来访/劳资, accepted 11-06, escalated 11-07, resolved by agreement
+    // 11-09 (deadline 11-30); S6 severe with mass-incident risk.
+    assert_eq!(r.cases_covered, 1);
+    assert_eq!(r.received, 1);
+    assert_eq!(r.received_by_source, by_source([1, 0, 0, 0, 0, 0]));
+    assert_eq!(
+        r.received_by_category,
+        by_category([0, 0, 1, 0, 0, 0, 0, 0])
+    );
+    assert_eq!((r.accepted, r.not_accepted), (1, 0));
+    assert_eq!((r.resolved, r.mediated), (1, 1));
+    assert_eq!(r.mediation_success_permille, Some(1000));
+    assert_eq!(r.mediation_success_label(), "100.0%");
+    assert_eq!((r.open, r.overdue, r.escalated), (0, 0, 1));
+    assert_eq!(
+        (r.screenings, r.severe_screenings, r.mass_incidents),
+        (1, 1, 1)
+    );
+    assert_eq!(r.skip_level_petitions, 0);
+}
+
+#[test]
+fn as_of_bounds_month_end_for_the_running_month() {
+    use ActorRole::*;
+    // A: accepted 11-03, assigned with deadline 11-20, in mediation.
+    // B: registered 11-20, undecided (acceptance deadline 11-20 + 15 = 12-05).
+    let mut a = Life::register(registration(
+        V201,
+        "2026-11-02",
+        CaseSource::Visit,
+        Category::Labour,
+        false,
+    ));
+    a.step(Operator, TOWNSHIP, "2026-11-03", accept_no(1, "2027-01-02"))
+        .step(
+            Director,
+            TOWNSHIP,
+            "2026-11-03",
+            assign_village(V201, "2026-11-20"),
+        )
+        .step(VillageStaff, V201, "2026-11-05", progress());
+    let b = Life::register(registration(
+        V202,
+        "2026-11-20",
+        CaseSource::Phone,
+        Category::Land,
+        false,
+    ));
+    let lives = [(1, a), (2, b)];
+    let report = |m: &str, as_of: &str| {
+        let r = monthly_report(
+            &code(TOWNSHIP),
+            month(m),
+            &refs(&lives),
+            &[],
+            &DeadlinePolicy::default(),
+            date(as_of),
+            0,
+        );
+        (r.open, r.overdue)
+    };
+    // On 11-19 B is not registered yet and A's deadline is tomorrow.
+    assert_eq!(report("2026-11", "2026-11-19"), (1, 0));
+    // On 11-20, A's deadline day: due, not overdue.
+    assert_eq!(report("2026-11", "2026-11-20"), (2, 0));
+    // From 11-21 A is overdue.
+    assert_eq!(report("2026-11", "2026-11-21"), (2, 1));
+    // Once November is over, its end (11-30) is the bound.
+    assert_eq!(report("2026-11", "2026-12-05"), (2, 1));
+    assert_eq!(report("2026-11", "2027-06-01"), (2, 1));
+    // December so far: on 12-05, B's acceptance deadline day, only A is overdue;
+    // on 12-06 both are.
+    assert_eq!(report("2026-12", "2026-12-05"), (2, 1));
+    assert_eq!(report("2026-12", "2026-12-06"), (2, 2));
+}
+
+#[test]
+fn the_county_total_sums_rows_and_recomputes_the_rate() {
+    let ours = report_for(TOWNSHIP, "2026-11", "2026-12-05");
+    let theirs = report_for(OTHER_TOWNSHIP, "2026-11", "2026-12-05");
+    let county = code(COUNTY);
+    let total = MonthlyReport::total(&county, month("2026-11"), &[ours.clone(), theirs.clone()]);
+    assert_eq!(total.township, county);
+    assert_eq!(total.month, month("2026-11"));
+    assert_eq!(total.received, 9);
+    assert_eq!(total.received_by_source, by_source([3, 1, 2, 0, 1, 2]));
+    assert_eq!(
+        total.received_by_category,
+        by_category([2, 1, 3, 0, 1, 0, 1, 1])
+    );
+    assert_eq!((total.accepted, total.not_accepted), (7, 1));
+    // 4 + 1 mediated of 6 + 1 resolved = 5/7 = 714‰; the average of the rows'
+    // rates, (666 + 1000) / 2 = 833, would be wrong.
+    assert_eq!((total.resolved, total.mediated), (7, 5));
+    assert_eq!(total.mediation_success_permille, Some(714));
+    assert_eq!(total.mediation_success_label(), "71.4%");
+    assert_eq!((total.open, total.overdue, total.escalated), (4, 3, 2));
+    assert_eq!(
+        (
+            total.screenings,
+            total.severe_screenings,
+            total.mass_incidents
+        ),
+        (5, 4, 3)
+    );
+    assert_eq!(total.skip_level_petitions, 1);
+    assert_eq!(total.cases_covered, 12);
+    assert_eq!(total.revision, 0);
+    assert_eq!(total.validate(), Ok(()));
+
+    // 2 of 2 and 0 of 1: 2/3 = 666‰, not the 500 an average would give.
+    let row = |resolved, mediated| MonthlyReport {
+        resolved,
+        mediated,
+        mediation_success_permille: Some(mediated * 1000 / resolved),
+        ..ours.clone()
+    };
+    let total = MonthlyReport::total(&county, month("2026-11"), &[row(2, 2), row(1, 0)]);
+    assert_eq!(total.mediation_success_permille, Some(666));
+
+    let empty = MonthlyReport::total(&county, month("2026-11"), &[]);
+    assert_eq!(empty.received, 0);
+    assert_eq!(empty.mediation_success_permille, None);
+    assert_eq!(empty.received_by_source.len(), CaseSource::ALL.len());
+    assert_eq!(empty.received_by_category.len(), Category::ALL.len());
+    assert_eq!(empty.validate(), Ok(()));
+}
+
+#[test]
+fn an_inconsistent_report_is_refused() {
+    let good = report_for(TOWNSHIP, "2026-11", "2026-12-05");
+    let field = |r: MonthlyReport| r.validate().map_err(|e| e.field);
+    assert_eq!(field(good.clone()), Ok(()));
+    assert_eq!(
+        field(MonthlyReport {
+            received: good.received + 1,
+            ..good.clone()
+        }),
+        Err("received".into())
+    );
+    let mut short = good.clone();
+    short.received_by_source[0].count -= 1;
+    assert_eq!(field(short), Err("received".into()));
+    let mut missing = good.clone();
+    missing.received_by_source.pop();
+    assert_eq!(field(missing), Err("received_by_source".into()));
+    let mut missing = good.clone();
+    missing.received_by_category.pop();
+    assert_eq!(field(missing), Err("received_by_category".into()));
+    assert_eq!(
+        field(MonthlyReport {
+            mediated: good.resolved + 1,
+            ..good.clone()
+        }),
+        Err("mediated".into())
+    );
+}
+
+#[test]
+fn a_reports_entity_is_its_township_and_month() {
+    let t = code(TOWNSHIP);
+    let a = MonthlyReport::entity_id(&t, month("2026-11"));
+    assert_eq!(a, MonthlyReport::entity_id(&t, month("2026-11")));
+    assert_ne!(a, MonthlyReport::entity_id(&t, month("2026-12")));
+    assert_ne!(
+        a,
+        MonthlyReport::entity_id(&code(OTHER_TOWNSHIP), month("2026-11"))
+    );
+}
+
+// ------------------------------------------------------------ rewards
+
+fn line(n: u32, on: &str, amount: i64, reason: &str) -> RewardLine {
+    RewardLine {
+        case_id: case_id(n),
+        case_number: number(n),
+        on: date(on),
+        amount,
+        reason: reason.into(),
+    }
+}
+
+const COMPLEX: &str = "疑难案件调处成功,回访无反复、无上访";
+const ORDINARY: &str = "一般案件调处成功,回访无反复、无上访";
+const PETITION: &str = "调解不力引发上访";
+
+fn total(handler: Assignee, lines: Vec<RewardLine>) -> RewardTotal {
+    RewardTotal {
+        amount: lines.iter().map(|l| l.amount).sum(),
+        handler,
+        lines,
+    }
+}
+
+fn rewards_for(period: &str) -> Vec<RewardTotal> {
+    let cases = cases();
+    rewards(&refs(&cases), Period::parse(period).unwrap())
+}
+
+#[test]
+fn novembers_rewards_match_the_hand_count() {
+    // Dated by the follow-up that settles them:
+    //  C1 complex, agreement, clean follow-up 11-15 → 201 +100
+    //  C2 litigation, petition found 11-20       → 司法所 −50
+    //  C5 agreement, but petition found 11-25    → 派出所 −50
+    //  C6 clean follow-up only on 12-02          → nothing in November
+    //  C9 withdrawn (no mediation), clean 11-22  → nothing
+    //  C10, C11 never followed up                → nothing
+    //  C12 ordinary, agreement, clean 11-29      → 202 +50
+    // Ordered by the handler's label: the villages' codes, then 司 (U+53F8)
+    // before 派 (U+6D3E).
+    assert_eq!(
+        rewards_for("2026-11"),
+        [
+            total(village(V201), vec![line(1, "2026-11-15", 100, COMPLEX)]),
+            total(village(V202), vec![line(12, "2026-11-29", 50, ORDINARY)]),
+            total(unit("司法所"), vec![line(2, "2026-11-20", -50, PETITION)]),
+            total(unit("派出所"), vec![line(5, "2026-11-25", -50, PETITION)]),
+        ]
+    );
+}
+
+#[test]
+fn a_follow_up_outside_the_period_counts_in_its_own() {
+    // December: only C6's follow-up (12-02) → 202 +50.
+    assert_eq!(
+        rewards_for("2026-12"),
+        [total(
+            village(V202),
+            vec![line(6, "2026-12-02", 50, ORDINARY)]
+        )]
+    );
+    // The fourth quarter and the year hold both months: 202 has C6 and C12
+    // (lines in the order of the cases given) = +100.
+    let q4 = vec![
+        total(village(V201), vec![line(1, "2026-11-15", 100, COMPLEX)]),
+        total(
+            village(V202),
+            vec![
+                line(6, "2026-12-02", 50, ORDINARY),
+                line(12, "2026-11-29", 50, ORDINARY),
+            ],
+        ),
+        total(unit("司法所"), vec![line(2, "2026-11-20", -50, PETITION)]),
+        total(unit("派出所"), vec![line(5, "2026-11-25", -50, PETITION)]),
+    ];
+    assert_eq!(rewards_for("2026-Q4"), q4);
+    assert_eq!(rewards_for("2026"), q4);
+    assert_eq!(q4.iter().map(|t| t.amount).sum::<i64>(), 100);
+    // Nothing was settled in October, the third quarter or 2027.
+    assert_eq!(rewards_for("2026-10"), []);
+    assert_eq!(rewards_for("2026-Q3"), []);
+    assert_eq!(rewards_for("2027"), []);
+}
+
+#[test]
+fn a_recurrence_earns_nothing_and_a_petition_deducts_whatever_the_outcome() {
+    use ActorRole::*;
+    let resolved = |outcome: Outcome, visit: CaseStep, complex: bool| {
+        let mut c = Life::register(registration(
+            V201,
+            "2026-11-02",
+            CaseSource::Visit,
+            Category::Labour,
+            complex,
+        ));
+        c.step(Operator, TOWNSHIP, "2026-11-03", accept_no(1, "2027-01-02"))
+            .step(
+                Director,
+                TOWNSHIP,
+                "2026-11-03",
+                assign_village(V201, "2026-11-20"),
+            )
+            .step(VillageStaff, V201, "2026-11-10", resolve(outcome))
+            .step(VillageStaff, V201, "2026-11-11", feedback())
+            .step(Operator, TOWNSHIP, "2026-11-15", visit);
+        c
+    };
+    let amount = |life: Life| {
+        let lives = [(1, life)];
+        rewards(&refs(&lives), Period::parse("2026-11").unwrap())
+            .iter()
+            .map(|t| t.amount)
+            .sum::<i64>()
+    };
+    let recurred = || follow_up(true, false, false, false);
+    let petitioned = || follow_up(false, false, true, false);
+    assert_eq!(
+        amount(resolved(Outcome::Agreement, follow_up_clean(), true)),
+        100
+    );
+    assert_eq!(
+        amount(resolved(Outcome::Agreement, follow_up_clean(), false)),
+        50
+    );
+    assert_eq!(amount(resolved(Outcome::Agreement, recurred(), true)), 0);
+    assert_eq!(
+        amount(resolved(Outcome::Agreement, petitioned(), true)),
+        -50
+    );
+    assert_eq!(
+        amount(resolved(Outcome::Agreement, petitioned(), false)),
+        -50
+    );
+    assert_eq!(
+        amount(resolved(Outcome::Litigation, petitioned(), false)),
+        -50
+    );
+    assert_eq!(
+        amount(resolved(Outcome::Withdrawn, petitioned(), false)),
+        -50
+    );
+    assert_eq!(
+        amount(resolved(Outcome::Litigation, follow_up_clean(), false)),
+        0
+    );
+    assert_eq!(
+        amount(resolved(Outcome::Withdrawn, follow_up_clean(), true)),
+        0
+    );
+}
+
+// ------------------------------------------------------------ periods
+
+#[test]
+fn periods_parse_as_month_quarter_or_year() {
+    let range = |p: &Period| {
+        let (from, to) = p.range();
+        (from.to_string(), to.to_string())
+    };
+    let q4 = Period::parse("2026-Q4").unwrap();
+    assert_eq!(
+        q4,
+        Period::Quarter {
+            year: 2026,
+            quarter: 4
+        }
+    );
+    assert_eq!(range(&q4), ("2026-10-01".into(), "2026-12-31".into()));
+    let q1 = Period::parse("2028-Q1").unwrap();
+    assert_eq!(range(&q1), ("2028-01-01".into(), "2028-03-31".into()));
+    let year = Period::parse("2026").unwrap();
+    assert_eq!(year, Period::Year { year: 2026 });
+    assert_eq!(range(&year), ("2026-01-01".into(), "2026-12-31".into()));
+    let m = Period::parse("2026-11").unwrap();
+    assert_eq!(
+        m,
+        Period::Month {
+            year: 2026,
+            month: 11
+        }
+    );
+    assert_eq!(range(&m), ("2026-11-01".into(), "2026-11-30".into()));
+    let feb = Period::parse("2028-02").unwrap();
+    assert_eq!(range(&feb), ("2028-02-01".into(), "2028-02-29".into()));
+    for text in ["2026-Q4", "2026", "2026-11", "2028-02"] {
+        assert_eq!(Period::parse(text).unwrap().to_string(), text);
+    }
+    let d = |s: &str| -> NaiveDate { date(s) };
+    assert!(q4.contains(d("2026-10-01")) && q4.contains(d("2026-12-31")));
+    assert!(!q4.contains(d("2026-09-30")) && !q4.contains(d("2027-01-01")));
+}
+
+#[test]
+fn bad_periods_name_the_field() {
+    for text in [
+        "2026-Q5",
+        "2026-Q0",
+        "26-11",
+        "2026-13",
+        "2026-00",
+        "2026-1",
+        "26-Q4",
+        "2026-Q",
+        "2026-Q44",
+        "Q4",
+        "",
+        "26",
+        "abcd",
+        "1999",
+        "+202",
+        "2026-+1",
+        "2026-Q+4",
+        // Would name a year with no calendar date, and panic on range().
+        "300000-Q1",
+        "2147483647-Q4",
+    ] {
+        let err = Period::parse(text).expect_err(text);
+        assert_eq!(err.field, "period", "{text:?}");
+        assert!(err.rule.contains("2026-Q4"), "{text:?}: {err}");
+    }
+}
+
+#[test]
+fn months_parse_strictly() {
+    let m = Month::parse("2026-11").unwrap();
+    assert_eq!(
+        m,
+        Month {
+            year: 2026,
+            month: 11
+        }
+    );
+    assert_eq!(m.to_string(), "2026-11");
+    assert_eq!(m.first_day(), date("2026-11-01"));
+    assert_eq!(m.last_day(), date("2026-11-30"));
+    assert_eq!(month("2026-12").next(), month("2027-01"));
+    assert_eq!(month("2026-12").last_day(), date("2026-12-31"));
+    assert_eq!(month("2028-02").last_day(), date("2028-02-29"));
+    assert_eq!(month("2027-02").last_day(), date("2027-02-28"));
+    assert!(m.contains(date("2026-11-30")) && !m.contains(date("2026-12-01")));
+    for text in [
+        "2026-1",
+        "2026-13",
+        "abcd-ef",
+        "2026-00",
+        "1999-12",
+        "2026/11",
+        "202611",
+        "2026-11-01",
+        "2026-+1",
+        "+202-11",
+        " 2026-11",
+    ] {
+        let err = Month::parse(text).expect_err(text);
+        assert_eq!(err.field, "month", "{text:?}");
+    }
+    // Months travel as their text and are checked on the way in.
+    assert_eq!(serde_json::to_string(&m).unwrap(), "\"2026-11\"");
+    assert_eq!(serde_json::from_str::<Month>("\"2026-11\"").unwrap(), m);
+    assert!(serde_json::from_str::<Month>("\"2026-13\"").is_err());
+}
