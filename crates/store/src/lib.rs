@@ -487,6 +487,21 @@ impl Store {
         self.durable()
     }
 
+    /// Bookkeeping that may be lost in a crash (last contact times): written
+    /// now, made durable by the next durable write, never paying an fsync.
+    pub fn meta_put_unsynced(
+        &self,
+        namespace: &str,
+        key: &str,
+        value: &[u8],
+    ) -> Result<(), StoreError> {
+        check_namespace(namespace)?;
+        self.inner
+            .db
+            .insert(keys::user_meta(namespace, key), value)?;
+        Ok(())
+    }
+
     /// Several entries of one namespace in one atomic, durable write.
     pub fn meta_put_many(
         &self,

@@ -47,14 +47,15 @@ impl PeerStatus {
     }
 
     /// Loads, changes and saves one child's status. Bookkeeping only: a
-    /// failure here is logged, never allowed to fail a sync.
+    /// failure here is logged, never allowed to fail a sync, and it rides on
+    /// the next durable write rather than paying an fsync of its own.
     pub fn update(store: &Store, code: &Code, now_ms: u64, change: impl FnOnce(&mut PeerStatus)) {
         let result = PeerStatus::load(store, code).and_then(|mut status| {
             status.code = code.to_string();
             status.last_contact_ms = now_ms;
             change(&mut status);
             let bytes = serde_json::to_vec(&status).expect("peer status serialises");
-            store.meta_put(NAMESPACE, code.as_str(), &bytes)
+            store.meta_put_unsynced(NAMESPACE, code.as_str(), &bytes)
         });
         if let Err(e) = result {
             tracing::warn!(peer = %code, error = %e, "could not record peer status");
