@@ -27,6 +27,15 @@ pub fn running_deadline(file: &CaseFile, policy: &DeadlinePolicy) -> Option<Naiv
     }
 }
 
+/// Whether this node keeps `file` itself, so tracks its deadlines and
+/// counts it in its reports: a file built from its own events, or a case the
+/// county handed down to this township that nobody here has stepped on yet
+/// (the fold marks a bare hand-down as a copy, which it is only at the county;
+/// at the township its acceptance deadline runs from the start).
+pub fn kept_here(file: &CaseFile, node: &sanji_domain::Code) -> bool {
+    file.authoritative || file.handed_down_to.as_ref() == Some(node)
+}
+
 /// One open case as the tracker sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tracked {
@@ -51,7 +60,7 @@ pub fn open_cases(
         .entities()?
         .into_iter()
         .filter_map(|e| match e.state {
-            EntityState::Case(file) if file.authoritative => {
+            EntityState::Case(file) if kept_here(&file, store.node()) => {
                 let deadline = running_deadline(&file, policy)?;
                 Some(Tracked {
                     id: e.id,
@@ -81,7 +90,7 @@ pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<
         let EntityState::Case(file) = entity.state else {
             continue;
         };
-        if !file.authoritative {
+        if !kept_here(&file, store.node()) {
             continue;
         }
         let Some(deadline) = running_deadline(&file, policy) else {

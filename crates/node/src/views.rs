@@ -465,7 +465,8 @@ pub fn held_from(store: &Store, filter: impl Fn(&Origin) -> bool) -> Result<u64,
         .sum())
 }
 
-/// The authoritative case files (with their ids) and the screenings a node holds.
+/// The case files this node keeps (with their ids; see
+/// [`crate::tracker::kept_here`]) and the screenings it holds.
 pub type ReportLedger = (
     Vec<(Uuid, sanji_domain::case::CaseFile)>,
     Vec<sanji_domain::record::Screening>,
@@ -477,7 +478,9 @@ pub fn ledger_for_reports(store: &Store) -> Result<ReportLedger, NodeError> {
     let mut screenings = Vec::new();
     for e in store.entities()? {
         match e.state {
-            EntityState::Case(file) if file.authoritative => cases.push((e.id, *file)),
+            EntityState::Case(file) if crate::tracker::kept_here(&file, store.node()) => {
+                cases.push((e.id, *file))
+            }
             EntityState::Screening(s) => screenings.push(s.record),
             _ => {}
         }
