@@ -8,8 +8,12 @@ use std::collections::BTreeSet;
 use sanji_domain::record::{Category, RiskLevel};
 use sanji_domain::{Labelled, Origin};
 use sanji_node::{NodeError, views};
+use sanji_proto as proto;
 use sanji_sync::SyncError;
-use sanji_tests::{Cluster, Tally, assert_chain, ledger, record_samples, township, village};
+use sanji_tests::{
+    Cluster, Tally, assert_chain, batch, held, ledger, push, record_samples,
+    record_samples_batched, township, village,
+};
 use uuid::Uuid;
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -17,7 +21,7 @@ async fn records_made_while_the_hub_is_down_reach_the_hub_once_and_the_county_as
     sanji_sync::tls::install_crypto();
     let mut cluster = Cluster::start_with_hub_down().await;
     let v = village(1);
-    let station = cluster.open_station(&v);
+    let mut station = cluster.open_station(&v);
 
     let created = record_samples(&station, 0, 200);
     let tally = Tally::of(&created);
@@ -71,7 +75,7 @@ async fn records_made_while_the_hub_is_down_reach_the_hub_once_and_the_county_as
 
     // The hub comes up; one sync round delivers everything.
     cluster.start_hub().await;
-    let station = cluster.follow_hub(station);
+    cluster.follow_hub(&mut station);
     let report = station
         .sync(1)
         .await
@@ -184,7 +188,7 @@ async fn a_hub_restarted_between_two_pushes_keeps_every_acked_event() {
     sanji_sync::tls::install_crypto();
     let mut cluster = Cluster::start().await;
     let v = village(1);
-    let station = cluster.open_station(&v);
+    let mut station = cluster.open_station(&v);
 
     let first = record_samples(&station, 0, 100);
     let report = station.sync(1).await.unwrap();
@@ -202,7 +206,7 @@ async fn a_hub_restarted_between_two_pushes_keeps_every_acked_event() {
     );
 
     let second = record_samples(&station, 100, 100);
-    let station = cluster.follow_hub(station);
+    cluster.follow_hub(&mut station);
     let report = station.sync(1).await.unwrap();
     assert_eq!(report.push.local_head, 200);
     assert_eq!(report.push.acked, 200);
@@ -251,6 +255,231 @@ async fn a_hub_restarted_between_two_pushes_keeps_every_acked_event() {
         assert_chain(county, &Origin::outbox(township())),
         outbox,
         "the county holds the hub's outbox exactly"
+    );
+
+    drop(station);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_long_first_sync_resumes_from_the_last_ack_and_pulls_only_its_scope_in_batches() {
+    sanji_sync::tls::install_crypto();
+    let cluster = Cluster::start().await;
+    let (v, neighbour) = (village(1), village(2));
+    let station = cluster.open_station(&v);
+    let created = record_samples_batched(&station, 0, 2000);
+    let tally = Tally::of(&created);
+    assert!(
+        tally.severe.len() > 500,
+        "more severe reports than one pull batch"
+    );
+    let other = cluster.open_station(&neighbour);
+    let theirs = Tally::of(&record_samples(&other, 0, 20));
+    assert!(!theirs.severe.is_empty());
+    other.sync(1).await.unwrap();
+
+    // An earlier, interrupted sync got the first 500 acked.
+    let mut client = cluster.hub_client(&v).await;
+    let acks = push(&mut client, vec![batch(1, &created[..500])])
+        .await
+        .unwrap();
+    assert_eq!(acks[0].acked.as_ref().map(|a| a.seq), Some(500));
+
+    // The next round resumes there instead of starting from zero.
+    let report = station.sync(1).await.unwrap();
+    assert_eq!(report.push.local_head, 2000);
+    assert_eq!(report.push.acked, 2000);
+    assert_eq!(report.push.sent, 1500);
+    assert_eq!(report.push.stored, 1500);
+    assert_eq!(report.push.duplicates, 0);
+    assert_eq!(assert_chain(cluster.hub_store(), &ledger(&v)), created);
+
+    // Pulling the station's scope in batches of 100: the hub's reports of this
+    // village's severe screenings, none of the neighbour's, then `complete`.
+    cluster.forward().await;
+    let mut batches = client
+        .pull(proto::PullRequest {
+            scope: v.to_string(),
+            version_vector: sanji_proto::convert::vector_to_wire(
+                &[(ledger(&v), 2000)].into_iter().collect(),
+            ),
+            batch_limit: 100,
+        })
+        .await
+        .unwrap()
+        .into_inner();
+    let mut pulled = Vec::new();
+    let mut sizes = Vec::new();
+    while let Some(b) = batches.message().await.unwrap() {
+        sizes.push((b.events.len(), b.complete));
+        pulled.extend(sanji_proto::convert::events_from_wire(&b.events).unwrap());
+        if b.complete {
+            break;
+        }
+    }
+    let full = tally.severe.len() / 100;
+    assert_eq!(sizes.len(), full + 1, "{sizes:?}");
+    assert!(
+        sizes[..full]
+            .iter()
+            .all(|&(n, complete)| n == 100 && !complete),
+        "{sizes:?}"
+    );
+    assert_eq!(sizes[full], (tally.severe.len() % 100, true), "{sizes:?}");
+    let outbox = Origin::outbox(township());
+    assert!(pulled.iter().all(|e| e.origin == outbox));
+    assert!(pulled.windows(2).all(|w| w[0].seq < w[1].seq));
+    let about: BTreeSet<Uuid> = pulled.iter().map(|e| e.entity).collect();
+    assert_eq!(
+        about, tally.severe,
+        "exactly this village's severe screenings"
+    );
+
+    // The station's own pull stores the same, and a second round finds nothing new.
+    let report = station.sync(1).await.unwrap();
+    assert_eq!(report.push.sent, 0);
+    let at_station: BTreeSet<Uuid> = held(station.store(), &outbox)
+        .iter()
+        .map(|e| e.entity)
+        .collect();
+    assert_eq!(at_station, tally.severe);
+    let again = station.sync(1).await.unwrap();
+    assert_eq!((again.push.sent, again.pull.received), (0, 0));
+
+    drop((station, other));
+    cluster.shutdown().await;
+}
+
+/// A guard against a sync that never returns; not a synchronisation.
+async fn within<T>(what: &str, f: impl std::future::Future<Output = T>) -> T {
+    tokio::time::timeout(std::time::Duration::from_secs(30), f)
+        .await
+        .unwrap_or_else(|_| panic!("{what} did not finish within 30 s"))
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_reinstalled_station_is_told_why_its_ledger_is_refused() {
+    sanji_sync::tls::install_crypto();
+    let cluster = Cluster::start().await;
+    let v = village(1);
+    let station = cluster.open_station(&v);
+    let original = record_samples(&station, 0, 5);
+    station.sync(1).await.unwrap();
+    drop(station);
+
+    // The laptop is wiped and the clerk starts again: a different ledger
+    // under the same code, longer than the hub's copy and many batches long.
+    std::fs::remove_dir_all(cluster.station_dir(&v)).unwrap();
+    let station = cluster.open_station(&v);
+    record_samples_batched(&station, 100, 2600);
+    let err = within("the refused sync", station.sync(1))
+        .await
+        .unwrap_err();
+    match &err {
+        NodeError::Sync(SyncError::Rejected { code, message, .. }) => {
+            assert_eq!(*code, tonic::Code::InvalidArgument);
+            assert!(
+                message.contains("哈希链断裂") && message.contains("第 6 号"),
+                "{message}"
+            );
+        }
+        other => panic!("expected a rejection, got {other:?}"),
+    }
+    assert_eq!(assert_chain(cluster.hub_store(), &ledger(&v)), original);
+    let last = station.last_sync().unwrap().unwrap();
+    assert!(
+        last.error
+            .as_deref()
+            .is_some_and(|e| e.contains("哈希链断裂"))
+    );
+    drop(station);
+
+    // Wiped again, with fewer records than the hub already acked.
+    std::fs::remove_dir_all(cluster.station_dir(&v)).unwrap();
+    let station = cluster.open_station(&v);
+    record_samples(&station, 200, 3);
+    let err = within("the refused sync", station.sync(1))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(
+            &err,
+            NodeError::Sync(SyncError::ParentAhead {
+                acked: 5,
+                local: 3,
+                ..
+            })
+        ),
+        "{err:?}"
+    );
+    assert!(err.to_string().contains("联系镇中心"), "{err}");
+    assert_eq!(assert_chain(cluster.hub_store(), &ledger(&v)), original);
+
+    drop(station);
+    cluster.shutdown().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn records_at_every_text_limit_sync_in_batches_that_fit_a_message() {
+    use sanji_domain::record::{Party, limits};
+    sanji_sync::tls::install_crypto();
+    let cluster = Cluster::start().await;
+    let v = village(1);
+    let station = cluster.open_station(&v);
+    let today = sanji_tests::station_today(&station);
+
+    // Four-byte characters (𠮷, a rare form of 吉 found in surnames) at every
+    // length limit: ~38 KB an event, so 460 of them exceed one gRPC message.
+    // Half are severe: the hub's full copies of those exceed one batch's
+    // bytes too, on the way to the county and back to the station.
+    let long = |n: usize| "𠮷".repeat(n);
+    let bodies = (0..460)
+        .map(|i| {
+            let mut s = sanji_tests::screening(i, &v, today);
+            s.mass_incident_risk = i.is_multiple_of(2);
+            s.risk = sanji_domain::record::RiskLevel::General;
+            s.screener = long(limits::NAME);
+            s.description = long(limits::TEXT);
+            s.measures = long(limits::TEXT);
+            s.parties = (0..limits::PARTIES)
+                .map(|_| Party {
+                    name: long(limits::NAME),
+                    contact: Some(long(limits::CONTACT)),
+                })
+                .collect();
+            sanji_domain::EventBody::ScreeningRecorded(s)
+        })
+        .collect();
+    let created = station.record_many(None, bodies).unwrap();
+    let wire_bytes: usize = created
+        .iter()
+        .map(|e| sanji_proto::convert::event_to_wire(e).payload.len())
+        .sum();
+    assert!(wire_bytes > proto::MAX_MESSAGE_BYTES, "{wire_bytes} bytes");
+    let tally = Tally::of(&created);
+    assert_eq!(tally.severe.len(), 230);
+    let copies: usize = created
+        .iter()
+        .filter(|e| tally.severe.contains(&e.entity))
+        .map(|e| sanji_proto::convert::event_to_wire(e).payload.len())
+        .sum();
+    assert!(copies > sanji_sync::BATCH_BYTES, "{copies} bytes");
+
+    let report = within("the sync", station.sync(1)).await.unwrap();
+    assert_eq!((report.push.acked, report.push.stored), (460, 460));
+    assert_eq!(assert_chain(cluster.hub_store(), &ledger(&v)), created);
+
+    cluster.forward().await;
+    let at_county: BTreeSet<Uuid> = views::screenings(cluster.county_store(), "")
+        .unwrap()
+        .iter()
+        .map(|r| r.id)
+        .collect();
+    assert_eq!(at_county, tally.severe);
+    within("the sync", station.sync(1)).await.unwrap();
+    assert_eq!(
+        held(station.store(), &Origin::outbox(township())).len(),
+        tally.severe.len()
     );
 
     drop(station);

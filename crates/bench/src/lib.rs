@@ -144,10 +144,10 @@ pub enum BenchError {
 
 /// Runs the chosen scenarios (all by default) and compares with the targets.
 pub async fn run(opts: &Options) -> Result<Report, BenchError> {
-    if let Some(name) = &opts.scenario {
-        if !SCENARIOS.contains(&name.as_str()) {
-            return Err(BenchError::UnknownScenario(name.clone()));
-        }
+    if let Some(name) = &opts.scenario
+        && !SCENARIOS.contains(&name.as_str())
+    {
+        return Err(BenchError::UnknownScenario(name.clone()));
     }
     sanji_sync::tls::install_crypto();
     let mut report = Report::default();

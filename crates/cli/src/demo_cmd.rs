@@ -104,10 +104,10 @@ fn show(demo: &demo::Demo) -> Result<()> {
     );
     println!("\n【案件】");
     render::cases(&views::cases(&demo.hub.store, "")?);
-    if let Some(number) = r.case_numbers.first() {
-        if let Ok((id, file)) = sanji_node::ops::find_case(&demo.hub.store, number) {
-            render::case_file(id, &file);
-        }
+    if let Some(number) = r.case_numbers.first()
+        && let Ok((id, file)) = sanji_node::ops::find_case(&demo.hub.store, number)
+    {
+        render::case_file(id, &file);
     }
     println!(
         "催办/督办送达村工作站 {} 次;离线修改冲突 {} 处(已保留,待总台处理):",

@@ -165,13 +165,16 @@ impl Link {
                         tokio::task::spawn_blocking(move || s.events_after(&l, next, BATCH_EVENTS))
                             .await
                             .map_err(|e| SyncError::Config(e.to_string()))??;
-                    let Some(last) = events.last() else { break };
+                    let wire = crate::wire_batch(&events);
+                    let Some(last) = events[..wire.len()].last() else {
+                        break;
+                    };
                     next = last.seq;
                     batch_no += 1;
-                    sent += events.len() as u64;
+                    sent += wire.len() as u64;
                     let batch = proto::PushBatch {
                         batch_no,
-                        events: events.iter().map(convert::event_to_wire).collect(),
+                        events: wire,
                     };
                     if tx.send(batch).await.is_err() {
                         break;

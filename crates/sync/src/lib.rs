@@ -30,3 +30,38 @@ pub const BATCH_EVENTS: usize = 500;
 
 /// Un-acked push batches allowed in flight.
 pub const PUSH_WINDOW: usize = 4;
+
+/// Most encoded bytes one push or pull batch carries: half the message limit.
+/// A record at the text limits written in four-byte characters encodes to
+/// about 40 KB, so [`BATCH_EVENTS`] of them would not fit in one message; such
+/// a batch ends early instead of failing the round every time.
+pub const BATCH_BYTES: usize = sanji_proto::MAX_MESSAGE_BYTES / 2;
+
+/// Encodes `events` for the wire: the longest prefix whose encoding stays
+/// within [`BATCH_BYTES`], and never less than one event.
+pub(crate) fn wire_batch(events: &[sanji_domain::Event]) -> Vec<sanji_proto::Event> {
+    let mut out = Vec::with_capacity(events.len());
+    let mut bytes = 0;
+    for event in events {
+        let wire = sanji_proto::convert::event_to_wire(event);
+        bytes += encoded_bound(&wire);
+        if !out.is_empty() && bytes > BATCH_BYTES {
+            break;
+        }
+        out.push(wire);
+    }
+    out
+}
+
+/// An upper bound of one event's size inside a batch message: its
+/// length-delimited fields, plus 64 bytes for the numbers, tags and lengths.
+fn encoded_bound(e: &sanji_proto::Event) -> usize {
+    e.id.len()
+        + e.origin.len()
+        + e.author.len()
+        + e.entity.len()
+        + e.payload.len()
+        + e.prev_hash.len()
+        + e.hash.len()
+        + 64
+}

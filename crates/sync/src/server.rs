@@ -129,6 +129,7 @@ impl proto::replication_server::Replication for ReplicationService {
         tokio::spawn(
             async move {
                 let mut total = 0usize;
+                let mut refusal = None;
                 loop {
                     let batch = match inbound.message().await {
                         Ok(Some(batch)) => batch,
@@ -152,12 +153,18 @@ impl proto::replication_server::Replication for ReplicationService {
                                 s.last_error = Some(message);
                                 s.last_error_ms = Some(this.clock.now_ms());
                             });
-                            let _ = tx.send(Err(status)).await;
+                            refusal = Some(status);
                             break;
                         }
                     }
                 }
                 info!(stored = total, "push finished");
+                // Let go of the store before the stream ends: whoever sees the
+                // end and then stops this node must find the store closed.
+                drop(this);
+                if let Some(status) = refusal {
+                    let _ = tx.send(Err(status)).await;
+                }
             }
             .instrument(span),
         );
@@ -191,7 +198,9 @@ impl proto::replication_server::Replication for ReplicationService {
         tokio::spawn(
             async move {
                 let mut sent = 0usize;
-                loop {
+                // The message that ends the stream (the complete batch or an
+                // error) goes out after the store is let go, as in `push`.
+                let last = loop {
                     let store = this.store.clone();
                     let (scope_q, vv_q) = (scope.clone(), vv.clone());
                     let found = tokio::task::spawn_blocking(move || {
@@ -200,33 +209,36 @@ impl proto::replication_server::Replication for ReplicationService {
                     .await;
                     let events = match found {
                         Ok(Ok(events)) => events,
-                        Ok(Err(e)) => {
-                            let _ = tx.send(Err(internal(e))).await;
-                            return;
-                        }
-                        Err(e) => {
-                            let _ = tx.send(Err(Status::internal(e.to_string()))).await;
-                            return;
-                        }
+                        Ok(Err(e)) => break Err(internal(e)),
+                        Err(e) => break Err(Status::internal(e.to_string())),
                     };
-                    let complete = events.len() < limit;
-                    for e in &events {
+                    // A batch cut short by its size is never the last one.
+                    let wire = crate::wire_batch(&events);
+                    let complete = wire.len() == events.len() && events.len() < limit;
+                    for e in &events[..wire.len()] {
                         let held = vv.entry(e.origin.clone()).or_insert(0);
                         *held = (*held).max(e.seq);
                     }
-                    sent += events.len();
+                    sent += wire.len();
                     let batch = proto::PullBatch {
-                        events: events.iter().map(convert::event_to_wire).collect(),
+                        events: wire,
                         complete,
                     };
-                    if tx.send(Ok(batch)).await.is_err() || complete {
-                        break;
+                    if complete {
+                        break Ok(batch);
                     }
+                    if tx.send(Ok(batch)).await.is_err() {
+                        return;
+                    }
+                };
+                if last.is_ok() {
+                    PeerStatus::update(&this.store, &child, this.clock.now_ms(), |s| {
+                        s.last_pull_ms = Some(this.clock.now_ms());
+                    });
                 }
-                PeerStatus::update(&this.store, &child, this.clock.now_ms(), |s| {
-                    s.last_pull_ms = Some(this.clock.now_ms());
-                });
                 info!(sent, "pull served");
+                drop(this);
+                let _ = tx.send(last).await;
             }
             .instrument(span),
         );
