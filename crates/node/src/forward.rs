@@ -36,7 +36,15 @@ const SCAN: usize = 1000;
 /// Derives outbox events for everything new in the ledgers this hub holds
 /// (its villages', its own, the county's hand-downs). Returns how many
 /// outbox events were written.
-pub fn derive(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<usize, NodeError> {
+/// With `monthly` false (a pass woken by a station's push) the monthly
+/// report, which reads every case file, is only marked stale; a `monthly`
+/// pass (the periodic one, or an explicit [`Forwarder::once`]) refiles it.
+pub fn derive(
+    store: &Store,
+    policy: &DeadlinePolicy,
+    now_ms: u64,
+    monthly: bool,
+) -> Result<usize, NodeError> {
     let me = store.node().clone();
     let outbox = Origin::outbox(me.clone());
     let sources: Vec<Origin> = store
@@ -102,12 +110,20 @@ pub fn derive(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<usi
         }
     }
     let mut drafts = case_reports(store, &touched_cases)?;
-    if ledger_changed {
+    let stale = ledger_changed || store.meta_get(MONTHLY, STALE)?.as_deref() == Some(b"1");
+    let refile = stale && monthly;
+    if refile {
         drafts.extend(monthly_reports(store, policy, now_ms)?);
+    } else if ledger_changed {
+        store.meta_put_unsynced(MONTHLY, STALE, b"1")?;
     }
     if !drafts.is_empty() {
         written += drafts.len();
         store.append_local(&outbox, now_ms, drafts)?;
+    }
+    if refile {
+        // Crashing before this is durable only means refiling once more.
+        store.meta_put_unsynced(MONTHLY, STALE, b"0")?;
     }
     if written > 0 {
         info!(node = %me, written, "outbox derived");
@@ -117,6 +133,8 @@ pub fn derive(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<usi
 
 const CASE_REPORTED: &str = "forward-case";
 const MONTHLY: &str = "forward-monthly";
+/// Marks the monthly report as behind the ledger (a key no month can have).
+const STALE: &str = "stale";
 
 /// A fresh copy of every escalated or handed-down case that changed since
 /// its last copy: the county sees these cases, and only these, in full.
@@ -298,18 +316,24 @@ impl Forwarder {
     /// the county addressed to us. Returns the link's
     /// status after the attempt (`None` when no county is configured).
     pub async fn once(&self) -> Result<Option<UpstreamStatus>, NodeError> {
+        self.pass(true).await
+    }
+
+    /// One pass; a full one also runs the deadline tracker and refiles the
+    /// monthly report, both of which read every case file.
+    async fn pass(&self, full: bool) -> Result<Option<UpstreamStatus>, NodeError> {
         let _one_at_a_time = self.running.lock().await;
         let store = self.store.clone();
         let now = self.clock.now_ms();
         let policy = self.policy;
-        {
+        if full {
             let _no_operator_step_meanwhile = self.case_steps.lock().await;
             let store = store.clone();
             tokio::task::spawn_blocking(move || crate::tracker::sweep(&store, &policy, now))
                 .await
                 .map_err(|e| NodeError::Serve(e.to_string()))??;
         }
-        tokio::task::spawn_blocking(move || derive(&store, &policy, now))
+        tokio::task::spawn_blocking(move || derive(&store, &policy, now, full))
             .await
             .map_err(|e| NodeError::Serve(e.to_string()))??;
         match &self.upstream {
@@ -323,11 +347,18 @@ impl Forwarder {
     pub async fn run(self: Arc<Self>, woken: Arc<Notify>, stop: Arc<Notify>, period: Duration) {
         let backoff = Backoff::default();
         let mut failures = 0u32;
+        // A station's push wakes a light pass (derive, forward); the tracker
+        // and the monthly report, which read every case file, run once a period.
+        let mut last_full: Option<std::time::Instant> = None;
         loop {
-            let wait = match self.once().await {
+            let full = last_full.is_none_or(|t| t.elapsed() >= period);
+            let wait = match self.pass(full).await {
                 Ok(_) => {
                     failures = 0;
-                    period
+                    if full {
+                        last_full = Some(std::time::Instant::now());
+                    }
+                    period.saturating_sub(last_full.map_or(Duration::ZERO, |t| t.elapsed()))
                 }
                 Err(e) => {
                     warn!(error = %e, "forwarding to the county failed; will retry");
