@@ -10,7 +10,7 @@ use sanji_node::ops::CaseCommand;
 
 #[derive(Args, Clone)]
 pub struct CaseRef {
-    /// 案件编号(如 360123100-2026-0001)或案件 ID(前 6 位以上)
+    /// 案件编号(如 360123100-2026-0001),或案件 ID(表格中显示的末 8 位即可)
     #[arg(long)]
     pub case: String,
 }

@@ -70,6 +70,37 @@ pub enum HubCase {
     Step(crate::case_cmd::StepArgs),
     /// 查看一案一档
     Show(crate::case_cmd::CaseRef),
+    /// 在中心窗口登记一件案件(来访、来信、来电、网上),首问首接人为办理人本人
+    Register(RegisterArgs),
+}
+
+#[derive(Args)]
+pub struct RegisterArgs {
+    /// 纠纷发生地(村或本镇代码,默认本镇)
+    #[arg(long)]
+    place: Option<String>,
+    /// visit(来访) letter(来信) phone(来电) online(网上)
+    #[arg(long, default_value = "visit")]
+    source: String,
+    #[arg(long)]
+    category: String,
+    /// 当事人姓名(可多次)
+    #[arg(long = "party", required = true)]
+    parties: Vec<String>,
+    #[arg(long, default_value_t = 1)]
+    people: u32,
+    /// 诉求
+    #[arg(long)]
+    claim: String,
+    /// 首接单位
+    #[arg(long, default_value = "镇综治信访维稳中心")]
+    first_unit: String,
+    /// 疑难案件
+    #[arg(long)]
+    complex: bool,
+    /// 登记日期(YYYY-MM-DD,默认今天)
+    #[arg(long)]
+    date: Option<String>,
 }
 
 #[derive(Subcommand)]
@@ -174,6 +205,40 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
         HubCommand::Case(HubCase::Step(step)) => {
             let (case, command) = step.into_command()?;
             act(&config, person, Action::CaseStep { case, command }, json).await
+        }
+        HubCommand::Case(HubCase::Register(r)) => {
+            let place = match &r.place {
+                Some(p) => Code::parse(p).map_err(|e| FieldError::new("place", e.to_string()))?,
+                None => config.code.clone(),
+            };
+            let today = sanji_domain::time::cst_date(sanji_sync::Clock::system().now_ms());
+            let registered_on = match &r.date {
+                Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                    FieldError::new("date", format!("日期 {d:?} 格式不对,应为 YYYY-MM-DD"))
+                })?,
+                None => today,
+            };
+            let registration = CaseRegistration {
+                place,
+                registered_on,
+                source: CaseSource::parse_for("source", &r.source)?,
+                category: Category::parse_for("category", &r.category)?,
+                parties: r
+                    .parties
+                    .into_iter()
+                    .map(|name| Party {
+                        name,
+                        contact: None,
+                    })
+                    .collect(),
+                people_involved: r.people,
+                claim: r.claim,
+                first_receiver: String::new(),
+                first_unit: r.first_unit,
+                complex: r.complex,
+                from_record: None,
+            };
+            act(&config, person, Action::RegisterCase { registration }, json).await
         }
         HubCommand::Case(HubCase::Show(c)) => {
             let value =

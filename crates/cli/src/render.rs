@@ -128,7 +128,7 @@ pub fn cases(rows: &[CaseRow]) {
         t.add_row(vec![
             r.case_number
                 .clone()
-                .unwrap_or_else(|| format!("({})", &r.id.simple().to_string()[..8])),
+                .unwrap_or_else(|| format!("({})", sanji_node::ops::short_id(r.id))),
             r.registered_on.to_string(),
             r.place.to_string(),
             r.source.label().to_owned(),
@@ -385,7 +385,7 @@ pub fn due(rows: &[sanji_node::tracker::Tracked]) {
             r.standing.label(),
             r.case_number
                 .clone()
-                .unwrap_or_else(|| r.id.simple().to_string()[..8].to_owned()),
+                .unwrap_or_else(|| sanji_node::ops::short_id(r.id)),
             r.status.label().to_owned(),
             r.place.to_string(),
             r.assignee.clone().unwrap_or_default(),
@@ -394,6 +394,30 @@ pub fn due(rows: &[sanji_node::tracker::Tracked]) {
         ]);
     }
     print("在办案件期限", rows.len(), t);
+    // By unit and village: who is holding how many, and how many are late.
+    let mut by: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
+    for r in rows {
+        let who = r.assignee.clone().unwrap_or_else(|| "(未分流)".to_owned());
+        let entry = by.entry(who).or_default();
+        entry.0 += 1;
+        match r.standing {
+            sanji_domain::deadline::DeadlineStanding::DueSoon { .. } => entry.1 += 1,
+            sanji_domain::deadline::DeadlineStanding::Overdue { .. } => entry.2 += 1,
+            sanji_domain::deadline::DeadlineStanding::OnTime { .. } => {}
+        }
+    }
+    if !by.is_empty() {
+        let mut t = table(&["承办单位/村", "在办", "即将到期", "已超期"]);
+        for (who, (open, soon, late)) in by {
+            t.add_row(vec![
+                who,
+                open.to_string(),
+                soon.to_string(),
+                late.to_string(),
+            ]);
+        }
+        println!("按承办方\n{t}");
+    }
 }
 
 pub fn conflicts(rows: &[sanji_node::views::ConflictRow]) {

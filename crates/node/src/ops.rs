@@ -126,8 +126,16 @@ pub enum CaseCommand {
 
 const CASE_NUMBERS: &str = "case-numbers";
 
+/// A case's short name before it has a number: the last 8 hex digits of its
+/// id. (UUIDv7 ids begin with the time, so their prefixes collide within a
+/// minute; their ends are random.)
+pub fn short_id(id: Uuid) -> String {
+    let hex = id.simple().to_string();
+    hex[hex.len() - 8..].to_owned()
+}
+
 /// Finds a case by its number (`360123100-2026-0007`), its id, or a unique
-/// prefix of its id (at least 6 characters).
+/// start or end of its id (at least 6 hex digits, as [`short_id`] shows).
 pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), NodeError> {
     let text = text.trim();
     if let Ok(id) = Uuid::parse_str(text) {
@@ -145,12 +153,15 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
         })
         .filter(|(id, file)| {
             file.case_number.as_deref() == Some(text)
-                || (text.len() >= 6 && id.simple().to_string().starts_with(&text.to_lowercase()))
+                || (text.len() >= 6 && {
+                    let (hex, wanted) = (id.simple().to_string(), text.to_lowercase());
+                    hex.starts_with(&wanted) || hex.ends_with(&wanted)
+                })
         })
         .collect();
     match found.len() {
         0 => Err(NodeError::NotFound(format!(
-            "案件 {text}(可用案件编号或编号前 6 位以上)"
+            "案件 {text}(可用案件编号,或案件 ID 的末 8 位)"
         ))),
         1 => Ok(found.into_iter().next().expect("one")),
         n => Err(NodeError::Invalid(FieldError::new(
@@ -563,10 +574,16 @@ pub fn perform(
             };
             (event, format!("已{kind}"))
         }
-        Action::RegisterCase { registration } => (
-            register_case(store, &ledger, actor, registration, now_ms)?,
-            "已登记案件".into(),
-        ),
+        Action::RegisterCase { mut registration } => {
+            // 首问首接: whoever registers it at the window is its first receiver.
+            if registration.first_receiver.trim().is_empty() {
+                registration.first_receiver = actor.name.clone();
+            }
+            (
+                register_case(store, &ledger, actor, registration, now_ms)?,
+                "已登记案件".into(),
+            )
+        }
         Action::SignOff { screening, note } => (
             sign_off(store, &ledger, actor, screening, note, now_ms)?,
             "已签字".into(),

@@ -188,7 +188,7 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
                 "案件 {}",
                 f.case_number
                     .clone()
-                    .unwrap_or_else(|| e.id.simple().to_string()[..8].to_owned())
+                    .unwrap_or_else(|| crate::ops::short_id(e.id))
             ),
             EntityState::Screening(s) => {
                 format!("排查 {} {}", s.record.village, s.record.screened_on)
