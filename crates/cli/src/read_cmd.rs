@@ -18,7 +18,7 @@ pub struct HubArgs {
     pub common: Common,
     /// 以哪位人员的身份办理(证书目录中个人证书的文件名,见 sanji pki issue person)
     #[arg(long = "as", global = true, env = "SANJI_AS")]
-    pub person: Option<String>,
+    pub acting_as: Option<String>,
     #[command(subcommand)]
     pub command: HubCommand,
 }
@@ -76,31 +76,77 @@ pub enum HubCase {
 
 #[derive(Args)]
 pub struct RegisterArgs {
-    /// 纠纷发生地(村或本镇代码,默认本镇)
-    #[arg(long)]
-    place: Option<String>,
+    #[command(flatten)]
+    case: CaseFields,
     /// visit(来访) letter(来信) phone(来电) online(网上)
     #[arg(long, default_value = "visit")]
     source: String,
+    /// 首接单位
+    #[arg(long, default_value = "镇综治信访维稳中心")]
+    first_unit: String,
+    /// 登记日期(YYYY-MM-DD,默认今天)
+    #[arg(long)]
+    date: Option<String>,
+}
+
+/// What every case registration asks for, wherever it is typed in.
+#[derive(Args)]
+pub struct CaseFields {
+    /// 纠纷发生地(村或乡镇代码,默认本单位所在乡镇)
+    #[arg(long)]
+    place: Option<String>,
+    /// land(土地山林水利) family_neighbour(婚姻家庭邻里) labour(劳资) expropriation(征地拆迁) environment(环境污染) medical(医疗) law_related(涉法涉诉) other(其他)
     #[arg(long)]
     category: String,
     /// 当事人姓名(可多次)
     #[arg(long = "party", required = true)]
     parties: Vec<String>,
+    /// 涉及人数
     #[arg(long, default_value_t = 1)]
     people: u32,
     /// 诉求
     #[arg(long)]
     claim: String,
-    /// 首接单位
-    #[arg(long, default_value = "镇综治信访维稳中心")]
-    first_unit: String,
     /// 疑难案件
     #[arg(long)]
     complex: bool,
-    /// 登记日期(YYYY-MM-DD,默认今天)
-    #[arg(long)]
-    date: Option<String>,
+}
+
+impl CaseFields {
+    /// A registration from these fields; `place` defaults to `township`.
+    fn registration(
+        self,
+        township: &Code,
+        registered_on: chrono::NaiveDate,
+        source: CaseSource,
+        first_receiver: String,
+        first_unit: String,
+    ) -> Result<CaseRegistration> {
+        let place = match &self.place {
+            Some(p) => Code::parse(p).map_err(|e| FieldError::new("place", e.to_string()))?,
+            None => township.clone(),
+        };
+        Ok(CaseRegistration {
+            place,
+            registered_on,
+            source,
+            category: Category::parse_for("category", &self.category)?,
+            parties: self
+                .parties
+                .into_iter()
+                .map(|name| Party {
+                    name,
+                    contact: None,
+                })
+                .collect(),
+            people_involved: self.people,
+            claim: self.claim,
+            first_receiver,
+            first_unit,
+            complex: self.complex,
+            from_record: None,
+        })
+    }
 }
 
 #[derive(Subcommand)]
@@ -175,69 +221,41 @@ pub struct HanddownArgs {
     /// 交办给哪个乡镇(9 位代码)
     #[arg(long)]
     township: String,
-    /// 纠纷发生地(村或乡镇代码,默认该乡镇)
-    #[arg(long)]
-    place: Option<String>,
-    #[arg(long)]
-    category: String,
-    #[arg(long = "party", required = true)]
-    parties: Vec<String>,
-    #[arg(long, default_value_t = 1)]
-    people: u32,
-    /// 诉求
-    #[arg(long)]
-    claim: String,
+    #[command(flatten)]
+    case: CaseFields,
     /// 交办意见
     #[arg(long)]
     note: String,
     /// 县里的经办人(首问首接)
     #[arg(long)]
     receiver: String,
-    #[arg(long)]
-    complex: bool,
 }
 
 pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
     let config = load(&args.common, Role::Hub)?;
     let json = args.common.json;
-    let person = args.person.as_deref();
+    let person = args.acting_as.as_deref();
     match args.command {
         HubCommand::Case(HubCase::Step(step)) => {
             let (case, command) = step.into_command()?;
             act(&config, person, Action::CaseStep { case, command }, json).await
         }
         HubCommand::Case(HubCase::Register(r)) => {
-            let place = match &r.place {
-                Some(p) => Code::parse(p).map_err(|e| FieldError::new("place", e.to_string()))?,
-                None => config.code.clone(),
-            };
-            let today = sanji_domain::time::cst_date(sanji_sync::Clock::system().now_ms());
             let registered_on = match &r.date {
                 Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
                     FieldError::new("date", format!("日期 {d:?} 格式不对,应为 YYYY-MM-DD"))
                 })?,
-                None => today,
+                None => today(),
             };
-            let registration = CaseRegistration {
-                place,
+            let source = CaseSource::parse_for("source", &r.source)?;
+            // The server names the person at the window as the first receiver.
+            let registration = r.case.registration(
+                &config.code,
                 registered_on,
-                source: CaseSource::parse_for("source", &r.source)?,
-                category: Category::parse_for("category", &r.category)?,
-                parties: r
-                    .parties
-                    .into_iter()
-                    .map(|name| Party {
-                        name,
-                        contact: None,
-                    })
-                    .collect(),
-                people_involved: r.people,
-                claim: r.claim,
-                first_receiver: String::new(),
-                first_unit: r.first_unit,
-                complex: r.complex,
-                from_record: None,
-            };
+                source,
+                String::new(),
+                r.first_unit,
+            )?;
             act(&config, person, Action::RegisterCase { registration }, json).await
         }
         HubCommand::Case(HubCase::Show(c)) => {
@@ -407,30 +425,13 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
         }
         CountyCommand::Handdown(h) => {
             let township = Code::parse_level("township", &h.township, Level::Township)?;
-            let place = match &h.place {
-                Some(p) => Code::parse(p).map_err(|e| FieldError::new("place", e.to_string()))?,
-                None => township.clone(),
-            };
-            let registration = CaseRegistration {
-                place,
-                registered_on: sanji_domain::time::cst_date(sanji_sync::Clock::system().now_ms()),
-                source: CaseSource::HandedDown,
-                category: Category::parse_for("category", &h.category)?,
-                parties: h
-                    .parties
-                    .into_iter()
-                    .map(|name| Party {
-                        name,
-                        contact: None,
-                    })
-                    .collect(),
-                people_involved: h.people,
-                claim: h.claim,
-                first_receiver: h.receiver,
-                first_unit: "县综治办".into(),
-                complex: h.complex,
-                from_record: None,
-            };
+            let registration = h.case.registration(
+                &township,
+                today(),
+                CaseSource::HandedDown,
+                h.receiver,
+                "县综治办".into(),
+            )?;
             let hand_down = HandDown {
                 township,
                 registration,
@@ -439,6 +440,10 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
             act(&config, None, Action::HandDown { hand_down }, json).await
         }
     }
+}
+
+fn today() -> chrono::NaiveDate {
+    sanji_domain::time::cst_date(sanji_sync::Clock::system().now_ms())
 }
 
 fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {

@@ -239,3 +239,185 @@ fn bad_input_at_a_village_station_names_the_field_and_stores_nothing() {
             .contains("无法连接上级")
     );
 }
+
+/// The demo left serving, and an operator working it from another terminal.
+struct ServingDemo {
+    child: std::process::Child,
+    dir: tempfile::TempDir,
+}
+
+impl ServingDemo {
+    /// Starts `sanji demo` and waits until it prints that it is serving.
+    fn start() -> ServingDemo {
+        use std::io::{BufRead, BufReader};
+        let dir = tempfile::tempdir().unwrap();
+        let mut child = Command::new(env!("CARGO_BIN_EXE_sanji"))
+            .args(["demo", "--dir", "demo"])
+            .current_dir(dir.path())
+            .env("SANJI_LOG", "error")
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null())
+            .spawn()
+            .unwrap();
+        let stdout = child.stdout.take().unwrap();
+        let mut lines = BufReader::new(stdout).lines();
+        // The last line the demo prints before it waits for Ctrl-C.
+        assert!(
+            lines
+                .by_ref()
+                .map_while(Result::ok)
+                .any(|l| l.contains("按 Ctrl-C 停止")),
+            "the demo ended before serving"
+        );
+        // Keep draining so the demo never blocks on a full pipe.
+        std::thread::spawn(move || lines.for_each(drop));
+        ServingDemo { child, dir }
+    }
+
+    fn path(&self, rel: &str) -> String {
+        self.dir.path().join("demo").join(rel).display().to_string()
+    }
+
+    fn operator(&self) -> String {
+        std::fs::read_dir(self.dir.path().join("demo/certs"))
+            .unwrap()
+            .filter_map(|e| e.ok()?.file_name().into_string().ok())
+            .find(|n| n.contains("-operator-") && !n.ends_with("-key.pem"))
+            .unwrap()
+            .trim_end_matches(".pem")
+            .to_owned()
+    }
+}
+
+impl Drop for ServingDemo {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+#[test]
+fn operators_work_cases_from_the_command_line_against_running_servers() {
+    let demo = ServingDemo::start();
+    let d = demo.dir.path();
+    let hub = demo.path("config/360123100.toml");
+    let county = demo.path("config/360123.toml");
+    let op = demo.operator();
+
+    let registered = json(&sanji(
+        d,
+        &[
+            "hub",
+            "case",
+            "register",
+            "--config",
+            &hub,
+            "--as",
+            &op,
+            "--json",
+            "--category",
+            "land",
+            "--party",
+            "周大山",
+            "--people",
+            "3",
+            "--claim",
+            "要求调处山林界址",
+            "--place",
+            "360123100202",
+        ],
+    ));
+    assert_eq!(registered["status"], "registered");
+    let id = registered["entity"].as_str().unwrap().to_owned();
+    let short = &id.replace('-', "")[24..];
+
+    let accepted = json(&sanji(
+        d,
+        &[
+            "hub", "case", "accept", "--config", &hub, "--as", &op, "--json", "--case", short,
+        ],
+    ));
+    assert_eq!(accepted["status"], "accepted");
+    let number = accepted["case_number"].as_str().unwrap().to_owned();
+    assert!(number.starts_with("360123100-"), "{number}");
+
+    // The operator may not approve; the refusal names the rule and the state.
+    let assigned = sanji(
+        d,
+        &[
+            "hub",
+            "case",
+            "assign",
+            "--config",
+            &hub,
+            "--as",
+            &op,
+            "--case",
+            &number,
+            "--unit",
+            "司法所",
+            "--person",
+            "孙立",
+        ],
+    );
+    assert!(assigned.status.success(), "{}", stderr(&assigned));
+    let approve = sanji(
+        d,
+        &[
+            "hub", "case", "approve", "--config", &hub, "--as", &op, "--case", &number,
+        ],
+    );
+    assert!(!approve.status.success());
+    assert!(
+        stderr(&approve).contains("中心主任") && stderr(&approve).contains("分流待审批"),
+        "{}",
+        stderr(&approve)
+    );
+
+    // 首问首接: the person at the window stays the first receiver.
+    let file = json(&sanji(
+        d,
+        &[
+            "hub", "case", "show", "--config", &hub, "--json", "--case", &number,
+        ],
+    ));
+    assert_eq!(file[1]["registration"]["first_receiver"], "赵敏");
+    assert_eq!(file[1]["status"], "awaiting_approval");
+
+    let due = json(&sanji(d, &["hub", "due", "--config", &hub, "--json"]));
+    assert!(
+        due.as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r["case_number"] == number.as_str())
+    );
+
+    let month = file[1]["accepted_on"].as_str().unwrap()[..7].to_owned();
+    let report = json(&sanji(
+        d,
+        &[
+            "county", "report", "--config", &county, "--json", "--month", &month,
+        ],
+    ));
+    assert_eq!(report["rows"].as_array().unwrap().len(), 1);
+    let csv = d.join("report.csv");
+    let out = sanji(
+        d,
+        &[
+            "county",
+            "report",
+            "--config",
+            &county,
+            "--month",
+            &month,
+            "--csv",
+            csv.to_str().unwrap(),
+        ],
+    );
+    assert!(out.status.success(), "{}", stderr(&out));
+    let text = std::fs::read_to_string(&csv).unwrap();
+    assert!(
+        text.starts_with("单位,月份,受理登记") && text.contains("\n合计,"),
+        "{text}"
+    );
+}

@@ -106,6 +106,8 @@ fn code(text: &str) -> Code {
 /// Runs the scenario in `dir` (which should be empty) and leaves the county
 /// and hub serving on loopback.
 pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
+    // Configuration files name absolute folders, so they work from anywhere.
+    let dir = &std::path::absolute(dir).map_err(|e| NodeError::io(dir, e))?;
     let ca_dir = dir.join("ca");
     let certs = dir.join("certs");
     let data = dir.join("data");
