@@ -12,11 +12,11 @@ proptest! {
 
     #[test]
     fn any_bytes_as_a_push_batch_decode_or_are_refused(bytes in proptest::collection::vec(any::<u8>(), 0..2048)) {
-        if let Ok(batch) = proto::PushBatch::decode(bytes.as_slice()) {
-            if let Ok(events) = convert::events_from_wire(&batch.events) {
-                for (wire, event) in batch.events.iter().zip(&events) {
-                    prop_assert_eq!(wire.hash.clone(), event.hash().0.to_vec());
-                }
+        if let Ok(batch) = proto::PushBatch::decode(bytes.as_slice())
+            && let Ok(events) = convert::events_from_wire(&batch.events)
+        {
+            for (wire, event) in batch.events.iter().zip(&events) {
+                prop_assert_eq!(wire.hash.clone(), event.hash().0.to_vec());
             }
         }
     }
