@@ -20,6 +20,18 @@ pub enum PkiCommand {
     /// 签发证书
     #[command(subcommand)]
     Issue(IssueCommand),
+    /// 吊销证书(如村里电脑丢失):写入 CA 目录的 revoked.json,再复制到镇中心和县的证书目录
+    Revoke {
+        /// 县级 CA 所在目录
+        #[arg(long)]
+        ca_dir: PathBuf,
+        /// 要吊销的证书(.pem)
+        #[arg(long)]
+        cert: PathBuf,
+        /// 吊销原因
+        #[arg(long)]
+        reason: String,
+    },
     /// 查看证书中的身份
     Show {
         /// 证书文件(.pem)
@@ -100,6 +112,23 @@ pub fn run(cmd: PkiCommand) -> Result<ExitCode> {
             for path in written {
                 println!("  {}", path.display());
             }
+        }
+        PkiCommand::Revoke {
+            ca_dir,
+            cert,
+            reason,
+        } => {
+            let pem = std::fs::read_to_string(&cert)
+                .map_err(|e| anyhow::anyhow!("读不到证书 {}:{e}", cert.display()))?;
+            let now = sanji_domain::time::format_cst(sanji_sync::Clock::system().now_ms());
+            let identity = sanji_pki::RevocationList::revoke(&ca_dir, &pem, &reason, &now)?;
+            let list = ca_dir.join(sanji_pki::REVOKED_FILE);
+            println!("已吊销 {}({reason})。", identity.display_name());
+            println!(
+                "请把 {} 复制到每个镇中心和县的证书目录(与 ca.pem 放在一起),",
+                list.display()
+            );
+            println!("服务不必重启:该证书下次连接即被拒绝。");
         }
         PkiCommand::Show { cert } => {
             let pem = std::fs::read_to_string(&cert)

@@ -57,6 +57,12 @@ enum StationCommand {
     },
     /// 本站状态:记录数、待同步数、上次同步
     Status,
+    /// 导出本站登记的全部记录(每行一个事件的 JSON),例如证书吊销、换电脑时交镇中心处理
+    Export {
+        /// 导出文件
+        #[arg(long)]
+        out: PathBuf,
+    },
     /// 与镇中心同步一轮(先推送,后拉取)
     Sync {
         /// 网络不通时的尝试次数
@@ -342,6 +348,15 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
                 if show("cases") {
                     render::cases(&cases);
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        StationCommand::Export { out } => {
+            let count = station.export(&out)?;
+            if common.json {
+                render::json(&serde_json::json!({ "out": out, "events": count }));
+            } else {
+                println!("已导出本站 {count} 条记录到 {}", out.display());
             }
             Ok(ExitCode::SUCCESS)
         }

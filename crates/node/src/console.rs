@@ -29,6 +29,7 @@ pub struct ConsoleService {
     acting: Arc<Mutex<()>>,
     /// Woken after an action, so the hub forwards and derives promptly.
     acted: Arc<Notify>,
+    gate: sanji_sync::tls::Gate,
 }
 
 impl ConsoleService {
@@ -45,7 +46,14 @@ impl ConsoleService {
             clock,
             acting,
             acted,
+            gate: sanji_sync::tls::Gate::default(),
         }
+    }
+
+    /// Refuses the certificates the county revoked.
+    pub fn with_gate(mut self, gate: sanji_sync::tls::Gate) -> ConsoleService {
+        self.gate = gate;
+        self
     }
 
     pub fn into_server(self) -> proto::console_server::ConsoleServer<ConsoleService> {
@@ -69,7 +77,7 @@ impl proto::console_server::Console for ConsoleService {
         request: Request<proto::QueryRequest>,
     ) -> Result<Response<proto::QueryReply>, Status> {
         let me = self.store.node();
-        let allowed = match sanji_sync::tls::peer_identity(&request)? {
+        let allowed = match self.gate.identity(&request)? {
             Identity::Node(code) => code == *me,
             Identity::Person { code, .. } => code == *me,
         };
@@ -100,7 +108,7 @@ impl proto::console_server::Console for ConsoleService {
         &self,
         request: Request<proto::ActRequest>,
     ) -> Result<Response<proto::ActReply>, Status> {
-        let identity = sanji_sync::tls::peer_identity(&request)?;
+        let identity = self.gate.identity(&request)?;
         let actor = Actor::from_identity(&identity)
             .map_err(|e| Status::permission_denied(e.to_string()))?;
         if actor.code != *self.store.node() {

@@ -102,7 +102,8 @@ pub async fn start_with(
         .map_err(|e| NodeError::Serve(e.to_string()))?;
     let certs = CertFiles::load(&config.certs_dir, &config.cert_name())?;
     let clock = Clock::skewed(config.clock_offset_ms);
-    let replication = ReplicationService::new(store.clone(), clock);
+    let gate = sanji_sync::tls::Gate::new(&config.certs_dir);
+    let replication = ReplicationService::new(store.clone(), clock).with_gate(gate.clone());
     let woken = replication.pushed();
     let case_steps = Arc::new(tokio::sync::Mutex::new(()));
 
@@ -156,6 +157,7 @@ pub async fn start_with(
         .add_service(replication.into_server())
         .add_service(
             ConsoleService::new(store.clone(), config.policy, clock, case_steps, woken)
+                .with_gate(gate)
                 .into_server(),
         );
     let (tx, rx) = oneshot::channel::<()>();

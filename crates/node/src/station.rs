@@ -240,6 +240,36 @@ impl Station {
         result.map_err(|e: SyncError| e.into())
     }
 
+    /// Writes every event of this station's own ledger to `out`, one JSON
+    /// object a line, in order: what a revoked or replaced laptop hands over.
+    /// Written to a temporary file first, so a failed export leaves nothing half-written.
+    pub fn export(&self, out: &std::path::Path) -> Result<u64, NodeError> {
+        use std::io::Write;
+        let temp = out.with_extension("partial");
+        let file = std::fs::File::create(&temp).map_err(|e| NodeError::io(&temp, e))?;
+        let mut writer = std::io::BufWriter::new(file);
+        let (mut after, mut count) = (0, 0);
+        loop {
+            let events = self.store.events_after(&self.ledger(), after, 1000)?;
+            let Some(last) = events.last() else { break };
+            after = last.seq;
+            for event in &events {
+                serde_json::to_writer(&mut writer, event)
+                    .map_err(|e| NodeError::Serve(e.to_string()))?;
+                writer
+                    .write_all(b"\n")
+                    .map_err(|e| NodeError::io(&temp, e))?;
+                count += 1;
+            }
+        }
+        let file = writer
+            .into_inner()
+            .map_err(|e| NodeError::io(&temp, e.into_error()))?;
+        file.sync_all().map_err(|e| NodeError::io(&temp, e))?;
+        std::fs::rename(&temp, out).map_err(|e| NodeError::io(out, e))?;
+        Ok(count)
+    }
+
     pub fn last_sync(&self) -> Result<Option<LastSync>, NodeError> {
         Ok(self
             .store

@@ -16,8 +16,10 @@ mod ca;
 mod error;
 mod files;
 mod identity;
+mod revoke;
 
 pub use ca::{ca_county, init_ca, issue_node, issue_person, server_name};
 pub use error::PkiError;
 pub use files::{CA_CERT_FILE, CA_KEY_FILE, CertFiles};
 pub use identity::{Identity, PersonRole, identity_from_der};
+pub use revoke::{REVOKED_FILE, RevocationList, Revoked, fingerprint};

@@ -30,6 +30,7 @@ pub struct ReplicationService {
     /// Woken after every stored push, so derived work (the hub's forwarding)
     /// runs promptly without polling.
     pushed: Arc<Notify>,
+    gate: tls::Gate,
 }
 
 impl ReplicationService {
@@ -38,7 +39,14 @@ impl ReplicationService {
             store,
             clock,
             pushed: Arc::new(Notify::new()),
+            gate: tls::Gate::default(),
         }
+    }
+
+    /// Refuses the certificates the county revoked (see [`tls::Gate`]).
+    pub fn with_gate(mut self, gate: tls::Gate) -> ReplicationService {
+        self.gate = gate;
+        self
     }
 
     pub fn pushed(&self) -> Arc<Notify> {
@@ -57,7 +65,7 @@ impl ReplicationService {
 
     /// Only a direct child of this node may sync with it.
     fn child<T>(&self, request: &Request<T>) -> Result<Code, Status> {
-        match tls::peer_identity(request)? {
+        match self.gate.identity(request)? {
             Identity::Node(code) if code.is_child_of(self.me()) => Ok(code),
             Identity::Node(code) => Err(Status::permission_denied(format!(
                 "节点 {code} 不是 {} 的直接下级,无权与之同步",

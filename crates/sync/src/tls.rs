@@ -38,3 +38,59 @@ pub fn peer_identity<T>(request: &Request<T>) -> Result<Identity, Status> {
     sanji_pki::identity_from_der(leaf.as_ref())
         .map_err(|e| Status::unauthenticated(format!("客户端证书无法识别身份:{e}")))
 }
+
+/// Who may call a server: a verified certificate the county has not revoked.
+/// The revocation list (`revoked.json` beside `ca.pem`) is read again
+/// whenever the file changes, so a revoked laptop is refused at its next
+/// call without restarting the server.
+#[derive(Clone, Default)]
+pub struct Gate {
+    certs_dir: Option<std::path::PathBuf>,
+    cache: std::sync::Arc<
+        std::sync::Mutex<(Option<std::time::SystemTime>, sanji_pki::RevocationList)>,
+    >,
+}
+
+impl Gate {
+    pub fn new(certs_dir: &std::path::Path) -> Gate {
+        Gate {
+            certs_dir: Some(certs_dir.to_owned()),
+            cache: Default::default(),
+        }
+    }
+
+    fn revoked(&self, der: &[u8]) -> Result<Option<sanji_pki::Revoked>, Status> {
+        let Some(dir) = &self.certs_dir else {
+            return Ok(None);
+        };
+        let path = dir.join(sanji_pki::REVOKED_FILE);
+        let modified = std::fs::metadata(&path).and_then(|m| m.modified()).ok();
+        let mut cache = self.cache.lock().unwrap_or_else(|e| e.into_inner());
+        if cache.0 != modified {
+            // A list that cannot be read refuses everyone rather than no one.
+            let list = sanji_pki::RevocationList::load(dir)
+                .map_err(|e| Status::unavailable(format!("吊销列表无法读取,暂停服务:{e}")))?;
+            *cache = (modified, list);
+        }
+        Ok(cache.1.contains(der).cloned())
+    }
+
+    /// The caller's identity, or why it is refused.
+    pub fn identity<T>(&self, request: &Request<T>) -> Result<Identity, Status> {
+        let identity = peer_identity(request)?;
+        let certs = request
+            .peer_certs()
+            .ok_or_else(|| Status::unauthenticated("未提供客户端证书"))?;
+        if let Some(leaf) = certs.first()
+            && let Some(revoked) = self.revoked(leaf.as_ref())?
+        {
+            return Err(Status::permission_denied(format!(
+                "证书已被吊销({},{}):{} 不能再同步或查询。本机数据不受影响,可导出后交镇中心处理",
+                revoked.reason,
+                revoked.revoked_at,
+                identity.display_name()
+            )));
+        }
+        Ok(identity)
+    }
+}
