@@ -59,6 +59,9 @@ pub struct NodeConfig {
     /// sled's page cache, in MiB. Village laptops are small.
     #[serde(default = "default_cache_mb")]
     pub cache_mb: u64,
+    /// What one child may hold open at once (hub and county).
+    #[serde(default)]
+    pub limits: StreamLimits,
     /// The township's deadlines (hub only; defaults per 信访工作条例).
     #[serde(default)]
     pub policy: DeadlinePolicy,
@@ -75,6 +78,26 @@ fn is_zero(v: &i64) -> bool {
     *v == 0
 }
 
+/// Limits a server puts on each child, so one broken or hostile laptop
+/// cannot hold the hub's connections for everyone else.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct StreamLimits {
+    /// Push and pull streams one child may have open at once.
+    pub streams_per_peer: usize,
+    /// A push stream silent this long is ended.
+    pub idle_timeout_ms: u64,
+}
+
+impl Default for StreamLimits {
+    fn default() -> Self {
+        StreamLimits {
+            streams_per_peer: 4,
+            idle_timeout_ms: 60_000,
+        }
+    }
+}
+
 impl NodeConfig {
     pub fn new(role: Role, code: Code, data_dir: PathBuf, certs_dir: PathBuf) -> NodeConfig {
         NodeConfig {
@@ -87,6 +110,7 @@ impl NodeConfig {
             parent_addr: None,
             default_author: None,
             cache_mb: default_cache_mb(),
+            limits: StreamLimits::default(),
             policy: DeadlinePolicy::default(),
             clock_offset_ms: 0,
         }

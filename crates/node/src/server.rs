@@ -103,7 +103,12 @@ pub async fn start_with(
     let certs = CertFiles::load(&config.certs_dir, &config.cert_name())?;
     let clock = Clock::skewed(config.clock_offset_ms);
     let gate = sanji_sync::tls::Gate::new(&config.certs_dir);
-    let replication = ReplicationService::new(store.clone(), clock).with_gate(gate.clone());
+    let replication = ReplicationService::new(store.clone(), clock)
+        .with_gate(gate.clone())
+        .with_limits(sanji_sync::Limits {
+            streams_per_peer: config.limits.streams_per_peer.max(1),
+            idle: Duration::from_millis(config.limits.idle_timeout_ms.max(1)),
+        });
     let woken = replication.pushed();
     let case_steps = Arc::new(tokio::sync::Mutex::new(()));
 

@@ -22,7 +22,7 @@ pub use client::{Link, PullReport, PushReport, SyncReport, Upstream, sync_with_r
 pub use clock::Clock;
 pub use error::SyncError;
 pub use peers::PeerStatus;
-pub use server::ReplicationService;
+pub use server::{Limits, ReplicationService};
 
 /// Events per push or pull batch: large enough to amortise one fsync, small
 /// enough to stay far below the message limit.

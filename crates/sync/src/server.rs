@@ -31,6 +31,40 @@ pub struct ReplicationService {
     /// runs promptly without polling.
     pushed: Arc<Notify>,
     gate: tls::Gate,
+    limits: Limits,
+    /// Streams open per child, against `limits.streams_per_peer`.
+    open: Arc<std::sync::Mutex<std::collections::HashMap<Code, usize>>>,
+}
+
+/// What one child may hold open at once, and how long a push may sit silent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Limits {
+    pub streams_per_peer: usize,
+    pub idle: std::time::Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            streams_per_peer: 4,
+            idle: std::time::Duration::from_secs(60),
+        }
+    }
+}
+
+/// One open stream of a child; counted down when the stream's task ends.
+struct OpenStream {
+    open: Arc<std::sync::Mutex<std::collections::HashMap<Code, usize>>>,
+    child: Code,
+}
+
+impl Drop for OpenStream {
+    fn drop(&mut self) {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        if let Some(n) = open.get_mut(&self.child) {
+            *n = n.saturating_sub(1);
+        }
+    }
 }
 
 impl ReplicationService {
@@ -40,7 +74,31 @@ impl ReplicationService {
             clock,
             pushed: Arc::new(Notify::new()),
             gate: tls::Gate::default(),
+            limits: Limits::default(),
+            open: Arc::default(),
         }
+    }
+
+    pub fn with_limits(mut self, limits: Limits) -> ReplicationService {
+        self.limits = limits;
+        self
+    }
+
+    /// Counts a new stream of `child`, or refuses it past the limit.
+    fn admit(&self, child: &Code) -> Result<OpenStream, Status> {
+        let mut open = self.open.lock().unwrap_or_else(|e| e.into_inner());
+        let n = open.entry(child.clone()).or_insert(0);
+        if *n >= self.limits.streams_per_peer {
+            return Err(Status::resource_exhausted(format!(
+                "{child} 已有 {} 个同步流在进行,每个节点最多 {} 个:请等前面的同步结束再试",
+                *n, self.limits.streams_per_peer
+            )));
+        }
+        *n += 1;
+        Ok(OpenStream {
+            open: self.open.clone(),
+            child: child.clone(),
+        })
     }
 
     /// Refuses the certificates the county revoked (see [`tls::Gate`]).
@@ -129,6 +187,8 @@ impl proto::replication_server::Replication for ReplicationService {
         request: Request<Streaming<proto::PushBatch>>,
     ) -> Result<Response<Self::PushStream>, Status> {
         let child = self.child(&request)?;
+        let stream = self.admit(&child)?;
+        let idle = self.limits.idle;
         let ledger = Self::ledger_of(&child);
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(crate::PUSH_WINDOW);
@@ -136,10 +196,18 @@ impl proto::replication_server::Replication for ReplicationService {
         let span = info_span!("push", node = %this.me(), peer = %child);
         tokio::spawn(
             async move {
+                let _stream = stream;
                 let mut total = 0usize;
                 let mut refusal = None;
                 loop {
-                    let batch = match inbound.message().await {
+                    let Ok(next) = tokio::time::timeout(idle, inbound.message()).await else {
+                        refusal = Some(Status::deadline_exceeded(format!(
+                            "推送流空闲超过 {} 秒,已断开;下次同步会从已确认处继续",
+                            idle.as_secs_f64()
+                        )));
+                        break;
+                    };
+                    let batch = match next {
                         Ok(Some(batch)) => batch,
                         Ok(None) => break,
                         Err(status) => {
@@ -186,6 +254,7 @@ impl proto::replication_server::Replication for ReplicationService {
         request: Request<proto::PullRequest>,
     ) -> Result<Response<Self::PullStream>, Status> {
         let child = self.child(&request)?;
+        let stream = self.admit(&child)?;
         let req = request.into_inner();
         let scope =
             Code::parse(&req.scope).map_err(|e| Status::invalid_argument(format!("scope: {e}")))?;
@@ -205,6 +274,7 @@ impl proto::replication_server::Replication for ReplicationService {
         let span = info_span!("pull", node = %this.me(), peer = %child);
         tokio::spawn(
             async move {
+                let _stream = stream;
                 let mut sent = 0usize;
                 // The message that ends the stream (the complete batch or an
                 // error) goes out after the store is let go, as in `push`.
