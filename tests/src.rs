@@ -130,6 +130,16 @@ impl Cluster {
         self.hub.as_ref().expect("the hub is running")
     }
 
+    /// True while the hub holds nothing of any village (only its own outbox):
+    /// what a refused push must leave behind.
+    pub fn hub_holds_no_village_ledger(&self) -> bool {
+        self.hub_store()
+            .version_vector()
+            .unwrap()
+            .keys()
+            .all(|o| o.is_outbox())
+    }
+
     pub fn hub_store(&self) -> &Store {
         &self.hub().store
     }
