@@ -10,7 +10,7 @@ use sanji_domain::{Code, Digest, Event, EventBody, Hlc, Origin};
 use sanji_node::config::{NodeConfig, Role};
 use sanji_node::server::{self, RunningNode};
 use sanji_pki::CertFiles;
-use sanji_store::{Store, StoreOptions};
+use sanji_store::{Store, StoreOptions, Unlock};
 use sanji_sync::{Clock, Upstream};
 use uuid::Uuid;
 
@@ -56,12 +56,36 @@ impl Lab {
         Ok(())
     }
 
+    /// A plain store, as a hub or the county keeps.
     pub fn store(&self, name: &str, node: &Code, cache_mb: u64) -> Result<Store, BenchError> {
+        self.open(name, node, cache_mb, Unlock::Plain)
+    }
+
+    /// A village station's store, encrypted under its node key as in production.
+    pub fn station_store(
+        &self,
+        name: &str,
+        village: &Code,
+        cache_mb: u64,
+    ) -> Result<Store, BenchError> {
+        self.certify(village)?;
+        let key = CertFiles::load(&self.certs, village.as_str())?.key_pem;
+        self.open(name, village, cache_mb, Unlock::node_key(key.as_bytes()))
+    }
+
+    fn open(
+        &self,
+        name: &str,
+        node: &Code,
+        cache_mb: u64,
+        unlock: Unlock,
+    ) -> Result<Store, BenchError> {
         Ok(Store::open(
             &self.dir.join("data").join(name),
             node,
             StoreOptions {
                 cache_bytes: cache_mb << 20,
+                unlock,
             },
         )?)
     }

@@ -80,7 +80,7 @@ fn raw(lab: &Lab, n: u64, report: &mut Report) -> Result<(), BenchError> {
 async fn backlog(lab: &Lab, n: u64, report: &mut Report) -> Result<(), BenchError> {
     let hub = lab.hub("backlog-hub").await?;
     let v = village(0);
-    let station = lab.store("backlog-station", &v, 64)?;
+    let station = lab.station_store("backlog-station", &v, 64)?;
     let mut ledger = Ledger::new(&v);
     ledger.fill(&station, n)?;
     let link = Link::connect(&lab.upstream(&v, &hub.addr.to_string())?).await?;
@@ -108,7 +108,7 @@ async fn incremental(lab: &Lab, held: u64, report: &mut Report) -> Result<(), Be
     let mut p50 = Vec::new();
     for (i, size) in [small, held].into_iter().enumerate() {
         let v = village(i);
-        let station = lab.store(&format!("incremental-{size}"), &v, 64)?;
+        let station = lab.station_store(&format!("incremental-{size}"), &v, 64)?;
         let mut ledger = Ledger::new(&v);
         ledger.fill(&station, size)?;
         let link = Link::connect(&lab.upstream(&v, &addr)?).await?;
@@ -164,7 +164,7 @@ async fn fanin(lab: &Lab, n: u64, each: u64, report: &mut Report) -> Result<(), 
     let mut ready = Vec::new();
     for i in 0..n as usize {
         let v = village(i);
-        let store = lab.store(&format!("fanin-{i}"), &v, 4)?;
+        let store = lab.station_store(&format!("fanin-{i}"), &v, 4)?;
         let mut ledger = Ledger::new(&v);
         ledger.fill(&store, each)?;
         let link = Link::connect(&lab.upstream(&v, &addr)?).await?;
@@ -199,7 +199,7 @@ async fn morning(
     let mut ready = Vec::new();
     for i in 0..n as usize {
         let v = village(i);
-        let store = lab.store(&format!("morning-{i}"), &v, 1)?;
+        let store = lab.station_store(&format!("morning-{i}"), &v, 1)?;
         let mut ledger = Ledger::new(&v);
         ledger.fill(&store, each)?;
         ready.push((store, ledger.origin, lab.upstream(&v, &hub.addr)?));

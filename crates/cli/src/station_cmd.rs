@@ -9,6 +9,7 @@ use sanji_domain::record::{
 };
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, Event, FieldError, Labelled, Level};
+use sanji_node::config::Encryption;
 use sanji_node::{NodeConfig, Role, Station, views};
 
 use crate::{Common, render};
@@ -40,6 +41,18 @@ enum StationCommand {
         /// 默认经办人姓名
         #[arg(long)]
         by: Option<String>,
+        /// 本地数据加密方式:node_key(用本站私钥,默认) passphrase(用口令,取自环境变量 SANJI_PASSPHRASE) none(不加密)
+        #[arg(long, default_value = "node_key")]
+        encryption: String,
+    },
+    /// 换钥:证书换发(私钥变了)或改口令后,让本地数据改由配置中的新密钥材料保护
+    Rekey {
+        /// 原来的本站私钥文件(证书换发前的 <代码>-key.pem)
+        #[arg(long, conflicts_with = "old_passphrase_env")]
+        old_key: Option<PathBuf>,
+        /// 存放原口令的环境变量名
+        #[arg(long)]
+        old_passphrase_env: Option<String>,
     },
     /// 不安定因素排查登记
     #[command(subcommand)]
@@ -183,21 +196,28 @@ enum AddCase {
 
 pub async fn run(args: StationArgs) -> Result<ExitCode> {
     let common = args.common;
-    if let StationCommand::Init {
-        code,
-        hub,
-        data,
-        certs,
-        by,
-    } = args.command
-    {
-        return init(&common, &code, hub, data, certs, by);
+    match args.command {
+        StationCommand::Init {
+            code,
+            hub,
+            data,
+            certs,
+            by,
+            encryption,
+        } => return init(&common, &code, hub, data, certs, by, &encryption),
+        StationCommand::Rekey {
+            old_key,
+            old_passphrase_env,
+        } => return rekey(&common, old_key, old_passphrase_env),
+        _ => {}
     }
     let config = NodeConfig::load(&common.config)?;
     let station = Station::open(config)?;
     let today = cst_date(station.clock().now_ms());
     match args.command {
-        StationCommand::Init { .. } => unreachable!("handled above"),
+        StationCommand::Init { .. } | StationCommand::Rekey { .. } => {
+            unreachable!("handled above")
+        }
         StationCommand::Screening(AddScreening::Add {
             category,
             risk,
@@ -401,8 +421,17 @@ fn init(
     data: PathBuf,
     certs: PathBuf,
     by: Option<String>,
+    encryption: &str,
 ) -> Result<ExitCode> {
     let code = Code::parse_level("code", code, Level::Village)?;
+    let encryption = match encryption {
+        "node_key" => Encryption::NodeKey,
+        "passphrase" => Encryption::Passphrase,
+        "none" => Encryption::None,
+        other => anyhow::bail!(
+            "encryption: 不认识 {other:?};可选 node_key(本站私钥) passphrase(口令) none(不加密)"
+        ),
+    };
     if common.config.exists() {
         anyhow::bail!(
             "配置文件 {} 已存在;如需重新初始化请先移走它",
@@ -417,6 +446,7 @@ fn init(
     let mut config = NodeConfig::new(Role::Station, code.clone(), data, certs);
     config.parent_addr = Some(hub);
     config.default_author = by;
+    config.encryption = Some(encryption);
     sanji_pki::CertFiles::load(&config.certs_dir, &config.cert_name()).with_context(|| {
         format!("本站证书不可用;请先运行 sanji pki issue node --code {code} ...")
     })?;
@@ -430,6 +460,47 @@ fn init(
         println!("  配置文件:{}", common.config.display());
         println!("  数据目录:{}", config.data_dir.display());
         println!("  镇中心:  {}", config.parent_addr.as_deref().unwrap_or(""));
+        println!("  数据加密:{}", encryption_label(encryption));
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn encryption_label(encryption: Encryption) -> &'static str {
+    match encryption {
+        Encryption::NodeKey => "用本站私钥加密(数据目录离开本站证书目录即无法打开)",
+        Encryption::Passphrase => "用口令加密(每次运行须设置环境变量 SANJI_PASSPHRASE)",
+        Encryption::None => "不加密",
+    }
+}
+
+fn rekey(
+    common: &Common,
+    old_key: Option<PathBuf>,
+    old_passphrase_env: Option<String>,
+) -> Result<ExitCode> {
+    let config = NodeConfig::load(&common.config)?;
+    let old = match (old_key, old_passphrase_env) {
+        (Some(path), None) => {
+            let key = std::fs::read(&path)
+                .with_context(|| format!("读不到原私钥文件 {}", path.display()))?;
+            sanji_store::Unlock::node_key(&key)
+        }
+        (None, Some(var)) => sanji_node::config::passphrase_from_env(&var)?,
+        _ => anyhow::bail!(
+            "须用 --old-key 指明原私钥文件,或用 --old-passphrase-env 指明存放原口令的环境变量"
+        ),
+    };
+    Station::rekey(&config, old)?;
+    if common.json {
+        render::json(
+            &serde_json::json!({ "data_dir": config.data_dir, "encryption": config.encryption() }),
+        );
+    } else {
+        println!(
+            "已换钥:数据目录 {} 现在{}",
+            config.data_dir.display(),
+            encryption_label(config.encryption())
+        );
     }
     Ok(ExitCode::SUCCESS)
 }

@@ -65,10 +65,30 @@ pub struct NodeConfig {
     /// The township's deadlines (hub only; defaults per 信访工作条例).
     #[serde(default)]
     pub policy: DeadlinePolicy,
+    /// How the data folder is encrypted at rest; stations default to `node_key`,
+    /// hubs and the county (in locked offices) to `none`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub encryption: Option<Encryption>,
     /// For drills and tests only: run as if the clock were this far off.
     #[serde(default, skip_serializing_if = "is_zero")]
     pub clock_offset_ms: i64,
 }
+
+/// What protects the key of an encrypted data folder.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Encryption {
+    /// Not encrypted.
+    None,
+    /// The node's private key (`<certs_dir>/<cert_name>-key.pem`): the folder
+    /// opens only beside the certificate folder it was made with.
+    NodeKey,
+    /// A passphrase, read from the environment variable `SANJI_PASSPHRASE`.
+    Passphrase,
+}
+
+/// Where a passphrase-protected station reads its passphrase.
+pub const PASSPHRASE_ENV: &str = "SANJI_PASSPHRASE";
 
 fn default_cache_mb() -> u64 {
     64
@@ -112,8 +132,42 @@ impl NodeConfig {
             cache_mb: default_cache_mb(),
             limits: StreamLimits::default(),
             policy: DeadlinePolicy::default(),
+            encryption: None,
             clock_offset_ms: 0,
         }
+    }
+
+    /// The encryption in force: the configured one, or the role's default.
+    pub fn encryption(&self) -> Encryption {
+        self.encryption.unwrap_or(match self.role {
+            Role::Station => Encryption::NodeKey,
+            Role::Hub | Role::County => Encryption::None,
+        })
+    }
+
+    /// What opens this node's data folder, read from the certificate folder or the environment.
+    pub fn unlock(&self) -> Result<sanji_store::Unlock, NodeError> {
+        match self.encryption() {
+            Encryption::None => Ok(sanji_store::Unlock::Plain),
+            Encryption::NodeKey => {
+                let path = self.certs_dir.join(format!("{}-key.pem", self.cert_name()));
+                let key = std::fs::read(&path).map_err(|e| {
+                    NodeError::Config(format!(
+                        "数据目录用节点私钥加密,但读不到私钥 {}:{e}。请检查 certs_dir,或用 sanji pki issue 补发证书后以 station rekey 换钥",
+                        path.display()
+                    ))
+                })?;
+                Ok(sanji_store::Unlock::node_key(&key))
+            }
+            Encryption::Passphrase => passphrase_from_env(PASSPHRASE_ENV),
+        }
+    }
+
+    pub fn store_options(&self) -> Result<sanji_store::StoreOptions, NodeError> {
+        Ok(sanji_store::StoreOptions {
+            cache_bytes: self.cache_mb << 20,
+            unlock: self.unlock()?,
+        })
     }
 
     pub fn load(path: &Path) -> Result<NodeConfig, NodeError> {
@@ -178,5 +232,15 @@ impl NodeConfig {
 
     pub fn parent(&self) -> Option<Code> {
         self.code.parent()
+    }
+}
+
+/// A passphrase from the environment variable `var`; an empty or missing one is refused.
+pub fn passphrase_from_env(var: &str) -> Result<sanji_store::Unlock, NodeError> {
+    match std::env::var(var) {
+        Ok(text) if !text.is_empty() => Ok(sanji_store::Unlock::passphrase(&text)),
+        _ => Err(NodeError::Config(format!(
+            "数据目录用口令加密:请在环境变量 {var} 中提供口令"
+        ))),
     }
 }

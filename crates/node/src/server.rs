@@ -6,7 +6,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use sanji_pki::CertFiles;
-use sanji_store::{Store, StoreOptions};
+use sanji_store::Store;
 use sanji_sync::{Clock, ReplicationService, Upstream};
 use tokio::sync::{Notify, oneshot};
 use tokio::task::JoinHandle;
@@ -37,9 +37,7 @@ pub fn open_store(config: &NodeConfig) -> Result<Store, NodeError> {
     Ok(Store::open(
         &config.data_dir,
         &config.code,
-        StoreOptions {
-            cache_bytes: config.cache_mb << 20,
-        },
+        config.store_options()?,
     )?)
 }
 

@@ -6,7 +6,7 @@ use std::time::Duration;
 use sanji_domain::record::{CaseRegistration, Screening, Visit};
 use sanji_domain::{Code, Event, EventBody, Origin};
 use sanji_pki::CertFiles;
-use sanji_store::{Draft, Store, StoreOptions};
+use sanji_store::{Draft, Store};
 use sanji_sync::{Backoff, Clock, SyncError, SyncReport, Upstream};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -58,19 +58,30 @@ impl Station {
             )));
         }
         config.check()?;
-        let store = Store::open(
-            &config.data_dir,
-            &config.code,
-            StoreOptions {
-                cache_bytes: config.cache_mb << 20,
-            },
-        )?;
+        let store = Store::open(&config.data_dir, &config.code, config.store_options()?)?;
         let clock = Clock::skewed(config.clock_offset_ms);
         Ok(Station {
             config,
             store,
             clock,
         })
+    }
+
+    /// Moves an encrypted data folder from the key material it was made with
+    /// (`old`) to what `config` now names: after a certificate is renewed with
+    /// a new key, or to change the passphrase. The records are not rewritten.
+    pub fn rekey(config: &NodeConfig, old: sanji_store::Unlock) -> Result<(), NodeError> {
+        let new = config.unlock()?;
+        let store = Store::open(
+            &config.data_dir,
+            &config.code,
+            sanji_store::StoreOptions {
+                cache_bytes: config.cache_mb << 20,
+                unlock: old,
+            },
+        )?;
+        store.rekey(&new)?;
+        Ok(())
     }
 
     /// Points this station at another hub address (a laptop that moved

@@ -80,6 +80,14 @@ pub enum StoreError {
     #[error("事件不合规:{0}")]
     Invalid(FieldError),
 
+    /// The store is encrypted and could not be opened with what was given (or is plain and a key was given).
+    #[error("数据目录 {}:{source}", path.display())]
+    Seal {
+        path: PathBuf,
+        #[source]
+        source: crate::SealError,
+    },
+
     /// The storage engine failed.
     #[error("存储引擎出错:{0}")]
     Sled(#[from] sled::Error),

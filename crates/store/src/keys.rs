@@ -39,6 +39,8 @@ pub(crate) const META_FORMAT: &str = "format";
 pub(crate) const META_NODE: &str = "node";
 pub(crate) const META_CLOCK: &str = "clock";
 pub(crate) const META_COUNT: &str = "count";
+/// How the data key of a sealed store is wrapped (see `seal.rs`); absent in a plain store.
+pub(crate) const META_SEAL: &str = "seal";
 
 pub(crate) fn meta(name: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + name.len());

@@ -20,6 +20,7 @@
 
 mod error;
 mod keys;
+mod seal;
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 use std::ffi::OsString;
@@ -38,21 +39,25 @@ use tracing::{debug, info, warn};
 use uuid::Uuid;
 
 pub use error::StoreError;
+pub use seal::{SealError, Unlock};
 
 /// The on-disk format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;
 
 /// How a store is opened.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone)]
 pub struct StoreOptions {
     /// sled's page cache size in bytes (sled's own default of 1 GiB is too much for a laptop).
     pub cache_bytes: u64,
+    /// What opens an encrypted store; a new store is created encrypted unless this is `Plain`.
+    pub unlock: Unlock,
 }
 
 impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             cache_bytes: 64 * 1024 * 1024,
+            unlock: Unlock::Plain,
         }
     }
 }
@@ -113,6 +118,8 @@ struct Inner {
     node: Code,
     /// `<path>/db`, for the `fsync` that sled's `flush` does not do on Linux.
     db_file: File,
+    /// The data key of an encrypted store; `None` for a plain one. Set once at open.
+    sealer: std::sync::OnceLock<seal::Sealer>,
     /// Files under `<path>/blobs` already made durable (sled writes large pages there without `fsync`).
     synced_blobs: Mutex<HashSet<OsString>>,
     writer: Mutex<()>,
@@ -171,18 +178,23 @@ impl Store {
                 path: path.to_owned(),
                 node: node.clone(),
                 db_file,
+                sealer: std::sync::OnceLock::new(),
                 synced_blobs: Mutex::new(HashSet::new()),
                 writer: Mutex::new(()),
             }),
         };
-        store.check_or_init()?;
-        info!(path = %path.display(), node = %node, events = store.event_count()?, "数据目录已打开");
+        store.check_or_init(&opts.unlock)?;
+        info!(path = %path.display(), node = %node, events = store.event_count()?, sealed = store.is_sealed(), "数据目录已打开");
         Ok(store)
     }
 
-    fn check_or_init(&self) -> Result<(), StoreError> {
+    fn check_or_init(&self, unlock: &Unlock) -> Result<(), StoreError> {
         let db = &self.inner.db;
         let path = &self.inner.path;
+        let sealing = |source| StoreError::Seal {
+            path: path.clone(),
+            source,
+        };
         match db.get(keys::meta(keys::META_FORMAT))? {
             None if db.is_empty() => {
                 let mut batch = sled::Batch::default();
@@ -194,6 +206,10 @@ impl Store {
                     keys::meta(keys::META_NODE),
                     self.inner.node.as_str().as_bytes(),
                 );
+                if let Some((sealer, record)) = seal::create(unlock).map_err(sealing)? {
+                    batch.insert(keys::meta(keys::META_SEAL), seal::encode_record(&record));
+                    let _ = self.inner.sealer.set(sealer);
+                }
                 db.apply_batch(batch)?;
                 self.durable()?;
                 // Make the new files' directory entries durable too.
@@ -231,7 +247,86 @@ impl Store {
                 requested: self.inner.node.to_string(),
             });
         }
+        if self.inner.sealer.get().is_none() {
+            match db.get(keys::meta(keys::META_SEAL))? {
+                Some(bytes) => {
+                    let record = seal::decode_record(&bytes).map_err(sealing)?;
+                    let sealer = seal::open(&record, unlock).map_err(sealing)?;
+                    let _ = self.inner.sealer.set(sealer);
+                }
+                None if !unlock.is_plain() => {
+                    return Err(sealing(SealError::NotSealed(unlock.describe())));
+                }
+                None => {}
+            }
+        }
         Ok(())
+    }
+
+    /// Wraps this encrypted store's data key under new material; the old
+    /// material stops opening it. The records themselves are not rewritten.
+    pub fn rekey(&self, new: &Unlock) -> Result<(), StoreError> {
+        let sealing = |source| StoreError::Seal {
+            path: self.inner.path.clone(),
+            source,
+        };
+        let sealer = self
+            .inner
+            .sealer
+            .get()
+            .ok_or_else(|| sealing(SealError::NotSealed(new.describe())))?;
+        let record = seal::rewrap(sealer, new).map_err(sealing)?;
+        let _writer = self.lock();
+        self.inner
+            .db
+            .insert(keys::meta(keys::META_SEAL), seal::encode_record(&record))?;
+        self.durable()?;
+        info!(path = %self.inner.path.display(), by = new.describe(), "数据密钥已改由新的密钥材料保护");
+        Ok(())
+    }
+
+    /// Whether records at rest are encrypted.
+    pub fn is_sealed(&self) -> bool {
+        self.inner.sealer.get().is_some()
+    }
+
+    /// The bytes to store under `key`: encrypted in a sealed store.
+    fn seal(&self, key: &[u8], plain: Vec<u8>) -> Vec<u8> {
+        match self.inner.sealer.get() {
+            Some(sealer) => sealer.seal(key, &plain),
+            None => plain,
+        }
+    }
+
+    /// The plaintext of what is stored under `key`.
+    fn unseal<'a>(
+        &self,
+        key: &[u8],
+        stored: &'a [u8],
+    ) -> Result<std::borrow::Cow<'a, [u8]>, StoreError> {
+        match self.inner.sealer.get() {
+            None => Ok(std::borrow::Cow::Borrowed(stored)),
+            Some(sealer) => sealer
+                .open(key, stored)
+                .map(std::borrow::Cow::Owned)
+                .ok_or_else(|| {
+                    StoreError::Corrupt(format!(
+                        "加密的记录 {key:?} 无法解开:它被改动过,或被挪到了别的位置"
+                    ))
+                }),
+        }
+    }
+
+    fn decode_event(&self, key: &[u8], stored: &[u8]) -> Result<Event, StoreError> {
+        let bytes = self.unseal(key, stored)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Corrupt(format!("事件 {key:?} 无法解析:{e}")))
+    }
+
+    fn decode_entity(&self, key: &[u8], stored: &[u8]) -> Result<Entity, StoreError> {
+        let bytes = self.unseal(key, stored)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Corrupt(format!("实体 {key:?} 无法解析:{e}")))
     }
 
     pub fn path(&self) -> &Path {
@@ -269,7 +364,7 @@ impl Store {
         self.inner
             .db
             .get(&key)?
-            .map(|bytes| decode_event(&key, &bytes))
+            .map(|bytes| self.decode_event(&key, &bytes))
             .transpose()
     }
 
@@ -287,7 +382,7 @@ impl Store {
             self.inner.db.get(&key)?.ok_or_else(|| {
                 StoreError::Corrupt(format!("索引指向的事件不存在:{reference:?}"))
             })?;
-        decode_event(&key, &bytes)
+        self.decode_event(&key, &bytes)
     }
 
     /// Events of `origin` with seq > after, ascending, at most `limit`.
@@ -307,7 +402,7 @@ impl Store {
             .take(limit)
             .map(|item| {
                 let (key, bytes) = item?;
-                decode_event(&key, &bytes)
+                self.decode_event(&key, &bytes)
             })
             .collect()
     }
@@ -434,7 +529,7 @@ impl Store {
         self.inner
             .db
             .get(&key)?
-            .map(|bytes| decode_entity(&key, &bytes))
+            .map(|bytes| self.decode_entity(&key, &bytes))
             .transpose()
     }
 
@@ -445,7 +540,7 @@ impl Store {
             .scan_prefix([keys::ENTITY])
             .map(|item| {
                 let (key, bytes) = item?;
-                decode_entity(&key, &bytes)
+                self.decode_entity(&key, &bytes)
             })
             .collect()
     }
@@ -481,9 +576,9 @@ impl Store {
     /// `namespace` must not contain NUL.
     pub fn meta_put(&self, namespace: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
         check_namespace(namespace)?;
-        self.inner
-            .db
-            .insert(keys::user_meta(namespace, key), value)?;
+        let key = keys::user_meta(namespace, key);
+        let value = self.seal(&key, value.to_vec());
+        self.inner.db.insert(key, value)?;
         self.durable()
     }
 
@@ -496,9 +591,9 @@ impl Store {
         value: &[u8],
     ) -> Result<(), StoreError> {
         check_namespace(namespace)?;
-        self.inner
-            .db
-            .insert(keys::user_meta(namespace, key), value)?;
+        let key = keys::user_meta(namespace, key);
+        let value = self.seal(&key, value.to_vec());
+        self.inner.db.insert(key, value)?;
         Ok(())
     }
 
@@ -514,7 +609,9 @@ impl Store {
         }
         let mut batch = sled::Batch::default();
         for (key, value) in entries {
-            batch.insert(keys::user_meta(namespace, key), value.as_slice());
+            let key = keys::user_meta(namespace, key);
+            let value = self.seal(&key, value.clone());
+            batch.insert(key, value);
         }
         self.inner.db.apply_batch(batch)?;
         self.durable()
@@ -522,11 +619,12 @@ impl Store {
 
     pub fn meta_get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
         check_namespace(namespace)?;
-        Ok(self
-            .inner
+        let key = keys::user_meta(namespace, key);
+        self.inner
             .db
-            .get(keys::user_meta(namespace, key))?
-            .map(|v| v.to_vec()))
+            .get(&key)?
+            .map(|v| Ok(self.unseal(&key, &v)?.into_owned()))
+            .transpose()
     }
 
     /// Every (key, value) of one namespace, in key byte order.
@@ -552,7 +650,7 @@ impl Store {
                 let (key, value) = item?;
                 let name = std::str::from_utf8(&key[prefix.len()..])
                     .map_err(|_| StoreError::Corrupt(format!("记录 {namespace} 的键不是 UTF-8")))?;
-                Ok((name.to_owned(), value.to_vec()))
+                Ok((name.to_owned(), self.unseal(&key, &value)?.into_owned()))
             })
             .collect()
     }
@@ -672,7 +770,9 @@ impl Store {
                 raised.insert(&e.origin, e);
             }
             let json = serde_json::to_vec(e).expect("events serialise to JSON");
-            batch.insert(keys::event(&e.origin, e.seq), json);
+            let key = keys::event(&e.origin, e.seq);
+            let value = self.seal(&key, json);
+            batch.insert(key, value);
             batch.insert(keys::id(e.id), keys::reference(&e.origin, e.seq));
             clock.observe(e.hlc);
         }
@@ -853,7 +953,9 @@ impl Store {
             match after {
                 Some(projection) => {
                     let json = serde_json::to_vec(&projection).expect("entities serialise to JSON");
-                    batch.insert(keys::entity(entity), json);
+                    let key = keys::entity(entity);
+                    let value = self.seal(&key, json);
+                    batch.insert(key, value);
                 }
                 None => batch.remove(keys::entity(entity)),
             }
@@ -886,16 +988,6 @@ fn check_namespace(namespace: &str) -> Result<(), StoreError> {
         )));
     }
     Ok(())
-}
-
-fn decode_event(key: &[u8], bytes: &[u8]) -> Result<Event, StoreError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| StoreError::Corrupt(format!("事件 {key:?} 无法解析:{e}")))
-}
-
-fn decode_entity(key: &[u8], bytes: &[u8]) -> Result<Entity, StoreError> {
-    serde_json::from_slice(bytes)
-        .map_err(|e| StoreError::Corrupt(format!("实体 {key:?} 无法解析:{e}")))
 }
 
 #[cfg(test)]

@@ -884,6 +884,7 @@ fn opening_checks_the_node_and_the_folder() {
         &code(VILLAGE),
         StoreOptions {
             cache_bytes: 1 << 20,
+            ..StoreOptions::default()
         },
     )
     .unwrap();
