@@ -11,8 +11,11 @@
 //! forwarding (`Forwarder::once`) are awaited.
 //!
 //! Also here: realistic sample records ([`sample_body`], [`record_samples`]),
-//! raw replication and console clients with a chosen certificate, and small
-//! readers over a store ([`ledger`], [`assert_chain`]).
+//! raw replication and console clients with a chosen certificate, small
+//! readers over a store ([`ledger`], [`assert_chain`]), and a fault-injecting
+//! TCP proxy to put between a station and the hub ([`proxy::FaultProxy`]).
+
+pub mod proxy;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
