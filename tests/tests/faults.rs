@@ -12,6 +12,7 @@ use std::time::Duration;
 
 use sanji_domain::{Event, Origin};
 use sanji_node::{NodeError, Station, views};
+use sanji_sync::SyncError;
 use sanji_tests::proxy::{FaultProxy, Faults, ProxyStats, proxy_seed};
 use sanji_tests::{
     Cluster, Tally, assert_chain, held, ledger, record_samples_batched, township, village,
@@ -198,5 +199,39 @@ async fn stations_syncing_through_a_faulty_network_leave_the_hub_exactly_their_l
     assert!(rounds.failed > 0, "no round failed: {rounds:?}");
 
     drop(done);
+    cluster.shutdown().await;
+}
+
+/// A network that lets the TCP connection up and then swallows everything (a
+/// NAT or captive portal dropping packets after the SYN) stalls the TLS
+/// handshake, before any HTTP/2 keepalive exists. The round must still end,
+/// as unreachable, with the local data untouched: it used to hang forever,
+/// and with it the hub's forwarder, which connects to the county the same way.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_tls_handshake_the_network_swallows_ends_the_round_as_unreachable() {
+    sanji_sync::tls::install_crypto();
+    let cluster = Cluster::start().await;
+    // Never accepted: the kernel completes TCP connects into the backlog,
+    // and the ClientHello goes nowhere.
+    let black_hole = std::net::TcpListener::bind("127.0.0.1:0").expect("a loopback port");
+    let v = village(1);
+    let mut config = cluster.station_config(&v);
+    config.parent_addr = Some(black_hole.local_addr().unwrap().to_string());
+    let station = cluster.open_station_with(config);
+    let created = record_samples_batched(&station, 0, 5);
+
+    let bound = sanji_sync::tls::HANDSHAKE_TIMEOUT + Duration::from_secs(15);
+    let result = tokio::time::timeout(bound, station.sync(1))
+        .await
+        .unwrap_or_else(|_| panic!("the round still runs after {bound:?}"));
+    match result {
+        Err(NodeError::Sync(SyncError::Unreachable { reason, .. })) => {
+            assert!(reason.contains("超时"), "{reason}");
+        }
+        other => panic!("expected Unreachable, got {other:?}"),
+    }
+    assert_eq!(station.status().unwrap().pending, 5);
+    assert_eq!(assert_chain(station.store(), &ledger(&v)), created);
+    drop((station, black_hole));
     cluster.shutdown().await;
 }
