@@ -73,6 +73,8 @@ pub struct Cluster {
     hub: Option<RunningNode>,
     /// Where the hub serves, or will serve when it is down.
     hub_addr: SocketAddr,
+    /// The hub's clock offset, applied when it (re)starts.
+    hub_clock_offset_ms: i64,
 }
 
 impl Cluster {
@@ -107,6 +109,7 @@ impl Cluster {
             county: Some(county),
             hub: None,
             hub_addr,
+            hub_clock_offset_ms: 0,
         }
     }
 
@@ -160,6 +163,7 @@ impl Cluster {
         );
         config.listen = Some(self.hub_addr.to_string());
         config.parent_addr = Some(self.county_addr().to_string());
+        config.clock_offset_ms = self.hub_clock_offset_ms;
         config
     }
 
@@ -189,6 +193,15 @@ impl Cluster {
     /// Stops the hub and starts it again on the same data folder.
     pub async fn restart_hub(&mut self) {
         self.stop_hub().await;
+        self.start_hub().await;
+    }
+
+    /// Stops the hub and starts it again on the same data folder, its clock
+    /// now `offset_ms` off the system clock (negative: behind), as after an
+    /// NTP correction or a restored snapshot.
+    pub async fn restart_hub_with_clock(&mut self, offset_ms: i64) {
+        self.stop_hub().await;
+        self.hub_clock_offset_ms = offset_ms;
         self.start_hub().await;
     }
 
