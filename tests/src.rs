@@ -11,8 +11,11 @@
 //! forwarding (`Forwarder::once`) are awaited.
 //!
 //! Also here: realistic sample records ([`sample_body`], [`record_samples`]),
-//! raw replication and console clients with a chosen certificate, and small
-//! readers over a store ([`ledger`], [`assert_chain`]).
+//! raw replication and console clients with a chosen certificate, small
+//! readers over a store ([`ledger`], [`assert_chain`]), and a fault-injecting
+//! TCP proxy to put between a station and the hub ([`proxy::FaultProxy`]).
+
+pub mod proxy;
 
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
@@ -70,6 +73,8 @@ pub struct Cluster {
     hub: Option<RunningNode>,
     /// Where the hub serves, or will serve when it is down.
     hub_addr: SocketAddr,
+    /// The hub's clock offset, applied when it (re)starts.
+    hub_clock_offset_ms: i64,
 }
 
 impl Cluster {
@@ -104,6 +109,7 @@ impl Cluster {
             county: Some(county),
             hub: None,
             hub_addr,
+            hub_clock_offset_ms: 0,
         }
     }
 
@@ -157,6 +163,7 @@ impl Cluster {
         );
         config.listen = Some(self.hub_addr.to_string());
         config.parent_addr = Some(self.county_addr().to_string());
+        config.clock_offset_ms = self.hub_clock_offset_ms;
         config
     }
 
@@ -186,6 +193,15 @@ impl Cluster {
     /// Stops the hub and starts it again on the same data folder.
     pub async fn restart_hub(&mut self) {
         self.stop_hub().await;
+        self.start_hub().await;
+    }
+
+    /// Stops the hub and starts it again on the same data folder, its clock
+    /// now `offset_ms` off the system clock (negative: behind), as after an
+    /// NTP correction or a restored snapshot.
+    pub async fn restart_hub_with_clock(&mut self, offset_ms: i64) {
+        self.stop_hub().await;
+        self.hub_clock_offset_ms = offset_ms;
         self.start_hub().await;
     }
 

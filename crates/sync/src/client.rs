@@ -325,7 +325,7 @@ fn describe(e: &tonic::transport::Error) -> String {
     }
     if text.contains("Connection refused") {
         "连接被拒绝(上级服务未运行或地址有误)".to_owned()
-    } else if text.contains("timed out") {
+    } else if text.contains("timed out") || text.contains("handshake timeout") {
         "连接超时".to_owned()
     } else {
         text

@@ -17,6 +17,13 @@ pub fn server_config(certs: &CertFiles) -> ServerTlsConfig {
         .client_ca_root(Certificate::from_pem(&certs.ca_pem))
 }
 
+/// The longest a TLS handshake may take. The endpoint's connect timeout
+/// covers only the TCP connect and HTTP/2 keepalive starts only once a
+/// request is open, so without this a handshake the network swallows (a
+/// NAT or captive portal dropping packets after the SYN) would hang a sync,
+/// or the hub's forwarder, forever.
+pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
+
 /// Client side: trust only the county CA, present our certificate, and expect
 /// the server's certificate to name `parent` (`<code>.sanji`).
 pub fn client_config(certs: &CertFiles, parent: &Code) -> ClientTlsConfig {
@@ -24,6 +31,7 @@ pub fn client_config(certs: &CertFiles, parent: &Code) -> ClientTlsConfig {
         .ca_certificate(Certificate::from_pem(&certs.ca_pem))
         .identity(TlsIdentity::from_pem(&certs.cert_pem, &certs.key_pem))
         .domain_name(sanji_pki::server_name(parent))
+        .timeout(HANDSHAKE_TIMEOUT)
 }
 
 /// The verified identity of the caller. Only tonic's own TLS acceptor fills
