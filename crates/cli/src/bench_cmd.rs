@@ -30,7 +30,9 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
     let dir = args.dir.clone().unwrap_or_else(|| temp.path().to_owned());
     let opts = sanji_bench::Options {
         dir,
-        exe: std::env::current_exe()?,
+        exe: std::env::var_os("SANJI_BENCH_EXE")
+            .map(Into::into)
+            .map_or_else(std::env::current_exe, Ok)?,
         scenario: args.scenario,
         events: args.events,
         stations: args.stations,

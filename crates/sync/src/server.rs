@@ -9,7 +9,7 @@ use sanji_pki::Identity;
 use sanji_proto as proto;
 use sanji_proto::convert;
 use sanji_store::{ApplyMode, Store, StoreError};
-use tokio::sync::{Notify, mpsc};
+use tokio::sync::{Notify, Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::{Request, Response, Status, Streaming};
 use tracing::{Instrument, info, info_span, warn};
@@ -34,7 +34,19 @@ pub struct ReplicationService {
     limits: Limits,
     /// Streams open per child, against `limits.streams_per_peer`.
     open: Arc<std::sync::Mutex<std::collections::HashMap<Code, usize>>>,
+    /// Batches being decoded and written at once. The store takes one writer
+    /// at a time anyway; without this bound a county morning (hundreds of
+    /// stations pushing together) parks a blocking thread and a decoded batch
+    /// per station in the hub's memory while they queue for the writer lock.
+    writers: Arc<Semaphore>,
+    /// Pull scans running at once, for the same reason.
+    readers: Arc<Semaphore>,
 }
+
+/// Batches decoded and written concurrently: one writing, one being prepared.
+const CONCURRENT_WRITES: usize = 2;
+/// Pull scans concurrently; reads do not block each other, but each holds a thread and a batch.
+const CONCURRENT_READS: usize = 8;
 
 /// What one child may hold open at once, and how long a push may sit silent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,6 +88,8 @@ impl ReplicationService {
             gate: tls::Gate::default(),
             limits: Limits::default(),
             open: Arc::default(),
+            writers: Arc::new(Semaphore::new(CONCURRENT_WRITES)),
+            readers: Arc::new(Semaphore::new(CONCURRENT_READS)),
         }
     }
 
@@ -281,7 +295,11 @@ impl proto::replication_server::Replication for ReplicationService {
                 let last = loop {
                     let store = this.store.clone();
                     let (scope_q, vv_q) = (scope.clone(), vv.clone());
+                    let Ok(reader) = this.readers.clone().acquire_owned().await else {
+                        break Err(Status::unavailable("本节点正在停止"));
+                    };
                     let found = tokio::task::spawn_blocking(move || {
+                        let _reader = reader;
                         store.scope_after(&scope_q, &vv_q, limit)
                     })
                     .await;
@@ -341,6 +359,11 @@ impl ReplicationService {
                 proto::MAX_BATCH_EVENTS
             )));
         }
+        let _writer = self
+            .writers
+            .acquire()
+            .await
+            .map_err(|_| Status::unavailable("本节点正在停止"))?;
         let events = convert::events_from_wire(&batch.events).map_err(invalid)?;
         let horizon = self.clock.now_ms().saturating_add(MAX_CLOCK_AHEAD_MS);
         if let Some((i, e)) = events
