@@ -46,6 +46,24 @@ pub enum StoreError {
     )]
     NotAStore { path: PathBuf },
 
+    /// The data folder cannot be written: the disk is full, the file system is read-only, or we may not write
+    /// there. Nothing of the failed write is kept. After a write fails the store refuses every further call
+    /// with this error (`halted`) until the process restarts; see `Store::write_failed`.
+    #[error(
+        "数据目录 {} 无法写入:{fault}({detail})。{}{}",
+        path.display(),
+        if *halted { "本进程在此前一次写入失败后已停止使用该目录,以免读到或确认未落盘的数据;" } else { "本次操作没有保存任何内容,此前已保存的数据不受影响;" },
+        fault.advice()
+    )]
+    Unwritable {
+        path: PathBuf,
+        fault: WriteFault,
+        /// The operating system's own words, for whoever reads the log.
+        detail: String,
+        /// True when the fault happened in an earlier call and this one was refused because of it.
+        halted: bool,
+    },
+
     /// A file-system operation on the data folder failed.
     #[error("数据目录 {} 读写失败:{source}", path.display())]
     Io {
@@ -95,4 +113,61 @@ pub enum StoreError {
     /// Stored bytes do not decode.
     #[error("数据目录内容已损坏:{0}")]
     Corrupt(String),
+}
+
+/// Why the data folder could not be written.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum WriteFault {
+    /// ENOSPC, EDQUOT, or EFBIG (a file-size limit).
+    Full,
+    /// EROFS: mounted read-only, or remounted read-only by the kernel after a disk error.
+    ReadOnly,
+    /// EACCES / EPERM: the folder or its files may not be written by this user.
+    Permission,
+    /// Any other IO failure while writing (EIO, ...).
+    Other,
+}
+
+impl WriteFault {
+    /// Classifies an IO error met while writing the data folder.
+    pub fn of(e: &std::io::Error) -> WriteFault {
+        use std::io::ErrorKind;
+        match e.kind() {
+            ErrorKind::StorageFull | ErrorKind::QuotaExceeded | ErrorKind::FileTooLarge => {
+                WriteFault::Full
+            }
+            ErrorKind::ReadOnlyFilesystem => WriteFault::ReadOnly,
+            ErrorKind::PermissionDenied => WriteFault::Permission,
+            _ => WriteFault::Other,
+        }
+    }
+
+    /// What the operator should do about it.
+    pub fn advice(self) -> &'static str {
+        match self {
+            WriteFault::Full => {
+                "请清理该目录所在磁盘的空间(或放宽配额、文件大小限制)后重试,正在运行的服务需重启"
+            }
+            WriteFault::ReadOnly => {
+                "请检查磁盘是否出错后被系统改为只读、是否以只读方式挂载,修复并重新挂载为可写后重试,正在运行的服务需重启"
+            }
+            WriteFault::Permission => {
+                "请检查该目录及其中文件的属主和权限(chmod/chown,或 chattr 设的不可变属性),改正后重试,正在运行的服务需重启"
+            }
+            WriteFault::Other => {
+                "请检查磁盘是否损坏(系统日志中的 I/O 错误),排除后重试,正在运行的服务需重启"
+            }
+        }
+    }
+}
+
+impl std::fmt::Display for WriteFault {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            WriteFault::Full => "磁盘已满",
+            WriteFault::ReadOnly => "文件系统为只读",
+            WriteFault::Permission => "没有写入权限",
+            WriteFault::Other => "写入出错",
+        })
+    }
 }

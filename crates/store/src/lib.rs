@@ -28,17 +28,17 @@ use std::fmt;
 use std::fs::File;
 use std::io;
 use std::path::{Path, PathBuf};
-use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use sanji_domain::scope::audience;
 use sanji_domain::{
     Code, Digest, Entity, Event, EventBody, EventRef, FieldError, Hlc, HybridClock, Origin,
     VersionVector, fold,
 };
-use tracing::{debug, info, warn};
+use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
-pub use error::StoreError;
+pub use error::{StoreError, WriteFault};
 pub use seal::{SealError, Unlock};
 
 /// The on-disk format this build reads and writes.
@@ -123,6 +123,8 @@ struct Inner {
     /// Files under `<path>/blobs` already made durable (sled writes large pages there without `fsync`).
     synced_blobs: Mutex<HashSet<OsString>>,
     writer: Mutex<()>,
+    /// Set by the first failed write; from then on every call is refused (see `write_failed`).
+    failed: OnceLock<(WriteFault, String)>,
 }
 
 impl fmt::Debug for Store {
@@ -139,10 +141,7 @@ impl Store {
     /// An existing folder with another format version -> UnknownFormat; another node -> WrongNode. Opening a
     /// folder that sled cannot read -> a clear error naming the path.
     pub fn open(path: &Path, node: &Code, opts: StoreOptions) -> Result<Store, StoreError> {
-        let io_error = |source| StoreError::Io {
-            path: path.to_owned(),
-            source,
-        };
+        let io_error = |source| unwritable_or(path, source);
         std::fs::create_dir_all(path).map_err(io_error)?;
         // Never scatter sled's files among someone else's: a folder with content must already be a store.
         // (`lost+found` is what a freshly formatted partition holds at its root.)
@@ -163,9 +162,14 @@ impl Store {
             // nothing but wake-ups.
             .flush_every_ms(None)
             .open()
-            .map_err(|source| StoreError::Open {
-                path: path.to_owned(),
-                source,
+            .map_err(|source| match source {
+                // sled opens `db` read-write and, on open, zero-fills the rest of the log's last segment:
+                // a read-only or full folder fails here, before anything is read.
+                sled::Error::Io(e) => unwritable_or(path, e),
+                source => StoreError::Open {
+                    path: path.to_owned(),
+                    source,
+                },
             })?;
         let db_path = path.join("db");
         let db_file = File::open(&db_path).map_err(|source| StoreError::Io {
@@ -181,6 +185,7 @@ impl Store {
                 sealer: std::sync::OnceLock::new(),
                 synced_blobs: Mutex::new(HashSet::new()),
                 writer: Mutex::new(()),
+                failed: OnceLock::new(),
             }),
         };
         store.check_or_init(&opts.unlock)?;
@@ -210,15 +215,11 @@ impl Store {
                     batch.insert(keys::meta(keys::META_SEAL), seal::encode_record(&record));
                     let _ = self.inner.sealer.set(sealer);
                 }
-                db.apply_batch(batch)?;
-                self.durable()?;
+                self.commit(batch)?;
                 // Make the new files' directory entries durable too.
                 File::open(path)
                     .and_then(|dir| dir.sync_all())
-                    .map_err(|source| StoreError::Io {
-                        path: path.clone(),
-                        source,
-                    })?;
+                    .map_err(|e| self.write_failed(path, e.into()))?;
                 info!(path = %path.display(), node = %self.inner.node, "新建数据目录,格式版本 {FORMAT_VERSION}");
             }
             None => {
@@ -277,10 +278,9 @@ impl Store {
             .ok_or_else(|| sealing(SealError::NotSealed(new.describe())))?;
         let record = seal::rewrap(sealer, new).map_err(sealing)?;
         let _writer = self.lock();
-        self.inner
-            .db
-            .insert(keys::meta(keys::META_SEAL), seal::encode_record(&record))?;
-        self.durable()?;
+        let mut batch = sled::Batch::default();
+        batch.insert(keys::meta(keys::META_SEAL), seal::encode_record(&record));
+        self.commit(batch)?;
         info!(path = %self.inner.path.display(), by = new.describe(), "数据密钥已改由新的密钥材料保护");
         Ok(())
     }
@@ -339,6 +339,7 @@ impl Store {
 
     /// For each origin held, the highest seq held.
     pub fn version_vector(&self) -> Result<VersionVector, StoreError> {
+        self.halted()?;
         let mut vv = VersionVector::new();
         for item in self.inner.db.scan_prefix([keys::HEAD]) {
             let (key, value) = item?;
@@ -350,6 +351,7 @@ impl Store {
     }
 
     pub fn head(&self, origin: &Origin) -> Result<Option<Head>, StoreError> {
+        self.halted()?;
         match self.inner.db.get(keys::head(origin))? {
             None => Ok(None),
             Some(value) => {
@@ -360,6 +362,7 @@ impl Store {
     }
 
     pub fn get(&self, origin: &Origin, seq: u64) -> Result<Option<Event>, StoreError> {
+        self.halted()?;
         let key = keys::event(origin, seq);
         self.inner
             .db
@@ -369,6 +372,7 @@ impl Store {
     }
 
     pub fn get_by_id(&self, id: Uuid) -> Result<Option<Event>, StoreError> {
+        self.halted()?;
         let Some(reference) = self.inner.db.get(keys::id(id))? else {
             return Ok(None);
         };
@@ -392,6 +396,7 @@ impl Store {
         after: u64,
         limit: usize,
     ) -> Result<Vec<Event>, StoreError> {
+        self.halted()?;
         if limit == 0 || after == u64::MAX {
             return Ok(Vec::new());
         }
@@ -416,6 +421,7 @@ impl Store {
         vv: &VersionVector,
         limit: usize,
     ) -> Result<Vec<Event>, StoreError> {
+        self.halted()?;
         let db = &self.inner.db;
         let base = keys::scope_prefix(scope);
         let mut out = Vec::new();
@@ -525,6 +531,7 @@ impl Store {
     }
 
     pub fn entity(&self, id: Uuid) -> Result<Option<Entity>, StoreError> {
+        self.halted()?;
         let key = keys::entity(id);
         self.inner
             .db
@@ -535,6 +542,7 @@ impl Store {
 
     /// All entity projections (callers filter by state type).
     pub fn entities(&self) -> Result<Vec<Entity>, StoreError> {
+        self.halted()?;
         self.inner
             .db
             .scan_prefix([keys::ENTITY])
@@ -547,6 +555,7 @@ impl Store {
 
     /// All events of one entity in fold order: (hlc, origin, seq).
     pub fn entity_events(&self, id: Uuid) -> Result<Vec<Event>, StoreError> {
+        self.halted()?;
         let mut events = self
             .inner
             .db
@@ -566,6 +575,7 @@ impl Store {
 
     /// The last stamp the persisted hybrid clock issued or observed.
     pub fn clock(&self) -> Result<Hlc, StoreError> {
+        self.halted()?;
         match self.inner.db.get(keys::meta(keys::META_CLOCK))? {
             None => Ok(Hlc::ZERO),
             Some(bytes) => keys::parse_clock_value(&bytes),
@@ -576,9 +586,13 @@ impl Store {
     /// `namespace` must not contain NUL.
     pub fn meta_put(&self, namespace: &str, key: &str, value: &[u8]) -> Result<(), StoreError> {
         check_namespace(namespace)?;
+        self.halted()?;
         let key = keys::user_meta(namespace, key);
         let value = self.seal(&key, value.to_vec());
-        self.inner.db.insert(key, value)?;
+        self.inner
+            .db
+            .insert(key, value)
+            .map_err(|e| self.write_failed(&self.inner.path, e))?;
         self.durable()
     }
 
@@ -591,9 +605,13 @@ impl Store {
         value: &[u8],
     ) -> Result<(), StoreError> {
         check_namespace(namespace)?;
+        self.halted()?;
         let key = keys::user_meta(namespace, key);
         let value = self.seal(&key, value.to_vec());
-        self.inner.db.insert(key, value)?;
+        self.inner
+            .db
+            .insert(key, value)
+            .map_err(|e| self.write_failed(&self.inner.path, e))?;
         Ok(())
     }
 
@@ -613,11 +631,11 @@ impl Store {
             let value = self.seal(&key, value.clone());
             batch.insert(key, value);
         }
-        self.inner.db.apply_batch(batch)?;
-        self.durable()
+        self.commit(batch)
     }
 
     pub fn meta_get(&self, namespace: &str, key: &str) -> Result<Option<Vec<u8>>, StoreError> {
+        self.halted()?;
         check_namespace(namespace)?;
         let key = keys::user_meta(namespace, key);
         self.inner
@@ -639,6 +657,7 @@ impl Store {
         namespace: &str,
         key_prefix: &str,
     ) -> Result<Vec<(String, Vec<u8>)>, StoreError> {
+        self.halted()?;
         check_namespace(namespace)?;
         let prefix = keys::user_meta_prefix(namespace);
         let mut wanted = prefix.clone();
@@ -657,6 +676,7 @@ impl Store {
 
     /// How many events are held, from a counter kept in each write batch.
     pub fn event_count(&self) -> Result<u64, StoreError> {
+        self.halted()?;
         match self.inner.db.get(keys::meta(keys::META_COUNT))? {
             None => Ok(0),
             Some(bytes) => keys::parse_u64("事件计数", &bytes),
@@ -675,19 +695,75 @@ impl Store {
     /// `sync_file_range` on its log and never syncs the blob files it writes for large pages. Blobs are
     /// synced first, so a durable log never points at a blob that is not.
     fn durable(&self) -> Result<(), StoreError> {
-        self.inner.db.flush()?;
-        let blobs = self.inner.path.join("blobs");
-        self.sync_blobs(&blobs).map_err(|source| StoreError::Io {
-            path: blobs,
-            source,
-        })?;
+        let path = &self.inner.path;
+        self.inner
+            .db
+            .flush()
+            .map_err(|e| self.write_failed(path, e))?;
+        let blobs = path.join("blobs");
+        self.sync_blobs(&blobs)
+            .map_err(|e| self.write_failed(&blobs, e.into()))?;
         self.inner
             .db_file
             .sync_all()
-            .map_err(|source| StoreError::Io {
-                path: self.inner.path.join("db"),
-                source,
-            })
+            .map_err(|e| self.write_failed(&path.join("db"), e.into()))
+    }
+
+    /// One atomic sled batch, made durable.
+    fn commit(&self, batch: sled::Batch) -> Result<(), StoreError> {
+        self.halted()?;
+        self.inner
+            .db
+            .apply_batch(batch)
+            .map_err(|e| self.write_failed(&self.inner.path, e))?;
+        self.durable()
+    }
+
+    /// A write, flush or fsync failed (`file` is what was being written). What sled 0.34.7 does then: its
+    /// background log writer gets the IO error (ENOSPC, EFBIG, EROFS, EIO...), records it as sled's "global
+    /// error" and returns it from this and every later flush; nothing panics and nothing of the batch is
+    /// on disk past the last complete log message, so the folder reopens intact (recovery drops a torn
+    /// tail). But sled's in-memory tree keeps the batch that never reached the disk, and reads are served
+    /// from there. So from now on this store refuses every call, reads included (`halted`), until the
+    /// process restarts and sled recovers from what is on disk: a hub never acks, serves or forwards
+    /// anything that is not durable. A running service must be restarted once the fault is fixed.
+    fn write_failed(&self, file: &Path, e: sled::Error) -> StoreError {
+        let (fault, detail) = match &e {
+            // sled re-wraps the OS error as a custom one whose text is its `Debug`: say the kind instead.
+            sled::Error::Io(io)
+                if io.raw_os_error().is_none() && WriteFault::of(io) != WriteFault::Other =>
+            {
+                (WriteFault::of(io), io.kind().to_string())
+            }
+            sled::Error::Io(io) => (WriteFault::of(io), io.to_string()),
+            other => (WriteFault::Other, other.to_string()),
+        };
+        let detail = if file == self.inner.path {
+            detail
+        } else {
+            format!("{}:{detail}", file.display())
+        };
+        error!(path = %self.inner.path.display(), %fault, %detail, "数据目录写入失败,本进程不再读写该目录,需重启");
+        let _ = self.inner.failed.set((fault, detail.clone()));
+        StoreError::Unwritable {
+            path: self.inner.path.clone(),
+            fault,
+            detail,
+            halted: false,
+        }
+    }
+
+    /// Refuses every call once a write has failed (see `write_failed`).
+    fn halted(&self) -> Result<(), StoreError> {
+        match self.inner.failed.get() {
+            None => Ok(()),
+            Some((fault, detail)) => Err(StoreError::Unwritable {
+                path: self.inner.path.clone(),
+                fault: *fault,
+                detail: detail.clone(),
+                halted: true,
+            }),
+        }
     }
 
     /// Syncs every blob file not synced before (sled writes a blob once and never changes it), then their
@@ -787,8 +863,7 @@ impl Store {
             keys::clock_value(clock.last()),
         );
 
-        self.inner.db.apply_batch(batch)?;
-        self.durable()?;
+        self.commit(batch)?;
         debug!(
             new = fresh.len(),
             duplicates,
@@ -980,6 +1055,23 @@ fn broken(e: &Event, why: &str) -> StoreError {
     }
 }
 
+/// A failed file-system call while opening: a write fault (read-only, full, no permission) says so, any
+/// other stays an IO error.
+fn unwritable_or(path: &Path, e: io::Error) -> StoreError {
+    match WriteFault::of(&e) {
+        WriteFault::Other => StoreError::Io {
+            path: path.to_owned(),
+            source: e,
+        },
+        fault => StoreError::Unwritable {
+            path: path.to_owned(),
+            fault,
+            detail: e.to_string(),
+            halted: false,
+        },
+    }
+}
+
 fn check_namespace(namespace: &str) -> Result<(), StoreError> {
     if namespace.contains('\0') {
         return Err(StoreError::Invalid(FieldError::new(
@@ -1047,6 +1139,86 @@ mod tests {
             on_disk.difference(&synced).collect::<Vec<_>>()
         );
         assert_eq!(store.event_count().unwrap(), 400);
+    }
+
+    /// What `write_failed` leaves behind: every later call, reads included, is refused with the first
+    /// fault until the folder is opened again. (The fault itself is injected for real in
+    /// `crates/cli/tests/disk.rs`.)
+    #[test]
+    fn after_a_failed_write_every_call_is_refused_until_the_folder_is_reopened() {
+        let dir = tempfile::tempdir().unwrap();
+        let node = Code::parse("360123100201").unwrap();
+        let store = Store::open(dir.path(), &node, StoreOptions::default()).unwrap();
+        let full = io::Error::from(io::ErrorKind::StorageFull);
+        let first = store.write_failed(dir.path(), full.into());
+        assert!(
+            matches!(
+                &first,
+                StoreError::Unwritable {
+                    fault: WriteFault::Full,
+                    halted: false,
+                    ..
+                }
+            ),
+            "{first:?}"
+        );
+        let origin = Origin::node(node.clone());
+        for refused in [
+            store.head(&origin).map(drop),
+            store.events_after(&origin, 0, 10).map(drop),
+            store.meta_put("x", "y", b"z"),
+            store.clock().map(drop),
+            store.event_count().map(drop),
+        ] {
+            let err = refused.err();
+            assert!(
+                matches!(
+                    &err,
+                    Some(StoreError::Unwritable {
+                        fault: WriteFault::Full,
+                        halted: true,
+                        ..
+                    })
+                ),
+                "{err:?}"
+            );
+        }
+        let message = store.head(&origin).unwrap_err().to_string();
+        assert!(
+            message.contains("磁盘已满") && message.contains("停止使用"),
+            "{message}"
+        );
+        drop(store);
+        let store = Store::open(dir.path(), &node, StoreOptions::default()).unwrap();
+        assert_eq!(store.event_count().unwrap(), 0);
+    }
+
+    #[test]
+    fn write_faults_are_told_apart() {
+        use io::ErrorKind::*;
+        for (kind, fault) in [
+            (StorageFull, WriteFault::Full),
+            (FileTooLarge, WriteFault::Full),
+            (QuotaExceeded, WriteFault::Full),
+            (ReadOnlyFilesystem, WriteFault::ReadOnly),
+            (PermissionDenied, WriteFault::Permission),
+            (Other, WriteFault::Other),
+        ] {
+            assert_eq!(WriteFault::of(&io::Error::from(kind)), fault, "{kind:?}");
+        }
+        for (errno, fault) in [
+            (28, WriteFault::Full),
+            (27, WriteFault::Full),
+            (30, WriteFault::ReadOnly),
+            (13, WriteFault::Permission),
+            (5, WriteFault::Other),
+        ] {
+            assert_eq!(
+                WriteFault::of(&io::Error::from_raw_os_error(errno)),
+                fault,
+                "errno {errno}"
+            );
+        }
     }
 
     #[test]

@@ -417,6 +417,10 @@ fn invalid(e: sanji_domain::FieldError) -> Status {
 }
 
 fn internal(e: StoreError) -> Status {
+    if let StoreError::Unwritable { .. } = e {
+        // Our disk, not the child's data: the child keeps everything and retries later.
+        return Status::unavailable(format!("上级暂时无法保存数据:{e}"));
+    }
     Status::internal(format!("上级数据库出错:{e}"))
 }
 
