@@ -171,8 +171,15 @@ impl Cluster {
     /// before). Should the address have been taken meanwhile, the hub gets a
     /// new port: see [`Cluster::follow_hub`].
     pub async fn start_hub(&mut self) {
+        self.start_hub_with(|_| {}).await;
+    }
+
+    /// Starts the hub as [`Cluster::start_hub`] does, with `change` made to
+    /// its configuration first (its limits, say).
+    pub async fn start_hub_with(&mut self, change: impl FnOnce(&mut NodeConfig)) {
         assert!(self.hub.is_none(), "the hub is already running");
-        let config = self.hub_config();
+        let mut config = self.hub_config();
+        change(&mut config);
         let incoming = sanji_node::server::bind(&self.hub_addr.to_string())
             .or_else(|_| sanji_node::server::bind("127.0.0.1:0"))
             .expect("a port for the hub");

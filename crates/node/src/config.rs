@@ -98,8 +98,9 @@ fn is_zero(v: &i64) -> bool {
     *v == 0
 }
 
-/// Limits a server puts on each child, so one broken or hostile laptop
-/// cannot hold the hub's connections for everyone else.
+/// Limits a server puts on each child and on every connection, so one broken
+/// or hostile laptop (or anything else that reaches the port) cannot hold the
+/// hub's connections for everyone else.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(default, deny_unknown_fields)]
 pub struct StreamLimits {
@@ -107,6 +108,18 @@ pub struct StreamLimits {
     pub streams_per_peer: usize,
     /// A push stream silent this long is ended.
     pub idle_timeout_ms: u64,
+    /// Connections open at once, whoever they are from; more are closed as
+    /// soon as they are accepted. A county morning is 500 stations at once.
+    pub max_connections: usize,
+    /// A connection that has not finished its TLS handshake this long after
+    /// it was accepted is closed (silence, or half a handshake).
+    pub handshake_timeout_ms: u64,
+    /// A connection with no request open this long is closed. A connection
+    /// in the middle of a push or pull is never idle, however long it takes.
+    /// Keep it well above the pauses between the calls of one sync round:
+    /// a call sent just as its connection is closed fails, and the station
+    /// tries again.
+    pub connection_idle_timeout_ms: u64,
 }
 
 impl Default for StreamLimits {
@@ -114,6 +127,9 @@ impl Default for StreamLimits {
         StreamLimits {
             streams_per_peer: 4,
             idle_timeout_ms: 60_000,
+            max_connections: 2_000,
+            handshake_timeout_ms: 10_000,
+            connection_idle_timeout_ms: 60_000,
         }
     }
 }
@@ -242,5 +258,35 @@ pub fn passphrase_from_env(var: &str) -> Result<sanji_store::Unlock, NodeError> 
         _ => Err(NodeError::Config(format!(
             "数据目录用口令加密:请在环境变量 {var} 中提供口令"
         ))),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_deploy_examples_parse_and_spell_out_the_defaults() {
+        for (name, text) in [
+            ("hub.toml", include_str!("../../../deploy/hub.toml")),
+            ("county.toml", include_str!("../../../deploy/county.toml")),
+            ("station.toml", include_str!("../../../deploy/station.toml")),
+        ] {
+            let config: NodeConfig =
+                toml::from_str(text).unwrap_or_else(|e| panic!("deploy/{name}: {e}"));
+            config.check().unwrap();
+            assert_eq!(config.limits, StreamLimits::default(), "deploy/{name}");
+        }
+    }
+
+    #[test]
+    fn connection_limits_can_be_set_and_default_when_left_out() {
+        let limits: StreamLimits =
+            toml::from_str("max_connections = 3\nconnection_idle_timeout_ms = 500").unwrap();
+        assert_eq!(limits.max_connections, 3);
+        assert_eq!(limits.connection_idle_timeout_ms, 500);
+        assert_eq!(limits.handshake_timeout_ms, 10_000);
+        assert_eq!(limits.streams_per_peer, 4);
+        assert!(toml::from_str::<StreamLimits>("max_conections = 3").is_err());
     }
 }

@@ -16,6 +16,7 @@ use tracing::info;
 
 use crate::NodeError;
 use crate::config::{NodeConfig, Role};
+use crate::connections::Connections;
 use crate::console::ConsoleService;
 use crate::forward::Forwarder;
 
@@ -48,6 +49,8 @@ pub struct RunningNode {
     pub store: Store,
     /// The hub's forwarder to the county; `None` on the county.
     pub forwarder: Option<Arc<Forwarder>>,
+    /// The connections open now (see `limits.max_connections`).
+    pub connections: Connections,
     stop_forwarder: Arc<Notify>,
     shutdown: Option<oneshot::Sender<()>>,
     task: JoinHandle<Result<(), NodeError>>,
@@ -150,11 +153,19 @@ pub async fn start_with(
         .build_v1()
         .map_err(|e| NodeError::Serve(e.to_string()))?;
 
+    let limits = config.limits;
+    let connections = Connections::new(
+        limits.max_connections,
+        Duration::from_millis(limits.connection_idle_timeout_ms.max(1)),
+    );
+    let tls = sanji_sync::tls::server_config(&certs)
+        .timeout(Duration::from_millis(limits.handshake_timeout_ms.max(1)));
     let router = Server::builder()
-        .tls_config(sanji_sync::tls::server_config(&certs))
+        .tls_config(tls)
         .map_err(|e| NodeError::Serve(format!("证书无法用于 TLS:{e}")))?
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(Duration::from_secs(20)))
+        .layer(connections.layer())
         .add_service(health_service)
         .add_service(reflection)
         .add_service(replication.into_server())
@@ -165,6 +176,7 @@ pub async fn start_with(
         );
     let (tx, rx) = oneshot::channel::<()>();
     let code = config.code.clone();
+    let incoming = connections.incoming(incoming);
     info!(node = %code, role = ?config.role, %addr, "serving");
     let task = tokio::spawn(async move {
         let result = router
@@ -181,6 +193,7 @@ pub async fn start_with(
         addr,
         store,
         forwarder,
+        connections,
         stop_forwarder,
         shutdown: Some(tx),
         task,

@@ -327,6 +327,8 @@ fn describe(e: &tonic::transport::Error) -> String {
         "连接被拒绝(上级服务未运行或地址有误)".to_owned()
     } else if text.contains("timed out") || text.contains("handshake timeout") {
         "连接超时".to_owned()
+    } else if text.contains("tls handshake eof") {
+        crate::error::CLOSED_IN_HANDSHAKE.to_owned()
     } else {
         text
     }

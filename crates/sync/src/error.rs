@@ -69,6 +69,11 @@ impl SyncError {
     }
 }
 
+/// A parent at its connection limit closes a new connection at once, before
+/// the TLS handshake ends.
+pub(crate) const CLOSED_IN_HANDSHAKE: &str =
+    "上级在加密握手时关闭了连接(上级连接数已满或繁忙,稍后再试)";
+
 fn describe_transport(status: &tonic::Status) -> String {
     let mut text = status.message().to_owned();
     let mut source = std::error::Error::source(status);
@@ -80,6 +85,8 @@ fn describe_transport(status: &tonic::Status) -> String {
         "连接被拒绝(上级服务未运行或地址有误)".to_owned()
     } else if text.contains("timed out") || text.contains("Timeout") {
         "连接超时".to_owned()
+    } else if text.contains("tls handshake eof") {
+        CLOSED_IN_HANDSHAKE.to_owned()
     } else {
         text
     }

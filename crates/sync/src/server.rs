@@ -225,7 +225,11 @@ impl proto::replication_server::Replication for ReplicationService {
                         Ok(Some(batch)) => batch,
                         Ok(None) => break,
                         Err(status) => {
+                            // A message that did not decode (too large, not
+                            // protobuf) is refused with its reason; a peer
+                            // that went away hears nothing, harmlessly.
                             warn!(%status, "push stream broke");
+                            refusal = Some(undecodable(status));
                             break;
                         }
                     };
@@ -409,6 +413,20 @@ impl ReplicationService {
             stored: applied.new.len() as u32,
             duplicates: applied.duplicates as u32,
         })
+    }
+}
+
+/// Why a pushed message could not be read, said so the sender knows what to
+/// do. tonic refuses a message above the limit with OUT_OF_RANGE as soon as
+/// its length prefix arrives, before reading the rest; the code is kept.
+fn undecodable(status: Status) -> Status {
+    match status.code() {
+        tonic::Code::OutOfRange => Status::out_of_range(format!(
+            "推送的消息超过每条 {} 字节的上限,已拒绝,本批未存储:请每批少发一些事件({})",
+            proto::MAX_MESSAGE_BYTES,
+            status.message()
+        )),
+        _ => status,
     }
 }
 
