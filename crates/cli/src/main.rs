@@ -84,6 +84,23 @@ pub async fn shutdown_signal() {
     let _ = tokio::signal::ctrl_c().await;
 }
 
+/// A server's threads each get a glibc malloc arena by default (up to 8 per
+/// core), and each arena keeps what it freed: after a county morning the hub
+/// held 60% more resident memory than its live heap. Two arenas cost nothing
+/// measurable in throughput here (docs/PERFORMANCE.md).
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+fn limit_malloc_arenas() {
+    // SAFETY: called at start-up before any other thread exists; mallopt
+    // only adjusts allocator parameters.
+    let done = unsafe { libc::mallopt(libc::M_ARENA_MAX, 2) };
+    if done != 1 {
+        tracing::warn!("mallopt(M_ARENA_MAX) 未生效");
+    }
+}
+
+#[cfg(not(all(target_os = "linux", target_env = "gnu")))]
+fn limit_malloc_arenas() {}
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let serving = matches!(
@@ -97,6 +114,9 @@ fn main() -> ExitCode {
         })
     );
     init_logging(if serving { "info" } else { "warn" });
+    if serving {
+        limit_malloc_arenas();
+    }
     let runtime = match tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()

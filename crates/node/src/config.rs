@@ -91,7 +91,7 @@ pub enum Encryption {
 pub const PASSPHRASE_ENV: &str = "SANJI_PASSPHRASE";
 
 fn default_cache_mb() -> u64 {
-    64
+    32
 }
 
 fn is_zero(v: &i64) -> bool {

@@ -567,7 +567,7 @@ fn check(
             "县里确认了镇中心上报台账的 {outbox_acked} 条,共 {outbox_events} 条"
         ));
     }
-    let hub_files = views::ledger_for_reports(&hub.store)?.0;
+    let hub_files = views::ledger_for_reports(&hub.store, None)?.0;
     let cases_archived = hub_files
         .iter()
         .filter(|(_, f)| f.status == CaseStatus::Archived)
@@ -577,7 +577,7 @@ fn check(
     }
     let mut urges_delivered = 0;
     for station in stations {
-        for (_, f) in views::ledger_for_reports(station.store())?.0 {
+        for (_, f) in views::ledger_for_reports(station.store(), None)?.0 {
             urges_delivered += (f.urges.len() + f.supervisions.len()) as u64;
         }
     }

@@ -188,7 +188,8 @@ fn monthly_reports(
     let today = cst_date(now_ms);
     let this = Month::of(today);
     let last = Month::of(this.first_day().pred_opt().unwrap_or(this.first_day()));
-    let (cases, screenings) = crate::views::ledger_for_reports(store)?;
+    // Screenings from before last month count in no report made here.
+    let (cases, screenings) = crate::views::ledger_for_reports(store, Some(last.first_day()))?;
     let mut drafts = Vec::new();
     for month in [last, this] {
         let case_refs: Vec<CaseRef<'_>> = cases

@@ -144,21 +144,19 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
             _ => Err(NodeError::NotFound(format!("案件 {text}"))),
         };
     }
-    let found: Vec<(Uuid, Box<CaseFile>)> = store
-        .entities()?
-        .into_iter()
-        .filter_map(|e| match e.state {
-            EntityState::Case(file) => Some((e.id, file)),
-            _ => None,
-        })
-        .filter(|(id, file)| {
-            file.case_number.as_deref() == Some(text)
-                || (text.len() >= 6 && {
-                    let (hex, wanted) = (id.simple().to_string(), text.to_lowercase());
-                    hex.starts_with(&wanted) || hex.ends_with(&wanted)
-                })
-        })
-        .collect();
+    let wanted = text.to_lowercase();
+    let mut found: Vec<(Uuid, Box<CaseFile>)> = Vec::new();
+    store.for_each_entity(|e| {
+        if let EntityState::Case(file) = e.state {
+            let hex = e.id.simple().to_string();
+            if file.case_number.as_deref() == Some(text)
+                || (text.len() >= 6 && (hex.starts_with(&wanted) || hex.ends_with(&wanted)))
+            {
+                found.push((e.id, file));
+            }
+        }
+        Ok(())
+    })?;
     match found.len() {
         0 => Err(NodeError::NotFound(format!(
             "案件 {text}(可用案件编号,或案件 ID 的末 8 位)"

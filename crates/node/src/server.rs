@@ -163,6 +163,8 @@ pub async fn start_with(
     let router = Server::builder()
         .tls_config(tls)
         .map_err(|e| NodeError::Serve(format!("证书无法用于 TLS:{e}")))?
+        .initial_stream_window_size(sanji_sync::server::SERVER_WINDOW_BYTES)
+        .initial_connection_window_size(sanji_sync::server::SERVER_WINDOW_BYTES)
         .http2_keepalive_interval(Some(Duration::from_secs(30)))
         .http2_keepalive_timeout(Some(Duration::from_secs(20)))
         .layer(connections.layer())

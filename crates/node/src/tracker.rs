@@ -56,27 +56,26 @@ pub fn open_cases(
     policy: &DeadlinePolicy,
     today: NaiveDate,
 ) -> Result<Vec<Tracked>, NodeError> {
-    let mut rows: Vec<Tracked> = store
-        .entities()?
-        .into_iter()
-        .filter_map(|e| match e.state {
-            EntityState::Case(file) if kept_here(&file, store.node()) => {
-                let deadline = running_deadline(&file, policy)?;
-                Some(Tracked {
-                    id: e.id,
-                    case_number: file.case_number.clone(),
-                    status: file.status,
-                    place: file.registration.place.clone(),
-                    assignee: file.assignment.as_ref().map(|a| a.assignee.label()),
-                    deadline,
-                    standing: DeadlineStanding::of(deadline, today, policy.urge_days_before),
-                    urges: file.urges.len(),
-                    supervisions: file.supervisions.len(),
-                })
-            }
-            _ => None,
-        })
-        .collect();
+    let mut rows = Vec::new();
+    store.for_each_entity(|e| {
+        if let EntityState::Case(file) = e.state
+            && kept_here(&file, store.node())
+            && let Some(deadline) = running_deadline(&file, policy)
+        {
+            rows.push(Tracked {
+                id: e.id,
+                case_number: file.case_number.clone(),
+                status: file.status,
+                place: file.registration.place.clone(),
+                assignee: file.assignment.as_ref().map(|a| a.assignee.label()),
+                deadline,
+                standing: DeadlineStanding::of(deadline, today, policy.urge_days_before),
+                urges: file.urges.len(),
+                supervisions: file.supervisions.len(),
+            });
+        }
+        Ok(())
+    })?;
     rows.sort_by_key(|r| r.deadline);
     Ok(rows)
 }
@@ -86,13 +85,17 @@ pub fn open_cases(
 pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<Event>, NodeError> {
     let today = cst_date(now_ms);
     let mut drafts = Vec::new();
-    for entity in store.entities()? {
-        let EntityState::Case(file) = entity.state else {
-            continue;
-        };
-        if !kept_here(&file, store.node()) {
-            continue;
+    // Only the township's cases are kept in memory, not every screening it holds.
+    let mut cases = Vec::new();
+    store.for_each_entity(|e| {
+        if let EntityState::Case(file) = e.state
+            && kept_here(&file, store.node())
+        {
+            cases.push((e.id, file));
         }
+        Ok(())
+    })?;
+    for (id, file) in cases {
         let Some(deadline) = running_deadline(&file, policy) else {
             continue;
         };
@@ -122,7 +125,7 @@ pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<
         };
         drafts.push(Draft {
             author: SYSTEM_AUTHOR.to_owned(),
-            entity: entity.id,
+            entity: id,
             body: EventBody::CaseStepped(CaseAction {
                 role: ActorRole::System,
                 step,

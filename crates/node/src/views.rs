@@ -207,7 +207,7 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
 }
 
 pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeError> {
-    let (cases, _) = ledger_for_reports(store)?;
+    let (cases, _) = ledger_for_reports(store, Some(NaiveDate::MAX))?;
     let refs: Vec<CaseRef<'_>> = cases
         .iter()
         .map(|(id, f)| CaseRef { id: *id, file: f })
@@ -217,7 +217,7 @@ pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeEr
 
 /// The township's report for `month`, computed now from the ledger.
 pub fn report(store: &Store, month: Month, ctx: &ViewContext) -> Result<MonthlyReport, NodeError> {
-    let (cases, screenings) = ledger_for_reports(store)?;
+    let (cases, screenings) = ledger_for_reports(store, Some(month.first_day()))?;
     let refs: Vec<CaseRef<'_>> = cases
         .iter()
         .map(|(id, f)| CaseRef { id: *id, file: f })
@@ -472,18 +472,27 @@ pub type ReportLedger = (
     Vec<sanji_domain::record::Screening>,
 );
 
-/// Every case file and screening this node holds, for the monthly report.
-pub fn ledger_for_reports(store: &Store) -> Result<ReportLedger, NodeError> {
+/// Every case file this node keeps and the screenings it holds screened on or
+/// after `screened_since` (all of them for `None`), for reports and rewards.
+pub fn ledger_for_reports(
+    store: &Store,
+    screened_since: Option<NaiveDate>,
+) -> Result<ReportLedger, NodeError> {
     let mut cases = Vec::new();
     let mut screenings = Vec::new();
-    for e in store.entities()? {
+    store.for_each_entity(|e| {
         match e.state {
             EntityState::Case(file) if crate::tracker::kept_here(&file, store.node()) => {
                 cases.push((e.id, *file))
             }
-            EntityState::Screening(s) => screenings.push(s.record),
+            EntityState::Screening(s)
+                if screened_since.is_none_or(|since| s.record.screened_on >= since) =>
+            {
+                screenings.push(s.record)
+            }
             _ => {}
         }
-    }
+        Ok(())
+    })?;
     Ok((cases, screenings))
 }

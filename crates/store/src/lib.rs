@@ -540,6 +540,20 @@ impl Store {
             .transpose()
     }
 
+    /// Visits every entity projection in turn, holding one at a time: for
+    /// passes over a hub's whole ledger that keep only a few (the open cases).
+    pub fn for_each_entity(
+        &self,
+        mut visit: impl FnMut(Entity) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.halted()?;
+        for item in self.inner.db.scan_prefix([keys::ENTITY]) {
+            let (key, bytes) = item?;
+            visit(self.decode_entity(&key, &bytes)?)?;
+        }
+        Ok(())
+    }
+
     /// All entity projections (callers filter by state type).
     pub fn entities(&self) -> Result<Vec<Entity>, StoreError> {
         self.halted()?;

@@ -41,12 +41,24 @@ pub struct ReplicationService {
     writers: Arc<Semaphore>,
     /// Pull scans running at once, for the same reason.
     readers: Arc<Semaphore>,
+    /// Push streams being read off the network, decoded and written at once.
+    /// More than `writers`, so a station on a slow link sending its batch
+    /// does not hold up the others; few enough that a morning's hundreds of
+    /// pushes wait in their own laptops rather than in the hub's memory.
+    receivers: Arc<Semaphore>,
 }
 
 /// Batches decoded and written concurrently: one writing, one being prepared.
 const CONCURRENT_WRITES: usize = 2;
 /// Pull scans concurrently; reads do not block each other, but each holds a thread and a batch.
 const CONCURRENT_READS: usize = 8;
+/// Push streams being received at once; the others wait their turn before
+/// the hub reads a byte of them.
+const CONCURRENT_RECEIVES: usize = 32;
+/// The server's HTTP/2 flow-control windows: what one connection may have
+/// in flight that the hub has not asked for. hyper's default is 1 MiB each;
+/// at 500 connections that alone would be half a gigabyte of buffers.
+pub const SERVER_WINDOW_BYTES: u32 = 64 * 1024;
 
 /// What one child may hold open at once, and how long a push may sit silent.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -90,6 +102,7 @@ impl ReplicationService {
             open: Arc::default(),
             writers: Arc::new(Semaphore::new(CONCURRENT_WRITES)),
             readers: Arc::new(Semaphore::new(CONCURRENT_READS)),
+            receivers: Arc::new(Semaphore::new(CONCURRENT_RECEIVES)),
         }
     }
 
@@ -213,6 +226,15 @@ impl proto::replication_server::Replication for ReplicationService {
                 let _stream = stream;
                 let mut total = 0usize;
                 let mut refusal = None;
+                // Read only with a receiving slot, held to the end of the
+                // stream: a batch not yet read stays in the laptop (the
+                // server's HTTP/2 windows are small), and tonic keeps a
+                // stream's decode buffer until the stream ends, so a slot per
+                // batch would still leave one buffer per waiting station.
+                // The wait for a slot is not the peer's idleness; each read is timed.
+                let Ok(_receiving) = this.receivers.clone().acquire_owned().await else {
+                    return;
+                };
                 loop {
                     let Ok(next) = tokio::time::timeout(idle, inbound.message()).await else {
                         refusal = Some(Status::deadline_exceeded(format!(
