@@ -4,10 +4,11 @@
 //! - The hub (`sanji hub serve`) killed while a station pushes: every batch
 //!   it acked before the kill is in its store afterwards, and after the
 //!   station resumes the hub holds exactly the station's ledger.
-//! - The station (`sanji station sync`) killed mid-sync, pushing or pulling:
-//!   its own ledger is untouched by every kill, the hub holds a chained prefix
-//!   of it, and a last sync ends with the hub holding exactly that ledger and
-//!   the station holding every severe-screening report addressed to it.
+//! - The station (`sanji station sync`) killed mid-sync, pushing or pulling
+//!   (the hub's reports of its severe screenings), recording more between
+//!   syncs: its own ledger is untouched by every kill, the hub holds a chained
+//!   prefix of it, and a last sync ends with the hub holding exactly that
+//!   ledger and the station exactly what the hub addresses to it.
 //! - The county (`sanji county serve`) killed while the hub forwards: the
 //!   county keeps a chained prefix of the hub's outbox through every kill, and
 //!   ends with exactly the hub's outbox and every severe screening.
@@ -426,7 +427,7 @@ fn reported_at_hub(d: &Path, hub_toml: &Path) -> usize {
 
 #[test]
 fn the_station_killed_mid_sync_keeps_its_ledger_and_resumes_push_and_pull() {
-    let rounds = env_or("SANJI_CRASH_ROUNDS", 3);
+    let rounds = env_or("SANJI_CRASH_ROUNDS", 3) as usize;
     let total = env_or("SANJI_CRASH_EVENTS", 3_000) as usize;
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
@@ -463,16 +464,20 @@ fn the_station_killed_mid_sync_keeps_its_ledger_and_resumes_push_and_pull() {
         "{}",
         String::from_utf8_lossy(&init.stderr)
     );
-    // Fill the laptop through the library (fast), then close it: from here
-    // on only the `sanji` binary touches it.
     let ledger = Origin::node(code(VILLAGE));
-    let mine = {
+    // The laptop keeps recording between syncs, so every round has a push and
+    // a pull to interrupt: the events come in rounds + 1 parts, one before
+    // each kill and a last one before the final sync. They are recorded
+    // through the library (fast) while no `sanji` process runs; the syncs are
+    // the binary's.
+    let part = |i: usize| total * (i + 1) / (rounds + 1) - total * i / (rounds + 1);
+    let mut made = 0;
+    let mut record_part = |i: usize| {
         let station = Station::open(NodeConfig::load(&station_toml).unwrap()).unwrap();
-        record(&station, 0, total);
-        chain(station.store(), &ledger, "the station before the drill")
+        record(&station, made, part(i));
+        made += part(i);
+        chain(station.store(), &ledger, "the station after recording")
     };
-    let severe = severe_refs(&mine);
-    assert!(!severe.is_empty());
     let station_cmd = |args: &[&str]| {
         let mut all = vec!["station", "--config", station_toml.to_str().unwrap()];
         all.extend_from_slice(args);
@@ -482,8 +487,9 @@ fn the_station_killed_mid_sync_keeps_its_ledger_and_resumes_push_and_pull() {
     let mut moments = Moments::new("station killed mid-sync");
     let mut hub = serve("hub", &hub_toml);
     let started = Instant::now();
-    let mut at_hub_before = 0;
     for round in 0..rounds {
+        let mine = record_part(round);
+        let severe = severe_refs(&mine);
         let mut sync = Command::new(env!("CARGO_BIN_EXE_sanji"))
             .args(["station", "--config"])
             .arg(&station_toml)
@@ -504,17 +510,15 @@ fn the_station_killed_mid_sync_keeps_its_ledger_and_resumes_push_and_pull() {
             }
         });
         // A random moment in the sync: the point of the drill, not a wait for
-        // anything. While the hub lacks part of the ledger, every other round
-        // aims at the pull: it waits until the station logs that its push is
-        // done, and kills it soon after.
-        let (moment, after) = if at_hub_before == total {
-            (moments.next(0, 100 + total as u64 / 3), "after start")
-        } else if round % 2 == 1 {
+        // anything. Every other round aims at the pull: it waits until the
+        // station logs that its push is done, then kills it soon after.
+        let n = part(round) as u64;
+        let (moment, after) = if round % 2 == 1 {
             // Returns at once, and the kill comes after the sync, if the process exits.
             let _ = push_done.recv_timeout(Duration::from_secs(120));
-            (moments.next(0, 20 + total as u64 / 3), "after the push")
+            (moments.next(0, 20 + n / 3), "after the push")
         } else {
-            (moments.next(0, 50 + total as u64 / 4), "after start")
+            (moments.next(0, 60 + n / 2), "after start")
         };
         std::thread::sleep(moment);
         let finished = sync.try_wait().unwrap();
@@ -551,23 +555,27 @@ fn the_station_killed_mid_sync_keeps_its_ledger_and_resumes_push_and_pull() {
             "round {round}: a report pulled twice"
         );
         drop(held);
-        at_hub_before = at_hub.len();
         let phase = match finished {
             Some(_) => "after the sync ended",
-            None if at_hub.len() < total => "mid-push",
+            None if at_hub.len() < mine.len() => "mid-push",
             None => "in the pull",
         };
         eprintln!(
-            "round {round}: kill -9 {} ms {} {phase}: hub holds {}/{total}, station pulled {reports}/{} reports",
+            "round {round}: kill -9 {} ms {} {phase}: hub holds {}/{}, station pulled {reports}/{} reports",
             moment.as_millis(),
             after,
             at_hub.len(),
+            mine.len(),
             severe.len()
         );
         hub = serve("hub", &hub_toml);
     }
 
-    // A last sync, to the end: the hub acknowledges everything.
+    // A last part, and a sync to the end: the hub acknowledges everything.
+    let mine = record_part(rounds);
+    assert_eq!(mine.len(), total);
+    let severe = severe_refs(&mine);
+    assert!(!severe.is_empty());
     let out = json(&station_cmd(&["sync", "--json"]));
     assert_eq!(out["all_acked"], true, "{out:#}");
     // The hub reports every severe screening (its forwarder runs after each
