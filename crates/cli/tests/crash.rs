@@ -204,6 +204,29 @@ fn poll(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
     }
 }
 
+/// Waits until nothing holds the file lock of the store in `dir`. After the
+/// last handle of a sled database is dropped, sled's I/O thread may hold the
+/// file a few milliseconds more, and a `sanji` process started on the folder
+/// then would find it locked.
+fn unlocked(dir: &Path) {
+    let db = dir.join("db");
+    poll(
+        "sled lets go of its file lock",
+        Duration::from_secs(10),
+        || {
+            let file = std::fs::File::open(&db).unwrap();
+            fs2::FileExt::try_lock_exclusive(&file).is_ok()
+        },
+    );
+}
+
+/// Drops this process's handle on a store, for a `sanji` process to open it.
+fn close(store: Store) {
+    let dir = store.path().to_owned();
+    drop(store);
+    unlocked(&dir);
+}
+
 fn open(dir: &Path, node: &str) -> Store {
     Store::open(dir, &code(node), StoreOptions::default()).unwrap()
 }
@@ -386,6 +409,7 @@ async fn the_hub_killed_mid_push_keeps_every_acked_event_and_stores_nothing_twic
             "round {round}: the hub acked {acked} but holds {head} after kill -9"
         );
         chain(&held, &ledger, &format!("round {round}"));
+        close(held);
     }
 
     // The station resumes; the hub ends with exactly its ledger.
@@ -476,7 +500,10 @@ fn the_station_killed_mid_sync_keeps_its_ledger_and_resumes_push_and_pull() {
         let station = Station::open(NodeConfig::load(&station_toml).unwrap()).unwrap();
         record(&station, made, part(i));
         made += part(i);
-        chain(station.store(), &ledger, "the station after recording")
+        let mine = chain(station.store(), &ledger, "the station after recording");
+        drop(station);
+        unlocked(&station_dir);
+        mine
     };
     let station_cmd = |args: &[&str]| {
         let mut all = vec!["station", "--config", station_toml.to_str().unwrap()];
@@ -533,7 +560,7 @@ fn the_station_killed_mid_sync_keeps_its_ledger_and_resumes_push_and_pull() {
             "round {round}: kill -9 changed the station's own ledger"
         );
         let got = pulled(&laptop, &ledger);
-        drop(laptop);
+        close(laptop);
         let held = open(&d.join("hub"), HUB);
         let at_hub = chain(&held, &ledger, &format!("round {round}: the hub"));
         assert_eq!(
@@ -554,7 +581,7 @@ fn the_station_killed_mid_sync_keeps_its_ledger_and_resumes_push_and_pull() {
             reported.len(),
             "round {round}: a report pulled twice"
         );
-        drop(held);
+        close(held);
         let phase = match finished {
             Some(_) => "after the sync ended",
             None if at_hub.len() < mine.len() => "mid-push",
@@ -710,7 +737,7 @@ async fn the_county_killed_while_the_hub_forwards_ends_with_exactly_the_hubs_out
 
         let at_county = open(&d.join("county"), "360123");
         let events = chain(&at_county, &outbox, &format!("round {round}: the county"));
-        drop(at_county);
+        close(at_county);
         let head = events.len() as u64;
         assert!(
             head >= link.acked_by_county,
@@ -765,7 +792,7 @@ async fn the_county_killed_while_the_hub_forwards_ends_with_exactly_the_hubs_out
         let acked = sanji_node::forward::upstream_status(&at_hub)
             .unwrap()
             .map_or(0, |s| s.acked_by_county);
-        drop(at_hub);
+        close(at_hub);
         if head == acked {
             break;
         }
