@@ -32,7 +32,7 @@ use sanji_node::forward::UpstreamStatus;
 use sanji_node::{NodeConfig, Role, Station, samples};
 use sanji_proto as proto;
 use sanji_proto::convert;
-use sanji_store::{Store, StoreOptions};
+use sanji_store::{Store, StoreOptions, Unlock};
 use tokio_stream::wrappers::ReceiverStream;
 
 const HUB: &str = "360123100";
@@ -227,8 +227,20 @@ fn close(store: Store) {
     unlocked(&dir);
 }
 
+/// Opens a node's store; a village's is sealed under its node key, in `certs/` beside it.
 fn open(dir: &Path, node: &str) -> Store {
-    Store::open(dir, &code(node), StoreOptions::default()).unwrap()
+    let node = code(node);
+    let unlock = if node.level() == sanji_domain::Level::Village {
+        let key = dir.with_file_name("certs").join(format!("{node}-key.pem"));
+        Unlock::node_key(&std::fs::read(key).unwrap())
+    } else {
+        Unlock::Plain
+    };
+    let options = StoreOptions {
+        unlock,
+        ..StoreOptions::default()
+    };
+    Store::open(dir, &node, options).unwrap()
 }
 
 /// Every event of `origin` the store holds, checked to be a chain from seq 1
