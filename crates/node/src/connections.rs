@@ -130,7 +130,7 @@ impl Connections {
             idle: shared.idle,
             timer: None,
             connections: self.clone(),
-            _permit: permit,
+            permit: Some(permit),
         })
     }
 
@@ -179,7 +179,9 @@ pub struct Conn {
     /// Armed while no stream is open, for `idle_since + idle`.
     timer: Option<Pin<Box<Sleep>>>,
     connections: Connections,
-    _permit: OwnedSemaphorePermit,
+    /// Given back in `drop` before the open count goes down, so whoever sees
+    /// the count fall finds the place free (fields drop only after `drop`).
+    permit: Option<OwnedSemaphorePermit>,
 }
 
 impl Conn {
@@ -215,6 +217,7 @@ impl Drop for Conn {
                 by_peer.remove(&peer);
             }
         }
+        drop(self.permit.take());
         shared.open.send_modify(|n| *n = n.saturating_sub(1));
     }
 }

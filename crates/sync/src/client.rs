@@ -317,19 +317,5 @@ pub async fn sync_with_retry(
 }
 
 fn describe(e: &tonic::transport::Error) -> String {
-    let mut text = e.to_string();
-    let mut source = std::error::Error::source(e);
-    while let Some(s) = source {
-        text = format!("{text}: {s}");
-        source = s.source();
-    }
-    if text.contains("Connection refused") {
-        "连接被拒绝(上级服务未运行或地址有误)".to_owned()
-    } else if text.contains("timed out") || text.contains("handshake timeout") {
-        "连接超时".to_owned()
-    } else if text.contains("tls handshake eof") {
-        crate::error::CLOSED_IN_HANDSHAKE.to_owned()
-    } else {
-        text
-    }
+    crate::error::explain_transport(e.to_string(), std::error::Error::source(e), true)
 }

@@ -70,22 +70,40 @@ impl SyncError {
 }
 
 /// A parent at its connection limit closes a new connection at once, before
-/// the TLS handshake ends.
-pub(crate) const CLOSED_IN_HANDSHAKE: &str =
-    "上级在加密握手时关闭了连接(上级连接数已满或繁忙,稍后再试)";
+/// the TLS handshake ends: the child sees the end of the stream, or a reset
+/// if its ClientHello was still unread.
+const CLOSED_IN_HANDSHAKE: &str = "上级在加密握手时关闭了连接(上级连接数已满或繁忙,稍后再试)";
 
 fn describe_transport(status: &tonic::Status) -> String {
-    let mut text = status.message().to_owned();
-    let mut source = std::error::Error::source(status);
+    explain_transport(
+        status.message().to_owned(),
+        std::error::Error::source(status),
+        false,
+    )
+}
+
+/// A transport failure (`text` and its chain of causes) in the operator's
+/// words. `connecting`: it happened while the connection was being made, so a
+/// reset is the parent closing it in the handshake, not a broken network mid-sync.
+pub(crate) fn explain_transport(
+    mut text: String,
+    mut source: Option<&(dyn std::error::Error + 'static)>,
+    connecting: bool,
+) -> String {
     while let Some(s) = source {
         text = format!("{text}: {s}");
         source = s.source();
     }
     if text.contains("Connection refused") {
         "连接被拒绝(上级服务未运行或地址有误)".to_owned()
-    } else if text.contains("timed out") || text.contains("Timeout") {
+    } else if text.contains("timed out")
+        || text.contains("Timeout")
+        || text.contains("handshake timeout")
+    {
         "连接超时".to_owned()
-    } else if text.contains("tls handshake eof") {
+    } else if text.contains("tls handshake eof")
+        || (connecting && text.contains("Connection reset by peer"))
+    {
         CLOSED_IN_HANDSHAKE.to_owned()
     } else {
         text
