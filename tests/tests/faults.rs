@@ -65,6 +65,18 @@ async fn sync_until_acked(station: &Station) -> Rounds {
                 "{}: a round ended without error but with unacked records: {report:?}",
                 station.code()
             ),
+            // The hub may say it is busy (streams a cut left open still
+            // count for a moment); anything else it "refused" was the
+            // network, and the station must not be told the hub refused it.
+            Ok(Err(NodeError::Sync(SyncError::Rejected { code, message, .. })))
+                if code != tonic::Code::ResourceExhausted =>
+            {
+                panic!(
+                    "{}: round {}: a network fault reported as the hub refusing: {code:?} {message}",
+                    station.code(),
+                    rounds.total
+                )
+            }
             Ok(Err(NodeError::Sync(e))) if e.is_transient() => rounds.failed += 1,
             Ok(Err(e)) => panic!(
                 "{}: round {} failed with an error that is not retried: {e} ({e:?})",

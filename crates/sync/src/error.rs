@@ -11,6 +11,15 @@ pub enum SyncError {
         addr: String,
         reason: String,
     },
+    /// The connection broke in the middle of a round: the network, not the parent, ended it.
+    #[error(
+        "与上级 {parent}({addr})的连接在同步中断开:{reason}。已确认的记录不会丢失,下次同步从断点继续"
+    )]
+    Interrupted {
+        parent: Code,
+        addr: String,
+        reason: String,
+    },
     #[error("上级 {parent} 拒绝了同步({code}):{message}")]
     Rejected {
         parent: Code,
@@ -37,7 +46,7 @@ impl SyncError {
     /// Worth trying again later: the network, not the data, was the problem.
     pub fn is_transient(&self) -> bool {
         match self {
-            SyncError::Unreachable { .. } => true,
+            SyncError::Unreachable { .. } | SyncError::Interrupted { .. } => true,
             SyncError::Rejected { code, .. } => matches!(
                 code,
                 tonic::Code::Unavailable
@@ -61,12 +70,38 @@ impl SyncError {
                 reason: describe_transport(&status),
             };
         }
+        if broke_mid_call(&status) {
+            return SyncError::Interrupted {
+                parent: parent.clone(),
+                addr: addr.to_owned(),
+                reason: describe_transport(&status),
+            };
+        }
         SyncError::Rejected {
             parent: parent.clone(),
             code: status.code(),
             message: status.message().to_owned(),
         }
     }
+}
+
+/// A status tonic made up itself because the connection failed mid-call (a
+/// cut, a reset, a failed reconnect, a keepalive unanswered), as opposed to
+/// one the parent sent. Every status a sanji parent sends speaks Chinese
+/// first; tonic's and hyper's own are English only.
+fn broke_mid_call(status: &tonic::Status) -> bool {
+    let from_the_library = !status
+        .message()
+        .chars()
+        .any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c));
+    from_the_library
+        && matches!(
+            status.code(),
+            tonic::Code::Unknown
+                | tonic::Code::Internal
+                | tonic::Code::Unavailable
+                | tonic::Code::Cancelled
+        )
 }
 
 /// A parent at its connection limit closes a new connection at once, before
