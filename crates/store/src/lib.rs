@@ -474,6 +474,16 @@ impl Store {
         now_ms: u64,
         drafts: Vec<Draft>,
     ) -> Result<Vec<Event>, StoreError> {
+        self.append_local_unmapped(origin, now_ms, drafts)
+            .map_err(|e| self.in_write(e))
+    }
+
+    fn append_local_unmapped(
+        &self,
+        origin: &Origin,
+        now_ms: u64,
+        drafts: Vec<Draft>,
+    ) -> Result<Vec<Event>, StoreError> {
         if origin.code() != &self.inner.node {
             return Err(StoreError::Invalid(FieldError::new(
                 "origin",
@@ -526,8 +536,22 @@ impl Store {
             return Ok(Applied::default());
         }
         let _writer = self.lock();
-        let clock = HybridClock::starting_at(self.clock()?);
-        self.write_locked(events, mode, clock)
+        let written = self
+            .clock()
+            .and_then(|last| self.write_locked(events, mode, HybridClock::starting_at(last)));
+        written.map_err(|e| self.in_write(e))
+    }
+
+    /// sled may write its log while a write batch is being prepared (it
+    /// consolidates pages on reads too), so a full or read-only disk can
+    /// surface from any step of a write: it is the same failure as the batch's own.
+    fn in_write(&self, e: StoreError) -> StoreError {
+        match e {
+            StoreError::Sled(sled::Error::Io(io)) if WriteFault::of(&io) != WriteFault::Other => {
+                self.write_failed(&self.inner.path, sled::Error::Io(io))
+            }
+            other => other,
+        }
     }
 
     pub fn entity(&self, id: Uuid) -> Result<Option<Entity>, StoreError> {
