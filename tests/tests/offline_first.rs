@@ -485,3 +485,43 @@ async fn records_at_every_text_limit_sync_in_batches_that_fit_a_message() {
     drop(station);
     cluster.shutdown().await;
 }
+
+/// The station's status tells what the hub really holds: a round the hub
+/// refused half-way (its second batch carries stamps a month ahead) still
+/// moved the hub's durable mark, and the status says so rather than
+/// repeating the last whole round.
+#[tokio::test]
+async fn a_round_refused_half_way_still_reports_what_the_hub_acknowledged() {
+    sanji_sync::tls::install_crypto();
+    let cluster = Cluster::start().await;
+    let v = village(1);
+    let station = cluster.open_station(&v);
+    record_samples_batched(&station, 0, 500);
+    let today = sanji_tests::station_today(&station);
+    let month_ahead = station.clock().now_ms() + 30 * sanji_tests::DAY_MS as u64;
+    let drafts = (500..510)
+        .map(|i| sanji_store::Draft {
+            author: "李明".into(),
+            entity: Uuid::now_v7(),
+            body: sanji_tests::sample_body(i, &v, today),
+        })
+        .collect();
+    station
+        .store()
+        .append_local(&ledger(&v), month_ahead, drafts)
+        .unwrap();
+    assert_eq!(station.status().unwrap().acked_by_hub, 0);
+
+    let refused = station.sync(1).await.unwrap_err().to_string();
+    assert!(refused.contains("校准"), "{refused}");
+    let held = cluster.hub_store().head(&ledger(&v)).unwrap().unwrap().seq;
+    assert_eq!(
+        held, 500,
+        "the first batch was stored, the second refused whole"
+    );
+    let status = station.status().unwrap();
+    assert_eq!(status.acked_by_hub, 500, "{status:?}");
+    assert_eq!(status.pending, 10, "{status:?}");
+    drop(station);
+    cluster.shutdown().await;
+}

@@ -397,7 +397,13 @@ async fn push_up(
             status.acked_by_county = report.push.acked;
             status.last_error = None;
         }
-        Err(e) => status.last_error = Some(e.to_string()),
+        Err(e) => {
+            // An interrupted forward still moved the county's mark; say so.
+            if let Some(acked) = sanji_sync::parent_acked(store, &outbox)? {
+                status.acked_by_county = acked;
+            }
+            status.last_error = Some(e.to_string());
+        }
     }
     store.meta_put(
         UPSTREAM,

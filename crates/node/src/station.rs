@@ -292,7 +292,11 @@ impl Station {
         let vv = self.store.version_vector()?;
         let recorded = vv.get(&self.ledger()).copied().unwrap_or(0);
         let last = self.last_sync()?;
-        let acked = last.as_ref().map_or(0, |l| l.acked);
+        // What the hub said it holds, even if the round it said so in failed later.
+        let acked = match sanji_sync::parent_acked(&self.store, &self.ledger())? {
+            Some(acked) => acked,
+            None => last.as_ref().map_or(0, |l| l.acked),
+        };
         let entities = self.store.entities()?;
         let count = |f: fn(&sanji_domain::EntityState) -> bool| {
             entities.iter().filter(|e| f(&e.state)).count()

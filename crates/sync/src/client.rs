@@ -51,6 +51,31 @@ impl SyncReport {
     }
 }
 
+/// Bookkeeping namespace: per ledger, the parent's durable mark as last heard
+/// (from `Heads` or an ack), kept even when the round then fails, so status
+/// pages report what the parent really holds rather than the last whole round.
+pub const PARENT_ACKED: &str = "parent_acked";
+
+/// The parent's durable mark for `ledger` as last heard, if ever.
+pub fn parent_acked(
+    store: &Store,
+    ledger: &Origin,
+) -> Result<Option<u64>, sanji_store::StoreError> {
+    Ok(store
+        .meta_get(PARENT_ACKED, &ledger.to_string())?
+        .and_then(|b| <[u8; 8]>::try_from(b.as_slice()).ok())
+        .map(u64::from_be_bytes))
+}
+
+/// Remembers a mark the parent reported; a lost write costs nothing (the next
+/// `Heads` says it again), so it pays no fsync of its own.
+fn note_parent_acked(store: &Store, ledger: &Origin, acked: u64) {
+    if let Err(e) = store.meta_put_unsynced(PARENT_ACKED, &ledger.to_string(), &acked.to_be_bytes())
+    {
+        tracing::warn!(error = %e, "could not note the parent's durable mark");
+    }
+}
+
 /// Where this node's parent is and how to prove who we are to it.
 #[derive(Clone)]
 pub struct Upstream {
@@ -132,6 +157,7 @@ impl Link {
             .iter()
             .find(|h| h.origin == ledger.to_string())
             .map_or(0, |h| h.seq);
+        note_parent_acked(store, ledger, acked);
         let mut report = PushReport {
             local_head,
             acked,
@@ -193,6 +219,7 @@ impl Link {
             match acks.message().await {
                 Ok(Some(ack)) => {
                     acked = ack.acked.map_or(acked, |a| a.seq);
+                    note_parent_acked(store, ledger, acked);
                     report.stored += u64::from(ack.stored);
                     report.duplicates += u64::from(ack.duplicates);
                     window.add_permits(1);

@@ -18,7 +18,9 @@ pub mod server;
 pub mod tls;
 
 pub use backoff::Backoff;
-pub use client::{Link, PullReport, PushReport, SyncReport, Upstream, sync_with_retry};
+pub use client::{
+    Link, PARENT_ACKED, PullReport, PushReport, SyncReport, Upstream, parent_acked, sync_with_retry,
+};
 pub use clock::Clock;
 pub use error::SyncError;
 pub use peers::PeerStatus;
