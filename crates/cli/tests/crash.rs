@@ -30,23 +30,17 @@ use sanji_domain::time::cst_date;
 use sanji_domain::{Code, Digest, Event, EventBody, EventRef, Origin, VersionVector};
 use sanji_node::forward::UpstreamStatus;
 use sanji_node::{NodeConfig, Role, Station, samples};
-use sanji_proto as proto;
-use sanji_proto::convert;
 use sanji_store::{Store, StoreOptions, Unlock};
-use tokio_stream::wrappers::ReceiverStream;
 
-const HUB: &str = "360123100";
-const VILLAGE: &str = "360123100201";
+mod common;
+
+use common::{HUB, VILLAGE, code, push_recording_acks};
 
 fn env_or(name: &str, default: u64) -> u64 {
     std::env::var(name)
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or(default)
-}
-
-fn code(text: &str) -> Code {
-    Code::parse(text).unwrap()
 }
 
 /// Random kill moments from a seed: `SANJI_CRASH_SEED`, or the clock.
@@ -311,58 +305,6 @@ fn reported_refs(events: &[Event]) -> (usize, BTreeSet<EventRef>) {
         })
         .collect();
     (reports.len(), reports.into_iter().collect())
-}
-
-/// Pushes the station's ledger from the hub's head in batches of 250,
-/// recording every ack; returns the highest ack seen (the push may break).
-async fn push_recording_acks(
-    addr: &str,
-    certs: &sanji_pki::CertFiles,
-    station: &Store,
-    ledger: &Origin,
-) -> u64 {
-    let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("https://{addr}")) else {
-        return 0;
-    };
-    let endpoint = endpoint
-        .tls_config(sanji_sync::tls::client_config(certs, &code(HUB)))
-        .unwrap();
-    let Ok(channel) = endpoint.connect().await else {
-        return 0;
-    };
-    let mut client = proto::replication_client::ReplicationClient::new(channel);
-    let Ok(heads) = client
-        .heads(proto::HeadsRequest {
-            local_heads: vec![convert::origin_seq(ledger, 0)],
-        })
-        .await
-    else {
-        return 0;
-    };
-    let mut acked = heads.into_inner().acked.first().map_or(0, |h| h.seq);
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    let Ok(response) = client.push(ReceiverStream::new(rx)).await else {
-        return acked;
-    };
-    let mut acks = response.into_inner();
-    let mut next = acked;
-    loop {
-        let events = station.events_after(ledger, next, 250).unwrap();
-        let Some(last) = events.last() else { break };
-        next = last.seq;
-        let batch = proto::PushBatch {
-            batch_no: next,
-            events: events.iter().map(convert::event_to_wire).collect(),
-        };
-        if tx.send(batch).await.is_err() {
-            break;
-        }
-        match acks.message().await {
-            Ok(Some(ack)) => acked = ack.acked.map_or(acked, |a| a.seq),
-            _ => break,
-        }
-    }
-    acked
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

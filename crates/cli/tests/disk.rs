@@ -27,19 +27,13 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
 use sanji_domain::time::cst_date;
-use sanji_domain::{Code, Digest, Event, EventBody, Origin};
+use sanji_domain::{Digest, Event, EventBody, Origin};
 use sanji_node::{NodeConfig, Role, Station, samples};
-use sanji_proto as proto;
-use sanji_proto::convert;
 use sanji_store::{Store, StoreOptions, Unlock};
-use tokio_stream::wrappers::ReceiverStream;
 
-const VILLAGE: &str = "360123100201";
-const HUB: &str = "360123100";
+mod common;
 
-fn code(text: &str) -> Code {
-    Code::parse(text).unwrap()
-}
+use common::{HUB, VILLAGE, code, push_recording_acks};
 
 /// What is done to the child process before it runs `sanji`.
 #[derive(Clone)]
@@ -476,52 +470,6 @@ fn start_hub(config: &Path, fault: &Fault) -> (Child, std::thread::JoinHandle<Ve
     let _ = child.kill();
     let _ = child.wait();
     panic!("the hub did not start: {log:#?}");
-}
-
-/// Pushes the station's ledger from the hub's head in batches of 250, recording every ack; returns the
-/// highest ack seen before the push broke or ended.
-async fn push_recording_acks(
-    addr: &str,
-    certs: &sanji_pki::CertFiles,
-    station: &Store,
-    ledger: &Origin,
-) -> u64 {
-    let endpoint = tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
-        .unwrap()
-        .tls_config(sanji_sync::tls::client_config(certs, &code(HUB)))
-        .unwrap();
-    let channel = endpoint.connect().await.expect("the hub is serving");
-    let mut client = proto::replication_client::ReplicationClient::new(channel);
-    let heads = client
-        .heads(proto::HeadsRequest {
-            local_heads: vec![convert::origin_seq(ledger, 0)],
-        })
-        .await
-        .expect("the hub answers before its disk is full");
-    let mut acked = heads.into_inner().acked.first().map_or(0, |h| h.seq);
-    let (tx, rx) = tokio::sync::mpsc::channel(1);
-    let Ok(response) = client.push(ReceiverStream::new(rx)).await else {
-        return acked;
-    };
-    let mut acks = response.into_inner();
-    let mut next = acked;
-    loop {
-        let events = station.events_after(ledger, next, 250).unwrap();
-        let Some(last) = events.last() else { break };
-        next = last.seq;
-        let batch = proto::PushBatch {
-            batch_no: next,
-            events: events.iter().map(convert::event_to_wire).collect(),
-        };
-        if tx.send(batch).await.is_err() {
-            break;
-        }
-        match acks.message().await {
-            Ok(Some(ack)) => acked = ack.acked.map_or(acked, |a| a.seq),
-            _ => break,
-        }
-    }
-    acked
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -1,0 +1,66 @@
+//! What more than one of the binary's test files needs.
+
+use sanji_domain::{Code, Origin};
+use sanji_proto as proto;
+use sanji_proto::convert;
+use sanji_store::Store;
+use tokio_stream::wrappers::ReceiverStream;
+
+pub const HUB: &str = "360123100";
+pub const VILLAGE: &str = "360123100201";
+
+pub fn code(text: &str) -> Code {
+    Code::parse(text).expect("a valid code")
+}
+
+/// Pushes the station's ledger from the hub's head in batches of 250,
+/// recording every ack; returns the highest ack seen (the push may break).
+pub async fn push_recording_acks(
+    addr: &str,
+    certs: &sanji_pki::CertFiles,
+    station: &Store,
+    ledger: &Origin,
+) -> u64 {
+    let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("https://{addr}")) else {
+        return 0;
+    };
+    let endpoint = endpoint
+        .tls_config(sanji_sync::tls::client_config(certs, &code(HUB)))
+        .unwrap();
+    let Ok(channel) = endpoint.connect().await else {
+        return 0;
+    };
+    let mut client = proto::replication_client::ReplicationClient::new(channel);
+    let Ok(heads) = client
+        .heads(proto::HeadsRequest {
+            local_heads: vec![convert::origin_seq(ledger, 0)],
+        })
+        .await
+    else {
+        return 0;
+    };
+    let mut acked = heads.into_inner().acked.first().map_or(0, |h| h.seq);
+    let (tx, rx) = tokio::sync::mpsc::channel(1);
+    let Ok(response) = client.push(ReceiverStream::new(rx)).await else {
+        return acked;
+    };
+    let mut acks = response.into_inner();
+    let mut next = acked;
+    loop {
+        let events = station.events_after(ledger, next, 250).unwrap();
+        let Some(last) = events.last() else { break };
+        next = last.seq;
+        let batch = proto::PushBatch {
+            batch_no: next,
+            events: events.iter().map(convert::event_to_wire).collect(),
+        };
+        if tx.send(batch).await.is_err() {
+            break;
+        }
+        match acks.message().await {
+            Ok(Some(ack)) => acked = ack.acked.map_or(acked, |a| a.seq),
+            _ => break,
+        }
+    }
+    acked
+}
