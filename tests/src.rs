@@ -349,16 +349,9 @@ impl Drop for Cluster {
 /// database is dropped, sled's I/O thread may hold the file for a few more
 /// milliseconds (seen once in ~150 restarts under load).
 async fn reopen_store(config: &NodeConfig) -> Store {
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(5);
-    loop {
-        match sanji_node::server::open_store(config) {
-            Ok(store) => return store,
-            Err(e) if e.to_string().contains("lock") && std::time::Instant::now() < deadline => {
-                tokio::time::sleep(std::time::Duration::from_millis(2)).await;
-            }
-            Err(e) => panic!("store {} does not open: {e}", config.data_dir.display()),
-        }
-    }
+    // `Store::open` waits for the previous handle's lock itself.
+    sanji_node::server::open_store(config)
+        .unwrap_or_else(|e| panic!("store {} does not open: {e}", config.data_dir.display()))
 }
 
 async fn start_node(config: NodeConfig, listen: &str) -> RunningNode {

@@ -154,23 +154,22 @@ impl Store {
                 }
             }
         }
-        let db = sled::Config::new()
+        let config = sled::Config::new()
             .path(path)
             .cache_capacity(opts.cache_bytes)
             // Every write batch is flushed and fsynced before it returns, so
             // sled's periodic background flusher (a thread per store) adds
             // nothing but wake-ups.
-            .flush_every_ms(None)
-            .open()
-            .map_err(|source| match source {
-                // sled opens `db` read-write and, on open, zero-fills the rest of the log's last segment:
-                // a read-only or full folder fails here, before anything is read.
-                sled::Error::Io(e) => unwritable_or(path, e),
-                source => StoreError::Open {
-                    path: path.to_owned(),
-                    source,
-                },
-            })?;
+            .flush_every_ms(None);
+        let db = open_when_unlocked(&config).map_err(|source| match source {
+            // sled opens `db` read-write and, on open, zero-fills the rest of the log's last segment:
+            // a read-only or full folder fails here, before anything is read.
+            sled::Error::Io(e) => unwritable_or(path, e),
+            source => StoreError::Open {
+                path: path.to_owned(),
+                source,
+            },
+        })?;
         let db_path = path.join("db");
         let db_file = File::open(&db_path).map_err(|source| StoreError::Io {
             path: db_path,
@@ -1107,6 +1106,28 @@ fn unwritable_or(path: &Path, e: io::Error) -> StoreError {
             detail: e.to_string(),
             halted: false,
         },
+    }
+}
+
+/// How long opening waits for another handle to let go of the folder.
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
+/// Opens sled, waiting a little while the folder's file lock is held: sled's
+/// threads let go of it a moment after the last handle is dropped, so a node
+/// reopened in the same process (or a command run just after another) would
+/// otherwise be refused. A lock held longer is another process: refused.
+fn open_when_unlocked(config: &sled::Config) -> sled::Result<sled::Db> {
+    let deadline = std::time::Instant::now() + LOCK_WAIT;
+    loop {
+        match config.open() {
+            Err(sled::Error::Io(e))
+                if e.to_string().contains("could not acquire lock")
+                    && std::time::Instant::now() < deadline =>
+            {
+                std::thread::sleep(std::time::Duration::from_millis(5));
+            }
+            other => return other,
+        }
     }
 }
 
