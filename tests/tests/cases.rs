@@ -9,7 +9,6 @@
 //! Self-contained on purpose: the shared fixture (`sanji_tests`) is being
 //! reworked elsewhere.
 
-use std::collections::BTreeMap;
 use std::path::PathBuf;
 
 use chrono::{Datelike, NaiveDate};
@@ -309,18 +308,27 @@ fn assign_village(village: &str, person: &str, deadline: Option<NaiveDate>) -> C
     }
 }
 
+/// A refusal as its sentence; a case step's refusal arrives typed, with the
+/// case's status and the steps allowed now.
 fn refused(result: Result<ActOutcome, NodeError>, what: &str) -> String {
     match result {
+        Err(NodeError::StepRefused(refusal)) => {
+            assert!(
+                !refusal.reason.is_empty() && refusal.to_string().contains(refusal.status.label()),
+                "{what}: {refusal:?}"
+            );
+            refusal.to_string()
+        }
         Err(NodeError::Refused(reason)) => reason,
         other => panic!("{what}: expected a refusal, got {other:?}"),
     }
 }
 
-/// The console's permission check answers PERMISSION_DENIED; the client
-/// reports it as a service error naming the code.
+/// The console's permission check answers PERMISSION_DENIED, which the
+/// client reports as the person not being allowed here.
 fn denied(result: Result<ActOutcome, NodeError>, what: &str) -> String {
     match result {
-        Err(NodeError::Serve(message)) if message.contains("PermissionDenied") => message,
+        Err(NodeError::Forbidden(message)) => message,
         other => panic!("{what}: expected PERMISSION_DENIED, got {other:?}"),
     }
 }
@@ -576,6 +584,27 @@ async fn illegal_steps_are_refused_over_the_console() {
         reason.contains("此时可以:受理、不予受理"),
         "names the allowed steps: {reason}"
     );
+    // ...and carries them typed, so a page can offer exactly those.
+    match world
+        .step(
+            &op,
+            case,
+            CaseCommand::Archive {
+                note: String::new(),
+            },
+        )
+        .await
+    {
+        Err(NodeError::StepRefused(refusal)) => {
+            assert_eq!(refusal.status, sanji_domain::case::CaseStatus::Registered);
+            assert!(
+                refusal
+                    .allowed
+                    .starts_with(&[StepKind::Accept, StepKind::NotAccept])
+            );
+        }
+        other => panic!("archiving a registered case: {other:?}"),
+    }
 
     // The role: the operator cannot approve a dispatch.
     world
@@ -751,7 +780,7 @@ async fn an_overdue_case_is_urged_then_supervised_and_the_station_sees_both() {
     assert_eq!(case_file(world.hub_store(), case).supervisions.len(), 1);
 
     // The console's "due" view lists it as overdue.
-    let due = sanji_node::console::query_remote(&world.hub().config, "due", BTreeMap::new())
+    let due = sanji_node::console::query_remote(&world.hub().config, &sanji_node::ops::Query::Due)
         .await
         .expect("the due view");
     let due: Vec<Tracked> = serde_json::from_value(due).expect("tracked rows");

@@ -1,11 +1,14 @@
 //! Case steps as command-line arguments, shared by the hub's and the
-//! station's `case` commands (each role may take the steps its people may).
+//! station's `case` commands. The subcommands and their flags are built from
+//! the domain's one description of each step ([`StepKind::inputs`]), and
+//! what is typed becomes a command through the same
+//! [`CaseCommand::from_inputs`] the web console's forms use.
 
-use anyhow::Result;
-use chrono::NaiveDate;
-use clap::{Args, Subcommand};
-use sanji_domain::case::{MediationKind, Outcome};
-use sanji_domain::{Code, FieldError, Labelled, Level};
+use anyhow::{Result, anyhow};
+use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Subcommand};
+use sanji_domain::Labelled;
+use sanji_domain::case::{StepKind, roles_for};
+use sanji_domain::command::{InputKind, StepInput};
 use sanji_node::ops::CaseCommand;
 
 #[derive(Args, Clone)]
@@ -15,218 +18,234 @@ pub struct CaseRef {
     pub case: String,
 }
 
-#[derive(Subcommand, Clone)]
-pub enum StepArgs {
-    /// 受理(自动编号,办结期限按本镇时限)
-    Accept(CaseRef),
-    /// 不予受理
-    Reject {
-        #[command(flatten)]
-        case: CaseRef,
-        /// 不予受理的理由
-        #[arg(long)]
-        reason: String,
-    },
-    /// 分流交办给成员单位或村工作站(总台提出,中心主任审批;主任直接交办即生效)
-    Assign {
-        #[command(flatten)]
-        case: CaseRef,
-        /// 承办的成员单位(如 司法所、派出所)
-        #[arg(long, conflicts_with = "village")]
-        unit: Option<String>,
-        /// 承办的村工作站代码(12 位)
-        #[arg(long)]
-        village: Option<String>,
-        /// 承办人姓名
-        #[arg(long)]
-        person: String,
-        /// 办结期限(YYYY-MM-DD,默认按受理时定的期限)
-        #[arg(long)]
-        deadline: Option<String>,
-    },
-    /// 审批分流(中心主任)
-    Approve(CaseRef),
-    /// 记录调处进展
-    Progress {
-        #[command(flatten)]
-        case: CaseRef,
-        /// people(人民调解) administrative(行政调解) judicial(司法调解)
-        #[arg(long, default_value = "people")]
-        kind: String,
-        #[arg(long)]
-        note: String,
-    },
-    /// 办结
-    Resolve {
-        #[command(flatten)]
-        case: CaseRef,
-        /// agreement(调解成功) litigation(未调成,引导诉讼) withdrawn(当事人撤回)
-        #[arg(long)]
-        outcome: String,
-        /// 调解方式
-        #[arg(long)]
-        kind: Option<String>,
-        /// 办理结果
-        #[arg(long)]
-        summary: String,
-    },
-    /// 向当事人反馈
-    Feedback {
-        #[command(flatten)]
-        case: CaseRef,
-        #[arg(long)]
-        note: String,
-    },
-    /// 回访
-    FollowUp {
-        #[command(flatten)]
-        case: CaseRef,
-        /// 矛盾出现反复
-        #[arg(long)]
-        recurred: bool,
-        /// 当事人满意
-        #[arg(long)]
-        satisfied: bool,
-        /// 办结后当事人又上访
-        #[arg(long)]
-        petitioned: bool,
-        /// 越级上访
-        #[arg(long)]
-        skip_level: bool,
-        #[arg(long, default_value = "")]
-        note: String,
-    },
-    /// 归档
-    Archive {
-        #[command(flatten)]
-        case: CaseRef,
-        #[arg(long, default_value = "")]
-        note: String,
-    },
-    /// 催办
-    Urge {
-        #[command(flatten)]
-        case: CaseRef,
-        #[arg(long)]
-        note: String,
-    },
-    /// 督办
-    Supervise {
-        #[command(flatten)]
-        case: CaseRef,
-        #[arg(long)]
-        note: String,
-    },
-    /// 延期(一次,中心主任批准)
-    Extend {
-        #[command(flatten)]
-        case: CaseRef,
-        #[arg(long)]
-        days: u32,
-        #[arg(long)]
-        reason: String,
-    },
-    /// 上报县级
-    Escalate {
-        #[command(flatten)]
-        case: CaseRef,
-        #[arg(long)]
-        reason: String,
-    },
-    /// 矛盾反复,重新办理
-    Reopen {
-        #[command(flatten)]
-        case: CaseRef,
-        #[arg(long)]
-        reason: String,
-    },
+/// One step on one case, as typed: `sanji hub case assign --case … --village …`.
+#[derive(Clone, Debug)]
+pub struct StepArgs {
+    kind: StepKind,
+    case: String,
+    /// (input name, text) for each input given.
+    given: Vec<(&'static str, String)>,
 }
 
-fn parse<T: Labelled>(field: &str, text: &str) -> Result<T, FieldError> {
-    T::parse_for(field, text)
+/// `not_accept` is typed `not-accept`; `reject` is kept as the older name.
+fn command_name(kind: StepKind) -> String {
+    kind.id().replace('_', "-")
 }
 
-fn date(field: &str, text: &str) -> Result<NaiveDate, FieldError> {
-    NaiveDate::parse_from_str(text, "%Y-%m-%d")
-        .map_err(|_| FieldError::new(field, format!("日期 {text:?} 格式不对,应为 YYYY-MM-DD")))
+fn flag(input: &StepInput) -> String {
+    input.name.replace('_', "-")
+}
+
+fn help(input: &StepInput) -> String {
+    let mut text = input.label.to_owned();
+    if !input.hint.is_empty() {
+        text.push_str(&format!("({})", input.hint));
+    }
+    match input.kind {
+        InputKind::Date => text.push_str(",格式 YYYY-MM-DD"),
+        InputKind::Days => text.push_str(",天数"),
+        InputKind::Choice(vocabulary) => {
+            let choices: Vec<String> = vocabulary
+                .choices()
+                .iter()
+                .map(|(id, label)| format!("{id}({label})"))
+                .collect();
+            text.push_str(&format!(",可选:{}(中文亦可)", choices.join("、")));
+        }
+        InputKind::Text | InputKind::LongText | InputKind::Flag | InputKind::Village => {}
+    }
+    text
+}
+
+fn step_command(kind: StepKind) -> Command {
+    let who: Vec<&str> = roles_for(kind)
+        .iter()
+        .filter(|r| **r != sanji_domain::case::ActorRole::System)
+        .map(|r| r.label())
+        .collect();
+    let mut command = Command::new(command_name(kind))
+        .about(format!("{}({})", kind.label(), who.join("、")))
+        .arg(
+            Arg::new("case")
+                .long("case")
+                .required(true)
+                .value_name("案件")
+                .help("案件编号(如 360123100-2026-0001 或 0001),或案件 ID 的末 8 位"),
+        );
+    if kind == StepKind::NotAccept {
+        command = command.alias("reject");
+    }
+    for input in kind.inputs() {
+        let arg = Arg::new(input.name).long(flag(input)).help(help(input));
+        let arg = match input.kind {
+            InputKind::Flag => arg.action(ArgAction::SetTrue),
+            _ => arg
+                .value_name(value_name(input.kind))
+                .required(input.required && !is_defaulted(kind, input)),
+        };
+        command = command.arg(arg);
+    }
+    command
+}
+
+fn value_name(kind: InputKind) -> &'static str {
+    match kind {
+        InputKind::Text | InputKind::LongText | InputKind::Flag => "文字",
+        InputKind::Date => "日期",
+        InputKind::Days => "天数",
+        InputKind::Village => "村代码",
+        InputKind::Choice(_) => "取值",
+    }
+}
+
+/// Inputs the domain fills in when left out, though they are required in the command.
+fn is_defaulted(kind: StepKind, input: &StepInput) -> bool {
+    kind == StepKind::Progress && input.name == "kind"
+}
+
+fn kind_named(name: &str) -> Option<StepKind> {
+    StepKind::ALL
+        .iter()
+        .copied()
+        .find(|k| command_name(*k) == name || (name == "reject" && *k == StepKind::NotAccept))
+}
+
+impl FromArgMatches for StepArgs {
+    fn from_arg_matches(matches: &ArgMatches) -> Result<Self, clap::Error> {
+        let (name, sub) = matches
+            .subcommand()
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::MissingSubcommand))?;
+        let kind = kind_named(name)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidSubcommand))?;
+        let case = sub
+            .get_one::<String>("case")
+            .cloned()
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::MissingRequiredArgument))?;
+        let given = kind
+            .inputs()
+            .iter()
+            .filter_map(|input| match input.kind {
+                InputKind::Flag => sub
+                    .get_flag(input.name)
+                    .then(|| (input.name, "true".to_owned())),
+                _ => sub
+                    .get_one::<String>(input.name)
+                    .map(|v| (input.name, v.clone())),
+            })
+            .collect();
+        Ok(StepArgs { kind, case, given })
+    }
+
+    fn update_from_arg_matches(&mut self, matches: &ArgMatches) -> Result<(), clap::Error> {
+        *self = StepArgs::from_arg_matches(matches)?;
+        Ok(())
+    }
+}
+
+impl Subcommand for StepArgs {
+    fn augment_subcommands(command: Command) -> Command {
+        StepKind::ALL
+            .iter()
+            .fold(command, |c, kind| c.subcommand(step_command(*kind)))
+    }
+
+    fn augment_subcommands_for_update(command: Command) -> Command {
+        StepArgs::augment_subcommands(command)
+    }
+
+    fn has_subcommand(name: &str) -> bool {
+        kind_named(name).is_some()
+    }
 }
 
 impl StepArgs {
-    /// The case named and the command to take on it.
+    /// The case named and the command to take on it; a bad value is named
+    /// by the flag it was typed into.
     pub fn into_command(self) -> Result<(String, CaseCommand)> {
-        Ok(match self {
-            StepArgs::Accept(c) => (c.case, CaseCommand::Accept),
-            StepArgs::Reject { case, reason } => (case.case, CaseCommand::NotAccept { reason }),
-            StepArgs::Assign {
-                case,
-                unit,
-                village,
-                person,
-                deadline,
-            } => {
-                let village = village
-                    .map(|v| Code::parse_level("village", &v, Level::Village))
-                    .transpose()?;
-                let deadline = deadline.map(|d| date("deadline", &d)).transpose()?;
-                (
-                    case.case,
-                    CaseCommand::Assign {
-                        unit,
-                        village,
-                        person,
-                        deadline,
-                    },
-                )
+        let kind = self.kind;
+        let command =
+            CaseCommand::from_inputs(kind, self.given.iter().map(|(n, v)| (*n, v.as_str())))
+                .map_err(|e| {
+                    let flag = kind
+                        .input(&e.field)
+                        .map(|i| format!("--{}", flag(i)))
+                        .unwrap_or(e.field.clone());
+                    anyhow!("参数 {flag}:{}", e.rule)
+                })?;
+        Ok((self.case, command))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every step is a subcommand, its flags are its inputs, and what is
+    /// typed reaches the same command a form would build.
+    #[test]
+    fn every_step_is_a_subcommand_built_from_its_inputs() {
+        let cli = StepArgs::augment_subcommands(Command::new("case"));
+        cli.clone().debug_assert();
+        for &kind in StepKind::ALL {
+            let sub = cli
+                .find_subcommand(command_name(kind))
+                .unwrap_or_else(|| panic!("{kind:?}"));
+            let flags: Vec<&str> = sub
+                .get_arguments()
+                .filter(|a| a.get_id() != "case")
+                .map(|a| a.get_id().as_str())
+                .collect();
+            let inputs: Vec<&str> = kind.inputs().iter().map(|i| i.name).collect();
+            assert_eq!(flags, inputs, "{kind:?}");
+        }
+        let matches = cli
+            .try_get_matches_from([
+                "case",
+                "follow-up",
+                "--case",
+                "0001",
+                "--satisfied",
+                "--note",
+                "满意",
+            ])
+            .unwrap();
+        let (case, command) = StepArgs::from_arg_matches(&matches)
+            .unwrap()
+            .into_command()
+            .unwrap();
+        assert_eq!(case, "0001");
+        assert!(matches!(
+            command,
+            CaseCommand::FollowUp {
+                satisfied: true,
+                recurred: false,
+                ..
             }
-            StepArgs::Approve(c) => (c.case, CaseCommand::Approve),
-            StepArgs::Progress { case, kind, note } => (
-                case.case,
-                CaseCommand::Progress {
-                    kind: parse::<MediationKind>("kind", &kind)?,
-                    note,
-                },
-            ),
-            StepArgs::Resolve {
-                case,
-                outcome,
-                kind,
-                summary,
-            } => (
-                case.case,
-                CaseCommand::Resolve {
-                    outcome: parse::<Outcome>("outcome", &outcome)?,
-                    kind: kind
-                        .map(|k| parse::<MediationKind>("kind", &k))
-                        .transpose()?,
-                    summary,
-                },
-            ),
-            StepArgs::Feedback { case, note } => (case.case, CaseCommand::Feedback { note }),
-            StepArgs::FollowUp {
-                case,
-                recurred,
-                satisfied,
-                petitioned,
-                skip_level,
-                note,
-            } => (
-                case.case,
-                CaseCommand::FollowUp {
-                    recurred,
-                    satisfied,
-                    petitioned,
-                    skip_level,
-                    note,
-                },
-            ),
-            StepArgs::Archive { case, note } => (case.case, CaseCommand::Archive { note }),
-            StepArgs::Urge { case, note } => (case.case, CaseCommand::Urge { note }),
-            StepArgs::Supervise { case, note } => (case.case, CaseCommand::Supervise { note }),
-            StepArgs::Extend { case, days, reason } => {
-                (case.case, CaseCommand::Extend { days, reason })
-            }
-            StepArgs::Escalate { case, reason } => (case.case, CaseCommand::Escalate { reason }),
-            StepArgs::Reopen { case, reason } => (case.case, CaseCommand::Reopen { reason }),
-        })
+        ));
+    }
+
+    #[test]
+    fn a_bad_value_is_named_by_its_flag() {
+        let cli = StepArgs::augment_subcommands(Command::new("case"));
+        let matches = cli
+            .try_get_matches_from([
+                "case", "extend", "--case", "0001", "--days", "十", "--reason", "鉴定",
+            ])
+            .unwrap();
+        let err = StepArgs::from_arg_matches(&matches)
+            .unwrap()
+            .into_command()
+            .unwrap_err()
+            .to_string();
+        assert!(err.starts_with("参数 --days:"), "{err}");
+        let cli = StepArgs::augment_subcommands(Command::new("case"));
+        let matches = cli
+            .try_get_matches_from(["case", "reject", "--case", "1", "--reason", "不属受理范围"])
+            .unwrap();
+        let (_, command) = StepArgs::from_arg_matches(&matches)
+            .unwrap()
+            .into_command()
+            .unwrap();
+        assert_eq!(command.kind(), StepKind::NotAccept);
     }
 }

@@ -1,4 +1,3 @@
-use std::collections::BTreeMap;
 use std::process::ExitCode;
 
 use anyhow::{Result, bail};
@@ -6,7 +5,7 @@ use clap::{Args, Subcommand};
 use sanji_domain::event::HandDown;
 use sanji_domain::record::{CaseRegistration, CaseSource, Category, Party};
 use sanji_domain::{Code, FieldError, Labelled, Level};
-use sanji_node::ops::{Action, CaseCommand};
+use sanji_node::ops::{Action, CaseCommand, Query};
 use sanji_node::{NodeConfig, Role, console, server, views};
 use serde::de::DeserializeOwned;
 
@@ -259,14 +258,12 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             act(&config, person, Action::RegisterCase { registration }, json).await
         }
         HubCommand::Case(HubCase::Show(c)) => {
-            let value =
-                console::query_remote(&config, "case", params(&[("case", &c.case)])).await?;
+            let value = console::query_remote(&config, &Query::Case { case: c.case }).await?;
             if json {
                 render::json(&value);
             } else {
-                let (id, file): (uuid::Uuid, sanji_domain::case::CaseFile) =
-                    serde_json::from_value(value)?;
-                render::case_file(id, &file);
+                let case: sanji_node::ops::CaseView = serde_json::from_value(value)?;
+                render::case_file(case.id, &case.file);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -279,28 +276,19 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             act(&config, person, Action::Convert { screening, claim }, json).await
         }
         HubCommand::Due => {
-            show::<sanji_node::tracker::Tracked>(
-                &config,
-                "due",
-                Filter { village: None },
-                json,
-                render::due,
-            )
-            .await
+            show::<sanji_node::tracker::Tracked>(&config, Query::Due, json, render::due).await
         }
         HubCommand::Conflicts => {
-            show::<views::ConflictRow>(
-                &config,
-                "conflicts",
-                Filter { village: None },
-                json,
-                render::conflicts,
-            )
-            .await
+            show::<views::ConflictRow>(&config, Query::Conflicts, json, render::conflicts).await
         }
         HubCommand::Rewards { period } => {
-            let value =
-                console::query_remote(&config, "rewards", params(&[("period", &period)])).await?;
+            let value = console::query_remote(
+                &config,
+                &Query::Rewards {
+                    period: period.clone(),
+                },
+            )
+            .await?;
             if json {
                 render::json(&value);
             } else {
@@ -310,8 +298,7 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HubCommand::Report { month, csv } => {
-            let value =
-                console::query_remote(&config, "report", params(&[("month", &month)])).await?;
+            let value = console::query_remote(&config, &Query::Report { month }).await?;
             let report: sanji_domain::report::MonthlyReport =
                 serde_json::from_value(value.clone())?;
             if let Some(path) = &csv {
@@ -329,16 +316,34 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
         }
         HubCommand::Serve => serve(config).await,
         HubCommand::Screenings(f) => {
-            show::<views::ScreeningRow>(&config, "screenings", f, json, render::screenings).await
+            show::<views::ScreeningRow>(
+                &config,
+                Query::Screenings { village: f.village },
+                json,
+                render::screenings,
+            )
+            .await
         }
         HubCommand::Visits(f) => {
-            show::<views::VisitRow>(&config, "visits", f, json, render::visits).await
+            show::<views::VisitRow>(
+                &config,
+                Query::Visits { village: f.village },
+                json,
+                render::visits,
+            )
+            .await
         }
         HubCommand::Cases(f) => {
-            show::<views::CaseRow>(&config, "cases", f, json, render::cases).await
+            show::<views::CaseRow>(
+                &config,
+                Query::Cases { village: f.village },
+                json,
+                render::cases,
+            )
+            .await
         }
         HubCommand::Link => {
-            let value = console::query_remote(&config, "upstream", BTreeMap::new()).await?;
+            let value = console::query_remote(&config, &Query::Upstream).await?;
             if json {
                 render::json(&value);
             } else {
@@ -349,14 +354,7 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HubCommand::Stations => {
-            show::<views::PeerRow>(
-                &config,
-                "stations",
-                Filter { village: None },
-                json,
-                render::stations,
-            )
-            .await
+            show::<views::PeerRow>(&config, Query::Stations, json, render::stations).await
         }
     }
 }
@@ -367,35 +365,32 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
     match args.command {
         CountyCommand::Serve => serve(config).await,
         CountyCommand::Townships => {
-            show::<views::TownshipRow>(
-                &config,
-                "townships",
-                Filter { village: None },
-                json,
-                render::townships,
-            )
-            .await
+            show::<views::TownshipRow>(&config, Query::Townships, json, render::townships).await
         }
         CountyCommand::Summaries(f) => {
-            show::<sanji_domain::DailySummary>(&config, "summaries", f, json, render::summaries)
-                .await
-        }
-        CountyCommand::Severe(f) => {
-            show::<views::ScreeningRow>(&config, "severe", f, json, render::screenings).await
-        }
-        CountyCommand::Cases => {
-            show::<views::CaseRow>(
+            show::<sanji_domain::DailySummary>(
                 &config,
-                "cases",
-                Filter { village: None },
+                Query::Summaries { village: f.village },
                 json,
-                render::cases,
+                render::summaries,
             )
             .await
         }
+        CountyCommand::Severe(f) => {
+            show::<views::ScreeningRow>(
+                &config,
+                Query::Severe { village: f.village },
+                json,
+                render::screenings,
+            )
+            .await
+        }
+        CountyCommand::Cases => {
+            show::<views::CaseRow>(&config, Query::Cases { village: None }, json, render::cases)
+                .await
+        }
         CountyCommand::Report { month, csv } => {
-            let value =
-                console::query_remote(&config, "reports", params(&[("month", &month)])).await?;
+            let value = console::query_remote(&config, &Query::Reports { month }).await?;
             let table: views::CountyReport = serde_json::from_value(value.clone())?;
             if let Some(path) = &csv {
                 render::report_csv(path, &table.rows, Some(&table.total))?;
@@ -444,13 +439,6 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
 
 fn today() -> chrono::NaiveDate {
     sanji_domain::time::cst_date(sanji_sync::Clock::system().now_ms())
-}
-
-fn params(pairs: &[(&str, &str)]) -> BTreeMap<String, String> {
-    pairs
-        .iter()
-        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
-        .collect()
 }
 
 fn screening_id(text: &str) -> Result<uuid::Uuid> {
@@ -509,16 +497,11 @@ async fn serve(config: NodeConfig) -> Result<ExitCode> {
 
 async fn show<T: DeserializeOwned>(
     config: &NodeConfig,
-    view: &str,
-    filter: Filter,
+    query: Query,
     json: bool,
     table: fn(&[T]),
 ) -> Result<ExitCode> {
-    let mut params = BTreeMap::new();
-    if let Some(village) = filter.village {
-        params.insert("village".to_owned(), village);
-    }
-    let value = console::query_remote(config, view, params).await?;
+    let value = console::query_remote(config, &query).await?;
     if json {
         render::json(&value);
     } else {

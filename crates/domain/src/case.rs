@@ -270,6 +270,25 @@ pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
     }
 }
 
+/// Who may sign a screening off (签字).
+pub const SIGN_OFF_ROLES: &[ActorRole] = &[ActorRole::Director];
+/// Who may turn a screening into a case (排查转案).
+pub const CONVERT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
+
+/// Whether `role` is one of the roles `allowed` to do `what`; if not, the
+/// sentence that says who may.
+pub fn check_role(what: &str, allowed: &[ActorRole], role: ActorRole) -> Result<(), String> {
+    if allowed.contains(&role) {
+        return Ok(());
+    }
+    let who: Vec<&str> = allowed.iter().map(|r| r.label()).collect();
+    Err(format!(
+        "「{what}」须由{}进行,{}无权办理",
+        who.join("或"),
+        role.label()
+    ))
+}
+
 /// Which origin tier a role writes from; checked on every event.
 pub fn role_level(role: ActorRole) -> Level {
     match role {
@@ -372,7 +391,7 @@ pub struct CaseFile {
 }
 
 /// Why a step was refused, with what would be allowed instead.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Refusal {
     pub reason: String,
     pub status: CaseStatus,
@@ -517,15 +536,7 @@ impl CaseFile {
         if !self.allowed_steps().contains(&kind) {
             return Err(self.refuse(format!("此时不能「{}」", kind.label())));
         }
-        if !roles_for(kind).contains(&role) {
-            let who: Vec<&str> = roles_for(kind).iter().map(|r| r.label()).collect();
-            return Err(self.refuse(format!(
-                "「{}」须由{}进行,{}无权办理",
-                kind.label(),
-                who.join("或"),
-                role.label()
-            )));
-        }
+        check_role(kind.label(), roles_for(kind), role).map_err(|why| self.refuse(why))?;
         if assignee_step {
             let assignment = self.assignment.as_ref();
             match (role, assignment.map(|a| &a.assignee)) {

@@ -12,7 +12,6 @@ use crate::case::{self, ActorRole, CaseAction, CaseFile};
 use crate::code::{Code, CodeError, Level};
 use crate::error::FieldError;
 use crate::hlc::Hlc;
-use crate::labels::Labelled;
 use crate::record::{self, CaseRegistration, Screening, Visit};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
@@ -477,21 +476,13 @@ impl Event {
                 Ok(())
             }
             EventBody::ScreeningSignedOff(s) => {
-                if s.role != ActorRole::Director {
-                    return Err(FieldError::new(
-                        "payload.data.role",
-                        format!("排查签字须由中心主任进行,{}无权签字", s.role.label()),
-                    ));
-                }
+                case::check_role("排查签字", case::SIGN_OFF_ROLES, s.role)
+                    .map_err(|why| FieldError::new("payload.data.role", why))?;
                 record::text("payload.data.note", &s.note, 0)
             }
             EventBody::ScreeningConverted(c) => {
-                if !matches!(c.role, ActorRole::Operator | ActorRole::Director) {
-                    return Err(FieldError::new(
-                        "payload.data.role",
-                        format!("排查转案须由总台或中心主任进行,{}无权办理", c.role.label()),
-                    ));
-                }
+                case::check_role("排查转案", case::CONVERT_ROLES, c.role)
+                    .map_err(|why| FieldError::new("payload.data.role", why))?;
                 if c.case.is_nil() {
                     return Err(FieldError::new("payload.data.case", "不能为空 UUID"));
                 }

@@ -9,6 +9,7 @@
 
 pub mod case;
 pub mod code;
+pub mod command;
 pub mod deadline;
 pub mod error;
 pub mod event;

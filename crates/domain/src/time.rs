@@ -33,6 +33,16 @@ pub fn format_cst(ms: UnixMillis) -> String {
     cst_datetime(ms).format("%Y-%m-%d %H:%M").to_string()
 }
 
+/// A calendar date as people type it, `YYYY-MM-DD`; the error names `field`.
+pub fn parse_date(field: &str, text: &str) -> Result<NaiveDate, crate::FieldError> {
+    NaiveDate::parse_from_str(text.trim(), "%Y-%m-%d").map_err(|_| {
+        crate::FieldError::new(
+            field,
+            format!("日期 {text:?} 不对,应为 年-月-日,如 2026-12-20"),
+        )
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

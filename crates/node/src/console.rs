@@ -4,48 +4,27 @@
 //! own certificate), who becomes the author of what is written.
 
 use std::collections::BTreeMap;
-use std::sync::Arc;
 
-use sanji_domain::deadline::DeadlinePolicy;
-use sanji_pki::Identity;
 use sanji_proto as proto;
-use sanji_store::Store;
-use sanji_sync::Clock;
-use tokio::sync::{Mutex, Notify};
 use tonic::{Request, Response, Status};
 
-use crate::ops::{Action, Actor};
-use crate::views::ViewContext;
-use crate::{NodeError, ops, views};
+use crate::ops::{Action, Actor, Operations, Query};
+use crate::{NodeError, ops};
 
 #[derive(Clone)]
 pub struct ConsoleService {
-    store: Store,
-    policy: DeadlinePolicy,
-    clock: Clock,
-    /// Case steps are taken one at a time, shared with the deadline tracker:
-    /// case numbers are handed out in order, and an automatic urge never
-    /// lands on a case an operator has just closed.
-    acting: Arc<Mutex<()>>,
-    /// Woken after an action, so the hub forwards and derives promptly.
-    acted: Arc<Notify>,
+    operations: Operations,
     gate: sanji_sync::tls::Gate,
 }
 
+/// Carries a step's typed refusal (its reason, the case's status, the steps
+/// allowed now) to the CLI, beside the status's sentence.
+const REFUSAL_KEY: &str = "sanji-refusal-bin";
+
 impl ConsoleService {
-    pub fn new(
-        store: Store,
-        policy: DeadlinePolicy,
-        clock: Clock,
-        acting: Arc<Mutex<()>>,
-        acted: Arc<Notify>,
-    ) -> ConsoleService {
+    pub fn new(operations: Operations) -> ConsoleService {
         ConsoleService {
-            store,
-            policy,
-            clock,
-            acting,
-            acted,
+            operations,
             gate: sanji_sync::tls::Gate::default(),
         }
     }
@@ -64,7 +43,17 @@ impl ConsoleService {
 fn status_of(e: NodeError) -> Status {
     match e {
         NodeError::Invalid(f) => Status::invalid_argument(f.to_string()),
+        NodeError::StepRefused(refusal) => {
+            let mut status = Status::failed_precondition(refusal.to_string());
+            let json = serde_json::to_vec(&refusal).expect("refusals serialise");
+            status.metadata_mut().insert_bin(
+                REFUSAL_KEY,
+                tonic::metadata::MetadataValue::from_bytes(&json),
+            );
+            status
+        }
         NodeError::Refused(reason) => Status::failed_precondition(reason),
+        NodeError::Forbidden(reason) => Status::permission_denied(reason),
         NodeError::NotFound(what) => Status::not_found(format!("找不到 {what}")),
         other => Status::internal(other.to_string()),
     }
@@ -76,28 +65,12 @@ impl proto::console_server::Console for ConsoleService {
         &self,
         request: Request<proto::QueryRequest>,
     ) -> Result<Response<proto::QueryReply>, Status> {
-        let me = self.store.node();
-        let allowed = match self.gate.identity(&request)? {
-            Identity::Node(code) => code == *me,
-            Identity::Person { code, .. } => code == *me,
-        };
-        if !allowed {
-            return Err(Status::permission_denied(format!(
-                "只有 {me} 本单位的证书可以查询本节点"
-            )));
-        }
+        let identity = self.gate.identity(&request)?;
+        ops::reads_here(&identity, self.operations.node()).map_err(status_of)?;
         let req = request.into_inner();
-        let params: BTreeMap<String, String> = req.params.into_iter().collect();
-        let store = self.store.clone();
-        let view = req.view.clone();
-        let ctx = ViewContext {
-            policy: self.policy,
-            now_ms: self.clock.now_ms(),
-        };
-        let json = tokio::task::spawn_blocking(move || views::query(&store, &view, &params, &ctx))
-            .await
-            .map_err(|e| Status::internal(e.to_string()))?
-            .map_err(status_of)?;
+        let query = query_from_wire(&req.view, req.params)
+            .map_err(|e| Status::invalid_argument(e.to_string()))?;
+        let json = self.operations.query(query).await.map_err(status_of)?;
         Ok(Response::new(proto::QueryReply {
             view: req.view,
             json: json.to_string(),
@@ -111,28 +84,52 @@ impl proto::console_server::Console for ConsoleService {
         let identity = self.gate.identity(&request)?;
         let actor = Actor::from_identity(&identity)
             .map_err(|e| Status::permission_denied(e.to_string()))?;
-        if actor.code != *self.store.node() {
-            return Err(Status::permission_denied(format!(
-                "{} 的证书属于 {},不能在 {} 办理",
-                actor.label(),
-                actor.code,
-                self.store.node()
-            )));
-        }
         let req = request.into_inner();
         let action = Action::from_wire(&req.action, &req.json)
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let _one_at_a_time = self.acting.lock().await;
-        let (store, policy, now) = (self.store.clone(), self.policy, self.clock.now_ms());
-        let outcome =
-            tokio::task::spawn_blocking(move || ops::perform(&store, &actor, action, &policy, now))
-                .await
-                .map_err(|e| Status::internal(e.to_string()))?
-                .map_err(status_of)?;
-        self.acted.notify_one();
+        let outcome = self
+            .operations
+            .act(&actor, action)
+            .await
+            .map_err(status_of)?;
         let json = serde_json::to_string(&outcome).expect("outcomes serialise");
         Ok(Response::new(proto::ActReply { json }))
     }
+}
+
+/// A view named on the wire with its parameters, as the typed query.
+fn query_from_wire(
+    view: &str,
+    params: impl IntoIterator<Item = (String, String)>,
+) -> Result<Query, sanji_domain::FieldError> {
+    let mut object: serde_json::Map<String, serde_json::Value> = params
+        .into_iter()
+        .map(|(k, v)| (k, serde_json::Value::String(v)))
+        .collect();
+    object.insert("view".into(), view.into());
+    serde_path_to_error::deserialize(serde_json::Value::Object(object)).map_err(|e| {
+        let path = e.path().to_string();
+        sanji_domain::FieldError::new(
+            if path == "." { "view".to_owned() } else { path },
+            format!("查询无法识别:{}", e.inner()),
+        )
+    })
+}
+
+fn query_to_wire(query: &Query) -> (String, BTreeMap<String, String>) {
+    let value = serde_json::to_value(query).expect("queries serialise");
+    let mut view = String::new();
+    let mut params = BTreeMap::new();
+    for (key, value) in value.as_object().into_iter().flatten() {
+        match (key.as_str(), value) {
+            ("view", serde_json::Value::String(v)) => view = v.clone(),
+            (_, serde_json::Value::String(v)) => {
+                params.insert(key.clone(), v.clone());
+            }
+            _ => {}
+        }
+    }
+    (view, params)
 }
 
 /// A console connection to a running hub or county, as this node or as a
@@ -169,8 +166,17 @@ async fn console_client(
 }
 
 fn remote_error(s: Status) -> NodeError {
+    if let Some(refusal) = s
+        .metadata()
+        .get_bin(REFUSAL_KEY)
+        .and_then(|v| v.to_bytes().ok())
+        .and_then(|b| serde_json::from_slice(&b).ok())
+    {
+        return NodeError::StepRefused(refusal);
+    }
     match s.code() {
         tonic::Code::FailedPrecondition => NodeError::Refused(s.message().to_owned()),
+        tonic::Code::PermissionDenied => NodeError::Forbidden(s.message().to_owned()),
         tonic::Code::InvalidArgument => {
             NodeError::Invalid(sanji_domain::FieldError::new("", s.message()))
         }
@@ -182,13 +188,13 @@ fn remote_error(s: Status) -> NodeError {
 /// reach the live server.
 pub async fn query_remote(
     config: &crate::NodeConfig,
-    view: &str,
-    params: BTreeMap<String, String>,
+    query: &Query,
 ) -> Result<serde_json::Value, NodeError> {
+    let (view, params) = query_to_wire(query);
     let reply = console_client(config, None)
         .await?
         .query(proto::QueryRequest {
-            view: view.to_owned(),
+            view,
             params: params.into_iter().collect(),
         })
         .await

@@ -463,13 +463,10 @@ async fn case_story(
         role: ActorRole::County,
         code: code(COUNTY),
     };
-    let sent = ops::perform(
-        &county.store,
-        &county_actor,
-        Action::HandDown { hand_down },
-        &Default::default(),
-        hub.store.clock()?.wall_ms,
-    )?;
+    let sent = county
+        .operations
+        .act(&county_actor, Action::HandDown { hand_down })
+        .await?;
     forwarder.once().await?; // forwards the escalation, pulls the hand-down
     act(hub, op, step(&sent.entity.to_string(), CaseCommand::Accept)).await?;
     forwarder.once().await?; // reports the accepted hand-down and the month

@@ -290,8 +290,9 @@ pub struct Forwarder {
     /// Derivation reads a cursor, writes, then moves it: two at once would
     /// both see a severe screening as not yet reported.
     running: tokio::sync::Mutex<()>,
-    /// Shared with the console's actions (see `ConsoleService`).
-    case_steps: Arc<tokio::sync::Mutex<()>>,
+    /// The deadline tracker's urges go through the operator layer, between
+    /// operators' steps.
+    operations: crate::ops::Operations,
 }
 
 impl Forwarder {
@@ -300,7 +301,7 @@ impl Forwarder {
         upstream: Option<Upstream>,
         clock: Clock,
         policy: DeadlinePolicy,
-        case_steps: Arc<tokio::sync::Mutex<()>>,
+        operations: crate::ops::Operations,
     ) -> Forwarder {
         Forwarder {
             store,
@@ -308,7 +309,7 @@ impl Forwarder {
             clock,
             policy,
             running: tokio::sync::Mutex::new(()),
-            case_steps,
+            operations,
         }
     }
 
@@ -328,11 +329,7 @@ impl Forwarder {
         let now = self.clock.now_ms();
         let policy = self.policy;
         if full {
-            let _no_operator_step_meanwhile = self.case_steps.lock().await;
-            let store = store.clone();
-            tokio::task::spawn_blocking(move || crate::tracker::sweep(&store, &policy, now))
-                .await
-                .map_err(|e| NodeError::Serve(e.to_string()))??;
+            self.operations.sweep().await?;
         }
         tokio::task::spawn_blocking(move || derive(&store, &policy, now, full))
             .await

@@ -5,9 +5,9 @@
 
 use chrono::NaiveDate;
 use sanji_domain::case::{
-    ActorRole, Assignee, CaseAction, CaseFile, CaseStep, MediationKind, Outcome,
+    ActorRole, CONVERT_ROLES, CaseAction, CaseFile, CaseStep, SIGN_OFF_ROLES, check_role,
 };
-use sanji_domain::deadline::{DeadlinePolicy, add_days};
+use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::event::{Conversion, HandDown, SignOff};
 use sanji_domain::fold::EntityState;
 use sanji_domain::record::CaseRegistration;
@@ -15,6 +15,8 @@ use sanji_domain::time::cst_date;
 use sanji_domain::{Code, Event, EventBody, FieldError, Labelled, Level, Origin};
 use sanji_pki::{Identity, PersonRole};
 use sanji_store::{Draft, Store};
+use std::sync::Arc;
+
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
@@ -59,70 +61,7 @@ impl Actor {
     }
 }
 
-/// A request to move a case on, as operators phrase it. Dates and numbers
-/// the system owns (case numbers, default deadlines) are filled in here.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
-pub enum CaseCommand {
-    Accept,
-    NotAccept {
-        reason: String,
-    },
-    Assign {
-        #[serde(default)]
-        unit: Option<String>,
-        #[serde(default)]
-        village: Option<Code>,
-        person: String,
-        /// Defaults to the case's resolution deadline.
-        #[serde(default)]
-        deadline: Option<NaiveDate>,
-    },
-    Approve,
-    Progress {
-        kind: MediationKind,
-        note: String,
-    },
-    Resolve {
-        outcome: Outcome,
-        #[serde(default)]
-        kind: Option<MediationKind>,
-        summary: String,
-    },
-    Feedback {
-        note: String,
-    },
-    FollowUp {
-        recurred: bool,
-        satisfied: bool,
-        #[serde(default)]
-        petitioned: bool,
-        #[serde(default)]
-        skip_level: bool,
-        #[serde(default)]
-        note: String,
-    },
-    Archive {
-        #[serde(default)]
-        note: String,
-    },
-    Urge {
-        note: String,
-    },
-    Supervise {
-        note: String,
-    },
-    Extend {
-        days: u32,
-        reason: String,
-    },
-    Escalate {
-        reason: String,
-    },
-    Reopen {
-        reason: String,
-    },
-}
+pub use sanji_domain::command::CaseCommand;
 
 const CASE_NUMBERS: &str = "case-numbers";
 
@@ -134,8 +73,9 @@ pub fn short_id(id: Uuid) -> String {
     hex[hex.len() - 8..].to_owned()
 }
 
-/// Finds a case by its number (`360123100-2026-0007`), its id, or a unique
-/// start or end of its id (at least 6 hex digits, as [`short_id`] shows).
+/// Finds a case by its number (`360123100-2026-0007`, or `0007` / `7` when
+/// one year's number is meant and unique), its id, or a unique start or end
+/// of its id (at least 6 hex digits, as [`short_id`] shows).
 pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), NodeError> {
     let text = text.trim();
     if let Ok(id) = Uuid::parse_str(text) {
@@ -145,11 +85,16 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
         };
     }
     let wanted = text.to_lowercase();
+    // `0007` or `7`: the case's number within its year.
+    let short_number = (text.len() <= 4 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("-{:04}", text.parse::<u32>().unwrap_or(0)));
     let mut found: Vec<(Uuid, Box<CaseFile>)> = Vec::new();
     store.for_each_entity(|e| {
         if let EntityState::Case(file) = e.state {
             let hex = e.id.simple().to_string();
-            if file.case_number.as_deref() == Some(text)
+            let number = file.case_number.as_deref().unwrap_or_default();
+            if number == text
+                || short_number.as_deref().is_some_and(|s| number.ends_with(s))
                 || (text.len() >= 6 && (hex.starts_with(&wanted) || hex.ends_with(&wanted)))
             {
                 found.push((e.id, file));
@@ -159,7 +104,7 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
     })?;
     match found.len() {
         0 => Err(NodeError::NotFound(format!(
-            "案件 {text}(可用案件编号,或案件 ID 的末 8 位)"
+            "案件 {text}(可用案件编号,如 360123100-2026-0001 或 0001,或案件 ID 的末 8 位)"
         ))),
         1 => Ok(found.into_iter().next().expect("one")),
         n => Err(NodeError::Invalid(FieldError::new(
@@ -167,116 +112,6 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
             format!("{text:?} 对应 {n} 件案件,请写得更完整"),
         ))),
     }
-}
-
-/// Turns a command into the step the case file records, filling in what
-/// the system decides.
-fn to_step(
-    store: &Store,
-    file: &CaseFile,
-    command: CaseCommand,
-    policy: &DeadlinePolicy,
-    today: NaiveDate,
-) -> Result<CaseStep, NodeError> {
-    Ok(match command {
-        CaseCommand::Accept => CaseStep::Accept {
-            case_number: peek_case_number(store, today)?,
-            resolve_deadline: policy.resolve_deadline(today),
-        },
-        CaseCommand::NotAccept { reason } => CaseStep::NotAccept { reason },
-        CaseCommand::Assign {
-            unit,
-            village,
-            person,
-            deadline,
-        } => {
-            let assignee = match (unit, village) {
-                (Some(name), None) => Assignee::Unit { name },
-                (None, Some(code)) => Assignee::Village { code },
-                _ => {
-                    return Err(NodeError::Invalid(FieldError::new(
-                        "assignee",
-                        "须指定且只能指定一个承办方:成员单位(--unit)或村工作站(--village)",
-                    )));
-                }
-            };
-            let deadline = match deadline.or(file.deadline) {
-                Some(d) if d < today => {
-                    return Err(NodeError::Invalid(FieldError::new(
-                        "deadline",
-                        format!("期限 {d} 已经过去"),
-                    )));
-                }
-                Some(d) => d,
-                None => policy.resolve_deadline(today),
-            };
-            CaseStep::Assign {
-                assignee,
-                person,
-                deadline,
-            }
-        }
-        CaseCommand::Approve => CaseStep::Approve,
-        CaseCommand::Progress { kind, note } => CaseStep::Progress { kind, note },
-        CaseCommand::Resolve {
-            outcome,
-            kind,
-            summary,
-        } => CaseStep::Resolve {
-            outcome,
-            kind,
-            summary,
-        },
-        CaseCommand::Feedback { note } => CaseStep::Feedback { note },
-        CaseCommand::FollowUp {
-            recurred,
-            satisfied,
-            petitioned,
-            skip_level,
-            note,
-        } => CaseStep::FollowUp {
-            recurred,
-            satisfied,
-            petitioned,
-            skip_level,
-            note,
-        },
-        CaseCommand::Archive { note } => CaseStep::Archive { note },
-        CaseCommand::Urge { note } => CaseStep::Urge {
-            note,
-            automatic: false,
-            about: None,
-        },
-        CaseCommand::Supervise { note } => CaseStep::Supervise {
-            note,
-            automatic: false,
-            about: None,
-        },
-        CaseCommand::Extend { days, reason } => {
-            if days == 0 || days > policy.extension_max_days {
-                return Err(NodeError::Invalid(FieldError::new(
-                    "days",
-                    format!(
-                        "延期只能一次,最多 {} 天,而不是 {days} 天",
-                        policy.extension_max_days
-                    ),
-                )));
-            }
-            let current = file
-                .deadline
-                .ok_or_else(|| NodeError::Refused("案件没有正在计算的期限,无需延期".into()))?;
-            CaseStep::Extend {
-                days,
-                reason,
-                new_deadline: add_days(current, days),
-            }
-        }
-        CaseCommand::Escalate { reason } => CaseStep::Escalate { reason },
-        CaseCommand::Reopen { reason } => CaseStep::Reopen {
-            reason,
-            deadline: policy.accept_deadline(today),
-        },
-    })
 }
 
 /// The next case number of the year at this hub, not yet taken.
@@ -313,10 +148,15 @@ pub fn case_step(
 ) -> Result<Event, NodeError> {
     let (id, file) = find_case(store, case)?;
     let today = cst_date(now_ms);
-    let step = to_step(store, &file, command, policy, today)?;
+    let mut number = Ok(String::new());
+    let step = command.into_step(&file, policy, today, || {
+        number = peek_case_number(store, today);
+        number.as_ref().cloned().unwrap_or_default()
+    })?;
+    number?;
     step.validate()?;
     file.check(actor.role, &step, ledger.code())
-        .map_err(|r| NodeError::Refused(r.to_string()))?;
+        .map_err(NodeError::StepRefused)?;
     if let CaseStep::Accept { case_number, .. } = &step {
         take_case_number(store, case_number)?;
     }
@@ -363,12 +203,7 @@ pub fn sign_off(
     note: String,
     now_ms: u64,
 ) -> Result<Event, NodeError> {
-    if actor.role != ActorRole::Director {
-        return Err(NodeError::Refused(format!(
-            "排查签字须由中心主任进行,{}无权签字",
-            actor.label()
-        )));
-    }
+    check_role("排查签字", SIGN_OFF_ROLES, actor.role).map_err(NodeError::Refused)?;
     match store.entity(screening)?.map(|e| e.state) {
         Some(EntityState::Screening(s)) if s.signed_off.is_some() => {
             Err(NodeError::Refused("这条排查已经签过字".into()))
@@ -404,12 +239,7 @@ pub fn convert_screening(
     claim: String,
     now_ms: u64,
 ) -> Result<(Uuid, Vec<Event>), NodeError> {
-    if !matches!(actor.role, ActorRole::Operator | ActorRole::Director) {
-        return Err(NodeError::Refused(format!(
-            "排查转案须由总台或中心主任进行,{}无权办理",
-            actor.label()
-        )));
-    }
+    check_role("排查转案", CONVERT_ROLES, actor.role).map_err(NodeError::Refused)?;
     let s = match store.entity(screening)?.map(|e| e.state) {
         Some(EntityState::Screening(s)) if s.converted_to.is_some() => {
             return Err(NodeError::Refused(format!(
@@ -546,8 +376,9 @@ impl Action {
     }
 }
 
-/// Performs one action on this node's own ledger, as `actor`.
-pub fn perform(
+/// Performs one action on this node's own ledger, as `actor`. Callers hold
+/// [`Operations`]' step lock.
+fn perform(
     store: &Store,
     actor: &Actor,
     action: Action,
@@ -555,14 +386,7 @@ pub fn perform(
     now_ms: u64,
 ) -> Result<ActOutcome, NodeError> {
     let ledger = Origin::node(store.node().clone());
-    if actor.code != *store.node() && actor.role != ActorRole::County {
-        return Err(NodeError::Refused(format!(
-            "{} 的证书属于 {},不能在 {} 办理",
-            actor.label(),
-            actor.code,
-            store.node()
-        )));
-    }
+    acts_here(actor, store.node())?;
     let (event, summary) = match action {
         Action::CaseStep { case, command } => {
             let event = case_step(store, &ledger, actor, &case, command, policy, now_ms)?;
@@ -607,4 +431,210 @@ pub fn perform(
         status: file.as_ref().map(|f| f.status),
         summary,
     })
+}
+
+/// People act only at the node their certificate (or account) belongs to.
+pub fn acts_here(actor: &Actor, node: &Code) -> Result<(), NodeError> {
+    if actor.code == *node {
+        return Ok(());
+    }
+    Err(NodeError::Forbidden(format!(
+        "{} 属于 {},不能在 {node} 办理",
+        actor.label(),
+        actor.code
+    )))
+}
+
+/// Who may read this node's views: its own node certificate, or a person of
+/// this node.
+pub fn reads_here(identity: &Identity, node: &Code) -> Result<(), NodeError> {
+    let code = match identity {
+        Identity::Node(code) | Identity::Person { code, .. } => code,
+    };
+    if code == node {
+        return Ok(());
+    }
+    Err(NodeError::Forbidden(format!(
+        "只有 {node} 本单位的人员可以查看本节点的台账"
+    )))
+}
+
+/// A read view, by what it shows. The console RPC carries it as JSON
+/// (`{"view":"cases","village":"360123100201"}`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "view", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Query {
+    /// `village`: a code prefix, for every view that takes one.
+    Screenings {
+        #[serde(default)]
+        village: Option<String>,
+    },
+    Visits {
+        #[serde(default)]
+        village: Option<String>,
+    },
+    Cases {
+        #[serde(default)]
+        village: Option<String>,
+    },
+    Case {
+        case: String,
+    },
+    Due,
+    Conflicts,
+    Rewards {
+        period: String,
+    },
+    Report {
+        month: String,
+    },
+    Reports {
+        month: String,
+    },
+    Stations,
+    Summaries {
+        #[serde(default)]
+        village: Option<String>,
+    },
+    Severe {
+        #[serde(default)]
+        village: Option<String>,
+    },
+    Townships,
+    Upstream,
+}
+
+/// The operator layer as a service: it owns the node's store, its policy and
+/// clock, and the lock that takes case steps one at a time (shared with the
+/// deadline tracker, so case numbers are handed out in order and an automatic
+/// urge never lands on a case an operator has just closed). The console RPC,
+/// the CLI (through it) and the web console all call this, and only this.
+#[derive(Clone)]
+pub struct Operations {
+    store: Store,
+    policy: DeadlinePolicy,
+    clock: sanji_sync::Clock,
+    steps: Arc<tokio::sync::Mutex<()>>,
+    /// Woken after an action, so a hub forwards and derives promptly.
+    acted: Arc<tokio::sync::Notify>,
+}
+
+impl Operations {
+    pub fn new(store: Store, policy: DeadlinePolicy, clock: sanji_sync::Clock) -> Operations {
+        Operations {
+            store,
+            policy,
+            clock,
+            steps: Arc::default(),
+            acted: Arc::default(),
+        }
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    pub fn node(&self) -> &Code {
+        self.store.node()
+    }
+
+    pub fn policy(&self) -> &DeadlinePolicy {
+        &self.policy
+    }
+
+    pub fn now_ms(&self) -> u64 {
+        self.clock.now_ms()
+    }
+
+    /// Notifies `acted` after every action (a hub's forwarder waits on it).
+    pub fn waking(mut self, acted: Arc<tokio::sync::Notify>) -> Operations {
+        self.acted = acted;
+        self
+    }
+
+    /// Takes one action as `actor`, one at a time on this node.
+    pub async fn act(&self, actor: &Actor, action: Action) -> Result<ActOutcome, NodeError> {
+        acts_here(actor, self.node())?;
+        let _one_at_a_time = self.steps.lock().await;
+        let (store, policy, now, actor) = (
+            self.store.clone(),
+            self.policy,
+            self.clock.now_ms(),
+            actor.clone(),
+        );
+        let outcome =
+            tokio::task::spawn_blocking(move || perform(&store, &actor, action, &policy, now))
+                .await
+                .map_err(|e| NodeError::Internal(format!("办理时内部任务失败:{e}")))??;
+        self.acted.notify_one();
+        Ok(outcome)
+    }
+
+    /// The deadline tracker's pass (automatic urges and supervision
+    /// notices), between operators' steps.
+    pub async fn sweep(&self) -> Result<Vec<Event>, NodeError> {
+        let _no_operator_step_meanwhile = self.steps.lock().await;
+        let (store, policy, now) = (self.store.clone(), self.policy, self.clock.now_ms());
+        tokio::task::spawn_blocking(move || crate::tracker::sweep(&store, &policy, now))
+            .await
+            .map_err(|e| NodeError::Internal(format!("期限检查时内部任务失败:{e}")))?
+    }
+
+    /// Answers a read view as JSON (for the console RPC).
+    pub async fn query(&self, query: Query) -> Result<serde_json::Value, NodeError> {
+        let ops = self.clone();
+        tokio::task::spawn_blocking(move || ops.query_blocking(query))
+            .await
+            .map_err(|e| NodeError::Internal(format!("查询时内部任务失败:{e}")))?
+    }
+
+    fn query_blocking(&self, query: Query) -> Result<serde_json::Value, NodeError> {
+        use crate::views;
+        let store = &self.store;
+        let prefix = |village: &Option<String>| village.clone().unwrap_or_default();
+        let today = cst_date(self.now_ms());
+        let ctx = views::ViewContext {
+            policy: self.policy,
+            now_ms: self.now_ms(),
+        };
+        fn json<T: Serialize>(rows: T) -> serde_json::Value {
+            serde_json::to_value(rows).expect("view rows serialise")
+        }
+        use sanji_domain::report::{Month, Period};
+        Ok(match &query {
+            Query::Screenings { village } => json(views::screenings(store, &prefix(village))?),
+            Query::Visits { village } => json(views::visits(store, &prefix(village))?),
+            Query::Cases { village } => json(views::cases(store, &prefix(village))?),
+            Query::Case { case } => json(CaseView::of(find_case(store, case)?)),
+            Query::Due => json(crate::tracker::open_cases(store, &self.policy, today)?),
+            Query::Conflicts => json(views::conflicts(store)?),
+            Query::Rewards { period } => json(views::rewards(store, Period::parse(period)?)?),
+            Query::Report { month } => json(views::report(store, Month::parse(month)?, &ctx)?),
+            Query::Reports { month } => json(views::county_reports(store, Month::parse(month)?)?),
+            Query::Stations => json(views::peers(store)?),
+            Query::Summaries { village } => json(views::summaries(store, &prefix(village))?),
+            Query::Severe { village } => json(
+                views::screenings(store, &prefix(village))?
+                    .into_iter()
+                    .filter(|s| s.reported_at_ms.is_some())
+                    .collect::<Vec<_>>(),
+            ),
+            Query::Townships => json(views::townships(store)?),
+            Query::Upstream => json(crate::forward::upstream_status(store)?),
+        })
+    }
+}
+
+/// One case file with its id: the one shape a case has, wherever it is shown.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseView {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub file: CaseFile,
+}
+
+impl CaseView {
+    pub fn of((id, file): (Uuid, Box<CaseFile>)) -> CaseView {
+        CaseView { id, file: *file }
+    }
 }

@@ -19,6 +19,7 @@ use crate::config::{NodeConfig, Role};
 use crate::connections::Connections;
 use crate::console::ConsoleService;
 use crate::forward::Forwarder;
+use crate::ops::Operations;
 
 /// How often a hub re-derives and re-forwards even when nothing wakes it.
 pub const FORWARD_PERIOD: Duration = Duration::from_secs(30);
@@ -47,6 +48,8 @@ pub struct RunningNode {
     pub config: NodeConfig,
     pub addr: SocketAddr,
     pub store: Store,
+    /// The operator layer over this node's store: what consoles call.
+    pub operations: Operations,
     /// The hub's forwarder to the county; `None` on the county.
     pub forwarder: Option<Arc<Forwarder>>,
     /// The connections open now (see `limits.max_connections`).
@@ -111,7 +114,7 @@ pub async fn start_with(
             idle: Duration::from_millis(config.limits.idle_timeout_ms.max(1)),
         });
     let woken = replication.pushed();
-    let case_steps = Arc::new(tokio::sync::Mutex::new(()));
+    let operations = Operations::new(store.clone(), config.policy, clock).waking(woken);
 
     let stop_forwarder = Arc::new(Notify::new());
     let (forwarder, forward_task) = if config.role == Role::Hub {
@@ -128,7 +131,7 @@ pub async fn start_with(
             upstream,
             clock,
             config.policy,
-            case_steps.clone(),
+            operations.clone(),
         ));
         let task = tokio::spawn(forwarder.clone().run(
             replication.pushed(),
@@ -172,7 +175,7 @@ pub async fn start_with(
         .add_service(reflection)
         .add_service(replication.into_server())
         .add_service(
-            ConsoleService::new(store.clone(), config.policy, clock, case_steps, woken)
+            ConsoleService::new(operations.clone())
                 .with_gate(gate)
                 .into_server(),
         );
@@ -194,6 +197,7 @@ pub async fn start_with(
         config,
         addr,
         store,
+        operations,
         forwarder,
         connections,
         stop_forwarder,
