@@ -8,6 +8,7 @@
 //!
 //! Must not depend on: sled directly, clap or any terminal formatting.
 
+pub mod accounts;
 pub mod config;
 pub mod connections;
 pub mod console;
