@@ -8,6 +8,7 @@ mod pki_cmd;
 mod read_cmd;
 mod render;
 mod station_cmd;
+mod user_cmd;
 
 use std::path::PathBuf;
 use std::process::ExitCode;

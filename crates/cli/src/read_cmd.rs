@@ -52,6 +52,9 @@ pub enum HubCommand {
         #[arg(long)]
         period: String,
     },
+    /// 网页工作台的账号:新建、列出、重置密码、停用
+    #[command(subcommand)]
+    User(crate::user_cmd::UserCommand),
     /// 本镇月报表
     Report {
         /// 月份 YYYY-MM
@@ -187,6 +190,9 @@ pub struct CountyArgs {
 pub enum CountyCommand {
     /// 运行县综治办服务(接收各镇上报),Ctrl-C 停止
     Serve,
+    /// 网页工作台的账号:新建、列出、重置密码、停用
+    #[command(subcommand)]
+    User(crate::user_cmd::UserCommand),
     /// 各镇:链路状态与汇总合计
     Townships,
     /// 各村每日排查汇总(按类别与风险)
@@ -315,6 +321,7 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HubCommand::Serve => serve(config).await,
+        HubCommand::User(command) => crate::user_cmd::run(&config, command, json).await,
         HubCommand::Screenings(f) => {
             show::<views::ScreeningRow>(
                 &config,
@@ -364,6 +371,7 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
     let json = args.common.json;
     match args.command {
         CountyCommand::Serve => serve(config).await,
+        CountyCommand::User(command) => crate::user_cmd::run(&config, command, json).await,
         CountyCommand::Townships => {
             show::<views::TownshipRow>(&config, Query::Townships, json, render::townships).await
         }

@@ -551,3 +551,30 @@ pub fn report_csv(
     w.flush()?;
     Ok(())
 }
+
+pub fn accounts(outcome: &sanji_node::ops::AdminOutcome) {
+    let mut t = table(&["用户名", "姓名", "角色", "所属单位", "状态"]);
+    for a in &outcome.accounts {
+        let state = if a.disabled {
+            "已停用"
+        } else if a.locked {
+            "已锁定"
+        } else if a.must_change_password {
+            "待首次登录改密码"
+        } else {
+            "正常"
+        };
+        t.add_row(vec![
+            a.login.clone(),
+            a.name.clone(),
+            a.role.label().to_owned(),
+            a.unit.clone().unwrap_or_default(),
+            state.to_owned(),
+        ]);
+    }
+    print("账号", outcome.accounts.len(), t);
+    if let Some(password) = &outcome.one_time_password {
+        println!("一次性密码:{password}");
+        println!("请当面或电话告知本人;本人首次登录后须设置自己的密码。此密码不会再次显示。");
+    }
+}

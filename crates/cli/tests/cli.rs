@@ -422,3 +422,60 @@ fn operators_work_cases_from_the_command_line_against_running_servers() {
         "{text}"
     );
 }
+
+/// The administrator at the server creates console accounts through the
+/// running hub: a one-time password printed once, the account listed,
+/// mistakes refused in Chinese, a reset issuing a new password.
+#[test]
+fn the_administrator_manages_console_accounts_on_a_running_hub() {
+    let demo = ServingDemo::start();
+    let d = demo.dir.path();
+    let hub = demo.path("config/360123100.toml");
+    let added = json(&sanji(
+        d,
+        &[
+            "hub", "user", "add", "--config", &hub, "--json", "--name", "刘芳", "--role", "总台",
+        ],
+    ));
+    let password = added["one_time_password"].as_str().unwrap().to_owned();
+    assert_eq!(password.len(), 12);
+    assert_eq!(added["accounts"][0]["role"], "operator");
+    assert_eq!(added["accounts"][0]["must_change_password"], true);
+    assert!(!added.to_string().contains("argon2"), "{added}");
+
+    let refused = Command::new(env!("CARGO_BIN_EXE_sanji"))
+        .args([
+            "hub",
+            "user",
+            "add",
+            "--config",
+            &hub,
+            "--name",
+            "孙立",
+            "--role",
+            "unit_staff",
+        ])
+        .current_dir(d)
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("所属单位"),
+        "{}",
+        stderr(&refused)
+    );
+
+    let reset = json(&sanji(
+        d,
+        &[
+            "hub", "user", "reset", "--config", &hub, "--json", "--login", "刘芳",
+        ],
+    ));
+    assert_ne!(reset["one_time_password"].as_str().unwrap(), password);
+    let list = sanji(d, &["hub", "user", "list", "--config", &hub]);
+    let text = String::from_utf8_lossy(&list.stdout);
+    assert!(
+        text.contains("刘芳") && text.contains("待首次登录改密码"),
+        "{text}"
+    );
+}

@@ -339,9 +339,11 @@ pub struct ActOutcome {
     pub summary: String,
 }
 
-impl Action {
+/// The wire's (action name, JSON parameters) pair, for the actions of the
+/// console RPC: [`Action`] for people, [`Admin`] for the administrator.
+pub trait WireAction: Serialize + serde::de::DeserializeOwned {
     /// Splits into the wire's (action, parameters) pair.
-    pub fn to_wire(&self) -> (String, String) {
+    fn to_wire(&self) -> (String, String) {
         let mut value = serde_json::to_value(self).expect("actions serialise");
         let name = value
             .as_object_mut()
@@ -351,7 +353,7 @@ impl Action {
         (name, value.to_string())
     }
 
-    pub fn from_wire(action: &str, json: &str) -> Result<Action, FieldError> {
+    fn from_wire(action: &str, json: &str) -> Result<Self, FieldError> {
         let mut value: serde_json::Value =
             serde_json::from_str(if json.trim().is_empty() { "{}" } else { json })
                 .map_err(|e| FieldError::new("json", format!("不是有效的 JSON:{e}")))?;
@@ -374,6 +376,52 @@ impl Action {
             )
         })
     }
+}
+
+impl WireAction for Action {}
+impl WireAction for Admin {}
+
+/// What the administrator of a node (whoever holds the node's own key, on
+/// the server) may do: manage people's console accounts.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Admin {
+    AddAccount {
+        name: String,
+        #[serde(default)]
+        login: Option<String>,
+        role: ActorRole,
+        #[serde(default)]
+        unit: Option<String>,
+    },
+    ResetAccount {
+        login: String,
+    },
+    SetAccountDisabled {
+        login: String,
+        disabled: bool,
+    },
+    ListAccounts,
+}
+
+/// An account as people see it (never its password hash).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AccountRow {
+    pub login: String,
+    pub name: String,
+    pub role: ActorRole,
+    pub unit: Option<String>,
+    pub must_change_password: bool,
+    pub disabled: bool,
+    pub locked: bool,
+}
+
+/// What an administrator's action did: the accounts it touched (all of them
+/// for a listing) and, for a new account or a reset, the one-time password.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AdminOutcome {
+    pub accounts: Vec<AccountRow>,
+    pub one_time_password: Option<String>,
 }
 
 /// Performs one action on this node's own ledger, as `actor`. Callers hold
@@ -578,6 +626,63 @@ impl Operations {
         tokio::task::spawn_blocking(move || crate::tracker::sweep(&store, &policy, now))
             .await
             .map_err(|e| NodeError::Internal(format!("期限检查时内部任务失败:{e}")))?
+    }
+
+    /// An administrator's action on this node's accounts.
+    pub async fn admin(&self, admin: Admin, by: &str) -> Result<AdminOutcome, NodeError> {
+        let (accounts, now, by) = (
+            crate::accounts::Accounts::new(self.store.clone()),
+            self.now_ms(),
+            by.to_owned(),
+        );
+        tokio::task::spawn_blocking(move || {
+            let row = |a: crate::accounts::Account| AccountRow {
+                locked: a.locked_at(now),
+                login: a.login,
+                name: a.name,
+                role: a.role,
+                unit: a.unit,
+                must_change_password: a.must_change_password,
+                disabled: a.disabled,
+            };
+            let found = |login: &str| {
+                accounts
+                    .get(login)?
+                    .ok_or_else(|| NodeError::NotFound(format!("账号 {login}")))
+            };
+            Ok(match admin {
+                Admin::AddAccount {
+                    name,
+                    login,
+                    role,
+                    unit,
+                } => {
+                    let (account, password) =
+                        accounts.add(&name, login.as_deref(), role, unit.as_deref(), now, &by)?;
+                    AdminOutcome {
+                        accounts: vec![row(account)],
+                        one_time_password: Some(password),
+                    }
+                }
+                Admin::ResetAccount { login } => {
+                    let password = accounts.reset(&login, now, &by)?;
+                    AdminOutcome {
+                        accounts: vec![row(found(&login)?)],
+                        one_time_password: Some(password),
+                    }
+                }
+                Admin::SetAccountDisabled { login, disabled } => AdminOutcome {
+                    accounts: vec![row(accounts.set_disabled(&login, disabled, now, &by)?)],
+                    one_time_password: None,
+                },
+                Admin::ListAccounts => AdminOutcome {
+                    accounts: accounts.all()?.into_iter().map(row).collect(),
+                    one_time_password: None,
+                },
+            })
+        })
+        .await
+        .map_err(|e| NodeError::Internal(format!("管理账号时内部任务失败:{e}")))?
     }
 
     /// Answers a read view as JSON (for the console RPC).
