@@ -493,10 +493,23 @@ async fn serve(config: NodeConfig) -> Result<ExitCode> {
         node.config.code,
         node.addr
     );
+    let console = match sanji_web::start_for(&node).await {
+        Ok(console) => console,
+        Err(e) => {
+            node.stop().await?;
+            return Err(e.into());
+        }
+    };
+    if let Some(console) = &console {
+        eprintln!("网页工作台:{}", console.url);
+    }
     tokio::select! {
         result = node.wait() => { result?; }
         _ = crate::shutdown_signal() => {
             eprintln!("正在停止……");
+            if let Some(console) = console {
+                console.stop().await;
+            }
             node.stop().await?;
         }
     }

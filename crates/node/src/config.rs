@@ -50,6 +50,20 @@ pub struct NodeConfig {
     /// Where a hub or county serves (`0.0.0.0:7100`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub listen: Option<String>,
+    /// Where a hub or county serves its web console (`0.0.0.0:8443`): over
+    /// HTTPS with this node's certificate, or over plain HTTP on a loopback
+    /// address when `console_plain_http` is set (the demo).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub console_addr: Option<String>,
+    /// The host names and IP addresses township PCs type to reach the
+    /// console; this node's certificate must list every one (issue it with
+    /// `dns` names), so a PC that trusts the county CA gets no warning.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub console_names: Vec<String>,
+    /// Serve the console without TLS: refused unless `console_addr` is a
+    /// loopback address.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub console_plain_http: bool,
     /// The parent's address (`host:port`): a station's hub, a hub's county.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub parent_addr: Option<String>,
@@ -143,6 +157,9 @@ impl NodeConfig {
             certs_dir,
             cert_name: None,
             listen: None,
+            console_addr: None,
+            console_names: Vec::new(),
+            console_plain_http: false,
             parent_addr: None,
             default_author: None,
             cache_mb: default_cache_mb(),

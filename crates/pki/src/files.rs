@@ -76,6 +76,42 @@ impl CertFiles {
         })
     }
 
+    /// The DNS names and IP addresses the certificate (its leaf) is valid for:
+    /// what a browser checks the address it was given against.
+    pub fn server_names(&self) -> Result<Vec<String>, PkiError> {
+        let (_, pem) = x509_parser::pem::parse_x509_pem(self.cert_pem.as_bytes()).map_err(|e| {
+            PkiError::BadCert {
+                reason: format!("证书 PEM 无法解析({e})"),
+            }
+        })?;
+        let (_, cert) =
+            x509_parser::parse_x509_certificate(&pem.contents).map_err(|e| PkiError::BadCert {
+                reason: format!("不是有效的 X.509 证书({e})"),
+            })?;
+        let mut names = Vec::new();
+        if let Ok(Some(san)) = cert.subject_alternative_name() {
+            for name in &san.value.general_names {
+                match name {
+                    x509_parser::extensions::GeneralName::DNSName(dns) => {
+                        names.push((*dns).to_owned())
+                    }
+                    x509_parser::extensions::GeneralName::IPAddress(bytes) => {
+                        let ip = match bytes.len() {
+                            4 => <[u8; 4]>::try_from(*bytes).map(std::net::IpAddr::from).ok(),
+                            16 => <[u8; 16]>::try_from(*bytes)
+                                .map(std::net::IpAddr::from)
+                                .ok(),
+                            _ => None,
+                        };
+                        names.extend(ip.map(|ip| ip.to_string()));
+                    }
+                    _ => {}
+                }
+            }
+        }
+        Ok(names)
+    }
+
     /// The identity in `cert_pem` (its first certificate, the leaf).
     pub fn identity(&self) -> Result<Identity, PkiError> {
         let (_, pem) = x509_parser::pem::parse_x509_pem(self.cert_pem.as_bytes()).map_err(|e| {

@@ -1,0 +1,534 @@
+//! The web console over raw HTTP: a real hub, real accounts in its store,
+//! the console served on loopback, and requests as a browser (or an
+//! attacker) would send them.
+
+use std::collections::HashMap;
+
+use reqwest::StatusCode;
+use reqwest::redirect::Policy;
+use sanji_domain::case::{ActorRole, CaseStatus};
+use sanji_domain::record::{CaseRegistration, CaseSource, Category, Party};
+use sanji_domain::time::cst_date;
+use sanji_node::accounts::Accounts;
+use sanji_node::ops::{Action, Actor, CaseCommand};
+use sanji_tests::{Cluster, code, township};
+use sanji_web::{Console, RunningConsole};
+
+struct Desk {
+    cluster: Cluster,
+    console: RunningConsole,
+    passwords: HashMap<&'static str, String>,
+}
+
+impl Desk {
+    async fn start() -> Desk {
+        let cluster = Cluster::start().await;
+        let accounts = Accounts::new(cluster.hub_store().clone());
+        let mut passwords = HashMap::new();
+        for (name, role, unit) in [
+            ("刘芳", ActorRole::Operator, None),
+            ("王主任", ActorRole::Director, None),
+            ("孙立", ActorRole::UnitStaff, Some("司法所")),
+            ("周警官", ActorRole::UnitStaff, Some("派出所")),
+        ] {
+            let (_, password) = accounts
+                .add(name, None, role, unit, 0, "测试")
+                .expect("account created");
+            passwords.insert(name, password);
+        }
+        let console = sanji_web::start(
+            Console::new(cluster.hub().operations.clone(), false),
+            "127.0.0.1:0",
+            None,
+        )
+        .await
+        .expect("console serves");
+        Desk {
+            cluster,
+            console,
+            passwords,
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{}", self.console.url.trim_end_matches('/'), path)
+    }
+
+    fn browser(&self) -> reqwest::Client {
+        reqwest::Client::builder()
+            .cookie_store(true)
+            .redirect(Policy::none())
+            .build()
+            .unwrap()
+    }
+
+    /// Signs in with the one-time password and chooses a new one: a browser
+    /// with a live session.
+    async fn signed_in(&self, name: &'static str) -> reqwest::Client {
+        let browser = self.browser();
+        let response = self.sign_in(&browser, name, &self.passwords[name]).await;
+        assert_eq!(response.status(), StatusCode::SEE_OTHER);
+        assert_eq!(location(&response), "/password");
+        let page = text(browser.get(self.url("/password")).send().await.unwrap()).await;
+        let csrf = hidden(&page, "csrf");
+        let response = browser
+            .post(self.url("/password"))
+            .form(&[
+                ("csrf", csrf.as_str()),
+                ("current", self.passwords[name].as_str()),
+                ("new", "一二三四五六七八"),
+                ("confirm", "一二三四五六七八"),
+            ])
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "password changed");
+        browser
+    }
+
+    async fn sign_in(
+        &self,
+        browser: &reqwest::Client,
+        login: &str,
+        password: &str,
+    ) -> reqwest::Response {
+        let page = text(browser.get(self.url("/login")).send().await.unwrap()).await;
+        let token = hidden(&page, "token");
+        browser
+            .post(self.url("/login"))
+            .form(&[("login", login), ("password", password), ("token", &token)])
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// A case registered at the center's window by the operator.
+    async fn register(&self, party: &str) -> uuid::Uuid {
+        let today = cst_date(self.cluster.hub().operations.now_ms());
+        let registration = CaseRegistration {
+            place: code("360123100201"),
+            registered_on: today,
+            source: CaseSource::Visit,
+            category: Category::FamilyNeighbour,
+            parties: vec![Party {
+                name: party.to_owned(),
+                contact: None,
+            }],
+            people_involved: 1,
+            claim: "宅基地界址纠纷,要求调处".into(),
+            first_receiver: String::new(),
+            first_unit: "镇综治信访维稳中心".into(),
+            complex: false,
+            from_record: None,
+        };
+        self.act(
+            "刘芳",
+            ActorRole::Operator,
+            Action::RegisterCase { registration },
+        )
+        .await
+    }
+
+    async fn act(&self, name: &str, role: ActorRole, action: Action) -> uuid::Uuid {
+        let actor = Actor {
+            name: name.into(),
+            role,
+            code: township(),
+        };
+        self.cluster
+            .hub()
+            .operations
+            .act(&actor, action)
+            .await
+            .expect("action taken")
+            .entity
+    }
+
+    fn hub_head(&self) -> u64 {
+        self.cluster
+            .hub_store()
+            .version_vector()
+            .unwrap()
+            .get(&sanji_domain::Origin::node(township()))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    async fn stop(self) {
+        self.console.stop().await;
+        self.cluster.shutdown().await;
+    }
+}
+
+fn location(response: &reqwest::Response) -> String {
+    response.headers()["location"].to_str().unwrap().to_owned()
+}
+
+async fn text(response: reqwest::Response) -> String {
+    response.text().await.unwrap()
+}
+
+/// The value of the hidden input `name` in a page.
+fn hidden(page: &str, name: &str) -> String {
+    let marker = format!("name=\"{name}\" value=\"");
+    let start = page
+        .find(&marker)
+        .unwrap_or_else(|| panic!("no hidden {name} in {page}"))
+        + marker.len();
+    page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn without_a_session_every_page_leads_to_sign_in() {
+    let desk = Desk::start().await;
+    let browser = desk.browser();
+    for path in ["/", "/cases", "/cases/whatever", "/password"] {
+        let response = browser.get(desk.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&response), "/login", "{path}");
+    }
+    let login = text(browser.get(desk.url("/login")).send().await.unwrap()).await;
+    assert!(
+        login.contains("用户名") && login.contains("密码"),
+        "{login}"
+    );
+    desk.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_cookie_is_http_only_strict_and_useless_after_logout() {
+    let desk = Desk::start().await;
+    let browser = desk.browser();
+    let response = desk
+        .sign_in(&browser, "刘芳", &desk.passwords["刘芳"])
+        .await;
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .map(|v| v.to_str().unwrap().to_owned())
+        .find(|c| c.starts_with("sanji_session="))
+        .expect("a session cookie");
+    assert!(cookie.contains("HttpOnly"), "{cookie}");
+    assert!(cookie.contains("SameSite=Strict"), "{cookie}");
+    let session = cookie.split(';').next().unwrap().to_owned();
+
+    let browser = desk.signed_in("王主任").await;
+    let home = text(browser.get(desk.url("/")).send().await.unwrap()).await;
+    assert!(
+        home.contains("今日待办") && home.contains("王主任"),
+        "{home}"
+    );
+    let csrf = hidden(&home, "csrf");
+    let session_of_director = browser.get(desk.url("/")).send().await.unwrap().status();
+    assert_eq!(session_of_director, StatusCode::OK);
+    let out = browser
+        .post(desk.url("/logout"))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+
+    // The operator's old cookie, replayed by hand after she signs out too.
+    let replay = desk.browser();
+    let ok = replay
+        .get(desk.url("/password"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(ok.status(), StatusCode::OK, "live before logout");
+    let page = text(ok).await;
+    let csrf = hidden(&page, "csrf");
+    let out = replay
+        .post(desk.url("/logout"))
+        .header("cookie", &session)
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(out.status(), StatusCode::SEE_OTHER);
+    let after = replay
+        .get(desk.url("/"))
+        .header("cookie", &session)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(after.status(), StatusCode::SEE_OTHER);
+    assert!(
+        location(&after).starts_with("/login"),
+        "{}",
+        location(&after)
+    );
+
+    let record = Accounts::new(desk.cluster.hub_store().clone())
+        .audit()
+        .unwrap();
+    assert!(record.iter().any(|e| e.login == "刘芳"
+        && e.what == sanji_node::accounts::AuditKind::Logout
+        && e.address == "127.0.0.1"));
+    desk.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_sixth_wrong_password_is_refused_even_with_the_right_one() {
+    let desk = Desk::start().await;
+    let browser = desk.browser();
+    for _ in 0..5 {
+        let response = desk.sign_in(&browser, "刘芳", "not-it").await;
+        assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    }
+    let response = desk
+        .sign_in(&browser, "刘芳", &desk.passwords["刘芳"])
+        .await;
+    assert_eq!(response.status(), StatusCode::UNAUTHORIZED);
+    let page = text(response).await;
+    assert!(
+        page.contains("已锁定") && page.contains("15 分钟"),
+        "{page}"
+    );
+    desk.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn forms_without_the_csrf_token_and_steps_the_role_may_not_take_write_nothing() {
+    let desk = Desk::start().await;
+    let case = desk.register("吴春生").await;
+    let operator = desk.signed_in("刘芳").await;
+    let page = text(
+        operator
+            .get(desk.url(&format!("/cases/{case}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("受理") && page.contains("不予受理"), "{page}");
+    let before = desk.hub_head();
+
+    // No token, then someone else's token: refused, nothing written.
+    for csrf in [None, Some("0".repeat(64))] {
+        let mut form = vec![("reason", "不属受理范围".to_owned())];
+        form.extend(csrf.map(|c| ("csrf", c)));
+        let response = operator
+            .post(desk.url(&format!("/cases/{case}/steps/not_accept")))
+            .form(&form)
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN);
+        assert!(text(response).await.contains("表单已过期"));
+    }
+    assert_eq!(desk.hub_head(), before);
+
+    // The operator accepts and assigns; the approval form is not offered to her,
+    // and her approve request, sent anyway, is refused in the domain's words.
+    let csrf = hidden(&page, "csrf");
+    let accept = operator
+        .post(desk.url(&format!("/cases/{case}/steps/accept")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(accept.status(), StatusCode::SEE_OTHER);
+    let assign = operator
+        .post(desk.url(&format!("/cases/{case}/steps/assign")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("unit", "司法所"),
+            ("village", ""),
+            ("person", "孙立"),
+            ("deadline", ""),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(assign.status(), StatusCode::SEE_OTHER);
+    let page = text(
+        operator
+            .get(desk.url(&format!("/cases/{case}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(page.contains("分流待审批"), "{page}");
+    assert!(
+        !page.contains("/steps/approve"),
+        "approval offered to the operator"
+    );
+    let before = desk.hub_head();
+    let approve = operator
+        .post(desk.url(&format!("/cases/{case}/steps/approve")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), StatusCode::CONFLICT);
+    let refused = text(approve).await;
+    assert!(
+        refused.contains("中心主任") && refused.contains("总台无权办理"),
+        "{refused}"
+    );
+    assert_eq!(desk.hub_head(), before);
+
+    // A bad field is named next to the field, and nothing is written.
+    let director = desk.signed_in("王主任").await;
+    let page = text(
+        director
+            .get(desk.url(&format!("/cases/{case}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let csrf = hidden(&page, "csrf");
+    let extend = director
+        .post(desk.url(&format!("/cases/{case}/steps/extend")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("days", "十"),
+            ("reason", "需鉴定"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(extend.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(extend).await.contains("不是天数"));
+    assert_eq!(desk.hub_head(), before);
+    let approve = director
+        .post(desk.url(&format!("/cases/{case}/steps/approve")))
+        .form(&[("csrf", csrf.as_str())])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(approve.status(), StatusCode::SEE_OTHER);
+    let file = desk.cluster.hub_store().entity(case).unwrap().unwrap();
+    match file.state {
+        sanji_domain::EntityState::Case(f) => assert_eq!(f.status, CaseStatus::Assigned),
+        other => panic!("{other:?}"),
+    }
+    desk.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn member_unit_staff_see_and_work_only_their_units_cases() {
+    let desk = Desk::start().await;
+    let ours = desk.register("吴春生").await;
+    let theirs = desk.register("钱多多").await;
+    for (case, unit) in [(ours, "司法所"), (theirs, "派出所")] {
+        desk.act(
+            "刘芳",
+            ActorRole::Operator,
+            Action::CaseStep {
+                case: case.to_string(),
+                command: CaseCommand::Accept,
+            },
+        )
+        .await;
+        desk.act(
+            "王主任",
+            ActorRole::Director,
+            Action::CaseStep {
+                case: case.to_string(),
+                command: CaseCommand::Assign {
+                    unit: Some(unit.into()),
+                    village: None,
+                    person: "承办人".into(),
+                    deadline: None,
+                },
+            },
+        )
+        .await;
+    }
+    let staff = desk.signed_in("孙立").await;
+    let list = text(staff.get(desk.url("/cases")).send().await.unwrap()).await;
+    assert!(
+        list.contains("吴春生") && !list.contains("钱多多"),
+        "{list}"
+    );
+    let forbidden = staff
+        .get(desk.url(&format!("/cases/{theirs}")))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(forbidden.status(), StatusCode::FORBIDDEN);
+    let page = text(
+        staff
+            .get(desk.url(&format!("/cases/{ours}")))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        page.contains("记录调处进展") && !page.contains("/steps/accept"),
+        "{page}"
+    );
+    let csrf = hidden(&page, "csrf");
+    let before = desk.hub_head();
+    let across = staff
+        .post(desk.url(&format!("/cases/{theirs}/steps/progress")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "people"),
+            ("note", "越权"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(across.status(), StatusCode::FORBIDDEN);
+    assert_eq!(desk.hub_head(), before);
+    let progress = staff
+        .post(desk.url(&format!("/cases/{ours}/steps/progress")))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("kind", "人民调解"),
+            ("note", "已约双方面谈"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(progress.status(), StatusCode::SEE_OTHER);
+    assert_eq!(desk.hub_head(), before + 1);
+    desk.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_party_named_like_a_script_is_shown_as_text() {
+    let desk = Desk::start().await;
+    let case = desk.register("<script>alert(1)</script>").await;
+    let operator = desk.signed_in("刘芳").await;
+    for path in [
+        format!("/cases/{case}"),
+        "/cases".to_owned(),
+        "/".to_owned(),
+    ] {
+        let page = text(operator.get(desk.url(&path)).send().await.unwrap()).await;
+        assert!(!page.contains("<script>alert(1)"), "{path}: {page}");
+        if path != "/" {
+            assert!(
+                page.contains("&#60;script&#62;alert(1)")
+                    || page.contains("&lt;script&gt;alert(1)"),
+                "{path}: {page}"
+            );
+        }
+    }
+    desk.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn plain_http_is_refused_off_loopback() {
+    let cluster = Cluster::start().await;
+    let refused = sanji_web::start(
+        Console::new(cluster.hub().operations.clone(), false),
+        "0.0.0.0:0",
+        None,
+    )
+    .await
+    .err()
+    .expect("refused");
+    assert!(refused.to_string().contains("回环"), "{refused}");
+    cluster.shutdown().await;
+}
