@@ -824,7 +824,7 @@ const GOLDEN_HASH: &str = "f77fc5526e4e56a5af3d5cc4269b5ea85ff81666375e5d706de54
 /// One valid event of every kind, from fixed inputs, each from an origin
 /// allowed to write it.
 fn one_event_of_each_kind() -> Vec<Event> {
-    use sanji_domain::case::{ActorRole, CaseFile, CaseStep};
+    use sanji_domain::case::{ActorRole, CaseFile};
     use sanji_domain::deadline::DeadlinePolicy;
     use sanji_domain::event::{CaseReport, Conversion, HandDown, SignOff};
     use sanji_domain::record::CaseSource;
