@@ -112,9 +112,7 @@ async fn a_skewed_station_keeps_causal_order(offset_ms: i64) {
     sanji_sync::tls::install_crypto();
     let cluster = Cluster::start().await;
     let v = village(1);
-    let mut config = cluster.station_config(&v);
-    config.clock_offset_ms = offset_ms;
-    let station = cluster.open_station_with(config);
+    let station = station_with_clock_ahead(&cluster, &v, offset_ms);
     let skew = station.clock().now_ms() as i64 - sanji_sync::Clock::system().now_ms() as i64;
     assert!(
         (skew - offset_ms).abs() < 60_000,
@@ -262,9 +260,7 @@ async fn a_station_clock_decades_ahead_does_not_drag_the_hub_clock() {
     sanji_sync::tls::install_crypto();
     let cluster = Cluster::start().await;
     let wild = village(1);
-    let mut config = cluster.station_config(&wild);
-    config.clock_offset_ms = 40 * 365 * DAY_MS;
-    let station = cluster.open_station_with(config);
+    let station = station_with_clock_ahead(&cluster, &wild, 40 * 365 * DAY_MS);
     record_samples(&station, 0, 10);
     if let Err(e) = station.sync(1).await {
         assert!(
@@ -299,38 +295,117 @@ async fn a_station_clock_decades_ahead_does_not_drag_the_hub_clock() {
     cluster.shutdown().await;
 }
 
-/// The hub refuses stamps more than a week ahead and tells the clerk to fix
-/// the clock and sync again, the data being safe. But the records made before
-/// the fix keep their stamps (they are hashed), and the station's persisted
-/// hybrid clock stamps every later record after them: every sync is refused
-/// with the same advice until the calendar catches up, a month later.
+/// A laptop a month fast: while its clock is wrong the hub refuses its push
+/// and tells the clerk to fix the clock, the data being safe. The records
+/// made meanwhile keep their stamps (they are hashed), and the station's
+/// persisted hybrid clock stamps every later record after them; once the
+/// clock is right again the hub takes them all, without letting those stamps
+/// move its own clock, and its operator sees in the station's sync health
+/// that the clock was a month fast. The severe screenings among them still
+/// reach the county.
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "BUG (design): a station whose clock ran a month ahead stays refused after its clock is fixed"]
 async fn a_station_whose_clock_ran_a_month_ahead_syncs_once_the_clock_is_fixed() {
     sanji_sync::tls::install_crypto();
     let cluster = Cluster::start().await;
     let v = village(1);
-    let mut config = cluster.station_config(&v);
-    config.clock_offset_ms = 30 * DAY_MS;
-    let station = cluster.open_station_with(config);
-    let mut created = record_samples(&station, 0, 3);
+    let station = station_with_clock_ahead(&cluster, &v, 30 * DAY_MS);
+    // Samples 4 and 5 are severe: they must reach the county.
+    let mut created = record_samples(&station, 0, 6);
     let refused = station.sync(1).await.unwrap_err().to_string();
     assert!(
         refused.contains("events[0].hlc") && refused.contains("校准"),
         "{refused}"
     );
+    let peer = sanji_sync::PeerStatus::load(cluster.hub_store(), &v).unwrap();
+    assert!(
+        peer.last_error
+            .as_deref()
+            .is_some_and(|e| e.contains("校准")),
+        "the operator sees why the station is refused: {peer:?}"
+    );
     drop(station);
 
     // The clerk fixes the clock, as the message says, and carries on.
     let station = cluster.open_station(&v);
-    created.extend(record_samples(&station, 3, 1));
+    created.extend(record_samples(&station, 6, 1));
     if let Err(e) = station.sync(1).await {
         panic!(
             "the sync after the fix is refused ({e}); the record made after the fix is stamped {}",
-            created[3].hlc
+            created[6].hlc
         );
     }
     assert_eq!(assert_chain(cluster.hub_store(), &ledger(&v)), created);
+
+    let now = sanji_sync::Clock::system().now_ms();
+    let hub_clock = cluster.hub_store().clock().unwrap();
+    assert!(
+        hub_clock.wall_ms < now + DAY_MS as u64,
+        "the hub's clock now reads {}",
+        sanji_domain::time::format_cst(hub_clock.wall_ms)
+    );
+    let peer = sanji_sync::PeerStatus::load(cluster.hub_store(), &v).unwrap();
+    let warning = peer.last_error.clone().unwrap_or_default();
+    assert!(
+        warning.contains("时钟曾快约 30 天") && warning.contains("校准"),
+        "the operator sees that the station's clock was wrong: {peer:?}"
+    );
+    assert_eq!(peer.acked, 7, "{peer:?}");
+    let row = views::peers(cluster.hub_store())
+        .unwrap()
+        .into_iter()
+        .find(|r| r.code == v.as_str())
+        .expect("the station is listed");
+    assert_eq!(row.last_error.as_deref(), Some(warning.as_str()));
+
+    let tally = Tally::of(&created);
+    cluster.forward().await;
+    let reported: BTreeSet<Uuid> = views::screenings(cluster.county_store(), v.as_str())
+        .unwrap()
+        .into_iter()
+        .filter(|row| row.reported_at_ms.is_some())
+        .map(|row| row.id)
+        .collect();
+    assert_eq!(
+        reported, tally.severe,
+        "the severe screenings reach the county"
+    );
     drop(station);
     cluster.shutdown().await;
+}
+
+/// A sender that does not state its clock (an older station) is judged as
+/// before: stamps more than a week ahead are refused, nothing of the batch is
+/// stored, and the hub's clock stays where it was.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn stamps_a_month_ahead_from_a_sender_that_does_not_state_its_clock_are_refused() {
+    sanji_sync::tls::install_crypto();
+    let cluster = Cluster::start().await;
+    let v = village(1);
+    let station = station_with_clock_ahead(&cluster, &v, 30 * DAY_MS);
+    let events = record_samples(&station, 0, 3);
+    let mut client = cluster.hub_client(&v).await;
+    let hub_clock = cluster.hub_store().clock().unwrap();
+    let refused = sanji_tests::push(&mut client, vec![sanji_tests::batch(1, &events)])
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), tonic::Code::InvalidArgument, "{refused:?}");
+    assert!(
+        refused.message().starts_with("events[0].hlc") && refused.message().contains("校准"),
+        "{refused:?}"
+    );
+    assert_eq!(cluster.hub_store().head(&ledger(&v)).unwrap(), None);
+    assert_eq!(cluster.hub_store().clock().unwrap(), hub_clock);
+    drop(station);
+    cluster.shutdown().await;
+}
+
+/// A station of `village` whose clock runs `offset_ms` fast.
+fn station_with_clock_ahead(
+    cluster: &Cluster,
+    village: &sanji_domain::Code,
+    offset_ms: i64,
+) -> sanji_node::Station {
+    let mut config = cluster.station_config(village);
+    config.clock_offset_ms = offset_ms;
+    cluster.open_station_with(config)
 }

@@ -487,9 +487,9 @@ async fn records_at_every_text_limit_sync_in_batches_that_fit_a_message() {
 }
 
 /// The station's status tells what the hub really holds: a round the hub
-/// refused half-way (its second batch carries stamps a month ahead) still
-/// moved the hub's durable mark, and the status says so rather than
-/// repeating the last whole round.
+/// refused half-way (its second batch carries stamps a month ahead, made
+/// after its clock jumped a month forward) still moved the hub's durable
+/// mark, and the status says so rather than repeating the last whole round.
 #[tokio::test]
 async fn a_round_refused_half_way_still_reports_what_the_hub_acknowledged() {
     sanji_sync::tls::install_crypto();
@@ -497,8 +497,12 @@ async fn a_round_refused_half_way_still_reports_what_the_hub_acknowledged() {
     let v = village(1);
     let station = cluster.open_station(&v);
     record_samples_batched(&station, 0, 500);
+    drop(station);
+    let mut config = cluster.station_config(&v);
+    config.clock_offset_ms = 30 * sanji_tests::DAY_MS;
+    let station = cluster.open_station_with(config);
     let today = sanji_tests::station_today(&station);
-    let month_ahead = station.clock().now_ms() + 30 * sanji_tests::DAY_MS as u64;
+    let month_ahead = station.clock().now_ms();
     let drafts = (500..510)
         .map(|i| sanji_store::Draft {
             author: "李明".into(),

@@ -114,6 +114,7 @@ impl Lab {
             addr: hub_addr.to_owned(),
             parent: code(TOWNSHIP),
             certs: CertFiles::load(&self.certs, station.as_str())?,
+            clock: Clock::system(),
         })
     }
 }

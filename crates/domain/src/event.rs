@@ -408,12 +408,9 @@ impl Event {
                 Ok(())
             }
             EventBody::SevereScreeningReported(r) => {
-                if r.recorded_at > self.hlc {
-                    return Err(FieldError::new(
-                        "payload.data.recorded_at",
-                        "村里登记的时间不能晚于上报时间",
-                    ));
-                }
+                // `recorded_at` is the village's clock and `hlc` the hub's: a
+                // village laptop that ran fast may have recorded "after" the
+                // hub reported it, and the hub does not adopt a fast clock.
                 if r.source.seq == 0 {
                     return Err(FieldError::new("payload.data.source.seq", "序号从 1 开始"));
                 }

@@ -123,6 +123,7 @@ pub async fn start_with(
                 addr: addr.clone(),
                 parent,
                 certs: certs.clone(),
+                clock,
             }),
             _ => None,
         };

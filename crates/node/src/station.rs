@@ -215,6 +215,7 @@ impl Station {
             addr,
             parent,
             certs,
+            clock: self.clock,
         })
     }
 

@@ -521,7 +521,7 @@ impl Store {
             prev_hash = event.hash();
             events.push(event);
         }
-        self.write_locked(events.clone(), ApplyMode::Chain, clock)?;
+        self.write_locked(events.clone(), ApplyMode::Chain, clock, u64::MAX)?;
         Ok(events)
     }
 
@@ -531,13 +531,26 @@ impl Store {
     /// each code of its audience (when the audience gains a code, the entity's earlier events are indexed for it
     /// too; when it loses one, they are taken out).
     pub fn apply(&self, events: Vec<Event>, mode: ApplyMode) -> Result<Applied, StoreError> {
+        self.apply_adopting_until(events, mode, u64::MAX)
+    }
+
+    /// Like [`Store::apply`], but a stamp whose wall time is beyond
+    /// `adopt_until_ms` is stored without being observed into this node's
+    /// clock: a parent keeps a child's records stamped by a clock that ran
+    /// fast, without stamping its own events that far ahead afterwards.
+    pub fn apply_adopting_until(
+        &self,
+        events: Vec<Event>,
+        mode: ApplyMode,
+        adopt_until_ms: u64,
+    ) -> Result<Applied, StoreError> {
         if events.is_empty() {
             return Ok(Applied::default());
         }
         let _writer = self.lock();
-        let written = self
-            .clock()
-            .and_then(|last| self.write_locked(events, mode, HybridClock::starting_at(last)));
+        let written = self.clock().and_then(|last| {
+            self.write_locked(events, mode, HybridClock::starting_at(last), adopt_until_ms)
+        });
         written.map_err(|e| self.in_write(e))
     }
 
@@ -846,6 +859,7 @@ impl Store {
         events: Vec<Event>,
         mode: ApplyMode,
         mut clock: HybridClock,
+        adopt_until_ms: u64,
     ) -> Result<Applied, StoreError> {
         let is_new = self.check(&events, mode)?;
         let fresh: Vec<&Event> = events
@@ -887,7 +901,9 @@ impl Store {
             let value = self.seal(&key, json);
             batch.insert(key, value);
             batch.insert(keys::id(e.id), keys::reference(&e.origin, e.seq));
-            clock.observe(e.hlc);
+            if e.hlc.wall_ms <= adopt_until_ms {
+                clock.observe(e.hlc);
+            }
         }
         for (origin, e) in &raised {
             batch.insert(keys::head(origin), keys::head_value(e.seq, &e.hash()));

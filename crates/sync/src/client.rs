@@ -18,7 +18,7 @@ use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::{Channel, Endpoint};
 use tracing::{Instrument, info, info_span};
 
-use crate::{BATCH_EVENTS, Backoff, PUSH_WINDOW, SyncError, tls};
+use crate::{BATCH_EVENTS, Backoff, Clock, PUSH_WINDOW, SyncError, tls};
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
 pub struct PushReport {
@@ -82,6 +82,9 @@ pub struct Upstream {
     pub addr: String,
     pub parent: Code,
     pub certs: CertFiles,
+    /// Our physical clock, stated with every push so the parent can tell a
+    /// clock that is wrong now from records stamped while it was.
+    pub clock: Clock,
 }
 
 /// A connection to this node's parent.
@@ -90,6 +93,7 @@ pub struct Link {
     parent: Code,
     addr: String,
     client: ReplicationClient<Channel>,
+    clock: Clock,
 }
 
 impl Link {
@@ -99,6 +103,7 @@ impl Link {
             addr,
             parent,
             certs,
+            clock,
         } = upstream;
         let unreachable = |reason: String| SyncError::Unreachable {
             parent: parent.clone(),
@@ -124,6 +129,7 @@ impl Link {
             parent: parent.clone(),
             addr: addr.to_owned(),
             client,
+            clock: *clock,
         })
     }
 
@@ -210,8 +216,12 @@ impl Link {
             })
         };
 
+        let mut request = tonic::Request::new(ReceiverStream::new(rx));
+        request
+            .metadata_mut()
+            .insert(crate::SENDER_CLOCK, self.clock.now_ms().into());
         let mut acks = client
-            .push(ReceiverStream::new(rx))
+            .push(request)
             .await
             .map_err(|s| self.status(s))?
             .into_inner();

@@ -30,6 +30,10 @@ pub use server::{Limits, ReplicationService};
 /// enough to stay far below the message limit.
 pub const BATCH_EVENTS: usize = 500;
 
+/// Request metadata with the sender's physical clock (Unix milliseconds) when
+/// it pushed: read only to tell a clock that is wrong now from one that was.
+pub const SENDER_CLOCK: &str = "sanji-sender-clock-ms";
+
 /// Un-acked push batches allowed in flight.
 pub const PUSH_WINDOW: usize = 4;
 

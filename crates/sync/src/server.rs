@@ -18,9 +18,11 @@ use crate::clock::Clock;
 use crate::peers::PeerStatus;
 use crate::{BATCH_EVENTS, tls};
 
-/// How far ahead of our clock a sender's stamps may be. Village laptops drift
-/// by days; beyond a week the clock is wrong, and accepting it would drag
-/// every later stamp of ours into the future with it.
+/// How far ahead of our clock a sender's stamps may be and still move our
+/// clock. Village laptops drift by days; beyond a week the clock is wrong:
+/// a sender whose clock is that far ahead now is refused, and stamps that far
+/// ahead made before its clock was fixed are kept but never adopted, which
+/// would drag every later stamp of ours into the future with them.
 pub const MAX_CLOCK_AHEAD_MS: u64 = 7 * 86_400_000;
 
 #[derive(Clone)]
@@ -217,6 +219,10 @@ impl proto::replication_server::Replication for ReplicationService {
         let stream = self.admit(&child)?;
         let idle = self.limits.idle;
         let ledger = Self::ledger_of(&child);
+        let sender_clock = request
+            .metadata()
+            .get(crate::SENDER_CLOCK)
+            .and_then(|v| v.to_str().ok()?.parse::<u64>().ok());
         let mut inbound = request.into_inner();
         let (tx, rx) = mpsc::channel(crate::PUSH_WINDOW);
         let this = self.clone();
@@ -255,7 +261,7 @@ impl proto::replication_server::Replication for ReplicationService {
                             break;
                         }
                     };
-                    match this.store_batch(&child, &ledger, batch).await {
+                    match this.store_batch(&child, &ledger, sender_clock, batch).await {
                         Ok(ack) => {
                             total += ack.stored as usize;
                             if tx.send(Ok(ack)).await.is_err() {
@@ -373,6 +379,7 @@ impl ReplicationService {
         &self,
         child: &Code,
         ledger: &Origin,
+        sender_clock: Option<u64>,
         batch: proto::PushBatch,
     ) -> Result<proto::PushAck, Status> {
         let n = batch.events.len();
@@ -392,10 +399,18 @@ impl ReplicationService {
             .map_err(|_| Status::unavailable("本节点正在停止"))?;
         let events = convert::events_from_wire(&batch.events).map_err(invalid)?;
         let horizon = self.clock.now_ms().saturating_add(MAX_CLOCK_AHEAD_MS);
-        if let Some((i, e)) = events
+        let ahead = events
             .iter()
             .enumerate()
-            .find(|(_, e)| e.hlc.wall_ms > horizon)
+            .find(|(_, e)| e.hlc.wall_ms > horizon);
+        // Stamps are hashed and can never change: records made while the
+        // sender's clock ran fast are kept once its clock is right again
+        // (refusing them would hold them back until our calendar catches
+        // up). While its clock is still wrong, or it does not say, the
+        // clerk is told to fix it first.
+        let sender_clock_right = sender_clock.is_some_and(|c| c <= horizon);
+        if let Some((i, e)) = ahead
+            && !sender_clock_right
         {
             return Err(Status::invalid_argument(format!(
                 "events[{i}].hlc: 时间戳 {} 比本节点时钟快 {} 天以上:请校准发送方电脑的时钟后再同步(数据仍在本机,不会丢失)",
@@ -403,6 +418,14 @@ impl ReplicationService {
                 MAX_CLOCK_AHEAD_MS / 86_400_000
             )));
         }
+        let clock_warning = ahead.map(|_| {
+            let latest = events.iter().map(|e| e.hlc).max().unwrap_or_default();
+            let ahead_ms = latest.wall_ms.saturating_sub(self.clock.now_ms());
+            let days = ahead_ms.saturating_add(43_200_000) / 86_400_000;
+            format!(
+                "该节点电脑时钟曾快约 {days} 天:在此期间登记的记录已收下(最晚时间戳 {latest}),其登记时间按该节点的错误时钟记载;本节点时钟未跟随。请确认该节点时钟已校准"
+            )
+        });
         if let Some((i, e)) = events.iter().enumerate().find(|(_, e)| e.origin != *ledger) {
             return Err(Status::permission_denied(format!(
                 "events[{i}].origin: {child} 只能推送自己的台账 {ledger},不能推送 {}",
@@ -410,10 +433,12 @@ impl ReplicationService {
             )));
         }
         let store = self.store.clone();
-        let applied = tokio::task::spawn_blocking(move || store.apply(events, ApplyMode::Chain))
-            .await
-            .map_err(|e| Status::internal(e.to_string()))?
-            .map_err(store_status)?;
+        let applied = tokio::task::spawn_blocking(move || {
+            store.apply_adopting_until(events, ApplyMode::Chain, horizon)
+        })
+        .await
+        .map_err(|e| Status::internal(e.to_string()))?
+        .map_err(store_status)?;
         let acked = applied
             .heads
             .get(ledger)
@@ -424,7 +449,10 @@ impl ReplicationService {
             s.acked = acked;
             s.reported_head = s.reported_head.max(acked);
             s.last_push_ms = Some(now);
-            s.last_error = None;
+            s.last_error_ms = clock_warning
+                .as_ref()
+                .map_or(s.last_error_ms, |_| Some(now));
+            s.last_error = clock_warning;
         });
         if !applied.new.is_empty() {
             self.pushed.notify_one();

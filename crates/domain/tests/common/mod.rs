@@ -450,3 +450,106 @@ pub fn step_event(
         )
     }
 }
+
+/// One valid event of every kind, from fixed inputs, each from an origin
+/// allowed to write it.
+pub fn one_event_of_each_kind() -> Vec<Event> {
+    use sanji_domain::case::{ActorRole, CaseFile};
+    use sanji_domain::deadline::DeadlinePolicy;
+    use sanji_domain::event::{CaseReport, Conversion, HandDown, SignOff};
+    use sanji_domain::record::CaseSource;
+    use sanji_domain::report::{Month, monthly_report};
+
+    let case_id = case_event().entity;
+    let mut accepted = Life::register(case());
+    accepted.step(
+        ActorRole::Operator,
+        TOWNSHIP,
+        "2026-11-21",
+        accept("2027-01-25"),
+    );
+    let file: CaseFile = accepted.file;
+    let handed_down = sanji_domain::record::CaseRegistration {
+        source: CaseSource::HandedDown,
+        place: code(OTHER_VILLAGE),
+        ..case()
+    };
+    let november = Month::parse("2026-11").unwrap();
+    let month_report = monthly_report(
+        &code(TOWNSHIP),
+        november,
+        &[],
+        &[&screening(), &severe_screening()],
+        &DeadlinePolicy::default(),
+        today(),
+        1,
+    );
+    let hub = township_origin();
+    let at = |n: u32| Hlc::new(NOW_MS + HOUR_MS, n);
+    vec![
+        screening_event(),
+        visit_event(),
+        case_event(),
+        summary_event(2, Hlc::new(NOW_MS, 0), 1),
+        severe_report_event(),
+        step_event(
+            hub.clone(),
+            2,
+            at(1),
+            case_id,
+            ActorRole::Operator,
+            accept("2027-01-25"),
+        ),
+        Event {
+            author: author_of(ActorRole::County).into(),
+            ..event(
+                Origin::node(code(COUNTY)),
+                1,
+                at(2),
+                v7(NOW_MS, 0x7D),
+                EventBody::CaseHandedDown(HandDown {
+                    township: code(TOWNSHIP),
+                    registration: handed_down,
+                    note: "请核实后依法处理".into(),
+                }),
+            )
+        },
+        event(
+            outbox_origin(),
+            8,
+            at(3),
+            case_id,
+            EventBody::CaseReported(Box::new(CaseReport { file, revision: 1 })),
+        ),
+        Event {
+            author: author_of(ActorRole::Director).into(),
+            ..event(
+                hub.clone(),
+                3,
+                at(4),
+                screening_entity(),
+                EventBody::ScreeningSignedOff(SignOff {
+                    role: ActorRole::Director,
+                    note: "已阅".into(),
+                }),
+            )
+        },
+        event(
+            hub,
+            4,
+            at(5),
+            screening_entity(),
+            EventBody::ScreeningConverted(Conversion {
+                role: ActorRole::Operator,
+                case: v7(NOW_MS, 0xC0),
+            }),
+        ),
+        event(
+            outbox_origin(),
+            9,
+            at(6),
+            sanji_domain::report::MonthlyReport::entity_id(&code(TOWNSHIP), november),
+            EventBody::MonthlyReportFiled(month_report),
+        ),
+    ]
+}
