@@ -144,7 +144,7 @@ impl Ledger {
                 self.clock_ms += 1;
                 let village = self.origin.code().clone();
                 let today = cst_date(self.clock_ms);
-                let screening = sanji_node::samples::screening(&village, i, today, 0, "测试员");
+                let screening = sanji_demo::samples::screening(&village, i, today, 0, "测试员");
                 let event = Event {
                     id: Uuid::now_v7(),
                     origin: self.origin.clone(),

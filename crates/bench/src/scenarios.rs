@@ -120,7 +120,7 @@ async fn incremental(lab: &Lab, held: u64, report: &mut Report) -> Result<(), Be
                 .map(|k| Draft {
                     author: "测试员".into(),
                     entity: Uuid::now_v7(),
-                    body: EventBody::ScreeningRecorded(sanji_node::samples::screening(
+                    body: EventBody::ScreeningRecorded(sanji_demo::samples::screening(
                         &v,
                         k,
                         today,

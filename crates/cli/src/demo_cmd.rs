@@ -3,7 +3,8 @@ use std::process::ExitCode;
 
 use anyhow::Result;
 use clap::Args;
-use sanji_node::{demo, views};
+use sanji_demo as demo;
+use sanji_node::views;
 
 use crate::render;
 
@@ -57,7 +58,7 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode> {
         // Let `sanji station ...` in another terminal open the village folders.
         demo.stations.clear();
         if !args.json {
-            where_to_look(&demo);
+            where_to_look(&demo)?;
         }
         crate::shutdown_signal().await;
         eprintln!("正在停止……");
@@ -134,7 +135,8 @@ fn show(demo: &demo::Demo) -> Result<()> {
     Ok(())
 }
 
-fn where_to_look(demo: &demo::Demo) {
+/// Commands to try against the running demo, each one runnable as printed.
+fn where_to_look(demo: &demo::Demo) -> Result<()> {
     let hub = demo.config_path(demo::TOWNSHIP);
     let county = demo.config_path(demo::COUNTY);
     let village = demo.config_path(demo::VILLAGES[0].0);
@@ -154,22 +156,31 @@ fn where_to_look(demo: &demo::Demo) {
     );
     println!("  sanji hub due          --config {}", hub.display());
     println!("  sanji hub conflicts    --config {}", hub.display());
-    println!(
-        "  sanji hub case show    --config {} --case {}",
-        hub.display(),
-        demo.report.case_numbers.first().map_or("…", String::as_str)
-    );
-    println!(
-        "  sanji hub case urge    --config {} --as {} --case … --note 请加快办理",
-        hub.display(),
-        demo.operator_stem()
-    );
+    if let Some(number) = demo.report.case_numbers.first() {
+        println!(
+            "  sanji hub case show    --config {} --case {number}",
+            hub.display()
+        );
+    }
+    // Only a case still being handled can be urged.
+    let open = views::cases(&demo.hub.store, "")?
+        .into_iter()
+        .filter(|c| c.status.is_open())
+        .find_map(|c| c.case_number);
+    if let Some(number) = open {
+        println!(
+            "  sanji hub case urge    --config {} --as {} --case {number} --note 请加快办理",
+            hub.display(),
+            demo.operator_stem()
+        );
+    }
     println!(
         "  sanji station screening add --config {} --category land --risk severe --party 赵四 --people 3 --description 山林界址纠纷",
         village.display()
     );
     println!("  sanji station sync     --config {}", village.display());
     println!("按 Ctrl-C 停止。");
+    Ok(())
 }
 
 fn month_now() -> String {

@@ -1,6 +1,7 @@
 //! The `sanji` command: thin parsing and printing over sanji-node's operator
 //! layer. Chinese for people, English identifiers for flags and JSON.
 
+#[cfg(feature = "bench")]
 mod bench_cmd;
 mod case_cmd;
 mod demo_cmd;
@@ -41,6 +42,7 @@ enum Command {
     /// 在本机启动完整的县—镇—村演示
     Demo(demo_cmd::DemoArgs),
     /// 性能测量:吞吐、延迟、内存(回环 mTLS,真实落盘)
+    #[cfg(feature = "bench")]
     Bench(bench_cmd::BenchArgs),
 }
 
@@ -135,6 +137,7 @@ fn main() -> ExitCode {
             Command::Hub(args) => read_cmd::run_hub(args).await,
             Command::County(args) => read_cmd::run_county(args).await,
             Command::Demo(args) => demo_cmd::run(args).await,
+            #[cfg(feature = "bench")]
             Command::Bench(args) => bench_cmd::run(args).await,
         }
     });

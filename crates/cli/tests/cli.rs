@@ -244,6 +244,8 @@ fn bad_input_at_a_village_station_names_the_field_and_stores_nothing() {
 struct ServingDemo {
     child: std::process::Child,
     dir: tempfile::TempDir,
+    /// What the demo printed before it began to wait for Ctrl-C.
+    printed: Vec<String>,
 }
 
 impl ServingDemo {
@@ -262,16 +264,25 @@ impl ServingDemo {
         let stdout = child.stdout.take().unwrap();
         let mut lines = BufReader::new(stdout).lines();
         // The last line the demo prints before it waits for Ctrl-C.
+        let mut printed = Vec::new();
+        for line in lines.by_ref().map_while(Result::ok) {
+            let serving = line.contains("按 Ctrl-C 停止");
+            printed.push(line);
+            if serving {
+                break;
+            }
+        }
         assert!(
-            lines
-                .by_ref()
-                .map_while(Result::ok)
-                .any(|l| l.contains("按 Ctrl-C 停止")),
+            printed.last().is_some_and(|l| l.contains("按 Ctrl-C 停止")),
             "the demo ended before serving"
         );
         // Keep draining so the demo never blocks on a full pipe.
         std::thread::spawn(move || lines.for_each(drop));
-        ServingDemo { child, dir }
+        ServingDemo {
+            child,
+            dir,
+            printed,
+        }
     }
 
     fn path(&self, rel: &str) -> String {
@@ -477,5 +488,56 @@ fn the_administrator_manages_console_accounts_on_a_running_hub() {
     assert!(
         text.contains("刘芳") && text.contains("待首次登录改密码"),
         "{text}"
+    );
+}
+
+#[test]
+fn every_command_the_demo_suggests_runs_as_printed() {
+    let demo = ServingDemo::start();
+    let suggested: Vec<&str> = demo
+        .printed
+        .iter()
+        .filter_map(|l| l.trim_start().strip_prefix("sanji "))
+        .collect();
+    for wanted in ["hub case show ", "hub case urge ", "station sync "] {
+        assert!(
+            suggested.iter().any(|c| c.starts_with(wanted)),
+            "the demo suggests `sanji {wanted}…`: {suggested:#?}"
+        );
+    }
+    for command in suggested {
+        // As a shell would split it: the demo's paths have no spaces.
+        let args: Vec<&str> = command.split_whitespace().collect();
+        let out = sanji(demo.dir.path(), &args);
+        assert!(
+            out.status.success(),
+            "`sanji {command}` failed: {}",
+            stderr(&out)
+        );
+    }
+}
+
+#[test]
+fn the_demo_reports_every_case_number_the_hub_gave() {
+    let dir = tempfile::tempdir().unwrap();
+    let out = sanji(dir.path(), &["demo", "--once", "--json", "--dir", "demo"]);
+    let report = json(&out);
+    let listed: Vec<String> = serde_json::from_value(report["case_numbers"].clone()).unwrap();
+    let hub = sanji_store::Store::open(
+        &dir.path().join("demo/data/360123100"),
+        &sanji_domain::Code::parse("360123100").unwrap(),
+        sanji_store::StoreOptions::default(),
+    )
+    .unwrap();
+    let mut given: Vec<String> = sanji_node::views::cases(&hub, "")
+        .unwrap()
+        .into_iter()
+        .filter_map(|c| c.case_number)
+        .collect();
+    given.sort();
+    assert!(given.len() >= 3, "the demo's hub numbered {given:?}");
+    assert_eq!(
+        listed, given,
+        "case_numbers lists every number the hub gave"
     );
 }

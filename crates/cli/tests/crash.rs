@@ -26,10 +26,16 @@ use std::process::{Child, Command, Output, Stdio};
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::{Duration, Instant};
 
+use sanji_demo::samples;
+use sanji_domain::case::ActorRole;
+use sanji_domain::deadline::DeadlinePolicy;
+use sanji_domain::fold::EntityState;
+use sanji_domain::report::{Month, MonthlyReport};
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, Digest, Event, EventBody, EventRef, Origin, VersionVector};
 use sanji_node::forward::UpstreamStatus;
-use sanji_node::{NodeConfig, Role, Station, samples};
+use sanji_node::ops::{self, Action, Actor, CaseCommand};
+use sanji_node::{NodeConfig, Role, Station};
 use sanji_store::{Store, StoreOptions, Unlock};
 
 mod common;
@@ -614,6 +620,68 @@ fn hub_link(d: &Path, hub_toml: &Path) -> Option<UpstreamStatus> {
     serde_json::from_value(value).unwrap()
 }
 
+/// The county's and the hub's configuration files on free loopback ports,
+/// the hub forwarding to the county; and the hub's address.
+fn county_and_hub(d: &Path, certs: &Path) -> (PathBuf, PathBuf, String) {
+    let county_addr = format!("127.0.0.1:{}", free_port());
+    let hub_addr = format!("127.0.0.1:{}", free_port());
+    let mut county_config = NodeConfig::new(
+        Role::County,
+        code("360123"),
+        d.join("county"),
+        certs.to_owned(),
+    );
+    county_config.listen = Some(county_addr.clone());
+    let county_toml = d.join("county.toml");
+    county_config.save(&county_toml).unwrap();
+    let mut hub_config = NodeConfig::new(Role::Hub, code(HUB), d.join("hub"), certs.to_owned());
+    hub_config.listen = Some(hub_addr.clone());
+    hub_config.parent_addr = Some(county_addr);
+    let hub_toml = d.join("hub.toml");
+    hub_config.save(&hub_toml).unwrap();
+    (county_toml, hub_toml, hub_addr)
+}
+
+/// Runs the hub (`running`, or a fresh `sanji hub serve`) until the county
+/// has acknowledged its whole outbox and `done` holds, then stops it. A hub
+/// may derive more after the county acked (its periodic pass refiles the
+/// monthly report): then it is started again and forwards that too.
+fn forward_everything(
+    d: &Path,
+    hub_toml: &Path,
+    mut running: Option<Child>,
+    done: impl Fn() -> bool,
+) {
+    let outbox = Origin::outbox(code(HUB));
+    for attempt in 0.. {
+        let hub = running.take().unwrap_or_else(|| serve("hub", hub_toml));
+        poll(
+            "the county holds the hub's whole outbox",
+            Duration::from_secs(120),
+            || {
+                done()
+                    && hub_link(d, hub_toml).is_some_and(|l| {
+                        l.last_error.is_none() && l.acked_by_county == l.outbox_head
+                    })
+            },
+        );
+        stop(hub);
+        let at_hub = open(&d.join("hub"), HUB);
+        let head = at_hub.head(&outbox).unwrap().map_or(0, |h| h.seq);
+        let acked = sanji_node::forward::upstream_status(&at_hub)
+            .unwrap()
+            .map_or(0, |s| s.acked_by_county);
+        close(at_hub);
+        if head == acked {
+            return;
+        }
+        assert!(
+            attempt < 3,
+            "the hub keeps deriving: outbox {head}, acked {acked}"
+        );
+    }
+}
+
 /// `sanji county severe --json`: how many severe screenings the running county holds.
 fn severe_at_county(d: &Path, county_toml: &Path) -> usize {
     json(&sanji(
@@ -638,22 +706,7 @@ async fn the_county_killed_while_the_hub_forwards_ends_with_exactly_the_hubs_out
     let dir = tempfile::tempdir().unwrap();
     let d = dir.path();
     let certs = pki(d, &["360123", HUB, VILLAGE]);
-    let county_addr = format!("127.0.0.1:{}", free_port());
-    let hub_addr = format!("127.0.0.1:{}", free_port());
-    let mut county_config = NodeConfig::new(
-        Role::County,
-        code("360123"),
-        d.join("county"),
-        certs.clone(),
-    );
-    county_config.listen = Some(county_addr.clone());
-    let county_toml = d.join("county.toml");
-    county_config.save(&county_toml).unwrap();
-    let mut hub_config = NodeConfig::new(Role::Hub, code(HUB), d.join("hub"), certs.clone());
-    hub_config.listen = Some(hub_addr.clone());
-    hub_config.parent_addr = Some(county_addr);
-    let hub_toml = d.join("hub.toml");
-    hub_config.save(&hub_toml).unwrap();
+    let (county_toml, hub_toml, hub_addr) = county_and_hub(d, &certs);
     let mut config = NodeConfig::new(Role::Station, code(VILLAGE), d.join("station"), certs);
     config.parent_addr = Some(hub_addr);
     config.default_author = Some("李红梅".into());
@@ -722,39 +775,9 @@ async fn the_county_killed_while_the_hub_forwards_ends_with_exactly_the_hubs_out
     drop(station);
 
     // The hub forwards everything; then both stop and their stores are compared.
-    // A hub may derive more after the county acked (its periodic pass refiles
-    // the monthly report): then it is started again and forwards that too.
-    let mut hub = Some(hub);
-    for attempt in 0.. {
-        let running = match hub.take() {
-            Some(h) => h,
-            None => serve("hub", &hub_toml),
-        };
-        poll(
-            "the county holds every severe screening and the hub's whole outbox",
-            Duration::from_secs(120),
-            || {
-                severe_at_county(d, &county_toml) == severe.len()
-                    && hub_link(d, &hub_toml).is_some_and(|l| {
-                        l.last_error.is_none() && l.acked_by_county == l.outbox_head
-                    })
-            },
-        );
-        stop(running);
-        let at_hub = open(&d.join("hub"), HUB);
-        let head = at_hub.head(&outbox).unwrap().map_or(0, |h| h.seq);
-        let acked = sanji_node::forward::upstream_status(&at_hub)
-            .unwrap()
-            .map_or(0, |s| s.acked_by_county);
-        close(at_hub);
-        if head == acked {
-            break;
-        }
-        assert!(
-            attempt < 3,
-            "the hub keeps deriving: outbox {head}, acked {acked}"
-        );
-    }
+    forward_everything(d, &hub_toml, Some(hub), || {
+        severe_at_county(d, &county_toml) == severe.len()
+    });
     stop(county);
     eprintln!(
         "county drill: {rounds} rounds, {total} events, {:.1} s",
@@ -780,4 +803,139 @@ async fn the_county_killed_while_the_hub_forwards_ends_with_exactly_the_hubs_out
         "the county holds {} outbox events, {reports} severe screenings",
         got.len()
     );
+}
+
+/// Writes, into the hub's store while no hub runs, a case registered at the
+/// centre and escalated to the county: what the forwarder must copy to the
+/// county (`case_reported`) and count in the month's report. Returns the
+/// case's id and the month it counts in.
+fn escalated_case_at_the_hub(d: &Path) -> (uuid::Uuid, Month) {
+    let hub = open(&d.join("hub"), HUB);
+    let now = sanji_sync::Clock::system().now_ms();
+    let today = cst_date(now);
+    let person = |name: &str, role| Actor {
+        name: name.into(),
+        role,
+        code: code(HUB),
+    };
+    let operations = ops::Operations::new(
+        hub.clone(),
+        DeadlinePolicy::default(),
+        sanji_sync::Clock::system(),
+    );
+    let runtime = tokio::runtime::Runtime::new().unwrap();
+    let registered = runtime
+        .block_on(operations.act(
+            &person("赵敏", ActorRole::Operator),
+            Action::RegisterCase {
+                registration: samples::case(&code(VILLAGE), today, "赵敏"),
+            },
+        ))
+        .unwrap();
+    runtime
+        .block_on(operations.act(
+            &person("陈志远", ActorRole::Director),
+            Action::CaseStep {
+                case: registered.entity.to_string(),
+                command: CaseCommand::Escalate {
+                    reason: "涉及多户,请县里协调。".into(),
+                },
+            },
+        ))
+        .unwrap();
+    drop((runtime, operations));
+    close(hub);
+    (registered.entity, Month::of(today))
+}
+
+/// The crash drill at the forwarder's bookkeeping: `sanji hub serve` built
+/// with the `drill` feature kills itself with SIGKILL right after the write
+/// that marks `point`'s reports as filed (`SANJI_DRILL_CRASH`, see
+/// `sanji_node::forward`), on its first pass; restarted, it must still
+/// forward them. A mark written before the reports it speaks for (as it
+/// once was) loses them for good.
+/// Returns the county's copy of the outbox, the case, its month, and the
+/// hub's store (in `d`).
+fn the_hub_killed_after_marking(d: &Path, point: &str) -> (Vec<Event>, uuid::Uuid, Month, Store) {
+    let ca = d.join("ca");
+    let certs = d.join("certs");
+    sanji_pki::init_ca(&ca, &code("360123")).unwrap();
+    for c in ["360123", HUB] {
+        sanji_pki::issue_node(&ca, &code(c), &certs, &[]).unwrap();
+    }
+    let (county_toml, hub_toml, _) = county_and_hub(d, &certs);
+    let (case, month) = escalated_case_at_the_hub(d);
+
+    let county = serve("county", &county_toml);
+    let mut hub = Command::new(env!("CARGO_BIN_EXE_sanji"))
+        .args(["hub", "serve", "--config"])
+        .arg(&hub_toml)
+        .env("SANJI_LOG", "error")
+        .env("SANJI_DRILL_CRASH", point)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    poll(
+        &format!("the hub kills itself at {point}"),
+        Duration::from_secs(60),
+        || hub.try_wait().unwrap().is_some(),
+    );
+    let status = hub.wait().unwrap();
+    assert_eq!(
+        std::os::unix::process::ExitStatusExt::signal(&status),
+        Some(libc::SIGKILL),
+        "the hub was to be killed at {point}: {status}"
+    );
+    unlocked(&d.join("hub"));
+
+    forward_everything(d, &hub_toml, None, || true);
+    stop(county);
+    let outbox = Origin::outbox(code(HUB));
+    let at_hub = open(&d.join("hub"), HUB);
+    let theirs = chain(&at_hub, &outbox, "the hub's outbox");
+    let at_county = open(&d.join("county"), "360123");
+    let got = chain(&at_county, &outbox, "the county's copy");
+    close(at_county);
+    assert_eq!(got, theirs, "the county holds exactly the hub's outbox");
+    (got, case, month, at_hub)
+}
+
+#[test]
+fn the_hub_killed_right_after_marking_a_case_report_still_reports_the_case() {
+    let dir = tempfile::tempdir().unwrap();
+    let (at_county, case, _, hub) = the_hub_killed_after_marking(dir.path(), "case-report");
+    let Some(EntityState::Case(file)) = hub.entity(case).unwrap().map(|e| e.state) else {
+        panic!("the hub holds the case");
+    };
+    assert!(file.escalated.is_some(), "the case was escalated");
+    let copies: Vec<_> = at_county
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::CaseReported(r) if e.entity == case => Some(r),
+            _ => None,
+        })
+        .collect();
+    let last = copies
+        .last()
+        .expect("the county holds a copy of the escalated case");
+    assert_eq!(last.file, *file, "the county's copy is the hub's case file");
+}
+
+#[test]
+fn the_hub_killed_right_after_marking_the_monthly_report_still_files_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let (at_county, _, month, _) = the_hub_killed_after_marking(dir.path(), "monthly-report");
+    let filed: Vec<&MonthlyReport> = at_county
+        .iter()
+        .filter_map(|e| match &e.body {
+            EventBody::MonthlyReportFiled(r) if r.month == month => Some(r),
+            _ => None,
+        })
+        .collect();
+    let last = filed
+        .last()
+        .expect("the county holds the township's report for the month");
+    assert_eq!(last.township, code(HUB));
+    assert_eq!((last.received, last.escalated), (1, 1), "{last:?}");
 }

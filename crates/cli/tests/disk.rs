@@ -26,9 +26,10 @@ use std::os::unix::process::CommandExt;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
 
+use sanji_demo::samples;
 use sanji_domain::time::cst_date;
 use sanji_domain::{Digest, Event, EventBody, Origin};
-use sanji_node::{NodeConfig, Role, Station, samples};
+use sanji_node::{NodeConfig, Role, Station};
 use sanji_store::{Store, StoreOptions, Unlock};
 
 mod common;

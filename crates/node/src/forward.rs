@@ -3,8 +3,9 @@
 //! summary per village and day, and every severe screening in full — then
 //! push the outbox upward on the same protocol as everything else.
 //!
-//! Derivation is driven by a durable cursor per village and is idempotent,
-//! so a crash at any point repeats work rather than losing or doubling it.
+//! Derivation is driven by a durable cursor per ledger, moved in the same
+//! atomic batch as the outbox events derived from what it passed, so a crash
+//! at any point repeats work rather than losing or doubling it.
 
 use std::collections::BTreeSet;
 use std::sync::Arc;
@@ -15,17 +16,17 @@ use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::event::CaseReport;
 use sanji_domain::fold::EntityState;
 use sanji_domain::record::Screening;
-use sanji_domain::report::{CaseRef, Month, MonthlyReport, monthly_report};
+use sanji_domain::report::{Month, MonthlyReport};
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, DailySummary, EventBody, Origin, SevereScreeningReport};
-use sanji_store::{Draft, Store};
+use sanji_store::{Draft, MetaPut, Store};
 use sanji_sync::{Backoff, Clock, Link, Upstream};
 use serde::{Deserialize, Serialize};
 use tokio::sync::Notify;
 use tracing::{info, warn};
 use uuid::Uuid;
 
-use crate::NodeError;
+use crate::{NodeError, reports};
 
 const CURSOR: &str = "forward-cursor";
 const BY_DAY: &str = "forward-by-day";
@@ -39,6 +40,11 @@ const SCAN: usize = 1000;
 /// With `monthly` false (a pass woken by a station's push) the monthly
 /// report, which reads every case file, is only marked stale; a `monthly`
 /// pass (the periodic one, or an explicit [`Forwarder::once`]) refiles it.
+///
+/// Every mark that says "this is in the outbox" (the per-ledger cursor, a
+/// summary's revision, a case's reported copy, the month's filed report) is
+/// written in the same atomic batch as the outbox events it speaks for: a
+/// crash keeps both or neither, so nothing is marked sent that was not.
 pub fn derive(
     store: &Store,
     policy: &DeadlinePolicy,
@@ -53,7 +59,6 @@ pub fn derive(
         .filter(|o| !o.is_outbox())
         .collect();
     let mut written = 0;
-    let mut touched_cases: BTreeSet<Uuid> = BTreeSet::new();
     let mut ledger_changed = false;
     for source in sources {
         loop {
@@ -63,6 +68,7 @@ pub fn derive(
             let last_seq = last.seq;
             ledger_changed = true;
             let mut days: BTreeSet<(Code, NaiveDate)> = BTreeSet::new();
+            let mut touched_cases: BTreeSet<Uuid> = BTreeSet::new();
             let mut drafts = Vec::new();
             let mut indexed = Vec::new();
             for event in &events {
@@ -95,41 +101,69 @@ pub fn derive(
                     _ => {}
                 }
             }
+            // The summaries below recount from this index. Writing it ahead
+            // of the batch is harmless: entries are keyed by screening, and
+            // the cursor has not moved.
             store.meta_put_many(BY_DAY, &indexed)?;
+            let mut marks = Vec::new();
             for (code, date) in days {
-                drafts.push(summary_draft(store, &code, date)?);
+                drafts.push(summary_draft(store, &code, date, &mut marks)?);
             }
-            if !drafts.is_empty() {
-                written += drafts.len();
-                store.append_local(&outbox, now_ms, drafts)?;
+            drafts.extend(case_reports(store, &touched_cases, &mut marks)?);
+            marks.push(MetaPut::new(
+                CURSOR,
+                source.to_string(),
+                last_seq.to_be_bytes(),
+            ));
+            marks.push(MetaPut::new(MONTHLY, STALE, *b"1"));
+            let reports_cases = drafts
+                .iter()
+                .any(|d| matches!(d.body, EventBody::CaseReported(_)));
+            written += drafts.len();
+            store.append_local_with(&outbox, now_ms, drafts, marks)?;
+            if reports_cases {
+                crash_point("case-report");
             }
-            write_u64(store, CURSOR, &source.to_string(), last_seq)?;
             if events.len() < SCAN {
                 break;
             }
         }
     }
-    let mut drafts = case_reports(store, &touched_cases)?;
     let stale = ledger_changed || store.meta_get(MONTHLY, STALE)?.as_deref() == Some(b"1");
-    let refile = stale && monthly;
-    if refile {
-        drafts.extend(monthly_reports(store, policy, now_ms)?);
-    } else if ledger_changed {
-        store.meta_put_unsynced(MONTHLY, STALE, b"1")?;
-    }
-    if !drafts.is_empty() {
+    if stale && monthly {
+        let mut marks = vec![MetaPut::new(MONTHLY, STALE, *b"0")];
+        let drafts = monthly_reports(store, policy, now_ms, &mut marks)?;
+        let filed = !drafts.is_empty();
         written += drafts.len();
-        store.append_local(&outbox, now_ms, drafts)?;
-    }
-    if refile {
-        // Crashing before this is durable only means refiling once more.
-        store.meta_put_unsynced(MONTHLY, STALE, b"0")?;
+        store.append_local_with(&outbox, now_ms, drafts, marks)?;
+        if filed {
+            crash_point("monthly-report");
+        }
     }
     if written > 0 {
         info!(node = %me, written, "outbox derived");
     }
     Ok(written)
 }
+
+/// Crash drills (`crates/cli/tests/crash.rs`): built with the `drill`
+/// feature, a process whose `SANJI_DRILL_CRASH` names `point` kills itself
+/// with SIGKILL there, right after the write that marks those reports as
+/// filed. Without the feature (every real build) this is nothing.
+#[cfg(feature = "drill")]
+fn crash_point(point: &str) {
+    if std::env::var("SANJI_DRILL_CRASH").is_ok_and(|p| p == point) {
+        tracing::error!(point, "SANJI_DRILL_CRASH: kill -9 at this point");
+        // SAFETY: raise only sends a signal to this process; SIGKILL cannot
+        // be caught, so nothing runs after it.
+        unsafe {
+            libc::raise(libc::SIGKILL);
+        }
+    }
+}
+
+#[cfg(not(feature = "drill"))]
+fn crash_point(_point: &str) {}
 
 const CASE_REPORTED: &str = "forward-case";
 const MONTHLY: &str = "forward-monthly";
@@ -138,7 +172,12 @@ const STALE: &str = "stale";
 
 /// A fresh copy of every escalated or handed-down case that changed since
 /// its last copy: the county sees these cases, and only these, in full.
-fn case_reports(store: &Store, touched: &BTreeSet<Uuid>) -> Result<Vec<Draft>, NodeError> {
+/// The marks of the copies go to `marks`, for the batch that writes them.
+fn case_reports(
+    store: &Store,
+    touched: &BTreeSet<Uuid>,
+    marks: &mut Vec<MetaPut>,
+) -> Result<Vec<Draft>, NodeError> {
     let mut drafts = Vec::new();
     for id in touched {
         let Some(entity) = store.entity(*id)? else {
@@ -164,7 +203,7 @@ fn case_reports(store: &Store, touched: &BTreeSet<Uuid>) -> Result<Vec<Draft>, N
         let revision = revision + 1;
         let mut record = entity.events.to_be_bytes().to_vec();
         record.extend(revision.to_be_bytes());
-        store.meta_put(CASE_REPORTED, &key, &record)?;
+        marks.push(MetaPut::new(CASE_REPORTED, key, record));
         drafts.push(Draft {
             author: "系统上报".into(),
             entity: *id,
@@ -178,26 +217,23 @@ fn case_reports(store: &Store, touched: &BTreeSet<Uuid>) -> Result<Vec<Draft>, N
 }
 
 /// The running month's report (and last month's, which late entries can
-/// still change), filed again whenever a figure changed.
+/// still change), filed again whenever a figure changed. The filed reports
+/// go to `marks`, for the batch that writes them.
 fn monthly_reports(
     store: &Store,
     policy: &DeadlinePolicy,
     now_ms: u64,
+    marks: &mut Vec<MetaPut>,
 ) -> Result<Vec<Draft>, NodeError> {
     let me = store.node().clone();
     let today = cst_date(now_ms);
     let this = Month::of(today);
     let last = Month::of(this.first_day().pred_opt().unwrap_or(this.first_day()));
     // Screenings from before last month count in no report made here.
-    let (cases, screenings) = crate::views::ledger_for_reports(store, Some(last.first_day()))?;
+    let ledger = reports::ledger_for_reports(store, Some(last.first_day()))?;
     let mut drafts = Vec::new();
     for month in [last, this] {
-        let case_refs: Vec<CaseRef<'_>> = cases
-            .iter()
-            .map(|(id, f)| CaseRef { id: *id, file: f })
-            .collect();
-        let screening_refs: Vec<&Screening> = screenings.iter().collect();
-        let mut report = monthly_report(&me, month, &case_refs, &screening_refs, policy, today, 0);
+        let mut report = reports::township_report(store, &ledger, month, policy, today);
         let key = month.to_string();
         let previous: Option<MonthlyReport> = store
             .meta_get(MONTHLY, &key)?
@@ -211,11 +247,11 @@ fn monthly_reports(
             continue;
         }
         report.revision = previous.map_or(1, |p| p.revision + 1);
-        store.meta_put(
+        marks.push(MetaPut::new(
             MONTHLY,
-            &key,
-            &serde_json::to_vec(&report).expect("reports serialise"),
-        )?;
+            key,
+            serde_json::to_vec(&report).expect("reports serialise"),
+        ));
         drafts.push(Draft {
             author: "系统汇总".into(),
             entity: MonthlyReport::entity_id(&me, month),
@@ -235,7 +271,13 @@ fn screening_bytes(s: &Screening) -> Vec<u8> {
 
 /// Recounts one village-day from the index, so the summary is complete and
 /// correct however often it is recomputed.
-fn summary_draft(store: &Store, village: &Code, date: NaiveDate) -> Result<Draft, NodeError> {
+/// Its new revision goes to `marks`, for the batch that writes it.
+fn summary_draft(
+    store: &Store,
+    village: &Code,
+    date: NaiveDate,
+    marks: &mut Vec<MetaPut>,
+) -> Result<Draft, NodeError> {
     let prefix = format!("{village}/{date}/");
     let screenings: Vec<Screening> = store
         .meta_scan_prefix(BY_DAY, &prefix)?
@@ -244,8 +286,12 @@ fn summary_draft(store: &Store, village: &Code, date: NaiveDate) -> Result<Draft
         .collect();
     let key = format!("{village}/{date}");
     let revision = read_u64(store, REVISION, &key)? as u32 + 1;
-    write_u64(store, REVISION, &key, u64::from(revision))?;
     let summary = DailySummary::compute(village, date, &screenings, revision);
+    marks.push(MetaPut::new(
+        REVISION,
+        key,
+        u64::from(revision).to_be_bytes(),
+    ));
     Ok(Draft {
         author: "系统汇总".into(),
         entity: DailySummary::entity_id(village, date),
@@ -259,10 +305,6 @@ fn read_u64(store: &Store, ns: &str, key: &str) -> Result<u64, NodeError> {
         .and_then(|b| b.try_into().ok())
         .map(u64::from_be_bytes)
         .unwrap_or(0))
-}
-
-fn write_u64(store: &Store, ns: &str, key: &str, value: u64) -> Result<(), NodeError> {
-    Ok(store.meta_put(ns, key, &value.to_be_bytes())?)
 }
 
 /// The hub's link to the county, as the hub last saw it.
@@ -287,7 +329,7 @@ pub struct Forwarder {
     upstream: Option<Upstream>,
     clock: Clock,
     policy: DeadlinePolicy,
-    /// Derivation reads a cursor, writes, then moves it: two at once would
+    /// Derivation reads a cursor, then writes and moves it: two at once would
     /// both see a severe screening as not yet reported.
     running: tokio::sync::Mutex<()>,
     /// The deadline tracker's urges go through the operator layer, between

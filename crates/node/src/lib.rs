@@ -2,9 +2,9 @@
 //!
 //! Owns: node configuration, the station's record-and-sync operations, the
 //! hub and county servers (replication + console + health + reflection), the
-//! hub's forwarding to the county, the read views operators see, and the
-//! local demo county. The CLI (and a future web console) call this layer;
-//! nothing here prints.
+//! hub's forwarding to the county and the read views operators see. The CLI
+//! (and a future web console) call this layer; nothing here prints. The demo
+//! county and its sample records are sanji-demo's, outside what a hub links.
 //!
 //! Must not depend on: sled directly, clap or any terminal formatting.
 
@@ -12,11 +12,10 @@ pub mod accounts;
 pub mod config;
 pub mod connections;
 pub mod console;
-pub mod demo;
 mod error;
 pub mod forward;
 pub mod ops;
-pub mod samples;
+pub mod reports;
 pub mod server;
 pub mod station;
 pub mod tracker;

@@ -14,7 +14,7 @@ use sanji_domain::record::CaseRegistration;
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, Event, EventBody, FieldError, Labelled, Level, Origin};
 use sanji_pki::{Identity, PersonRole};
-use sanji_store::{Draft, Store};
+use sanji_store::{Draft, MetaPut, Store};
 use std::sync::Arc;
 
 use serde::{Deserialize, Serialize};
@@ -127,11 +127,14 @@ fn peek_case_number(store: &Store, today: NaiveDate) -> Result<String, NodeError
     Ok(format!("{}-{year}-{next:04}", store.node()))
 }
 
-fn take_case_number(store: &Store, number: &str) -> Result<(), NodeError> {
+/// The bookkeeping that marks `number` as taken, written in the same batch
+/// as the acceptance that takes it: a crash can neither skip a number nor
+/// hand one out twice.
+fn case_number_taken(number: &str) -> MetaPut {
     let mut parts = number.rsplitn(3, '-');
     let seq: u64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
     let year = parts.next().unwrap_or("0");
-    Ok(store.meta_put(CASE_NUMBERS, year, &seq.to_be_bytes())?)
+    MetaPut::new(CASE_NUMBERS, year, seq.to_be_bytes())
 }
 
 /// Takes one step on a case, from `ledger` (this node's own), as `actor`.
@@ -157,14 +160,15 @@ pub fn case_step(
     step.validate()?;
     file.check(actor.role, &step, ledger.code())
         .map_err(NodeError::StepRefused)?;
-    if let CaseStep::Accept { case_number, .. } = &step {
-        take_case_number(store, case_number)?;
-    }
+    let taken = match &step {
+        CaseStep::Accept { case_number, .. } => vec![case_number_taken(case_number)],
+        _ => Vec::new(),
+    };
     let body = EventBody::CaseStepped(CaseAction {
         role: actor.role,
         step,
     });
-    let mut events = store.append_local(
+    let mut events = store.append_local_with(
         ledger,
         now_ms,
         vec![Draft {
@@ -172,6 +176,7 @@ pub fn case_step(
             entity: id,
             body,
         }],
+        taken,
     )?;
     Ok(events.remove(0))
 }

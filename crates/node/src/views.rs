@@ -9,7 +9,7 @@ use sanji_domain::case::CaseStatus;
 use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::fold::{Conflict, EntityState};
 use sanji_domain::record::{CaseSource, Category, RiskLevel, VisitChannel};
-use sanji_domain::report::{CaseRef, Month, MonthlyReport, Period, RewardTotal, monthly_report};
+use sanji_domain::report::{CaseRef, Month, MonthlyReport, Period, RewardTotal};
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, DailySummary, Entity, Level, Origin};
 use sanji_store::Store;
@@ -17,7 +17,7 @@ use sanji_sync::PeerStatus;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::NodeError;
+use crate::{NodeError, reports};
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ScreeningRow {
@@ -207,7 +207,7 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
 }
 
 pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeError> {
-    let (cases, _) = ledger_for_reports(store, Some(NaiveDate::MAX))?;
+    let (cases, _) = reports::ledger_for_reports(store, Some(NaiveDate::MAX))?;
     let refs: Vec<CaseRef<'_>> = cases
         .iter()
         .map(|(id, f)| CaseRef { id: *id, file: f })
@@ -217,20 +217,13 @@ pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeEr
 
 /// The township's report for `month`, computed now from the ledger.
 pub fn report(store: &Store, month: Month, ctx: &ViewContext) -> Result<MonthlyReport, NodeError> {
-    let (cases, screenings) = ledger_for_reports(store, Some(month.first_day()))?;
-    let refs: Vec<CaseRef<'_>> = cases
-        .iter()
-        .map(|(id, f)| CaseRef { id: *id, file: f })
-        .collect();
-    let screening_refs: Vec<&sanji_domain::record::Screening> = screenings.iter().collect();
-    Ok(monthly_report(
-        store.node(),
+    let ledger = reports::ledger_for_reports(store, Some(month.first_day()))?;
+    Ok(reports::township_report(
+        store,
+        &ledger,
         month,
-        &refs,
-        &screening_refs,
         &ctx.policy,
         cst_date(ctx.now_ms),
-        0,
     ))
 }
 
@@ -463,36 +456,4 @@ pub fn held_from(store: &Store, filter: impl Fn(&Origin) -> bool) -> Result<u64,
         .filter(|(o, _)| filter(o))
         .map(|(_, s)| *s)
         .sum())
-}
-
-/// The case files this node keeps (with their ids; see
-/// [`crate::tracker::kept_here`]) and the screenings it holds.
-pub type ReportLedger = (
-    Vec<(Uuid, sanji_domain::case::CaseFile)>,
-    Vec<sanji_domain::record::Screening>,
-);
-
-/// Every case file this node keeps and the screenings it holds screened on or
-/// after `screened_since` (all of them for `None`), for reports and rewards.
-pub fn ledger_for_reports(
-    store: &Store,
-    screened_since: Option<NaiveDate>,
-) -> Result<ReportLedger, NodeError> {
-    let mut cases = Vec::new();
-    let mut screenings = Vec::new();
-    store.for_each_entity(|e| {
-        match e.state {
-            EntityState::Case(file) if crate::tracker::kept_here(&file, store.node()) => {
-                cases.push((e.id, *file))
-            }
-            EntityState::Screening(s)
-                if screened_since.is_none_or(|since| s.record.screened_on >= since) =>
-            {
-                screenings.push(s.record)
-            }
-            _ => {}
-        }
-        Ok(())
-    })?;
-    Ok((cases, screenings))
 }

@@ -77,6 +77,25 @@ pub struct Draft {
     pub body: EventBody,
 }
 
+/// A bookkeeping entry (as [`Store::meta_put`] writes) that must be durable
+/// exactly when some events are: see [`Store::append_local_with`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaPut {
+    pub namespace: String,
+    pub key: String,
+    pub value: Vec<u8>,
+}
+
+impl MetaPut {
+    pub fn new(namespace: &str, key: impl Into<String>, value: impl Into<Vec<u8>>) -> MetaPut {
+        MetaPut {
+            namespace: namespace.to_owned(),
+            key: key.into(),
+            value: value.into(),
+        }
+    }
+}
+
 /// What one `apply` (or `append_local`) changed.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Applied {
@@ -473,7 +492,21 @@ impl Store {
         now_ms: u64,
         drafts: Vec<Draft>,
     ) -> Result<Vec<Event>, StoreError> {
-        self.append_local_unmapped(origin, now_ms, drafts)
+        self.append_local_with(origin, now_ms, drafts, Vec::new())
+    }
+
+    /// [`Store::append_local`], with bookkeeping written in the same atomic,
+    /// durable batch: a mark that says "these events are written" (a cursor,
+    /// a report's revision) can then never outlive a crash without them, nor
+    /// they without it. With no drafts, only the bookkeeping is written.
+    pub fn append_local_with(
+        &self,
+        origin: &Origin,
+        now_ms: u64,
+        drafts: Vec<Draft>,
+        bookkeeping: Vec<MetaPut>,
+    ) -> Result<Vec<Event>, StoreError> {
+        self.append_local_unmapped(origin, now_ms, drafts, bookkeeping)
             .map_err(|e| self.in_write(e))
     }
 
@@ -482,6 +515,7 @@ impl Store {
         origin: &Origin,
         now_ms: u64,
         drafts: Vec<Draft>,
+        bookkeeping: Vec<MetaPut>,
     ) -> Result<Vec<Event>, StoreError> {
         if origin.code() != &self.inner.node {
             return Err(StoreError::Invalid(FieldError::new(
@@ -492,7 +526,28 @@ impl Store {
                 ),
             )));
         }
+        let mut marks = Vec::with_capacity(bookkeeping.len());
+        for MetaPut {
+            namespace,
+            key,
+            value,
+        } in bookkeeping
+        {
+            check_namespace(&namespace)?;
+            let key = keys::user_meta(&namespace, &key);
+            let value = self.seal(&key, value);
+            marks.push((key, value));
+        }
         if drafts.is_empty() {
+            if marks.is_empty() {
+                return Ok(Vec::new());
+            }
+            let mut batch = sled::Batch::default();
+            for (key, value) in marks {
+                batch.insert(key, value);
+            }
+            let _writer = self.lock();
+            self.commit(batch)?;
             return Ok(Vec::new());
         }
         let _writer = self.lock();
@@ -521,7 +576,7 @@ impl Store {
             prev_hash = event.hash();
             events.push(event);
         }
-        self.write_locked(events.clone(), ApplyMode::Chain, clock, u64::MAX)?;
+        self.write_locked(events.clone(), ApplyMode::Chain, clock, u64::MAX, marks)?;
         Ok(events)
     }
 
@@ -549,7 +604,13 @@ impl Store {
         }
         let _writer = self.lock();
         let written = self.clock().and_then(|last| {
-            self.write_locked(events, mode, HybridClock::starting_at(last), adopt_until_ms)
+            self.write_locked(
+                events,
+                mode,
+                HybridClock::starting_at(last),
+                adopt_until_ms,
+                Vec::new(),
+            )
         });
         written.map_err(|e| self.in_write(e))
     }
@@ -860,6 +921,7 @@ impl Store {
         mode: ApplyMode,
         mut clock: HybridClock,
         adopt_until_ms: u64,
+        bookkeeping: Vec<(Vec<u8>, Vec<u8>)>,
     ) -> Result<Applied, StoreError> {
         let is_new = self.check(&events, mode)?;
         let fresh: Vec<&Event> = events
@@ -877,6 +939,10 @@ impl Store {
             }
         }
         if fresh.is_empty() {
+            debug_assert!(
+                bookkeeping.is_empty(),
+                "bookkeeping rides only on new events"
+            );
             debug!(duplicates, "整批均已持有,无需写入");
             return Ok(Applied {
                 new: Vec::new(),
@@ -915,6 +981,9 @@ impl Store {
             keys::meta(keys::META_CLOCK),
             keys::clock_value(clock.last()),
         );
+        for (key, value) in bookkeeping {
+            batch.insert(key, value);
+        }
 
         self.commit(batch)?;
         debug!(

@@ -1,22 +1,33 @@
-//! `sanji demo`: a whole county on loopback — fresh PKI, county 360123,
-//! township hub 360123100, villages 201/202/203 — filled with sample records,
-//! one village offline for a while, synced, and checked tier by tier.
+//! sanji-demo: `sanji demo`, a whole county on loopback — fresh PKI, county
+//! 360123, township hub 360123100, villages 201/202/203 — filled with sample
+//! records, one village offline for a while, synced, and checked tier by tier.
+//!
+//! Owns: the demo scenario ([`run`], [`Demo`], [`DemoReport`]) and the
+//! realistic sample records ([`samples`]) that the demo, the bench and the
+//! crash drills record. It drives the real nodes only through sanji-node's
+//! public API (servers, stations, the console, the views), as the CLI would;
+//! a later web console will be started from here too.
+//!
+//! Must not depend on: sled or the store's internals, clap or any terminal
+//! formatting (the CLI prints the report), and nothing a production node
+//! runs may depend on this crate: a hub links sanji-node, never the demo.
+
+pub mod samples;
 
 use std::path::{Path, PathBuf};
 
-use sanji_domain::record::RiskLevel;
-use sanji_domain::time::cst_date;
-use sanji_domain::{Code, EventBody, Level, Origin};
-use serde::Serialize;
-
-use crate::config::{NodeConfig, Role};
-use crate::ops::{self, Action, CaseCommand};
-use crate::server::{self, RunningNode};
-use crate::{NodeError, Station, samples, views};
 use sanji_domain::case::{ActorRole, CaseStatus, MediationKind, Outcome};
 use sanji_domain::event::HandDown;
+use sanji_domain::record::RiskLevel;
 use sanji_domain::report::{Month, MonthlyReport};
+use sanji_domain::time::cst_date;
+use sanji_domain::{Code, EventBody, Level, Origin};
+use sanji_node::config::{NodeConfig, Role};
+use sanji_node::ops::{self, Action, CaseCommand};
+use sanji_node::server::{self, RunningNode};
+use sanji_node::{NodeError, Station, reports, views};
 use sanji_pki::PersonRole;
+use serde::Serialize;
 
 pub const COUNTY: &str = "360123";
 pub const TOWNSHIP: &str = "360123100";
@@ -61,6 +72,7 @@ pub struct DemoReport {
     pub urges_delivered: u64,
     /// Offline edits kept but not applied, surfaced to the operator.
     pub conflicts: u64,
+    /// Every case number the hub gave (on acceptance), in order.
     pub case_numbers: Vec<String>,
     /// The county's monthly table for this month: one row per township.
     pub county_report: Vec<MonthlyReport>,
@@ -204,9 +216,9 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
     }
 
     let people = issue_people(&ca_dir, &certs)?;
-    let story = case_story(&county, &hub, &mut stations, &people).await?;
+    case_story(&county, &hub, &mut stations, &people).await?;
 
-    let report = check(dir, &county, &hub, &stations, offline_error, story)?;
+    let report = check(dir, &county, &hub, &stations, offline_error)?;
     Ok(Demo {
         dir: dir.to_owned(),
         county,
@@ -232,18 +244,12 @@ fn issue_people(ca_dir: &Path, certs: &Path) -> Result<People, NodeError> {
     Ok(People { operator, director })
 }
 
-/// What the case story did, for the report.
-#[derive(Debug, Clone, Default)]
-struct Story {
-    case_numbers: Vec<String>,
-}
-
 async fn act(
     hub: &RunningNode,
     person: &str,
     action: Action,
 ) -> Result<ops::ActOutcome, NodeError> {
-    crate::console::act_remote(&hub.config, Some(person), &action).await
+    sanji_node::console::act_remote(&hub.config, Some(person), &action).await
 }
 
 fn step(case: &str, command: CaseCommand) -> Action {
@@ -269,19 +275,17 @@ async fn case_story(
     hub: &RunningNode,
     stations: &mut [Station],
     people: &People,
-) -> Result<Story, NodeError> {
+) -> Result<(), NodeError> {
     let forwarder = hub
         .forwarder
         .clone()
         .ok_or_else(|| NodeError::Config("镇中心没有上报通道".into()))?;
     let (op, dir) = (people.operator.as_str(), people.director.as_str());
-    let mut story = Story::default();
     let today = cst_date(hub.store.clock()?.wall_ms.max(1));
 
     // 西岭村's boundary case: accepted, assigned back to the village, approved.
     let west = village_case(&stations[1])?;
-    let accepted = act(hub, op, step(&west, CaseCommand::Accept)).await?;
-    story.case_numbers.extend(accepted.case_number.clone());
+    act(hub, op, step(&west, CaseCommand::Accept)).await?;
     act(
         hub,
         op,
@@ -473,7 +477,7 @@ async fn case_story(
     for station in stations.iter() {
         station.sync(3).await?;
     }
-    Ok(story)
+    Ok(())
 }
 
 /// A loopback port nothing listens on: what an unplugged network looks like.
@@ -494,7 +498,6 @@ fn check(
     hub: &RunningNode,
     stations: &[Station],
     offline_error: Option<String>,
-    story: Story,
 ) -> Result<DemoReport, NodeError> {
     let mut problems = Vec::new();
     let hub_vv = hub.store.version_vector()?;
@@ -564,7 +567,7 @@ fn check(
             "县里确认了镇中心上报台账的 {outbox_acked} 条,共 {outbox_events} 条"
         ));
     }
-    let hub_files = views::ledger_for_reports(&hub.store, None)?.0;
+    let hub_files = reports::ledger_for_reports(&hub.store, None)?.0;
     let cases_archived = hub_files
         .iter()
         .filter(|(_, f)| f.status == CaseStatus::Archived)
@@ -572,9 +575,14 @@ fn check(
     if cases_archived == 0 {
         problems.push("没有一件案件走完全流程归档".into());
     }
+    let mut case_numbers: Vec<String> = hub_files
+        .iter()
+        .filter_map(|(_, f)| f.case_number.clone())
+        .collect();
+    case_numbers.sort();
     let mut urges_delivered = 0;
     for station in stations {
-        for (_, f) in views::ledger_for_reports(station.store(), None)?.0 {
+        for (_, f) in reports::ledger_for_reports(station.store(), None)?.0 {
             urges_delivered += (f.urges.len() + f.supervisions.len()) as u64;
         }
     }
@@ -605,7 +613,7 @@ fn check(
         cases_archived,
         urges_delivered,
         conflicts,
-        case_numbers: story.case_numbers,
+        case_numbers,
         county_report,
         dir: dir.display().to_string(),
         county_addr: county.addr.to_string(),
