@@ -81,7 +81,10 @@ fn init_logging(serving: bool, verbose: bool) {
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
         // Colour codes belong on a terminal, not in a redirected log file.
-        .with_ansi(std::io::stderr().is_terminal())
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .try_init();
 }
 

@@ -68,8 +68,10 @@ impl Station {
             )));
         }
         config.check()?;
+        // The key first: a node-key station missing it is told about the key.
+        let options = config.store_options()?;
         check_certificate(&config)?;
-        let store = Store::open(&config.data_dir, &config.code, config.store_options()?)?;
+        let store = Store::open(&config.data_dir, &config.code, options)?;
         let clock = Clock::skewed(config.clock_offset_ms);
         Ok(Station {
             config,
