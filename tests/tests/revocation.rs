@@ -51,7 +51,7 @@ async fn a_revoked_station_is_refused_at_its_next_call_and_keeps_its_data() {
     // What the laptop holds can be handed over.
     let dir = tempfile::tempdir().unwrap();
     let out = dir.path().join("lost.jsonl");
-    assert_eq!(laptop.export(&out).unwrap(), 8);
+    assert_eq!(laptop.export(&out, None).unwrap().events, 8);
     let exported: Vec<Event> = std::fs::read_to_string(&out)
         .unwrap()
         .lines()

@@ -4,7 +4,9 @@
 #[cfg(feature = "bench")]
 mod bench_cmd;
 mod case_cmd;
+mod clap_zh;
 mod demo_cmd;
+mod flags;
 mod pki_cmd;
 mod read_cmd;
 mod render;
@@ -14,7 +16,7 @@ mod user_cmd;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 #[derive(Parser)]
 #[command(
@@ -24,6 +26,9 @@ use clap::{Args, Parser, Subcommand};
     long_about = "三级联动(sanji):村工作站离线登记排查、接访、案件,联网后经 mTLS gRPC 同步到镇中心;\n镇中心把每日汇总和重大排查上报县综治办。\n\n快速体验:sanji demo"
 )]
 struct Cli {
+    /// 显示运行细节(调试用;也可用环境变量 SANJI_LOG 或 RUST_LOG 指定,如 SANJI_LOG=debug)
+    #[arg(short, long, global = true)]
+    verbose: bool,
     #[command(subcommand)]
     command: Command,
 }
@@ -62,12 +67,27 @@ pub struct Common {
     pub json: bool,
 }
 
-fn init_logging(default: &str) {
+/// A clerk sees sanji's own Chinese messages and nothing else; a server's
+/// log says what it serves. Libraries' own log lines (sled's, in English)
+/// appear only when asked for: `--verbose`, `SANJI_LOG` or `RUST_LOG`.
+fn init_logging(serving: bool, verbose: bool) {
+    use std::io::IsTerminal;
+    let default = match (serving, verbose) {
+        (_, true) => "debug,h2=info,hyper=info,hyper_util=info,rustls=info,tower=info",
+        (true, false) => "info,sled=off",
+        (false, false) => "off",
+    };
     let filter = tracing_subscriber::EnvFilter::try_from_env("SANJI_LOG")
+        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let _ = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
+        // Colour codes belong on a terminal, not in a redirected log file.
+        .with_ansi(
+            std::io::stderr().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
+        )
         .try_init();
 }
 
@@ -105,7 +125,12 @@ fn limit_malloc_arenas() {
 fn limit_malloc_arenas() {}
 
 fn main() -> ExitCode {
-    let cli = Cli::parse();
+    let mut command = clap_zh::localize(Cli::command());
+    let matches = clap_zh::matches(&mut command);
+    let cli = match Cli::from_arg_matches(&matches) {
+        Ok(cli) => cli,
+        Err(e) => clap_zh::exit(&e, &command),
+    };
     let serving = matches!(
         &cli.command,
         Command::Hub(read_cmd::HubArgs {
@@ -116,7 +141,7 @@ fn main() -> ExitCode {
             ..
         })
     );
-    init_logging(if serving { "info" } else { "warn" });
+    init_logging(serving, cli.verbose);
     if serving {
         limit_malloc_arenas();
     }
@@ -147,5 +172,62 @@ fn main() -> ExitCode {
             eprintln!("错误:{e:#}");
             ExitCode::FAILURE
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn chinese(text: &str) -> bool {
+        text.chars().any(|c| ('\u{4e00}'..='\u{9fff}').contains(&c))
+    }
+
+    /// Every command and flag says in Chinese what it is and what it takes;
+    /// clap's own English headings and help lines never show.
+    #[test]
+    fn every_command_and_flag_has_a_chinese_help_text() {
+        let mut missing = vec![];
+        let mut english = vec![];
+        fn walk(
+            cmd: &mut clap::Command,
+            path: String,
+            missing: &mut Vec<String>,
+            english: &mut Vec<String>,
+        ) {
+            let help = cmd.render_help().to_string();
+            for word in [
+                "Usage:",
+                "Options:",
+                "Commands:",
+                "Arguments:",
+                "Print help",
+                "[default:",
+                "[env:",
+            ] {
+                if help.contains(word) {
+                    english.push(format!("{path}: {word}"));
+                }
+            }
+            if !cmd.get_about().is_some_and(|a| chinese(&a.to_string())) && !path.is_empty() {
+                missing.push(format!("{path} (about)"));
+            }
+            for arg in cmd.get_arguments() {
+                if !arg.get_help().is_some_and(|h| chinese(&h.to_string())) {
+                    missing.push(format!("{path} --{}", arg.get_id()));
+                }
+            }
+            for sub in cmd.get_subcommands_mut() {
+                let sub_name = sub.get_name().to_owned();
+                if sub_name == "help" {
+                    continue;
+                }
+                walk(sub, format!("{path} {sub_name}"), missing, english);
+            }
+        }
+        let mut cmd = clap_zh::localize(Cli::command());
+        walk(&mut cmd, String::new(), &mut missing, &mut english);
+        assert!(missing.is_empty(), "no Chinese help: {missing:#?}");
+        assert!(english.is_empty(), "clap's English shows: {english:#?}");
     }
 }

@@ -10,10 +10,10 @@ use sanji_pki::PersonRole;
 pub enum PkiCommand {
     /// 创建县级 CA(ca.pem 与 ca-key.pem;私钥务必离线保管)
     Init {
-        /// 县级区划代码(6 位)
+        /// 本县区划代码(6 位数字,如 360123)
         #[arg(long)]
         county: String,
-        /// CA 文件存放目录
+        /// CA 文件存放目录(不存在则新建;已有 CA 则拒绝覆盖)
         #[arg(long)]
         dir: PathBuf,
     },
@@ -22,13 +22,13 @@ pub enum PkiCommand {
     Issue(IssueCommand),
     /// 吊销证书(如村里电脑丢失):写入 CA 目录的 revoked.json,再复制到镇中心和县的证书目录
     Revoke {
-        /// 县级 CA 所在目录
+        /// 县级 CA 所在目录(sanji pki init --dir 所建,含 ca-key.pem)
         #[arg(long)]
         ca_dir: PathBuf,
-        /// 要吊销的证书(.pem)
+        /// 要吊销的证书文件(.pem)
         #[arg(long)]
         cert: PathBuf,
-        /// 吊销原因
+        /// 吊销原因(如 电脑丢失)
         #[arg(long)]
         reason: String,
     },
@@ -43,32 +43,41 @@ pub enum PkiCommand {
 pub enum IssueCommand {
     /// 为节点(县、镇中心或村工作站)签发证书
     Node {
-        /// 节点的区划代码(6、9 或 12 位)
+        /// 节点的区划代码:县 6 位、镇中心 9 位、村工作站 12 位,须在本 CA 的县内
         #[arg(long)]
         code: String,
-        /// 县级 CA 所在目录
+        /// 县级 CA 所在目录(sanji pki init --dir 所建,含 ca-key.pem)
         #[arg(long)]
         ca_dir: PathBuf,
-        /// 证书输出目录
+        /// 证书输出目录(写出 <代码>.pem、<代码>-key.pem 与 ca.pem;不覆盖已有文件)
         #[arg(long)]
         out: PathBuf,
-        /// 服务端证书的附加域名或 IP(可多次)
+        /// 服务端证书的附加域名或 IP(镇中心、县的服务器地址;可多次)
         #[arg(long = "dns")]
         dns: Vec<String>,
+        /// 以 JSON 输出写出的文件(供程序读取)
+        #[arg(long)]
+        json: bool,
     },
     /// 为人员(总台、主任、单位或村工作人员)签发证书
     Person {
+        /// 所属单位的区划代码:总台、中心主任、单位工作人员用乡镇 9 位代码,村工作人员用村 12 位代码
         #[arg(long)]
         code: String,
-        /// operator(总台) / director(中心主任) / unit_staff(单位工作人员) / village_staff(村工作人员)
-        #[arg(long)]
+        #[arg(long, help = crate::clap_zh::one_of::<PersonRole>("角色"))]
         role: String,
+        /// 人员姓名(最多 50 字,写入证书,办理记录中显示)
         #[arg(long)]
         name: String,
+        /// 县级 CA 所在目录(sanji pki init --dir 所建,含 ca-key.pem)
         #[arg(long)]
         ca_dir: PathBuf,
+        /// 证书输出目录(写出 <文件名>.pem、<文件名>-key.pem 与 ca.pem;不覆盖已有文件)
         #[arg(long)]
         out: PathBuf,
+        /// 以 JSON 输出文件名与写出的文件(供程序读取,如 --as 所用的文件名)
+        #[arg(long)]
+        json: bool,
     },
 }
 
@@ -92,11 +101,20 @@ pub fn run(cmd: PkiCommand) -> Result<ExitCode> {
             ca_dir,
             out,
             dns,
+            json,
         }) => {
             let written = sanji_pki::issue_node(&ca_dir, &code(&c)?, &out, &dns)?;
-            println!("已为节点 {c} 签发证书:");
-            for path in written {
-                println!("  {}", path.display());
+            if json {
+                crate::render::json(&serde_json::json!({
+                    "code": c,
+                    "name": c,
+                    "files": written,
+                }));
+            } else {
+                println!("已为节点 {c} 签发证书:");
+                for path in written {
+                    println!("  {}", path.display());
+                }
             }
         }
         PkiCommand::Issue(IssueCommand::Person {
@@ -105,12 +123,23 @@ pub fn run(cmd: PkiCommand) -> Result<ExitCode> {
             name,
             ca_dir,
             out,
+            json,
         }) => {
             let role: PersonRole = role.parse()?;
             let (stem, written) = sanji_pki::issue_person(&ca_dir, &code(&c)?, role, &name, &out)?;
-            println!("已为 {name}({role},{c})签发证书,文件名 {stem}:");
-            for path in written {
-                println!("  {}", path.display());
+            if json {
+                crate::render::json(&serde_json::json!({
+                    "code": c,
+                    "role": role.id(),
+                    "person": name,
+                    "name": stem,
+                    "files": written,
+                }));
+            } else {
+                println!("已为 {name}({role},{c})签发证书,文件名 {stem}:");
+                for path in written {
+                    println!("  {}", path.display());
+                }
             }
         }
         PkiCommand::Revoke {

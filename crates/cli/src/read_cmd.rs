@@ -9,7 +9,7 @@ use sanji_node::ops::{Action, CaseCommand, Query};
 use sanji_node::{NodeConfig, Role, console, server, views};
 use serde::de::DeserializeOwned;
 
-use crate::{Common, render};
+use crate::{Common, flags, render};
 
 #[derive(Args)]
 pub struct HubArgs {
@@ -57,10 +57,10 @@ pub enum HubCommand {
     User(crate::user_cmd::UserCommand),
     /// 本镇月报表
     Report {
-        /// 月份 YYYY-MM
+        /// 月份(YYYY-MM,如 2026-11)
         #[arg(long)]
         month: String,
-        /// 另存为 CSV 文件
+        /// 另存为 CSV 文件(可用 Excel 打开)
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
@@ -80,13 +80,13 @@ pub enum HubCase {
 pub struct RegisterArgs {
     #[command(flatten)]
     case: CaseFields,
-    /// visit(来访) letter(来信) phone(来电) online(网上)
+    /// 来源:visit(来访)、letter(来信)、phone(来电)、online(网上);填英文标识或中文名称均可
     #[arg(long, default_value = "visit")]
     source: String,
-    /// 首接单位
+    /// 首接单位名称
     #[arg(long, default_value = "镇综治信访维稳中心")]
     first_unit: String,
-    /// 登记日期(YYYY-MM-DD,默认今天)
+    /// 登记日期(YYYY-MM-DD,不能晚于今天;默认今天)
     #[arg(long)]
     date: Option<String>,
 }
@@ -94,18 +94,17 @@ pub struct RegisterArgs {
 /// What every case registration asks for, wherever it is typed in.
 #[derive(Args)]
 pub struct CaseFields {
-    /// 纠纷发生地(村或乡镇代码,默认本单位所在乡镇)
+    /// 纠纷发生地(本乡镇的 9 位代码或其下村的 12 位代码;默认本乡镇)
     #[arg(long)]
     place: Option<String>,
-    /// land(土地山林水利) family_neighbour(婚姻家庭邻里) labour(劳资) expropriation(征地拆迁) environment(环境污染) medical(医疗) law_related(涉法涉诉) other(其他)
-    #[arg(long)]
+    #[arg(long, help = crate::clap_zh::one_of::<Category>("类别"))]
     category: String,
-    /// 当事人姓名(可多次)
+    /// 当事人姓名(可多次,每人一个 --party)
     #[arg(long = "party", required = true)]
     parties: Vec<String>,
-    /// 涉及人数
-    #[arg(long, default_value_t = 1)]
-    people: u32,
+    /// 涉及人数(1 到 100000 的整数)
+    #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
+    people: i64,
     /// 诉求
     #[arg(long)]
     claim: String,
@@ -141,7 +140,7 @@ impl CaseFields {
                     contact: None,
                 })
                 .collect(),
-            people_involved: self.people,
+            people_involved: crate::station_cmd::people_count("people", self.people)?,
             claim: self.claim,
             first_receiver,
             first_unit,
@@ -155,14 +154,16 @@ impl CaseFields {
 pub enum ScreeningAction {
     /// 中心主任签字
     SignOff {
-        /// 排查编号
+        /// 排查编号(UUID,见 sanji hub screenings --json 的 id)
         #[arg(long)]
         screening: String,
+        /// 签字意见
         #[arg(long, default_value = "")]
         note: String,
     },
     /// 转为案件
     Convert {
+        /// 排查编号(UUID,见 sanji hub screenings --json 的 id)
         #[arg(long)]
         screening: String,
         /// 诉求
@@ -201,10 +202,10 @@ pub enum CountyCommand {
     Severe(Filter),
     /// 各乡镇月报表(每镇一行,末行合计)
     Report {
-        /// 月份 YYYY-MM
+        /// 月份(YYYY-MM,如 2026-11)
         #[arg(long)]
         month: String,
-        /// 另存为 CSV 文件
+        /// 另存为 CSV 文件(可用 Excel 打开)
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
@@ -216,6 +217,7 @@ pub enum CountyCommand {
     Supervise {
         #[command(flatten)]
         case: crate::case_cmd::CaseRef,
+        /// 督办意见
         #[arg(long)]
         note: String,
     },
@@ -246,29 +248,38 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             act(&config, person, Action::CaseStep { case, command }, json).await
         }
         HubCommand::Case(HubCase::Register(r)) => {
-            let registered_on = match &r.date {
-                Some(d) => chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
-                    FieldError::new("date", format!("日期 {d:?} 格式不对,应为 YYYY-MM-DD"))
-                })?,
-                None => today(),
-            };
-            let source = CaseSource::parse_for("source", &r.source)?;
-            // The server names the person at the window as the first receiver.
-            let registration = r.case.registration(
-                &config.code,
-                registered_on,
-                source,
-                String::new(),
-                r.first_unit,
-            )?;
-            act(&config, person, Action::RegisterCase { registration }, json).await
+            flags::HUB_CASE
+                .on_async(async {
+                    let registered_on = match &r.date {
+                        Some(d) => {
+                            chrono::NaiveDate::parse_from_str(d, "%Y-%m-%d").map_err(|_| {
+                                FieldError::new(
+                                    "date",
+                                    format!("日期 {d:?} 格式不对,应为 YYYY-MM-DD"),
+                                )
+                            })?
+                        }
+                        None => today(),
+                    };
+                    let source = CaseSource::parse_for("source", &r.source)?;
+                    // The server names the person at the window as the first receiver.
+                    let registration = r.case.registration(
+                        &config.code,
+                        registered_on,
+                        source,
+                        String::new(),
+                        r.first_unit,
+                    )?;
+                    act(&config, person, Action::RegisterCase { registration }, json).await
+                })
+                .await
         }
         HubCommand::Case(HubCase::Show(c)) => {
             let value = console::query_remote(&config, &Query::Case { case: c.case }).await?;
+            let case: sanji_node::ops::CaseView = serde_json::from_value(value)?;
             if json {
-                render::json(&value);
+                render::json(&case);
             } else {
-                let case: sanji_node::ops::CaseView = serde_json::from_value(value)?;
                 render::case_file(case.id, &case.file);
             }
             Ok(ExitCode::SUCCESS)
@@ -288,6 +299,7 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             show::<views::ConflictRow>(&config, Query::Conflicts, json, render::conflicts).await
         }
         HubCommand::Rewards { period } => {
+            flags::PERIOD.on(|| Ok(sanji_domain::report::Period::parse(&period)?))?;
             let value = console::query_remote(
                 &config,
                 &Query::Rewards {
@@ -304,6 +316,7 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HubCommand::Report { month, csv } => {
+            flags::MONTH.on(|| Ok(sanji_domain::report::Month::parse(&month)?))?;
             let value = console::query_remote(&config, &Query::Report { month }).await?;
             let report: sanji_domain::report::MonthlyReport =
                 serde_json::from_value(value.clone())?;
@@ -398,6 +411,7 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
                 .await
         }
         CountyCommand::Report { month, csv } => {
+            flags::MONTH.on(|| Ok(sanji_domain::report::Month::parse(&month)?))?;
             let value = console::query_remote(&config, &Query::Reports { month }).await?;
             let table: views::CountyReport = serde_json::from_value(value.clone())?;
             if let Some(path) = &csv {
@@ -427,20 +441,24 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
             .await
         }
         CountyCommand::Handdown(h) => {
-            let township = Code::parse_level("township", &h.township, Level::Township)?;
-            let registration = h.case.registration(
-                &township,
-                today(),
-                CaseSource::HandedDown,
-                h.receiver,
-                "县综治办".into(),
-            )?;
-            let hand_down = HandDown {
-                township,
-                registration,
-                note: h.note,
-            };
-            act(&config, None, Action::HandDown { hand_down }, json).await
+            flags::HAND_DOWN
+                .on_async(async {
+                    let township = Code::parse_level("township", &h.township, Level::Township)?;
+                    let registration = h.case.registration(
+                        &township,
+                        today(),
+                        CaseSource::HandedDown,
+                        h.receiver,
+                        "县综治办".into(),
+                    )?;
+                    let hand_down = HandDown {
+                        township,
+                        registration,
+                        note: h.note,
+                    };
+                    act(&config, None, Action::HandDown { hand_down }, json).await
+                })
+                .await
         }
     }
 }

@@ -303,6 +303,35 @@ pub fn outcome(o: &sanji_node::ops::ActOutcome) {
     println!("{}(记录 {}{number}{status})", o.summary, o.entity);
 }
 
+/// A case file as JSON, in one shape wherever it is read: the file's fields and its `id`.
+/// A case file in its one JSON shape (the operator layer's `CaseView`).
+pub fn case_json(id: uuid::Uuid, file: &sanji_domain::case::CaseFile) {
+    json(&sanji_node::ops::CaseView {
+        id,
+        file: file.clone(),
+    });
+}
+
+pub fn exported(out: &std::path::Path, s: &sanji_node::station::ExportSummary) {
+    println!(
+        "已导出本站 {} 条记录(排查 {}、接访 {}、案件 {})到 {}。",
+        s.events,
+        s.screenings,
+        s.visits,
+        s.cases,
+        out.display()
+    );
+    if s.sealed {
+        println!(
+            "文件已用口令加密:接收方用 sanji station open-export 和同一口令打开;口令请另行告知,不要与文件放在一起。"
+        );
+    } else {
+        println!(
+            "文件未加密,含当事人姓名等个人信息,只有本人可读:请只交给镇中心,用完删除;如须拷贝或传送,请改用 --seal-passphrase-env 加密导出。"
+        );
+    }
+}
+
 pub fn case_file(id: uuid::Uuid, f: &sanji_domain::case::CaseFile) {
     let r = &f.registration;
     println!(

@@ -12,7 +12,8 @@ use sanji_domain::{Code, Event, FieldError, Labelled, Level};
 use sanji_node::config::Encryption;
 use sanji_node::{NodeConfig, Role, Station, views};
 
-use crate::{Common, render};
+use crate::flags;
+use crate::{Common, clap_zh, render};
 
 #[derive(Args)]
 pub struct StationArgs {
@@ -26,19 +27,19 @@ pub struct StationArgs {
 enum StationCommand {
     /// 初始化本村工作站:写出配置文件,建立本地数据库
     Init {
-        /// 本村区划代码(12 位)
+        /// 本村区划代码(12 位数字,须与证书目录中本站证书的代码一致)
         #[arg(long)]
         code: String,
-        /// 镇中心地址(主机:端口)
+        /// 镇中心地址(主机:端口,如 192.168.1.10:7100)
         #[arg(long)]
         hub: String,
-        /// 本地数据目录
+        /// 本地数据目录(不存在则新建)
         #[arg(long)]
         data: PathBuf,
-        /// 证书目录(含 ca.pem 与本站证书)
+        /// 证书目录(含 ca.pem、<代码>.pem 与 <代码>-key.pem)
         #[arg(long)]
         certs: PathBuf,
-        /// 默认经办人姓名
+        /// 默认经办人姓名(登记时不写 --by 即用此人)
         #[arg(long)]
         by: Option<String>,
         /// 本地数据加密方式:node_key(用本站私钥,默认) passphrase(用口令,取自环境变量 SANJI_PASSPHRASE) none(不加密)
@@ -50,7 +51,7 @@ enum StationCommand {
         /// 原来的本站私钥文件(证书换发前的 <代码>-key.pem)
         #[arg(long, conflicts_with = "old_passphrase_env")]
         old_key: Option<PathBuf>,
-        /// 存放原口令的环境变量名
+        /// 存放原口令的环境变量名(如 OLD_PASSPHRASE)
         #[arg(long)]
         old_passphrase_env: Option<String>,
     },
@@ -70,15 +71,30 @@ enum StationCommand {
     },
     /// 本站状态:记录数、待同步数、上次同步
     Status,
-    /// 导出本站登记的全部记录(每行一个事件的 JSON),例如证书吊销、换电脑时交镇中心处理
+    /// 导出本站登记的全部记录(每行一个事件的 JSON,含当事人姓名等个人信息),例如证书吊销、换电脑时交镇中心处理
     Export {
-        /// 导出文件
+        /// 导出文件(不覆盖已有文件;只有本人可读)
         #[arg(long)]
         out: PathBuf,
+        /// 加密导出:存放口令的环境变量名(如 EXPORT_PASSPHRASE);接收方用 sanji station open-export 和同一口令打开
+        #[arg(long)]
+        seal_passphrase_env: Option<String>,
+    },
+    /// 打开加密的导出文件(sanji station export --seal-passphrase-env 所写),写出明文
+    OpenExport {
+        /// 加密的导出文件
+        #[arg(long = "in")]
+        input: PathBuf,
+        /// 明文输出文件(不覆盖已有文件;只有本人可读)
+        #[arg(long)]
+        out: PathBuf,
+        /// 存放口令的环境变量名(导出时用的同一口令)
+        #[arg(long)]
+        passphrase_env: String,
     },
     /// 与镇中心同步一轮(先推送,后拉取)
     Sync {
-        /// 网络不通时的尝试次数
+        /// 网络不通时最多尝试几次
         #[arg(long, default_value_t = 3)]
         attempts: u32,
     },
@@ -88,16 +104,14 @@ enum StationCommand {
 enum AddScreening {
     /// 新增一条排查登记
     Add {
-        /// 类别:land(土地山林水利) family_neighbour(婚姻家庭邻里) labour(劳资) expropriation(征地拆迁) environment(环境污染) medical(医疗) law_related(涉法涉诉) other(其他)
-        #[arg(long)]
+        #[arg(long, help = clap_zh::one_of::<Category>("类别"))]
         category: String,
-        /// 风险等级:general(一般) major(较大) severe(重大)
-        #[arg(long)]
+        #[arg(long, help = clap_zh::one_of::<RiskLevel>("风险等级"))]
         risk: String,
-        /// 当事人姓名(可多次)
+        /// 当事人姓名(可多次,每人一个 --party)
         #[arg(long = "party", required = true)]
         parties: Vec<String>,
-        /// 涉及人数
+        /// 涉及人数(1 到 100000 的整数)
         #[arg(long, allow_negative_numbers = true)]
         people: i64,
         /// 基本情况
@@ -112,13 +126,13 @@ enum AddScreening {
         /// 有群体性事件风险
         #[arg(long)]
         mass_incident: bool,
-        /// 排查日期(YYYY-MM-DD,默认今天)
+        /// 排查日期(YYYY-MM-DD,不能晚于今天;默认今天)
         #[arg(long)]
         date: Option<String>,
-        /// 排查人(默认同经办人)
+        /// 排查人姓名(默认同经办人)
         #[arg(long)]
         screener: Option<String>,
-        /// 经办人
+        /// 经办人姓名(默认取配置中的 default_author)
         #[arg(long)]
         by: Option<String>,
     },
@@ -128,30 +142,32 @@ enum AddScreening {
 enum AddVisit {
     /// 新增一条接访记录
     Add {
-        /// in_person(来访) / letter(来信) / phone(来电)
-        #[arg(long, default_value = "in_person")]
+        #[arg(long, default_value = "in_person", help = clap_zh::one_of::<VisitChannel>("接访方式"))]
         channel: String,
         /// 来访人姓名
         #[arg(long)]
         visitor: String,
-        /// 联系方式
+        /// 来访人联系方式(电话等)
         #[arg(long)]
         contact: Option<String>,
+        /// 来访人数(1 到 100000 的整数)
         #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
         people: i64,
-        #[arg(long)]
+        #[arg(long, help = clap_zh::one_of::<Category>("类别"))]
         category: String,
         /// 反映的问题
         #[arg(long)]
         summary: String,
-        /// 当场答复内容
+        /// 当场答复内容(当场答复了才填)
         #[arg(long)]
         answer: Option<String>,
+        /// 接访日期(YYYY-MM-DD,不能晚于今天;默认今天)
         #[arg(long)]
         date: Option<String>,
-        /// 接访人(默认同经办人)
+        /// 接访人姓名(默认同经办人)
         #[arg(long)]
         receiver: Option<String>,
+        /// 经办人姓名(默认取配置中的 default_author)
         #[arg(long)]
         by: Option<String>,
     },
@@ -166,19 +182,20 @@ enum AddCase {
     Step(crate::case_cmd::StepArgs),
     /// 新增一件案件受理登记
     Add {
-        /// visit(来访) letter(来信) phone(来电) screening(排查转案) handed_down(上级交办) online(网上)
-        #[arg(long, default_value = "visit")]
+        #[arg(long, default_value = "visit", help = clap_zh::one_of::<CaseSource>("来源"))]
         source: String,
-        #[arg(long)]
+        #[arg(long, help = clap_zh::one_of::<Category>("类别"))]
         category: String,
+        /// 当事人姓名(可多次,每人一个 --party)
         #[arg(long = "party", required = true)]
         parties: Vec<String>,
+        /// 涉及人数(1 到 100000 的整数)
         #[arg(long, default_value_t = 1, allow_negative_numbers = true)]
         people: i64,
         /// 诉求
         #[arg(long)]
         claim: String,
-        /// 首问首接人(默认同经办人)
+        /// 首问首接人姓名(默认同经办人)
         #[arg(long)]
         first_receiver: Option<String>,
         /// 首接单位(默认本村工作站)
@@ -187,8 +204,10 @@ enum AddCase {
         /// 疑难案件
         #[arg(long)]
         complex: bool,
+        /// 登记日期(YYYY-MM-DD,不能晚于今天;默认今天)
         #[arg(long)]
         date: Option<String>,
+        /// 经办人姓名(默认取配置中的 default_author)
         #[arg(long)]
         by: Option<String>,
     },
@@ -209,13 +228,20 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             old_key,
             old_passphrase_env,
         } => return rekey(&common, old_key, old_passphrase_env),
+        StationCommand::OpenExport {
+            input,
+            out,
+            passphrase_env,
+        } => return open_export(&common, &input, &out, &passphrase_env),
         _ => {}
     }
     let config = NodeConfig::load(&common.config)?;
     let station = Station::open(config)?;
     let today = cst_date(station.clock().now_ms());
     match args.command {
-        StationCommand::Init { .. } | StationCommand::Rekey { .. } => {
+        StationCommand::Init { .. }
+        | StationCommand::Rekey { .. }
+        | StationCommand::OpenExport { .. } => {
             unreachable!("handled above")
         }
         StationCommand::Screening(AddScreening::Add {
@@ -230,7 +256,7 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             date,
             screener,
             by,
-        }) => {
+        }) => flags::SCREENING.on(|| {
             let screener = screener
                 .or_else(|| by.clone())
                 .or_else(|| station.config().default_author.clone());
@@ -250,7 +276,7 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             screening.validate(today)?;
             let event = station.record_screening(by.as_deref(), screening)?;
             recorded(&common, "排查登记", &event)
-        }
+        }),
         StationCommand::Visit(AddVisit::Add {
             channel,
             visitor,
@@ -262,7 +288,7 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             date,
             receiver,
             by,
-        }) => {
+        }) => flags::VISIT.on(|| {
             let receiver = receiver
                 .or_else(|| by.clone())
                 .or_else(|| station.config().default_author.clone());
@@ -283,7 +309,7 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             visit.validate(today)?;
             let event = station.record_visit(by.as_deref(), visit)?;
             recorded(&common, "接访记录", &event)
-        }
+        }),
         StationCommand::Case(AddCase::Add {
             source,
             category,
@@ -295,7 +321,7 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             complex,
             date,
             by,
-        }) => {
+        }) => flags::STATION_CASE.on(|| {
             let receiver = first_receiver
                 .or_else(|| by.clone())
                 .or_else(|| station.config().default_author.clone());
@@ -315,11 +341,11 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             case.validate(today)?;
             let event = station.register_case(by.as_deref(), case)?;
             recorded(&common, "案件受理登记", &event)
-        }
+        }),
         StationCommand::Case(AddCase::Show(c)) => {
             let (id, file) = sanji_node::ops::find_case(station.store(), &c.case)?;
             if common.json {
-                render::json(&file);
+                render::case_json(id, &file);
             } else {
                 render::case_file(id, &file);
             }
@@ -371,12 +397,19 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        StationCommand::Export { out } => {
-            let count = station.export(&out)?;
+        StationCommand::Export {
+            out,
+            seal_passphrase_env,
+        } => {
+            let passphrase = seal_passphrase_env
+                .as_deref()
+                .map(export_passphrase)
+                .transpose()?;
+            let summary = station.export(&out, passphrase.as_deref())?;
             if common.json {
-                render::json(&serde_json::json!({ "out": out, "events": count }));
+                render::json(&serde_json::json!({ "out": out, "export": summary }));
             } else {
-                println!("已导出本站 {count} 条记录到 {}", out.display());
+                render::exported(&out, &summary);
             }
             Ok(ExitCode::SUCCESS)
         }
@@ -447,9 +480,7 @@ fn init(
     config.parent_addr = Some(hub);
     config.default_author = by;
     config.encryption = Some(encryption);
-    sanji_pki::CertFiles::load(&config.certs_dir, &config.cert_name()).with_context(|| {
-        format!("本站证书不可用;请先运行 sanji pki issue node --code {code} ...")
-    })?;
+    certificate_for(&config)?;
     let station = Station::open(config.clone())?;
     drop(station);
     config.save(&common.config)?;
@@ -463,6 +494,62 @@ fn init(
         println!("  数据加密:{}", encryption_label(encryption));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// The station's certificate is in the folder and is its own; when it is
+/// not, says what the folder does hold, so a mistyped code is seen as one.
+fn certificate_for(config: &NodeConfig) -> Result<()> {
+    let code = &config.code;
+    let held: Vec<Code> = sanji_pki::node_certificates(&config.certs_dir)
+        .into_iter()
+        .map(|(c, _)| c)
+        .filter(|c| c != code)
+        .collect();
+    let path = config.certs_dir.join(format!("{}.pem", config.cert_name()));
+    let loaded = sanji_pki::CertFiles::load(&config.certs_dir, &config.cert_name())
+        .map_err(anyhow::Error::new)
+        .and_then(|files| Ok(files.identity()?));
+    match loaded {
+        Ok(sanji_pki::Identity::Node(c)) if c == *code => Ok(()),
+        Ok(other) => anyhow::bail!(
+            "证书 {} 属于 {},不是 {code} 的:不能用别村的证书初始化本站。{}",
+            path.display(),
+            other.display_name(),
+            if held.is_empty() {
+                format!("请向县综治办申领 {code} 的证书")
+            } else {
+                retype_hint(&held)
+            }
+        ),
+        Err(e) if !held.is_empty() => {
+            let missing = matches!(
+                e.downcast_ref::<sanji_pki::PkiError>(),
+                Some(sanji_pki::PkiError::Missing { .. })
+            );
+            anyhow::bail!(
+                "证书目录 {} 中没有 {code} 的证书,但有 {} 的:{}{}",
+                config.certs_dir.display(),
+                held.iter().map(Code::as_str).collect::<Vec<_>>().join("、"),
+                retype_hint(&held),
+                if missing {
+                    String::new()
+                } else {
+                    format!("(另:{e})")
+                }
+            )
+        }
+        Err(e) => Err(e.context(format!(
+            "本站证书不可用:请向县综治办申领 {code} 的证书(县里运行 sanji pki issue node --code {code}),放入 {}",
+            config.certs_dir.display()
+        ))),
+    }
+}
+
+fn retype_hint(held: &[Code]) -> String {
+    match held {
+        [one] => format!("如果本村代码是 {one},请改用 --code {one} 重新运行 init"),
+        _ => "请核对 --code 是否输错".to_owned(),
+    }
 }
 
 fn encryption_label(encryption: Encryption) -> &'static str {
@@ -505,6 +592,54 @@ fn rekey(
     Ok(ExitCode::SUCCESS)
 }
 
+/// The passphrase a sealed export is encrypted under, from the variable named.
+fn export_passphrase(var: &str) -> Result<String> {
+    match std::env::var(var) {
+        Ok(text) if !text.is_empty() => Ok(text),
+        _ => anyhow::bail!(
+            "加密导出须有口令:请先在环境变量 {var} 中设置口令(并另行告诉接收方),再运行"
+        ),
+    }
+}
+
+fn open_export(
+    common: &Common,
+    input: &std::path::Path,
+    out: &std::path::Path,
+    passphrase_env: &str,
+) -> Result<ExitCode> {
+    let passphrase = export_passphrase(passphrase_env)?;
+    let sealed =
+        std::fs::read(input).with_context(|| format!("读不到导出文件 {}", input.display()))?;
+    if !sanji_store::is_sealed_export(&sealed) {
+        anyhow::bail!(
+            "{} 不是加密的导出文件(明文导出可直接阅读,无须打开)",
+            input.display()
+        );
+    }
+    let plain = match sanji_store::open_export(&passphrase, &sealed) {
+        Ok(plain) => plain,
+        Err(sanji_store::SealError::WrongKey(_)) => anyhow::bail!(
+            "口令不对:环境变量 {passphrase_env} 中的口令打不开 {};请向导出方核对口令",
+            input.display()
+        ),
+        Err(e) => anyhow::bail!("{} 无法打开:{e}", input.display()),
+    };
+    sanji_node::station::write_new_private(out, &plain)?;
+    let lines = plain.iter().filter(|&&b| b == b'\n').count();
+    if common.json {
+        render::json(&serde_json::json!({ "out": out, "events": lines }));
+    } else {
+        println!(
+            "已打开 {}:{lines} 条记录写入 {}(只有本人可读)。",
+            input.display(),
+            out.display()
+        );
+        println!("其中有当事人姓名等个人信息:用完请删除,不要转发或拷到他处。");
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
 fn party_list(names: Vec<String>) -> Vec<Party> {
     names
         .into_iter()
@@ -515,9 +650,18 @@ fn party_list(names: Vec<String>) -> Vec<Party> {
         .collect()
 }
 
-fn people_count(field: &str, value: i64) -> Result<u32, FieldError> {
-    u32::try_from(value)
-        .map_err(|_| FieldError::new(field, format!("人数须为正整数,而不是 {value}")))
+/// A count typed as any integer; one out of `u32` is told with the same rule
+/// the record's own validation gives for 0 or too many.
+pub fn people_count(field: &str, value: i64) -> Result<u32, FieldError> {
+    u32::try_from(value).map_err(|_| {
+        FieldError::new(
+            field,
+            format!(
+                "人数须在 1 到 {} 之间,而不是 {value}",
+                sanji_domain::record::limits::PEOPLE
+            ),
+        )
+    })
 }
 
 fn date_or_today(

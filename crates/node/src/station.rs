@@ -43,6 +43,16 @@ pub struct StationStatus {
     pub last_sync: Option<LastSync>,
 }
 
+/// What an export holds: the station's own records, people's names among them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ExportSummary {
+    pub events: u64,
+    pub screenings: u64,
+    pub visits: u64,
+    pub cases: u64,
+    pub sealed: bool,
+}
+
 pub struct Station {
     config: NodeConfig,
     store: Store,
@@ -58,7 +68,10 @@ impl Station {
             )));
         }
         config.check()?;
-        let store = Store::open(&config.data_dir, &config.code, config.store_options()?)?;
+        // The key first: a node-key station missing it is told about the key.
+        let options = config.store_options()?;
+        check_certificate(&config)?;
+        let store = Store::open(&config.data_dir, &config.code, options)?;
         let clock = Clock::skewed(config.clock_offset_ms);
         Ok(Station {
             config,
@@ -71,6 +84,7 @@ impl Station {
     /// (`old`) to what `config` now names: after a certificate is renewed with
     /// a new key, or to change the passphrase. The records are not rewritten.
     pub fn rekey(config: &NodeConfig, old: sanji_store::Unlock) -> Result<(), NodeError> {
+        check_certificate(config)?;
         let new = config.unlock()?;
         let store = Store::open(
             &config.data_dir,
@@ -254,32 +268,51 @@ impl Station {
 
     /// Writes every event of this station's own ledger to `out`, one JSON
     /// object a line, in order: what a revoked or replaced laptop hands over.
+    /// The file holds parties' names, so it is readable by its owner only
+    /// (mode 0600), never replaces an existing file, and with `seal` is
+    /// encrypted under that passphrase ([`sanji_store::seal_export`]).
     /// Written to a temporary file first, so a failed export leaves nothing half-written.
-    pub fn export(&self, out: &std::path::Path) -> Result<u64, NodeError> {
-        use std::io::Write;
-        let temp = out.with_extension("partial");
-        let file = std::fs::File::create(&temp).map_err(|e| NodeError::io(&temp, e))?;
-        let mut writer = std::io::BufWriter::new(file);
-        let (mut after, mut count) = (0, 0);
+    pub fn export(
+        &self,
+        out: &std::path::Path,
+        seal: Option<&str>,
+    ) -> Result<ExportSummary, NodeError> {
+        if out.exists() {
+            return Err(already_there(out));
+        }
+        let mut lines = Vec::new();
+        let mut summary = ExportSummary {
+            events: 0,
+            screenings: 0,
+            visits: 0,
+            cases: 0,
+            sealed: seal.is_some(),
+        };
+        let mut after = 0;
         loop {
             let events = self.store.events_after(&self.ledger(), after, 1000)?;
             let Some(last) = events.last() else { break };
             after = last.seq;
             for event in &events {
-                serde_json::to_writer(&mut writer, event)
+                serde_json::to_writer(&mut lines, event)
                     .map_err(|e| NodeError::Serve(e.to_string()))?;
-                writer
-                    .write_all(b"\n")
-                    .map_err(|e| NodeError::io(&temp, e))?;
-                count += 1;
+                lines.push(b'\n');
+                summary.events += 1;
+                match event.body {
+                    EventBody::ScreeningRecorded(_) => summary.screenings += 1,
+                    EventBody::VisitRecorded(_) => summary.visits += 1,
+                    EventBody::CaseRegistered(_) => summary.cases += 1,
+                    _ => {}
+                }
             }
         }
-        let file = writer
-            .into_inner()
-            .map_err(|e| NodeError::io(&temp, e.into_error()))?;
-        file.sync_all().map_err(|e| NodeError::io(&temp, e))?;
-        std::fs::rename(&temp, out).map_err(|e| NodeError::io(out, e))?;
-        Ok(count)
+        let bytes = match seal {
+            None => lines,
+            Some(passphrase) => sanji_store::seal_export(passphrase, &lines)
+                .map_err(|e| NodeError::Config(format!("无法加密导出文件:{e}")))?,
+        };
+        write_new_private(out, &bytes)?;
+        Ok(summary)
     }
 
     pub fn last_sync(&self) -> Result<Option<LastSync>, NodeError> {
@@ -315,5 +348,62 @@ impl Station {
             received_from_hub: self.store.event_count()?.saturating_sub(recorded),
             last_sync: last,
         })
+    }
+}
+
+fn already_there(path: &std::path::Path) -> NodeError {
+    NodeError::Config(format!(
+        "{} 已存在,不覆盖:请换一个文件名,或先移走它",
+        path.display()
+    ))
+}
+
+/// Writes `bytes` as a new file at `path` that only its owner may read (it
+/// holds people's names), never replacing one there, and whole or not at
+/// all: a temporary file first, synced, then linked into place.
+pub fn write_new_private(path: &std::path::Path, bytes: &[u8]) -> Result<(), NodeError> {
+    use std::io::Write;
+    let temp = path.with_extension("partial");
+    // A leftover of an earlier failed write is ours to replace.
+    let _ = std::fs::remove_file(&temp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o600);
+    }
+    let mut file = options.open(&temp).map_err(|e| NodeError::io(&temp, e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| NodeError::io(&temp, e))?;
+    drop(file);
+    // A hard link never replaces what is there; a file system without
+    // links (a FAT USB stick) gets a rename after a check.
+    let placed = match std::fs::hard_link(&temp, path) {
+        Ok(()) => Ok(()),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Err(already_there(path)),
+        Err(_) if path.exists() => Err(already_there(path)),
+        Err(_) => std::fs::rename(&temp, path).map_err(|e| NodeError::io(path, e)),
+    };
+    let _ = std::fs::remove_file(&temp);
+    placed
+}
+
+/// The station's certificate must speak for the station configured: a
+/// folder holding another village's certificate would record for days and
+/// fail only at the first sync, under the other village's name.
+fn check_certificate(config: &NodeConfig) -> Result<(), NodeError> {
+    let certs = CertFiles::load(&config.certs_dir, &config.cert_name())?;
+    let path = config.certs_dir.join(format!("{}.pem", config.cert_name()));
+    match certs.identity()? {
+        sanji_pki::Identity::Node(code) if code == config.code => Ok(()),
+        other => Err(NodeError::Config(format!(
+            "证书 {} 属于 {},不是本站 {} 的:请换上本站 {} 的证书,或核对配置中的村代码(code)",
+            path.display(),
+            other.display_name(),
+            config.code,
+            config.code
+        ))),
     }
 }

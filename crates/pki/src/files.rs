@@ -47,11 +47,12 @@ impl CertFiles {
         let cert_path = dir.join(format!("{name}.pem"));
         let key_path = dir.join(format!("{name}-key.pem"));
 
+        // ca.pem comes from the county's CA; a new CA made here would be
+        // another county's, trusted by nobody.
         let ca_pem = read_text(&ca_path, || {
             format!(
-                "请先运行 sanji pki init --county {} --dir {}(若县级 CA 在别的目录,请把那里的 ca.pem 复制到此目录)",
-                county_hint(name),
-                dir.display()
+                "请把县级 CA 目录中的 ca.pem(县综治办创建 CA 时生成)复制到 {};不要在本机另建 CA",
+                ca_path.display()
             )
         })?;
         let issue_hint = || issue_hint(dir, name);
@@ -132,13 +133,31 @@ impl CertFiles {
     }
 }
 
-/// The county part of a file name such as `360123100201` or `360123100-operator-…`, for hints.
-fn county_hint(name: &str) -> String {
-    let head = name.split('-').next().unwrap_or(name);
-    match Code::parse(head) {
-        Ok(code) => code.as_str()[..6].to_owned(),
-        Err(_) => "<6 位县级代码>".to_owned(),
-    }
+/// The node certificates in `dir` (`<code>.pem` beside its `<code>-key.pem`),
+/// with the code each certificate itself names, in file-name order: for
+/// telling a clerk which code the certificate folder is really for.
+pub fn node_certificates(dir: &Path) -> Vec<(Code, PathBuf)> {
+    let Ok(entries) = fs::read_dir(dir) else {
+        return vec![];
+    };
+    let mut found: Vec<(Code, PathBuf)> = entries
+        .filter_map(|e| e.ok().map(|e| e.path()))
+        .filter(|p| p.extension().is_some_and(|x| x == "pem"))
+        .filter_map(|path| {
+            let pem = fs::read_to_string(&path).ok()?;
+            let files = CertFiles {
+                ca_pem: String::new(),
+                cert_pem: pem,
+                key_pem: String::new(),
+            };
+            match files.identity().ok()? {
+                Identity::Node(code) => Some((code, path)),
+                Identity::Person { .. } => None,
+            }
+        })
+        .collect();
+    found.sort_by(|a, b| a.1.cmp(&b.1));
+    found
 }
 
 fn issue_hint(dir: &Path, name: &str) -> String {

@@ -20,6 +20,6 @@ mod revoke;
 
 pub use ca::{ca_county, init_ca, issue_node, issue_person, server_name};
 pub use error::PkiError;
-pub use files::{CA_CERT_FILE, CA_KEY_FILE, CertFiles};
+pub use files::{CA_CERT_FILE, CA_KEY_FILE, CertFiles, node_certificates};
 pub use identity::{Identity, PersonRole, identity_from_der};
 pub use revoke::{REVOKED_FILE, RevocationList, Revoked, fingerprint};

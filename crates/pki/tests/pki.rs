@@ -461,8 +461,9 @@ fn loading_names_missing_files_and_how_to_make_them() {
         msg.contains(&dir.join("ca.pem").display().to_string()),
         "{msg}"
     );
+    // A node missing ca.pem needs the county's, not a second CA of its own.
     assert!(
-        msg.contains("sanji pki init --county 360123 --dir"),
+        msg.contains("复制") && msg.contains("县级 CA") && !msg.contains("pki init"),
         "{msg}"
     );
 
@@ -486,6 +487,30 @@ fn loading_names_missing_files_and_how_to_make_them() {
     assert!(err.to_string().contains("sanji pki init"), "{err}");
     let err = ca_county(&dir).unwrap_err();
     assert!(matches!(err, PkiError::Missing { .. }), "{err}");
+}
+
+#[test]
+fn the_node_certificates_in_a_folder_are_listed_with_the_codes_they_name() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ca_dir = new_ca(tmp.path(), "360123");
+    let out = tmp.path().join("certs");
+    issue_node(&ca_dir, &code("360123100201"), &out, &[]).unwrap();
+    // Renamed as if for another village: the certificate still says 201.
+    fs::rename(out.join("360123100201.pem"), out.join("360123100204.pem")).unwrap();
+    issue_person(
+        &ca_dir,
+        &code("360123100"),
+        PersonRole::Operator,
+        "赵敏",
+        &out,
+    )
+    .unwrap();
+    let found = sanji_pki::node_certificates(&out);
+    assert_eq!(
+        found,
+        vec![(code("360123100201"), out.join("360123100204.pem"))]
+    );
+    assert!(sanji_pki::node_certificates(&tmp.path().join("none")).is_empty());
 }
 
 #[test]

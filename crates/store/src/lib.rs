@@ -39,7 +39,7 @@ use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
 pub use error::{StoreError, WriteFault};
-pub use seal::{SealError, Unlock};
+pub use seal::{SealError, Unlock, is_sealed_export, open_export, seal_export};
 
 /// The on-disk format this build reads and writes.
 pub const FORMAT_VERSION: u32 = 1;

@@ -300,6 +300,44 @@ pub(crate) fn decode_record(bytes: &[u8]) -> Result<SealRecord, SealError> {
     serde_json::from_slice(bytes).map_err(|e| SealError::BadRecord(e.to_string()))
 }
 
+/// The first line of a sealed export file.
+const EXPORT_MAGIC: &[u8] = b"sanji sealed export v1\n";
+const EXPORT_AAD: &[u8] = b"sanji sealed export v1";
+
+/// `plain` encrypted for carrying away (a station's export): a fresh data key
+/// sealing the bytes, wrapped under Argon2id of `passphrase`, the same
+/// construction as a passphrase-protected store. [`open_export`] reverses it.
+pub fn seal_export(passphrase: &str, plain: &[u8]) -> Result<Vec<u8>, SealError> {
+    let (data, record) =
+        create(&Unlock::passphrase(passphrase))?.expect("a passphrase always seals");
+    let mut out = EXPORT_MAGIC.to_vec();
+    out.extend_from_slice(&encode_record(&record));
+    out.push(b'\n');
+    out.extend_from_slice(&data.seal(EXPORT_AAD, plain));
+    Ok(out)
+}
+
+/// Whether `bytes` look like a [`seal_export`] file (and not a plain export).
+pub fn is_sealed_export(bytes: &[u8]) -> bool {
+    bytes.starts_with(EXPORT_MAGIC)
+}
+
+/// The plain bytes of a [`seal_export`] file; a wrong passphrase is
+/// [`SealError::WrongKey`], an altered or cut file [`SealError::BadRecord`].
+pub fn open_export(passphrase: &str, sealed: &[u8]) -> Result<Vec<u8>, SealError> {
+    let rest = sealed
+        .strip_prefix(EXPORT_MAGIC)
+        .ok_or_else(|| SealError::BadRecord("不是密封的导出文件".into()))?;
+    let split = rest
+        .iter()
+        .position(|&b| b == b'\n')
+        .ok_or_else(|| SealError::BadRecord("导出文件不完整".into()))?;
+    let record = decode_record(&rest[..split])?;
+    let data = open(&record, &Unlock::passphrase(passphrase))?;
+    data.open(EXPORT_AAD, &rest[split + 1..])
+        .ok_or_else(|| SealError::BadRecord("导出文件已损坏或被改动".into()))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -356,6 +394,24 @@ mod tests {
             .err()
             .unwrap();
         assert!(matches!(err, SealError::WrongKey("口令")), "{err}");
+    }
+
+    #[test]
+    fn an_export_opens_with_its_passphrase_only_and_not_once_altered() {
+        let sealed = seal_export("交接口令", "王五 土地纠纷".as_bytes()).unwrap();
+        assert!(is_sealed_export(&sealed));
+        assert!(!sealed.windows(6).any(|w| w == "王五".as_bytes()));
+        assert_eq!(
+            open_export("交接口令", &sealed).unwrap(),
+            "王五 土地纠纷".as_bytes()
+        );
+        let err = open_export("错的口令", &sealed).unwrap_err();
+        assert!(matches!(err, SealError::WrongKey("口令")), "{err}");
+        let mut altered = sealed.clone();
+        *altered.last_mut().unwrap() ^= 1;
+        let err = open_export("交接口令", &altered).unwrap_err();
+        assert!(matches!(err, SealError::BadRecord(_)), "{err}");
+        assert!(open_export("交接口令", b"{\"plain\": true}").is_err());
     }
 
     #[test]
