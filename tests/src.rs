@@ -666,3 +666,28 @@ pub fn assert_chain(store: &Store, origin: &Origin) -> Vec<Event> {
     );
     events
 }
+
+/// A case a village registers: a neighbours' dispute over a homestead line.
+pub fn case_registration(
+    place: &Code,
+    on: chrono::NaiveDate,
+    party: &str,
+) -> sanji_domain::record::CaseRegistration {
+    use sanji_domain::record::{CaseRegistration, CaseSource, Category, Party};
+    CaseRegistration {
+        place: place.clone(),
+        registered_on: on,
+        source: CaseSource::Visit,
+        category: Category::FamilyNeighbour,
+        parties: vec![Party {
+            name: party.to_owned(),
+            contact: None,
+        }],
+        people_involved: 2,
+        claim: "邻居扩建猪圈占用本户宅基地约三平方米,要求拆除恢复原状。".into(),
+        first_receiver: "李明".into(),
+        first_unit: "村工作站".into(),
+        complex: false,
+        from_record: None,
+    }
+}

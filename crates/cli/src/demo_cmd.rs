@@ -48,7 +48,10 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode> {
     let mut demo = demo::run(&dir).await?;
     let converged = demo.report.converged;
     if args.json {
-        render::json(&demo.report);
+        // One line, so a script reads the first line and the demo serves on.
+        println!("{}", serde_json::to_string(&demo.report)?);
+        use std::io::Write;
+        std::io::stdout().flush()?;
     } else {
         show(&demo)?;
     }
@@ -144,7 +147,17 @@ fn where_to_look(demo: &demo::Demo) -> Result<()> {
         "\n服务仍在运行:县 {}  镇中心 {}",
         demo.report.county_addr, demo.report.hub_addr
     );
-    println!("在另一个终端试试:");
+    println!("\n网页工作台(用浏览器打开):");
+    println!("  镇中心  {}", demo.report.consoles.hub);
+    println!("  县综治办 {}", demo.report.consoles.county);
+    println!("  演示账号(密码均为 {}):", demo::DEMO_PASSWORD);
+    for a in &demo.report.accounts {
+        println!(
+            "    {:<8} 用户名 {:<12} {}  → {}",
+            a.role_label, a.login, a.name, a.console
+        );
+    }
+    println!("\n在另一个终端试试:");
     println!("  sanji hub stations     --config {}", hub.display());
     println!("  sanji hub screenings   --config {}", hub.display());
     println!("  sanji county townships --config {}", county.display());

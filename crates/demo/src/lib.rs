@@ -21,7 +21,7 @@ use sanji_domain::event::HandDown;
 use sanji_domain::record::RiskLevel;
 use sanji_domain::report::{Month, MonthlyReport};
 use sanji_domain::time::cst_date;
-use sanji_domain::{Code, EventBody, Level, Origin};
+use sanji_domain::{Code, EventBody, Labelled, Level, Origin};
 use sanji_node::config::{NodeConfig, Role};
 use sanji_node::ops::{self, Action, CaseCommand};
 use sanji_node::server::{self, RunningNode};
@@ -79,12 +79,81 @@ pub struct DemoReport {
     pub converged: bool,
     /// What did not converge, if anything, in words.
     pub problems: Vec<String>,
+    /// Where the web consoles are served.
+    pub consoles: DemoConsoles,
+    /// One account per role, with its password, for trying the consoles.
+    pub accounts: Vec<DemoAccount>,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoConsoles {
+    pub hub: String,
+    pub county: String,
+}
+
+#[derive(Debug, Clone, Serialize)]
+pub struct DemoAccount {
+    pub role: ActorRole,
+    pub role_label: &'static str,
+    pub name: String,
+    pub login: String,
+    pub password: String,
+    /// The console URL the account signs in to.
+    pub console: String,
+}
+
+/// The demo's people at the consoles: (node, name, login, role, unit).
+const DEMO_ACCOUNTS: &[(&str, &str, &str, ActorRole, Option<&str>)] = &[
+    (TOWNSHIP, "赵敏", "zhaomin", ActorRole::Operator, None),
+    (TOWNSHIP, "陈志远", "chenzhiyuan", ActorRole::Director, None),
+    (
+        TOWNSHIP,
+        "孙立",
+        "sunli",
+        ActorRole::UnitStaff,
+        Some("司法所"),
+    ),
+    (COUNTY, "周明", "zhouming", ActorRole::County, None),
+];
+/// Every demo account's password (a demo's, printed on screen; real
+/// accounts get a one-time password and choose their own).
+pub const DEMO_PASSWORD: &str = "sanji-2026";
+
+/// Creates the demo's console accounts, each with the demo password.
+fn demo_accounts(
+    county: &RunningNode,
+    hub: &RunningNode,
+    consoles: &DemoConsoles,
+) -> Result<Vec<DemoAccount>, NodeError> {
+    let mut made = Vec::new();
+    for (node, name, login, role, unit) in DEMO_ACCOUNTS {
+        let (store, console) = if *node == COUNTY {
+            (&county.store, &consoles.county)
+        } else {
+            (&hub.store, &consoles.hub)
+        };
+        let accounts = sanji_node::accounts::Accounts::new(store.clone());
+        let now = store.clock()?.wall_ms;
+        let (_, once) = accounts.add(name, Some(login), *role, *unit, now, "演示")?;
+        accounts.change_password(login, &once, DEMO_PASSWORD, now, "演示")?;
+        made.push(DemoAccount {
+            role: *role,
+            role_label: role.label(),
+            name: (*name).to_owned(),
+            login: (*login).to_owned(),
+            password: DEMO_PASSWORD.to_owned(),
+            console: console.clone(),
+        });
+    }
+    Ok(made)
 }
 
 pub struct Demo {
     pub dir: PathBuf,
     pub county: RunningNode,
     pub hub: RunningNode,
+    /// The county's and the hub's web consoles.
+    pub consoles: Vec<sanji_web::RunningConsole>,
     pub stations: Vec<Station>,
     pub report: DemoReport,
     operator: String,
@@ -93,6 +162,9 @@ pub struct Demo {
 impl Demo {
     pub async fn stop(self) -> Result<(), NodeError> {
         drop(self.stations);
+        for console in self.consoles {
+            console.stop().await;
+        }
         self.hub.stop().await?;
         self.county.stop().await
     }
@@ -139,6 +211,8 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         .map_err(|e| NodeError::Serve(e.to_string()))?
         .to_string();
     county_cfg.listen = Some(county_addr.clone());
+    county_cfg.console_addr = Some("127.0.0.1:0".into());
+    county_cfg.console_plain_http = true;
     county_cfg.save(&config_path(dir, COUNTY))?;
     let county_store = server::open_store(&county_cfg)?;
     let county = server::start_with(county_cfg, county_store, county_incoming).await?;
@@ -156,6 +230,8 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         .to_string();
     hub_cfg.listen = Some(hub_addr.clone());
     hub_cfg.parent_addr = Some(county_addr.clone());
+    hub_cfg.console_addr = Some("127.0.0.1:0".into());
+    hub_cfg.console_plain_http = true;
     hub_cfg.save(&config_path(dir, TOWNSHIP))?;
     let hub_store = server::open_store(&hub_cfg)?;
     let hub = server::start_with(hub_cfg, hub_store, hub_incoming).await?;
@@ -218,15 +294,30 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
     let people = issue_people(&ca_dir, &certs)?;
     case_story(&county, &hub, &mut stations, &people).await?;
 
-    let report = check(dir, &county, &hub, &stations, offline_error)?;
+    let mut report = check(dir, &county, &hub, &stations, offline_error)?;
+    let county_console = console_of(&county).await?;
+    let hub_console = console_of(&hub).await?;
+    report.consoles = DemoConsoles {
+        hub: hub_console.url.clone(),
+        county: county_console.url.clone(),
+    };
+    report.accounts = demo_accounts(&county, &hub, &report.consoles)?;
     Ok(Demo {
         dir: dir.to_owned(),
         county,
         hub,
+        consoles: vec![hub_console, county_console],
         stations,
         report,
         operator: people.operator,
     })
+}
+
+async fn console_of(node: &RunningNode) -> Result<sanji_web::RunningConsole, NodeError> {
+    sanji_web::start_for(node)
+        .await
+        .map_err(|e| NodeError::Serve(e.to_string()))?
+        .ok_or_else(|| NodeError::Config("演示配置缺少网页工作台地址".into()))
 }
 
 /// The township's people, by certificate stem.
@@ -630,5 +721,10 @@ fn check(
         outbox_acked_by_county: outbox_acked,
         converged: problems.is_empty(),
         problems,
+        consoles: DemoConsoles {
+            hub: String::new(),
+            county: String::new(),
+        },
+        accounts: Vec::new(),
     })
 }

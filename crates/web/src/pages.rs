@@ -611,6 +611,8 @@ struct CasePage {
     forms: Vec<StepForm>,
     refusal: Option<String>,
     done: Option<String>,
+    /// The step just taken, for `data-page` (what a test waits for).
+    done_step: Option<&'static str>,
 }
 
 fn field_of(
@@ -661,12 +663,9 @@ async fn case_page(
     Path(id): Path<String>,
     Query(flash): Query<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
-    let done = flash.get("done").and_then(|d| {
-        StepKind::ALL
-            .iter()
-            .find(|k| k.id() == d)
-            .map(|k| format!("已{}", k.label()))
-    });
+    let done = flash
+        .get("done")
+        .and_then(|d| StepKind::ALL.iter().copied().find(|k| k.id() == d));
     render_case(&console, &person, &id, None, done).await
 }
 
@@ -681,7 +680,7 @@ async fn render_case(
     person: &Person,
     id: &str,
     rejected: Option<Rejected>,
-    done: Option<String>,
+    done: Option<StepKind>,
 ) -> Result<Response, PageError> {
     let ops = console.operations();
     let value = ops
@@ -800,7 +799,8 @@ async fn render_case(
         conflicts,
         forms,
         refusal,
-        done,
+        done: done.map(|k| format!("已{}", k.label())),
+        done_step: done.map(|k| k.id()),
         view,
     })
 }
