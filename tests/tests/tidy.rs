@@ -372,3 +372,58 @@ fn the_code_scan_sees_code_and_not_prose() {
     assert_eq!(occurrences(&code, "std::fs"), Vec::<usize>::new());
     assert_eq!(occurrences("let sledge = 1;", "sled"), Vec::<usize>::new());
 }
+
+/// Library crates speak in the user's terms: which flag to type is the
+/// CLI's business, so no message of theirs names a command-line flag
+/// (`--unit`, `--by`, `--config`). Doc comments and test modules may.
+#[test]
+fn no_library_message_names_a_command_line_flag() {
+    let libraries = [
+        "domain", "proto", "pki", "store", "sync", "node", "web", "demo",
+    ];
+    let mut found = Vec::new();
+    for name in libraries {
+        for file in rust_files(&workspace_root().join("crates").join(name).join("src")) {
+            let source = std::fs::read_to_string(&file).expect("a readable source");
+            for (n, line) in source.lines().enumerate() {
+                if line.trim_start().starts_with("#[cfg(test)]") {
+                    break;
+                }
+                if line.trim_start().starts_with("//") {
+                    continue;
+                }
+                if names_a_flag(line) {
+                    found.push(format!("{}:{}: {}", file.display(), n + 1, line.trim()));
+                }
+            }
+        }
+    }
+    assert!(
+        found.is_empty(),
+        "flags named in library messages: {found:#?}"
+    );
+    // The check itself sees a flag in a string and nothing else.
+    assert!(names_a_flag(r#"    "请用 --by 姓名","#));
+    assert!(!names_a_flag(r#"    let x = a - -b; // --not-a-string"#));
+    assert!(!names_a_flag(r#"    "--- 分隔线 ---""#));
+}
+
+/// A string literal on this line holds `--` followed by a letter.
+fn names_a_flag(line: &str) -> bool {
+    let mut in_string = false;
+    let chars: Vec<char> = line.chars().collect();
+    for (i, c) in chars.iter().enumerate() {
+        match c {
+            '"' if i == 0 || chars[i - 1] != '\\' => in_string = !in_string,
+            '-' if in_string
+                && chars.get(i + 1) == Some(&'-')
+                && chars.get(i + 2).is_some_and(|c| c.is_ascii_lowercase())
+                && (i == 0 || chars[i - 1] != '-') =>
+            {
+                return true;
+            }
+            _ => {}
+        }
+    }
+    false
+}

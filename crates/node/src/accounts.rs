@@ -58,6 +58,24 @@ impl Account {
         }
     }
 
+    /// Whether this person may see and work `file`: member-unit staff only
+    /// the cases assigned to their own unit; everyone else at the node every
+    /// case it keeps.
+    pub fn sees(&self, file: &sanji_domain::case::CaseFile) -> bool {
+        self.sees_assignee(
+            file.assignment
+                .as_ref()
+                .map(|a| a.assignee.label())
+                .as_deref(),
+        )
+    }
+
+    /// [`Account::sees`] for a case known by its assignee's label only (a list row).
+    pub fn sees_assignee(&self, assignee: Option<&str>) -> bool {
+        self.role != ActorRole::UnitStaff
+            || (assignee.is_some() && assignee == self.unit.as_deref())
+    }
+
     pub fn locked_at(&self, now_ms: u64) -> bool {
         self.locked_until_ms.is_some_and(|until| now_ms < until)
     }

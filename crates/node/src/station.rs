@@ -130,7 +130,7 @@ impl Station {
             .ok_or_else(|| {
                 NodeError::Invalid(sanji_domain::FieldError::new(
                     "author",
-                    "须写明经办人:用 --by 姓名,或在配置中设置 default_author",
+                    "须写明经办人姓名(或在本站配置中设置 default_author)",
                 ))
             })
     }

@@ -213,7 +213,7 @@ fn short_hash(bytes: &[u8]) -> String {
 
 fn init_hint(dir: &Path) -> String {
     format!(
-        "请先运行 sanji pki init --county <6 位县级代码> --dir {}",
+        "{} 里还没有县级 CA:请先在这里用 sanji pki init 为本县创建 CA(只在县里做一次)",
         dir.display()
     )
 }

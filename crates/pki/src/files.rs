@@ -163,11 +163,11 @@ pub fn node_certificates(dir: &Path) -> Vec<(Code, PathBuf)> {
 fn issue_hint(dir: &Path, name: &str) -> String {
     match Code::parse(name) {
         Ok(code) => format!(
-            "请在县级 CA 上运行 sanji pki issue node --code {code} --ca-dir <CA 目录> --out {}",
+            "请在县级 CA 上为 {code} 签发节点证书(sanji pki issue node),放到 {}",
             dir.display()
         ),
         Err(_) => format!(
-            "请在县级 CA 上运行 sanji pki issue person --code <代码> --role <角色> --name <姓名> --ca-dir <CA 目录> --out {}",
+            "请在县级 CA 上为此人签发个人证书(sanji pki issue person),放到 {}",
             dir.display()
         ),
     }

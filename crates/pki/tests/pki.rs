@@ -472,7 +472,8 @@ fn loading_names_missing_files_and_how_to_make_them() {
     let msg = err.to_string();
     assert!(
         msg.contains("360123100201.pem")
-            && msg.contains("sanji pki issue node --code 360123100201"),
+            && msg.contains("为 360123100201 签发节点证书")
+            && msg.contains("sanji pki issue node"),
         "{msg}"
     );
 

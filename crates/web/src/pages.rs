@@ -15,7 +15,7 @@ use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use sanji_domain::Labelled;
-use sanji_domain::case::{ActorRole, Assignee, CaseFile, CaseStatus, StepKind, roles_for};
+use sanji_domain::case::{ActorRole, CaseFile, CaseStatus, StepKind, roles_for};
 use sanji_domain::command::{CaseCommand, InputKind, StepInput};
 use sanji_domain::deadline::DeadlineStanding;
 use sanji_domain::time::{cst_date, format_cst};
@@ -350,22 +350,6 @@ fn todo_of(t: &Tracked, what: String) -> TodoItem {
     }
 }
 
-/// Whether `account` may see and work `file`: unit staff only the cases
-/// assigned to their own unit; everyone else at the node every case it keeps.
-fn visible_to(account: &Account, file: &CaseFile) -> bool {
-    match account.role {
-        ActorRole::UnitStaff => matches!(
-            file.assignment.as_ref().map(|a| &a.assignee),
-            Some(Assignee::Unit { name }) if Some(name) == account.unit.as_ref()
-        ),
-        _ => true,
-    }
-}
-
-fn assigned_to_unit(account: &Account, assignee: &Option<String>) -> bool {
-    account.role != ActorRole::UnitStaff || assignee.is_some() && *assignee == account.unit
-}
-
 async fn today(State(console): State<Console>, person: Person) -> Result<Response, PageError> {
     let ops = console.operations();
     let now = ops.now_ms();
@@ -376,7 +360,7 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
             .await?,
     )
     .map_err(|e| NodeError::Internal(e.to_string()))?;
-    let mine = |assignee: &Option<String>| assigned_to_unit(&person.account, assignee);
+    let mine = |assignee: &Option<String>| person.account.sees_assignee(assignee.as_deref());
     let mut to_accept = Vec::new();
     let mut overdue = Vec::new();
     let mut due_soon = Vec::new();
@@ -517,7 +501,7 @@ async fn cases(
     let mut lines: Vec<CaseLine> = rows
         .into_iter()
         .rev()
-        .filter(|c| assigned_to_unit(&person.account, &c.assignee))
+        .filter(|c| person.account.sees_assignee(c.assignee.as_deref()))
         .filter(|c| wanted.is_none_or(|w| c.status == w))
         .filter(|c| {
             q.is_empty()
@@ -690,7 +674,7 @@ async fn render_case(
         .await?;
     let view: CaseView =
         serde_json::from_value(value).map_err(|e| NodeError::Internal(e.to_string()))?;
-    if !visible_to(&person.account, &view.file) {
+    if !person.account.sees(&view.file) {
         return Err(PageError::Forbidden(format!(
             "本案未交办给{},无权查看",
             person.account.unit.clone().unwrap_or_default()
@@ -839,7 +823,7 @@ async fn take_step(
         .await?;
     let view: CaseView =
         serde_json::from_value(value).map_err(|e| NodeError::Internal(e.to_string()))?;
-    if !visible_to(&person.account, &view.file) {
+    if !person.account.sees(&view.file) {
         return Err(PageError::Forbidden("本案未交办给本单位,无权办理".into()));
     }
     let command = match CaseCommand::from_inputs(
