@@ -17,6 +17,10 @@
 
 pub mod proxy;
 
+/// The web console as a browser sees it over raw HTTP.
+#[path = "desk.rs"]
+pub mod desk;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;

@@ -1,0 +1,447 @@
+//! Case search, 一案一档 and the step forms the rules allow.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::Form;
+use axum::Router;
+use axum::extract::{Path, Query as UrlQuery, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use sanji_domain::Labelled;
+use sanji_domain::case::{CaseFile, CaseStatus, StepKind, roles_for};
+use sanji_domain::command::{CaseCommand, InputKind, StepInput};
+use sanji_domain::deadline::DeadlineStanding;
+use sanji_domain::time::{cst_date, format_cst};
+use sanji_node::NodeError;
+use sanji_node::accounts::Account;
+use sanji_node::ops::{Action, CaseView};
+use sanji_node::views::{CaseRow, PeerRow};
+use serde::Deserialize;
+
+use crate::session::Person;
+use crate::{Console, PageError};
+
+use super::{Frame, case_label, page, query, tone};
+use sanji_node::ops::Query;
+
+pub(super) fn routes() -> Router<Console> {
+    Router::new()
+        .route("/cases", get(cases))
+        .route("/cases/{id}", get(case_page))
+        .route("/cases/{id}/steps/{step}", post(take_step))
+}
+
+#[derive(Deserialize, Default)]
+struct CaseSearch {
+    q: Option<String>,
+    status: Option<String>,
+}
+
+pub struct CaseLine {
+    pub href: String,
+    pub number: String,
+    pub registered_on: String,
+    pub place: String,
+    pub parties: String,
+    pub category: &'static str,
+    pub status: &'static str,
+    pub assignee: String,
+    pub deadline: String,
+    pub tone: &'static str,
+}
+
+#[derive(Template)]
+#[template(path = "cases.html")]
+struct CasesPage {
+    frame: Frame,
+    q: String,
+    status: String,
+    statuses: Vec<(&'static str, &'static str)>,
+    lines: Vec<CaseLine>,
+}
+
+async fn cases(
+    State(console): State<Console>,
+    person: Person,
+    UrlQuery(search): UrlQuery<CaseSearch>,
+) -> Result<Response, PageError> {
+    let ops = console.operations();
+    let today = cst_date(ops.now_ms());
+    let rows: Vec<CaseRow> = query(&console, Query::Cases { village: None }).await?;
+    let q = search.q.unwrap_or_default().trim().to_owned();
+    let status = search.status.unwrap_or_default();
+    let wanted = CaseStatus::ALL.iter().find(|s| s.id() == status).copied();
+    let mut lines: Vec<CaseLine> = rows
+        .into_iter()
+        .rev()
+        .filter(|c| person.account.sees_assignee(c.assignee.as_deref()))
+        .filter(|c| wanted.is_none_or(|w| c.status == w))
+        .filter(|c| {
+            q.is_empty()
+                || c.case_number
+                    .as_deref()
+                    .is_some_and(|n| n.ends_with(&q) || n == q)
+                || c.parties.iter().any(|p| p.contains(&q))
+                || c.claim.contains(&q)
+                || c.place.as_str().starts_with(&q)
+        })
+        .map(|c| {
+            let standing = c
+                .deadline
+                .filter(|_| c.status.is_open())
+                .map(|d| DeadlineStanding::of(d, today, ops.policy().urge_days_before));
+            CaseLine {
+                href: format!("/cases/{}", c.id),
+                number: case_label(&c.case_number, c.id),
+                registered_on: c.registered_on.to_string(),
+                place: c.place.to_string(),
+                parties: c.parties.join("、"),
+                category: c.category.label(),
+                status: c.status.label(),
+                assignee: c.assignee.unwrap_or_default(),
+                deadline: match (&c.deadline, &standing) {
+                    (Some(d), Some(s)) => format!("{d}({})", s.label()),
+                    (Some(d), None) => d.to_string(),
+                    _ => String::new(),
+                },
+                tone: standing.as_ref().map(tone).unwrap_or(""),
+            }
+        })
+        .collect();
+    lines.truncate(500);
+    page(CasesPage {
+        frame: Frame::of(&console, &person, "cases"),
+        q,
+        status,
+        statuses: CaseStatus::ALL
+            .iter()
+            .map(|s| (s.id(), s.label()))
+            .collect(),
+        lines,
+    })
+}
+
+/// One field of a step's form, as the template draws it.
+pub struct Field {
+    pub name: &'static str,
+    pub label: &'static str,
+    pub hint: &'static str,
+    pub required: bool,
+    /// `text`, `textarea`, `date`, `number`, `checkbox`, `select`.
+    pub control: &'static str,
+    pub options: Vec<(String, String)>,
+    pub value: String,
+    pub error: Option<String>,
+}
+
+/// A step the rules allow this person now, as a form.
+pub struct StepForm {
+    pub id: &'static str,
+    pub label: &'static str,
+    pub fields: Vec<Field>,
+    pub error: Option<String>,
+}
+
+pub struct FileLine {
+    pub at: String,
+    pub by: String,
+    pub role: &'static str,
+    pub step: &'static str,
+    pub text: String,
+}
+
+#[derive(Template)]
+#[template(path = "case.html")]
+struct CasePage {
+    frame: Frame,
+    view: CaseView,
+    number: String,
+    status: &'static str,
+    standing: String,
+    tone: &'static str,
+    source: &'static str,
+    category: &'static str,
+    parties: String,
+    assignee: String,
+    lines: Vec<FileLine>,
+    conflicts: Vec<String>,
+    forms: Vec<StepForm>,
+    refusal: Option<String>,
+    done: Option<String>,
+    /// The step just taken, for `data-page` (what a test waits for).
+    done_step: Option<&'static str>,
+}
+
+fn field_of(
+    input: &StepInput,
+    villages: &[(String, String)],
+    posted: &HashMap<String, String>,
+) -> Field {
+    let (control, options) = match input.kind {
+        InputKind::Text => ("text", Vec::new()),
+        InputKind::LongText => ("textarea", Vec::new()),
+        InputKind::Date => ("date", Vec::new()),
+        InputKind::Days => ("number", Vec::new()),
+        InputKind::Flag => ("checkbox", Vec::new()),
+        InputKind::Village => ("select", villages.to_vec()),
+        InputKind::Choice(vocabulary) => (
+            "select",
+            vocabulary
+                .choices()
+                .into_iter()
+                .map(|(id, label)| (id.to_owned(), label.to_owned()))
+                .collect(),
+        ),
+    };
+    Field {
+        name: input.name,
+        label: input.label,
+        hint: input.hint,
+        required: input.required,
+        control,
+        options,
+        value: posted.get(input.name).cloned().unwrap_or_default(),
+        error: None,
+    }
+}
+
+/// The steps `account` may take on `file` now: the ones the case's state
+/// allows and the person's role may take (the same rule the layer checks).
+fn offered_steps(account: &Account, file: &CaseFile) -> Vec<StepKind> {
+    file.allowed_steps()
+        .into_iter()
+        .filter(|kind| roles_for(*kind).contains(&account.role))
+        .collect()
+}
+
+async fn case_page(
+    State(console): State<Console>,
+    person: Person,
+    Path(id): Path<String>,
+    UrlQuery(flash): UrlQuery<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    let done = flash
+        .get("done")
+        .and_then(|d| StepKind::ALL.iter().copied().find(|k| k.id() == d));
+    render_case(&console, &person, &id, None, done).await
+}
+
+/// Why a posted step did not happen, to show on the case's page.
+enum Rejected {
+    Field(StepKind, sanji_domain::FieldError, HashMap<String, String>),
+    Refused(String),
+}
+
+async fn render_case(
+    console: &Console,
+    person: &Person,
+    id: &str,
+    rejected: Option<Rejected>,
+    done: Option<StepKind>,
+) -> Result<Response, PageError> {
+    let ops = console.operations();
+    let value = ops
+        .query(sanji_node::ops::Query::Case {
+            case: id.to_owned(),
+        })
+        .await?;
+    let view: CaseView =
+        serde_json::from_value(value).map_err(|e| NodeError::Internal(e.to_string()))?;
+    if !person.account.sees(&view.file) {
+        return Err(PageError::Forbidden(format!(
+            "本案未交办给{},无权查看",
+            person.account.unit.clone().unwrap_or_default()
+        )));
+    }
+    let today = cst_date(ops.now_ms());
+    let file = &view.file;
+    let standing = file
+        .deadline
+        .filter(|_| file.status.is_open())
+        .map(|d| DeadlineStanding::of(d, today, ops.policy().urge_days_before));
+    let villages: Vec<(String, String)> = village_choices(console).await?;
+    let offered: Vec<StepKind> = offered_steps(&person.account, file);
+    let (field_error, refusal) = match rejected {
+        // A step that is not offered has no form to mark the field on.
+        Some(Rejected::Field(kind, e, _)) if !offered.contains(&kind) => {
+            (None, Some(format!("「{}」{}", kind.label(), e.rule)))
+        }
+        Some(Rejected::Field(kind, e, posted)) => (Some((kind, e, posted)), None),
+        Some(Rejected::Refused(why)) => (None, Some(why)),
+        None => (None, None),
+    };
+    let forms = offered
+        .into_iter()
+        .map(|kind| {
+            let empty = HashMap::new();
+            let (posted, error) = match &field_error {
+                Some((k, e, posted)) if *k == kind => (posted, Some(e)),
+                _ => (&empty, None),
+            };
+            let mut fields: Vec<Field> = kind
+                .inputs()
+                .iter()
+                .map(|i| field_of(i, &villages, posted))
+                .collect();
+            let mut form_error = None;
+            if let Some(e) = error {
+                match fields.iter_mut().find(|f| f.name == e.field) {
+                    Some(f) => f.error = Some(e.rule.clone()),
+                    None => form_error = Some(e.rule.clone()),
+                }
+            }
+            StepForm {
+                id: kind.id(),
+                label: kind.label(),
+                fields,
+                error: form_error,
+            }
+        })
+        .collect();
+    let entity = ops.store().entity(view.id).map_err(NodeError::from)?;
+    let conflicts = entity
+        .map(|e| {
+            e.conflicts
+                .iter()
+                .map(|c| format!("{} {}:{}", format_cst(c.hlc.wall_ms), c.author, c.reason))
+                .collect()
+        })
+        .unwrap_or_default();
+    page(CasePage {
+        frame: Frame::of(console, person, "cases"),
+        number: case_label(&file.case_number, view.id),
+        status: file.status.label(),
+        standing: match (&file.deadline, &standing) {
+            (Some(d), Some(s)) => format!("期限 {d},{}", s.label()),
+            _ => String::new(),
+        },
+        tone: standing.as_ref().map(tone).unwrap_or(""),
+        source: file.registration.source.label(),
+        category: file.registration.category.label(),
+        parties: file
+            .registration
+            .parties
+            .iter()
+            .map(|p| p.name.clone())
+            .collect::<Vec<_>>()
+            .join("、"),
+        assignee: file
+            .assignment
+            .as_ref()
+            .map(|a| {
+                format!(
+                    "{}(承办人 {},期限 {}{})",
+                    a.assignee.label(),
+                    a.person,
+                    a.deadline,
+                    if a.approved_by.is_some() {
+                        ""
+                    } else {
+                        ",待审批"
+                    }
+                )
+            })
+            .unwrap_or_default(),
+        lines: file
+            .file
+            .iter()
+            .map(|e| FileLine {
+                at: format_cst(e.at.wall_ms),
+                by: e.by.clone(),
+                role: e.role.label(),
+                step: e.step.label(),
+                text: e.text.clone(),
+            })
+            .collect(),
+        conflicts,
+        forms,
+        refusal,
+        done: done.map(|k| format!("已{}", k.label())),
+        done_step: done.map(|k| k.id()),
+        view,
+    })
+}
+
+/// The villages a case can be assigned to: those this hub has heard from.
+async fn village_choices(console: &Console) -> Result<Vec<(String, String)>, PageError> {
+    let peers: Vec<PeerRow> = query(console, Query::Stations).await?;
+    Ok(peers
+        .into_iter()
+        .map(|p| (p.code.clone(), format!("{} 村工作站", p.code)))
+        .collect())
+}
+
+async fn take_step(
+    State(console): State<Console>,
+    person: Person,
+    Path((id, step)): Path<(String, String)>,
+    Form(mut posted): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    person.check_csrf(posted.remove("csrf").as_deref())?;
+    let kind = StepKind::ALL
+        .iter()
+        .copied()
+        .find(|k| k.id() == step)
+        .ok_or_else(|| PageError::NotFound(format!("办理步骤 {step}")))?;
+    // The file must be one this person may see before anything is tried on it.
+    let view: CaseView = query(&console, Query::Case { case: id.clone() }).await?;
+    if !person.account.sees(&view.file) {
+        return Err(PageError::Forbidden("本案未交办给本单位,无权办理".into()));
+    }
+    let command = match CaseCommand::from_inputs(
+        kind,
+        posted.iter().map(|(k, v)| (k.as_str(), v.as_str())),
+    ) {
+        Ok(command) => command,
+        Err(e) => {
+            return render_case(
+                &console,
+                &person,
+                &id,
+                Some(Rejected::Field(kind, e, posted)),
+                None,
+            )
+            .await
+            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response());
+        }
+    };
+    let action = Action::CaseStep {
+        case: view.id.to_string(),
+        command,
+    };
+    match console
+        .operations()
+        .act(&person.account.actor(), action)
+        .await
+    {
+        Ok(_) => {
+            Ok(Redirect::to(&format!("/cases/{}?done={}", view.id, kind.id())).into_response())
+        }
+        Err(NodeError::Invalid(e)) => render_case(
+            &console,
+            &person,
+            &id,
+            Some(Rejected::Field(kind, e, posted)),
+            None,
+        )
+        .await
+        .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response()),
+        Err(NodeError::StepRefused(refusal)) => render_case(
+            &console,
+            &person,
+            &id,
+            Some(Rejected::Refused(refusal.to_string())),
+            None,
+        )
+        .await
+        .map(|r| (StatusCode::CONFLICT, r).into_response()),
+        Err(NodeError::Refused(why) | NodeError::Forbidden(why)) => {
+            render_case(&console, &person, &id, Some(Rejected::Refused(why)), None)
+                .await
+                .map(|r| (StatusCode::FORBIDDEN, r).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
+}
