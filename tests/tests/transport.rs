@@ -422,6 +422,8 @@ async fn a_batch_ten_times_the_allowed_size_is_refused_naming_the_limit() {
     assert_eq!(status.code(), tonic::Code::OutOfRange, "{status:?}");
     assert!(status.message().contains(&limit), "{status:?}");
     assert!(status.message().contains("上限"), "{status:?}");
+    // tonic's own words are not passed on.
+    assert!(!status.message().contains("too large"), "{status:?}");
 
     // The same size in a unary call.
     let status = within(
@@ -478,8 +480,18 @@ async fn a_batch_ten_times_the_allowed_size_is_refused_naming_the_limit() {
     })
     .await
     .expect_err("a garbled push is refused");
-    assert_eq!(status.code(), tonic::Code::Internal, "{status:?}");
-    assert!(status.message().contains("decode"), "{status:?}");
+    // The sender's bytes are at fault, not the hub's storage (INTERNAL).
+    assert_eq!(status.code(), tonic::Code::InvalidArgument, "{status:?}");
+    assert!(status.message().starts_with("PushBatch: "), "{status:?}");
+    assert!(
+        status.message().contains("不是合法的 PushBatch 消息"),
+        "{status:?}"
+    );
+    assert!(!status.message().contains("decode"), "{status:?}");
+    assert!(
+        status.metadata().get(sanji_sync::STATUS_TAG).is_some(),
+        "said by the hub: {status:?}"
+    );
 
     assert!(cluster.hub_holds_no_village_ledger(), "nothing was stored");
 

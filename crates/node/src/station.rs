@@ -284,8 +284,15 @@ impl Station {
             Err(e) => last.error = Some(e.to_string()),
         }
         let bytes = serde_json::to_vec(&last).expect("sync record serialises");
-        self.store.meta_put(SYNC_META, "last", &bytes)?;
-        result.map_err(|e: SyncError| e.into())
+        // A round that failed says why, even when its outcome cannot be noted.
+        match (self.store.meta_put(SYNC_META, "last", &bytes), result) {
+            (Err(e), Ok(_)) => Err(e.into()),
+            (Err(e), Err(failed)) => {
+                tracing::warn!(error = %e, "could not note the failed sync");
+                Err(failed.into())
+            }
+            (Ok(()), result) => result.map_err(NodeError::from),
+        }
     }
 
     /// Writes every event of this station's own ledger to `out`, one JSON

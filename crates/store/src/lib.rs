@@ -30,6 +30,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+use sanji_domain::fold::fold_key;
 use sanji_domain::scope::audience;
 use sanji_domain::{
     Code, Digest, Entity, Event, EventBody, EventRef, FieldError, Hlc, HybridClock, Origin,
@@ -610,7 +611,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
         // The key order already is the fold order; sorting again costs nothing and states the contract.
-        events.sort_by(|a, b| (a.hlc, &a.origin, a.seq).cmp(&(b.hlc, &b.origin, b.seq)));
+        events.sort_by(|a, b| fold_key(a).cmp(&fold_key(b)));
         Ok(events)
     }
 

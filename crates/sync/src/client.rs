@@ -115,7 +115,7 @@ impl Link {
     }
 
     fn status(&self, status: tonic::Status) -> SyncError {
-        SyncError::from_status(&self.parent, &self.addr, status)
+        SyncError::from_status(&self.parent, &self.addr, status, false)
     }
 
     /// Pushes `ledger` (our own events) above the parent's durable mark.
@@ -133,7 +133,7 @@ impl Link {
                 local_heads: vec![convert::origin_seq(ledger, local_head)],
             })
             .await
-            .map_err(|s| self.status(s))?
+            .map_err(|s| SyncError::from_status(&self.parent, &self.addr, s, true))?
             .into_inner();
         let mut acked = heads
             .acked

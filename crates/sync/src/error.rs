@@ -107,7 +107,15 @@ impl SyncError {
         }
     }
 
-    pub(crate) fn from_status(parent: &Code, addr: &str, status: tonic::Status) -> SyncError {
+    /// `first_call`: the round's first call on a new connection, which is
+    /// where a parent refusing our certificate in the TLS layer shows (under
+    /// TLS 1.3 our side of the handshake completes before the parent judges it).
+    pub(crate) fn from_status(
+        parent: &Code,
+        addr: &str,
+        status: tonic::Status,
+        first_call: bool,
+    ) -> SyncError {
         if from_a_parent(&status) {
             return SyncError::Rejected {
                 parent: parent.clone(),
@@ -125,11 +133,11 @@ impl SyncError {
             };
         }
         // A call that could not even (re)connect never reached the parent.
-        if cause.connecting() {
+        if first_call || cause.connecting() {
             return SyncError::Unreachable {
                 parent: parent.clone(),
                 addr: addr.to_owned(),
-                reason: cause.explain(false),
+                reason: cause.explain(first_call),
             };
         }
         SyncError::Interrupted {
@@ -178,8 +186,9 @@ fn message_limit(status: &tonic::Status) -> Option<String> {
 
 /// A parent at its connection limit closes a new connection at once, before
 /// the TLS handshake ends: the child sees the end of the stream, or a reset
-/// if its ClientHello was still unread.
-const CLOSED_IN_HANDSHAKE: &str = "上级在加密握手时关闭了连接(上级连接数已满或繁忙,稍后再试)";
+/// if its ClientHello was still unread. A parent refusing our certificate may close the connection before its
+/// alert is read, which looks the same.
+const CLOSED_IN_HANDSHAKE: &str = "上级在加密握手时关闭了连接:可能上级连接数已满或繁忙(稍后再试),也可能上级不认本机的证书(请确认证书目录中是县综治办签发的本站证书)";
 
 /// What lies under a transport failure, found in its chain of causes.
 #[derive(Debug, Default)]
@@ -192,6 +201,8 @@ pub(crate) struct Cause {
     connect: bool,
     /// The peer sent an HTTP/2 GOAWAY or reset the stream.
     h2_reset: bool,
+    /// hyper found the connection closed (before or while the call was sent).
+    closed: bool,
 }
 
 impl Cause {
@@ -211,6 +222,8 @@ impl Cause {
             }
             if let Some(hyper) = e.downcast_ref::<hyper::Error>() {
                 cause.timeout |= hyper.is_timeout();
+                cause.closed |=
+                    hyper.is_canceled() || hyper.is_closed() || hyper.is_incomplete_message();
             }
             if let Some(h2) = e.downcast_ref::<h2::Error>() {
                 cause.h2_reset |= h2.is_go_away() || h2.is_reset();
@@ -250,17 +263,27 @@ impl Cause {
         match self.io {
             Some(K::ConnectionRefused) => "连接被拒绝(上级服务未运行或地址有误)".to_owned(),
             Some(K::TimedOut) => "连接超时".to_owned(),
+            // A TLS error after our side of the handshake (h2 keeps only its
+            // text): on a first call, the parent refusing our certificate.
+            Some(K::InvalidData) if connecting => {
+                "上级不认本机的证书(加密连接被上级拒绝):请确认证书目录中是县综治办签发的本站证书"
+                    .to_owned()
+            }
+            Some(K::InvalidData) => "加密连接出错".to_owned(),
             Some(K::HostUnreachable | K::NetworkUnreachable) => {
                 "网络不通(找不到通往上级的路由):请检查本机网络".to_owned()
             }
-            Some(K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted) if connecting => {
+            Some(K::UnexpectedEof | K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe)
+                if connecting =>
+            {
                 CLOSED_IN_HANDSHAKE.to_owned()
             }
             Some(K::ConnectionReset | K::ConnectionAborted | K::BrokenPipe | K::UnexpectedEof) => {
                 "连接被对方或网络重置".to_owned()
             }
             _ if self.timeout => "上级长时间没有响应(连接超时)".to_owned(),
-            _ if self.h2_reset => "上级关闭了连接".to_owned(),
+            _ if self.closed && connecting => CLOSED_IN_HANDSHAKE.to_owned(),
+            _ if self.h2_reset || self.closed => "上级关闭了连接".to_owned(),
             _ => "网络连接出错".to_owned(),
         }
     }
