@@ -280,10 +280,8 @@ impl Cluster {
         server: &Code,
         addr: SocketAddr,
     ) -> Result<Channel, tonic::transport::Error> {
-        Endpoint::from_shared(format!("https://{addr}"))
-            .expect("a valid URI")
-            .tls_config(sanji_sync::tls::client_config(certs, server))
-            .expect("TLS configuration accepted")
+        sanji_sync::tls::endpoint(&addr.to_string(), certs, server)
+            .expect("a valid address and TLS configuration")
             .connect()
             .await
     }

@@ -529,3 +529,52 @@ async fn a_round_refused_half_way_still_reports_what_the_hub_acknowledged() {
     drop(station);
     cluster.shutdown().await;
 }
+
+/// The station's own ledger stops being readable under it (the disk loses
+/// the data file's content) after the round has begun. The push reads
+/// nothing more and ends its stream cleanly; the round must still fail, as
+/// the store's error, and the hub must hold nothing the station did not send.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_ledger_that_cannot_be_read_during_a_push_fails_the_round() {
+    sanji_sync::tls::install_crypto();
+    let cluster = Cluster::start().await;
+    let v = village(1);
+    let station = cluster.open_station(&v);
+    record_samples_batched(&station, 0, 1_000);
+    drop(station);
+    // Reopened, so the events are read from the file, not from sled's cache;
+    // the head, which the round reads first, is read now, while it can be.
+    let station = cluster.open_station(&v);
+    let head = station.store().head(&ledger(&v)).unwrap().unwrap().seq;
+    assert_eq!(head, 1_000);
+    let db = station.store().path().join("db");
+    std::fs::OpenOptions::new()
+        .write(true)
+        .open(&db)
+        .unwrap()
+        .set_len(0)
+        .unwrap();
+
+    let link = sanji_sync::Link::connect(&station.upstream().unwrap())
+        .await
+        .expect("the hub is up");
+    let failed = link
+        .push(station.store(), &ledger(&v))
+        .await
+        .expect_err("a push that could not read its ledger is not a success");
+    assert!(matches!(failed, SyncError::Store(_)), "{failed:?}");
+    let held = cluster
+        .hub_store()
+        .head(&ledger(&v))
+        .unwrap()
+        .map_or(0, |h| h.seq);
+    assert!(held < head, "the hub holds {held} of {head}");
+
+    // Through the station, the round fails the same way, not as a success.
+    match station.sync(1).await {
+        Err(NodeError::Sync(SyncError::Store(_)) | NodeError::Store(_)) => {}
+        other => panic!("expected the store's error, got {other:?}"),
+    }
+    drop((station, link));
+    cluster.shutdown().await;
+}

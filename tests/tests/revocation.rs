@@ -27,6 +27,12 @@ async fn a_revoked_station_is_refused_at_its_next_call_and_keeps_its_data() {
         refused.contains("吊销") && refused.contains("电脑遗失"),
         "{refused}"
     );
+    // The code in the clerk's words, not tonic's English description of it.
+    assert!(refused.contains("(无权限)"), "{refused}");
+    assert!(
+        !refused.contains("The caller does not have permission"),
+        "{refused}"
+    );
     assert_eq!(
         cluster
             .hub_store()

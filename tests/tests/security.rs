@@ -20,6 +20,41 @@ use tonic_reflection::pb::v1::server_reflection_client::ServerReflectionClient;
 use tonic_reflection::pb::v1::server_reflection_request::MessageRequest;
 use tonic_reflection::pb::v1::server_reflection_response::MessageResponse;
 
+/// What a client whose certificate the hub refused in the TLS layer sees: a
+/// status its own transport made up, not one the hub sent. UNKNOWN
+/// ("transport error") over the IO error of the hub's TLS alert
+/// (InvalidData: h2 keeps only its text) or, when the hub closed the
+/// connection before the alert was read, a broken pipe; or CANCELLED when
+/// the connection was found closed before the call went out.
+fn refused_in_tls(status: &tonic::Status) {
+    assert!(
+        status.metadata().get(sanji_sync::STATUS_TAG).is_none(),
+        "not a status the hub sent: {status:?}"
+    );
+    let mut source = std::error::Error::source(status);
+    while let Some(e) = source {
+        if let Some(hyper) = e.downcast_ref::<hyper::Error>()
+            && status.code() == tonic::Code::Cancelled
+        {
+            assert!(hyper.is_canceled(), "{status:?}");
+            return;
+        }
+        if let Some(io) = e.downcast_ref::<std::io::Error>() {
+            assert_eq!(status.code(), tonic::Code::Unknown, "{status:?}");
+            assert!(
+                matches!(
+                    io.kind(),
+                    std::io::ErrorKind::InvalidData | std::io::ErrorKind::BrokenPipe
+                ),
+                "{status:?}"
+            );
+            return;
+        }
+        source = e.source();
+    }
+    panic!("neither an IO error nor a cancelled call under {status:?}");
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_certificate_of_another_ca_is_refused() {
     sanji_sync::tls::install_crypto();
@@ -40,20 +75,40 @@ async fn a_certificate_of_another_ca_is_refused() {
     };
 
     // Under TLS 1.3 the client's handshake completes before the server has
-    // judged its certificate: the refusal shows on the first RPC.
-    let refused = match cluster
+    // judged its certificate: the refusal shows on the first RPC, as a status
+    // the client's own transport makes up, not one the hub sends
+    // (ARCHITECTURE.md, "gRPC statuses").
+    let channel = cluster
         .channel(&impostor, &township(), cluster.hub_addr())
         .await
-    {
-        Err(_) => true,
-        Ok(channel) => raw_replication(channel)
-            .heads(proto::HeadsRequest {
-                local_heads: vec![sanji_proto::convert::origin_seq(&ledger(&v), 0)],
-            })
+        .expect("the client's side of the handshake completes");
+    let refused = raw_replication(channel)
+        .heads(proto::HeadsRequest {
+            local_heads: vec![sanji_proto::convert::origin_seq(&ledger(&v), 0)],
+        })
+        .await
+        .expect_err("the hub answered a certificate of another CA");
+    refused_in_tls(&refused);
+
+    // Without any client certificate, the same.
+    let genuine_ca = tonic::transport::ClientTlsConfig::new()
+        .ca_certificate(tonic::transport::Certificate::from_pem(&genuine.ca_pem))
+        .domain_name(sanji_pki::server_name(&township()));
+    let channel =
+        tonic::transport::Endpoint::from_shared(format!("https://{}", cluster.hub_addr()))
+            .unwrap()
+            .tls_config(genuine_ca)
+            .unwrap()
+            .connect()
             .await
-            .is_err(),
-    };
-    assert!(refused, "the hub answered a certificate of another CA");
+            .expect("the client's side of the handshake completes");
+    let refused = raw_replication(channel)
+        .heads(proto::HeadsRequest {
+            local_heads: vec![sanji_proto::convert::origin_seq(&ledger(&v), 0)],
+        })
+        .await
+        .expect_err("the hub answered a client without a certificate");
+    refused_in_tls(&refused);
 
     // The same request with the genuine certificate is answered.
     let mut client = cluster.hub_client(&v).await;
@@ -67,6 +122,80 @@ async fn a_certificate_of_another_ca_is_refused() {
             .get(&ledger(&v)),
         None
     );
+    cluster.shutdown().await;
+}
+
+/// English and raw text from tonic, hyper, rustls or the resolver, none of
+/// which a clerk should read.
+const RAW: [&str; 9] = [
+    "dns error",
+    "failed to lookup",
+    "invalid peer certificate",
+    "UnknownIssuer",
+    "transport error",
+    "alert",
+    "broken pipe",
+    "The caller",
+    "error trying to connect",
+];
+
+fn in_chinese(said: &str, expected: &str) {
+    assert!(said.contains(expected), "{said}");
+    for raw in RAW {
+        assert!(!said.contains(raw), "{raw:?} in {said}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn name_lookup_and_certificate_failures_reach_the_clerk_in_chinese() {
+    sanji_sync::tls::install_crypto();
+    let cluster = Cluster::start().await;
+    let v = village(1);
+    let genuine = cluster.certs(&v);
+    let upstream = |addr: String, certs: CertFiles| sanji_sync::Upstream {
+        addr,
+        parent: township(),
+        certs,
+        clock: sanji_sync::Clock::system(),
+    };
+    let said = |result: Result<sanji_sync::Link, sanji_sync::SyncError>| match result {
+        Ok(_) => panic!("connected"),
+        Err(e) => e.to_string(),
+    };
+
+    // A hub address whose name does not resolve (`.invalid` never does).
+    let lookup =
+        sanji_sync::Link::connect(&upstream("hub.sanji.invalid:7443".into(), genuine.clone()))
+            .await;
+    in_chinese(&said(lookup), "查不到主机名 hub.sanji.invalid 的地址");
+
+    // A laptop whose folder holds another CA: it cannot verify the hub.
+    let rogue_dir = cluster.dir.path().join("rogue-ca");
+    sanji_pki::init_ca(&rogue_dir, &county()).unwrap();
+    sanji_pki::issue_node(&rogue_dir, &v, &rogue_dir, &[]).unwrap();
+    let rogue = CertFiles::load(&rogue_dir, v.as_str()).unwrap();
+    let foreign =
+        sanji_sync::Link::connect(&upstream(cluster.hub_addr().to_string(), rogue.clone())).await;
+    in_chinese(&said(foreign), "上级的证书不是本县 CA 签发的");
+
+    // A laptop that trusts the hub but shows a certificate of another CA:
+    // refused by the hub in the TLS layer, seen at the first call.
+    let impostor = CertFiles {
+        ca_pem: genuine.ca_pem.clone(),
+        ..rogue
+    };
+    let link = sanji_sync::Link::connect(&upstream(cluster.hub_addr().to_string(), impostor))
+        .await
+        .expect("the client's side of the handshake completes");
+    let station = cluster.open_station(&v);
+    record_samples(&station, 0, 1);
+    let refused = link.push(station.store(), &ledger(&v)).await.unwrap_err();
+    assert!(
+        matches!(refused, sanji_sync::SyncError::Unreachable { .. }),
+        "{refused:?}"
+    );
+    in_chinese(&refused.to_string(), "不认本机的证书");
+    drop(station);
     cluster.shutdown().await;
 }
 

@@ -247,11 +247,7 @@ impl HubProcess {
 }
 
 async fn health(addr: &str, certs: &CertFiles) -> bool {
-    let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("https://{addr}")) else {
-        return false;
-    };
-    let Ok(endpoint) = endpoint.tls_config(sanji_sync::tls::client_config(certs, &code(TOWNSHIP)))
-    else {
+    let Ok(endpoint) = sanji_sync::tls::endpoint(addr, certs, &code(TOWNSHIP)) else {
         return false;
     };
     let Ok(channel) = endpoint.connect().await else {

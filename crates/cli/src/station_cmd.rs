@@ -10,7 +10,8 @@ use sanji_domain::record::{
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, Event, FieldError, Labelled, Level};
 use sanji_node::config::Encryption;
-use sanji_node::{NodeConfig, Role, Station, views};
+use sanji_node::{NodeConfig, NodeError, Role, Station, views};
+use sanji_sync::SyncError;
 
 use crate::flags;
 use crate::{Common, clap_zh, render};
@@ -236,7 +237,7 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
         _ => {}
     }
     let config = NodeConfig::load(&common.config)?;
-    let station = Station::open(config)?;
+    let station = open_waiting_for_others(config)?;
     let today = cst_date(station.clock().now_ms());
     match args.command {
         StationCommand::Init { .. }
@@ -422,28 +423,98 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        StationCommand::Sync { attempts } => match station.sync(attempts).await {
-            Ok(report) => {
-                if common.json {
-                    render::json(
-                        &serde_json::json!({ "ok": true, "all_acked": report.all_acked(), "report": report }),
-                    );
-                } else {
-                    render::sync_report(&report);
+        StationCommand::Sync { attempts } => {
+            let interrupt = ctrl_c()?;
+            eprintln!(
+                "正在与镇中心 {}({})同步……按 Ctrl-C 可随时中断,已确认的记录不会丢失。",
+                station
+                    .config()
+                    .parent()
+                    .map_or_else(String::new, |p| p.to_string()),
+                station.config().parent_addr.as_deref().unwrap_or("")
+            );
+            match station.sync_unless(attempts, interrupt).await {
+                Ok(report) => {
+                    if common.json {
+                        render::json(
+                            &serde_json::json!({ "ok": true, "all_acked": report.all_acked(), "report": report }),
+                        );
+                    } else {
+                        render::sync_report(&report);
+                    }
+                    Ok(if report.all_acked() {
+                        ExitCode::SUCCESS
+                    } else {
+                        ExitCode::FAILURE
+                    })
                 }
-                Ok(if report.all_acked() {
-                    ExitCode::SUCCESS
-                } else {
-                    ExitCode::FAILURE
-                })
-            }
-            Err(e) => {
-                if common.json {
-                    render::json(&serde_json::json!({ "ok": false, "error": e.to_string() }));
+                Err(e @ NodeError::Sync(SyncError::Stopped { acked, local })) => {
+                    if common.json {
+                        render::json(&serde_json::json!({
+                            "ok": false, "interrupted": true, "acked": acked, "local": local,
+                            "error": e.to_string(),
+                        }));
+                    }
+                    eprintln!("{e}");
+                    // 128 + SIGINT, as a shell reports a command stopped by Ctrl-C.
+                    Ok(ExitCode::from(130))
                 }
-                Err(anyhow::Error::new(e).context("同步未完成"))
+                Err(e) => {
+                    if common.json {
+                        render::json(&serde_json::json!({ "ok": false, "error": e.to_string() }));
+                    }
+                    Err(anyhow::Error::new(e).context("同步未完成"))
+                }
             }
-        },
+        }
+    }
+}
+
+/// Resolves on Ctrl-C. The handler is in place when this returns, so a
+/// Ctrl-C from then on stops the sync cleanly instead of killing the process.
+fn ctrl_c() -> Result<impl std::future::Future<Output = ()>> {
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        let mut sigint = signal(SignalKind::interrupt()).context("无法接管 Ctrl-C")?;
+        Ok(async move {
+            sigint.recv().await;
+        })
+    }
+    #[cfg(not(unix))]
+    {
+        Ok(async {
+            let _ = tokio::signal::ctrl_c().await;
+        })
+    }
+}
+
+/// How long a station command waits, by default, for another `sanji` process
+/// using the data folder (a sync in progress) before giving up;
+/// `SANJI_LOCK_WAIT_SECS` changes it.
+const LOCK_WAIT_SECS: u64 = 60;
+
+/// Opens the station, waiting for a sync (or any other `sanji` process on the
+/// same data folder) to finish, so a record typed meanwhile is saved after it
+/// rather than refused; the clerk is told what it waits for.
+fn open_waiting_for_others(config: NodeConfig) -> Result<Station> {
+    use sanji_store::StoreError;
+    match Station::open_waiting(config.clone(), std::time::Duration::ZERO) {
+        Err(NodeError::Store(StoreError::InUse { path, .. })) => {
+            let secs = std::env::var("SANJI_LOCK_WAIT_SECS")
+                .ok()
+                .and_then(|v| v.parse().ok())
+                .unwrap_or(LOCK_WAIT_SECS);
+            eprintln!(
+                "数据目录 {} 正被另一个 sanji 进程使用(可能正在同步),等它结束后继续(最多等 {secs} 秒)……",
+                path.display()
+            );
+            Ok(Station::open_waiting(
+                config,
+                std::time::Duration::from_secs(secs),
+            )?)
+        }
+        other => Ok(other?),
     }
 }
 

@@ -83,11 +83,17 @@ pub struct Entity {
     pub last_hlc: Hlc,
 }
 
+/// Where an event stands in its entity's fold: (HLC, origin, seq). The one
+/// definition of the fold order; the store's entity index keeps it too.
+pub fn fold_key(event: &Event) -> (Hlc, &crate::Origin, u64) {
+    (event.hlc, &event.origin, event.seq)
+}
+
 /// Folds all events of one entity, in any order given. `None` when no event
 /// establishes the entity (every one is then a conflict with nothing to show).
 pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Entity> {
     let mut sorted: Vec<&Event> = events.into_iter().collect();
-    sorted.sort_by(|a, b| (a.hlc, &a.origin, a.seq).cmp(&(b.hlc, &b.origin, b.seq)));
+    sorted.sort_by(|a, b| fold_key(a).cmp(&fold_key(b)));
     sorted.dedup_by(|a, b| a.origin == b.origin && a.seq == b.seq);
     let mut state: Option<EntityState> = None;
     let mut conflicts = Vec::new();

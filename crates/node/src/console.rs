@@ -160,11 +160,7 @@ async fn console_client(
     let addr = local_address(listen);
     let certs =
         sanji_pki::CertFiles::load(&config.certs_dir, person.unwrap_or(&config.cert_name()))?;
-    let endpoint = tonic::transport::Endpoint::from_shared(format!("https://{addr}"))
-        .map_err(|e| NodeError::Config(format!("地址 {addr:?} 无效:{e}")))?
-        .tls_config(sanji_sync::tls::client_config(&certs, &config.code))
-        .map_err(|e| NodeError::Config(e.to_string()))?
-        .connect_timeout(std::time::Duration::from_secs(5));
+    let endpoint = sanji_sync::tls::endpoint(&addr, &certs, &config.code)?;
     let channel = endpoint.connect().await.map_err(|e| {
         NodeError::Serve(format!(
             "连不上本节点的服务 {addr}:{e}。请确认 sanji {} serve 正在运行",

@@ -25,6 +25,9 @@ pub struct LastSync {
     /// The hub's durable mark for our ledger, as of the last success.
     pub acked: u64,
     pub error: Option<String>,
+    /// The attempt was stopped by the person running it, not by a fault.
+    #[serde(default)]
+    pub interrupted: bool,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -61,6 +64,12 @@ pub struct Station {
 
 impl Station {
     pub fn open(config: NodeConfig) -> Result<Station, NodeError> {
+        Station::open_waiting(config, sanji_store::LOCK_WAIT)
+    }
+
+    /// [`Station::open`], waiting up to `lock_wait` for another process using
+    /// the data folder (a sync) to finish; past that, `StoreError::InUse`.
+    pub fn open_waiting(config: NodeConfig, lock_wait: Duration) -> Result<Station, NodeError> {
         if config.role != Role::Station {
             return Err(NodeError::Config(format!(
                 "配置的角色是 {},不是村工作站",
@@ -71,7 +80,7 @@ impl Station {
         // The key first: a node-key station missing it is told about the key.
         let options = config.store_options()?;
         check_certificate(&config)?;
-        let store = Store::open(&config.data_dir, &config.code, options)?;
+        let store = Store::open_waiting(&config.data_dir, &config.code, options, lock_wait)?;
         let clock = Clock::skewed(config.clock_offset_ms);
         Ok(Station {
             config,
@@ -236,23 +245,46 @@ impl Station {
     /// One sync round (push, then pull), retrying transient failures.
     /// The outcome is recorded either way, for `status`.
     pub async fn sync(&self, attempts: u32) -> Result<SyncReport, NodeError> {
+        self.sync_unless(attempts, std::future::pending()).await
+    }
+
+    /// [`Station::sync`], stopped where it is when `interrupt` resolves (the
+    /// clerk pressing Ctrl-C): what the hub acked stays acked, the rest stays
+    /// here for the next sync, and the attempt is recorded as interrupted.
+    pub async fn sync_unless(
+        &self,
+        attempts: u32,
+        interrupt: impl std::future::Future<Output = ()>,
+    ) -> Result<SyncReport, NodeError> {
         let upstream = self.upstream()?;
         let backoff = Backoff {
             initial: Duration::from_millis(300),
             max: Duration::from_secs(5),
         };
         let started = self.clock.now_ms();
-        let result = sanji_sync::sync_with_retry(
+        let ledger = self.ledger();
+        let round = sanji_sync::sync_with_retry(
             &upstream,
             &self.store,
-            &self.ledger(),
+            &ledger,
             &self.config.code,
             backoff,
             attempts,
-        )
-        .await;
+        );
+        let (result, interrupted) = tokio::select! {
+            result = round => (result, false),
+            () = interrupt => {
+                let status = self.status()?;
+                let stopped = SyncError::Stopped {
+                    acked: status.acked_by_hub,
+                    local: status.events_recorded,
+                };
+                (Err(stopped), true)
+            }
+        };
         let mut last = self.last_sync()?.unwrap_or_default();
         last.attempted_ms = started;
+        last.interrupted = interrupted;
         match &result {
             Ok(report) => {
                 last.succeeded_ms = Some(self.clock.now_ms());
@@ -262,8 +294,15 @@ impl Station {
             Err(e) => last.error = Some(e.to_string()),
         }
         let bytes = serde_json::to_vec(&last).expect("sync record serialises");
-        self.store.meta_put(SYNC_META, "last", &bytes)?;
-        result.map_err(|e: SyncError| e.into())
+        // A round that failed says why, even when its outcome cannot be noted.
+        match (self.store.meta_put(SYNC_META, "last", &bytes), result) {
+            (Err(e), Ok(_)) => Err(e.into()),
+            (Err(e), Err(failed)) => {
+                tracing::warn!(error = %e, "could not note the failed sync");
+                Err(failed.into())
+            }
+            (Ok(()), result) => result.map_err(NodeError::from),
+        }
     }
 
     /// Writes every event of this station's own ledger to `out`, one JSON

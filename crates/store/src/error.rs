@@ -39,6 +39,13 @@ pub enum StoreError {
         source: sled::Error,
     },
 
+    /// Another handle holds the folder's lock: another sanji process (a sync, a running hub) is using it.
+    #[error(
+        "数据目录 {} 正被另一个 sanji 进程使用(已等待 {waited_secs} 秒):可能正在同步,或该目录的服务正在运行。请等它结束后再试;若确认没有别的 sanji 在运行,请检查是否有两份配置指向同一目录",
+        path.display()
+    )]
+    InUse { path: PathBuf, waited_secs: u64 },
+
     /// The folder holds other files: refusing to write a store among them.
     #[error(
         "{} 不是 sanji 的数据目录,里面已有别的文件:请指定一个空目录(或尚不存在的目录),或原有的数据目录",

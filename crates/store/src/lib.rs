@@ -30,6 +30,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
+use sanji_domain::fold::fold_key;
 use sanji_domain::scope::audience;
 use sanji_domain::{
     Code, Digest, Entity, Event, EventBody, EventRef, FieldError, Hlc, HybridClock, Origin,
@@ -160,6 +161,18 @@ impl Store {
     /// An existing folder with another format version -> UnknownFormat; another node -> WrongNode. Opening a
     /// folder that sled cannot read -> a clear error naming the path.
     pub fn open(path: &Path, node: &Code, opts: StoreOptions) -> Result<Store, StoreError> {
+        Store::open_waiting(path, node, opts, LOCK_WAIT)
+    }
+
+    /// [`Store::open`], waiting up to `lock_wait` while another handle (another
+    /// process, or one of ours just dropped) holds the folder; past that,
+    /// [`StoreError::InUse`].
+    pub fn open_waiting(
+        path: &Path,
+        node: &Code,
+        opts: StoreOptions,
+        lock_wait: std::time::Duration,
+    ) -> Result<Store, StoreError> {
         let io_error = |source| unwritable_or(path, source);
         std::fs::create_dir_all(path).map_err(io_error)?;
         // Never scatter sled's files among someone else's: a folder with content must already be a store.
@@ -180,15 +193,7 @@ impl Store {
             // sled's periodic background flusher (a thread per store) adds
             // nothing but wake-ups.
             .flush_every_ms(None);
-        let db = open_when_unlocked(&config).map_err(|source| match source {
-            // sled opens `db` read-write and, on open, zero-fills the rest of the log's last segment:
-            // a read-only or full folder fails here, before anything is read.
-            sled::Error::Io(e) => unwritable_or(path, e),
-            source => StoreError::Open {
-                path: path.to_owned(),
-                source,
-            },
-        })?;
+        let db = open_when_unlocked(path, &config, lock_wait)?;
         let db_path = path.join("db");
         let db_file = File::open(&db_path).map_err(|source| StoreError::Io {
             path: db_path,
@@ -680,7 +685,7 @@ impl Store {
             })
             .collect::<Result<Vec<_>, _>>()?;
         // The key order already is the fold order; sorting again costs nothing and states the contract.
-        events.sort_by(|a, b| (a.hlc, &a.origin, a.seq).cmp(&(b.hlc, &b.origin, b.seq)));
+        events.sort_by(|a, b| fold_key(a).cmp(&fold_key(b)));
         Ok(events)
     }
 
@@ -1194,25 +1199,74 @@ fn unwritable_or(path: &Path, e: io::Error) -> StoreError {
     }
 }
 
-/// How long opening waits for another handle to let go of the folder.
-const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+/// How long [`Store::open`] waits for another handle to let go of the folder.
+pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
-/// Opens sled, waiting a little while the folder's file lock is held: sled's
-/// threads let go of it a moment after the last handle is dropped, so a node
-/// reopened in the same process (or a command run just after another) would
-/// otherwise be refused. A lock held longer is another process: refused.
-fn open_when_unlocked(config: &sled::Config) -> sled::Result<sled::Db> {
-    let deadline = std::time::Instant::now() + LOCK_WAIT;
+/// Opens sled, waiting up to `wait` while the folder's file lock is held:
+/// sled's threads let go of it a moment after the last handle is dropped, and
+/// another process may be using the folder for a while (a sync). sled reports
+/// a held lock only as text inside `ErrorKind::Other`, so after a failed open
+/// the lock itself is asked whether it is held.
+fn open_when_unlocked(
+    path: &Path,
+    config: &sled::Config,
+    wait: std::time::Duration,
+) -> Result<sled::Db, StoreError> {
+    let started = std::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(2);
+    let mut retried = false;
     loop {
-        match config.open() {
-            Err(sled::Error::Io(e))
-                if e.to_string().contains("could not acquire lock")
-                    && std::time::Instant::now() < deadline =>
-            {
-                std::thread::sleep(std::time::Duration::from_millis(5));
+        let failure = match config.open() {
+            Ok(db) => return Ok(db),
+            Err(e) => e,
+        };
+        if !lock_held(path)? {
+            // The holder may have let go between sled's try and ours (or our
+            // probe was what another opener met): one more try tells.
+            if !retried {
+                retried = true;
+                continue;
             }
-            other => return other,
+            return Err(match failure {
+                // sled opens `db` read-write and, on open, zero-fills the rest of the log's last
+                // segment: a read-only or full folder fails here, before anything is read.
+                sled::Error::Io(e) => unwritable_or(path, e),
+                source => StoreError::Open {
+                    path: path.to_owned(),
+                    source,
+                },
+            });
         }
+        retried = false;
+        let waited = started.elapsed();
+        if waited >= wait {
+            return Err(StoreError::InUse {
+                path: path.to_owned(),
+                waited_secs: waited.as_secs(),
+            });
+        }
+        debug!(error = %failure, "数据目录正被占用,等待");
+        // Polling, because the holder may be another process: nothing in
+        // this one can tell us when it lets go.
+        std::thread::sleep(pause.min(wait - waited));
+        pause = (pause * 2).min(std::time::Duration::from_millis(100));
+    }
+}
+
+/// Whether some handle holds the exclusive lock sled takes on the folder's
+/// `db` file (a folder without one is not held by anyone yet).
+fn lock_held(path: &Path) -> Result<bool, StoreError> {
+    let db = path.join("db");
+    let file = match File::open(&db) {
+        Ok(file) => file,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(unwritable_or(path, e)),
+    };
+    match fs2::FileExt::try_lock_exclusive(&file) {
+        // Closing `file` releases the probe's own lock at once.
+        Ok(()) => Ok(false),
+        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),
+        Err(e) => Err(unwritable_or(path, e)),
     }
 }
 

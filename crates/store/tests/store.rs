@@ -1012,3 +1012,34 @@ fn meta_is_namespaced_and_durable() {
     assert_eq!(store.event_count().unwrap(), 0);
     assert!(store.version_vector().unwrap().is_empty());
 }
+
+#[test]
+fn a_folder_held_by_another_handle_is_refused_as_in_use_naming_the_folder() {
+    let (dir, held) = fresh(VILLAGE);
+    let refused = Store::open_waiting(
+        dir.path(),
+        &code(VILLAGE),
+        StoreOptions::default(),
+        std::time::Duration::ZERO,
+    )
+    .unwrap_err();
+    assert!(
+        matches!(&refused, StoreError::InUse { path, .. } if path == dir.path()),
+        "{refused:?}"
+    );
+    let text = refused.to_string();
+    assert!(text.contains(&dir.path().display().to_string()), "{text}");
+    assert!(text.contains("正被另一个 sanji 进程使用"), "{text}");
+    assert!(text.contains("请等它结束后再试"), "{text}");
+    for raw in [
+        "could not acquire lock",
+        "Resource temporarily",
+        "WouldBlock",
+    ] {
+        assert!(!text.contains(raw), "{text}");
+    }
+    // Once the holder lets go, the folder opens again (the default wait
+    // covers sled's threads letting go a moment after the drop).
+    drop(held);
+    open(dir.path(), VILLAGE);
+}

@@ -4,7 +4,6 @@
 //! starts again from zero.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use sanji_domain::{Code, Origin};
 use sanji_pki::CertFiles;
@@ -15,7 +14,7 @@ use sanji_store::{ApplyMode, Store};
 use serde::Serialize;
 use tokio::sync::{Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
-use tonic::transport::{Channel, Endpoint};
+use tonic::transport::Channel;
 use tracing::{Instrument, info, info_span};
 
 use crate::{BATCH_EVENTS, Backoff, Clock, PUSH_WINDOW, SyncError, tls};
@@ -105,23 +104,7 @@ impl Link {
             certs,
             clock,
         } = upstream;
-        let unreachable = |reason: String| SyncError::Unreachable {
-            parent: parent.clone(),
-            addr: addr.to_owned(),
-            reason,
-        };
-        let endpoint = Endpoint::from_shared(format!("https://{addr}"))
-            .map_err(|e| SyncError::Config(format!("上级地址 {addr:?} 无效:{e}")))?
-            .tls_config(tls::client_config(certs, parent))
-            .map_err(|e| SyncError::Config(format!("证书无法用于 TLS:{e}")))?
-            .connect_timeout(Duration::from_secs(5))
-            .tcp_nodelay(true)
-            .http2_keep_alive_interval(Duration::from_secs(15))
-            .keep_alive_timeout(Duration::from_secs(20));
-        let channel = endpoint
-            .connect()
-            .await
-            .map_err(|e| unreachable(describe(&e)))?;
+        let channel = tls::connect(addr, certs, parent).await?;
         let client = ReplicationClient::new(channel)
             .max_decoding_message_size(proto::MAX_MESSAGE_BYTES)
             .max_encoding_message_size(proto::MAX_MESSAGE_BYTES);
@@ -138,7 +121,7 @@ impl Link {
     }
 
     fn status(&self, status: tonic::Status) -> SyncError {
-        SyncError::from_status(&self.parent, &self.addr, status)
+        SyncError::from_status(&self.parent, &self.addr, status, false)
     }
 
     /// Pushes `ledger` (our own events) above the parent's durable mark.
@@ -156,7 +139,7 @@ impl Link {
                 local_heads: vec![convert::origin_seq(ledger, local_head)],
             })
             .await
-            .map_err(|s| self.status(s))?
+            .map_err(|s| SyncError::from_status(&self.parent, &self.addr, s, true))?
             .into_inner();
         let mut acked = heads
             .acked
@@ -187,16 +170,16 @@ impl Link {
             tokio::spawn(async move {
                 let (mut next, mut batch_no, mut sent) = (acked, 0u64, 0u64);
                 while next < local_head {
-                    let permit = window
-                        .acquire()
-                        .await
-                        .map_err(|_| SyncError::Config("发送窗口已关闭".into()))?;
+                    // Closed when the round is over: nothing more is read.
+                    let Ok(permit) = window.acquire().await else {
+                        break;
+                    };
                     permit.forget();
                     let (s, l) = (store.clone(), ledger.clone());
                     let events =
                         tokio::task::spawn_blocking(move || s.events_after(&l, next, BATCH_EVENTS))
                             .await
-                            .map_err(|e| SyncError::Config(e.to_string()))??;
+                            .map_err(internal)??;
                     let wire = crate::wire_batch(&events);
                     let Some(last) = events[..wire.len()].last() else {
                         break;
@@ -244,9 +227,19 @@ impl Link {
             // producer waiting to send must not be waited for.
             producer.abort();
         }
-        report.sent = producer.await.ok().and_then(Result::ok).unwrap_or(0);
         report.acked = acked;
+        let produced = producer.await;
+        // The parent's own word comes first; then why we stopped sending (a
+        // read of our own ledger failed, which ends the stream cleanly).
         outcome?;
+        report.sent = produced.map_err(internal)??;
+        if acked < local_head {
+            return Err(SyncError::Unacked {
+                parent: self.parent.clone(),
+                acked,
+                local: local_head,
+            });
+        }
         info!(
             sent = report.sent,
             stored = report.stored,
@@ -286,7 +279,7 @@ impl Link {
                     let applied =
                         tokio::task::spawn_blocking(move || s.apply(events, ApplyMode::Scoped))
                             .await
-                            .map_err(|e| SyncError::Config(e.to_string()))??;
+                            .map_err(internal)??;
                     report.stored += applied.new.len() as u64;
                 }
                 if batch.complete {
@@ -353,6 +346,11 @@ pub async fn sync_with_retry(
     }
 }
 
-fn describe(e: &tonic::transport::Error) -> String {
-    crate::error::explain_transport(e.to_string(), std::error::Error::source(e), true)
+/// A background task of the round that panicked (or was cancelled).
+fn internal(e: tokio::task::JoinError) -> SyncError {
+    SyncError::Internal(if e.is_panic() {
+        "后台任务异常终止".to_owned()
+    } else {
+        "后台任务被取消".to_owned()
+    })
 }

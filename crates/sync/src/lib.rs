@@ -22,7 +22,7 @@ pub use client::{
     Link, PARENT_ACKED, PullReport, PushReport, SyncReport, Upstream, parent_acked, sync_with_retry,
 };
 pub use clock::Clock;
-pub use error::SyncError;
+pub use error::{STATUS_TAG, SyncError};
 pub use peers::PeerStatus;
 pub use server::{Limits, ReplicationService};
 

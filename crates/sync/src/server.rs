@@ -15,6 +15,7 @@ use tonic::{Request, Response, Status, Streaming};
 use tracing::{Instrument, info, info_span, warn};
 
 use crate::clock::Clock;
+use crate::error::tagged;
 use crate::peers::PeerStatus;
 use crate::{BATCH_EVENTS, tls};
 
@@ -182,9 +183,41 @@ impl ReplicationService {
     }
 }
 
+type Acks = ReceiverStream<Result<proto::PushAck, Status>>;
+type Batches = ReceiverStream<Result<proto::PullBatch, Status>>;
+
+/// Every status this service returns is [`tagged`] as a sanji parent's, so a
+/// child tells them from the ones its transport makes up.
 #[tonic::async_trait]
 impl proto::replication_server::Replication for ReplicationService {
     async fn heads(
+        &self,
+        request: Request<proto::HeadsRequest>,
+    ) -> Result<Response<proto::HeadsReply>, Status> {
+        self.answer_heads(request).await.map_err(tagged)
+    }
+
+    type PushStream = Acks;
+
+    async fn push(
+        &self,
+        request: Request<Streaming<proto::PushBatch>>,
+    ) -> Result<Response<Acks>, Status> {
+        self.answer_push(request).await.map_err(tagged)
+    }
+
+    type PullStream = Batches;
+
+    async fn pull(
+        &self,
+        request: Request<proto::PullRequest>,
+    ) -> Result<Response<Batches>, Status> {
+        self.answer_pull(request).await.map_err(tagged)
+    }
+}
+
+impl ReplicationService {
+    async fn answer_heads(
         &self,
         request: Request<proto::HeadsRequest>,
     ) -> Result<Response<proto::HeadsReply>, Status> {
@@ -209,12 +242,10 @@ impl proto::replication_server::Replication for ReplicationService {
         Ok(Response::new(proto::HeadsReply { acked }))
     }
 
-    type PushStream = ReceiverStream<Result<proto::PushAck, Status>>;
-
-    async fn push(
+    async fn answer_push(
         &self,
         request: Request<Streaming<proto::PushBatch>>,
-    ) -> Result<Response<Self::PushStream>, Status> {
+    ) -> Result<Response<Acks>, Status> {
         let child = self.child(&request)?;
         let stream = self.admit(&child)?;
         let idle = self.limits.idle;
@@ -229,7 +260,6 @@ impl proto::replication_server::Replication for ReplicationService {
         let span = info_span!("push", node = %this.me(), peer = %child);
         tokio::spawn(
             async move {
-                let _stream = stream;
                 let mut total = 0usize;
                 let mut refusal = None;
                 // Read only with a receiving slot, held to the end of the
@@ -281,11 +311,13 @@ impl proto::replication_server::Replication for ReplicationService {
                     }
                 }
                 info!(stored = total, "push finished");
-                // Let go of the store before the stream ends: whoever sees the
-                // end and then stops this node must find the store closed.
+                // Let go of the store and of the stream's slot before the
+                // stream ends: whoever sees the end and then stops this node
+                // must find the store closed, and a next push must find the slot free.
                 drop(this);
+                drop(stream);
                 if let Some(status) = refusal {
-                    let _ = tx.send(Err(status)).await;
+                    let _ = tx.send(Err(tagged(status))).await;
                 }
             }
             .instrument(span),
@@ -293,12 +325,10 @@ impl proto::replication_server::Replication for ReplicationService {
         Ok(Response::new(ReceiverStream::new(rx)))
     }
 
-    type PullStream = ReceiverStream<Result<proto::PullBatch, Status>>;
-
-    async fn pull(
+    async fn answer_pull(
         &self,
         request: Request<proto::PullRequest>,
-    ) -> Result<Response<Self::PullStream>, Status> {
+    ) -> Result<Response<Batches>, Status> {
         let child = self.child(&request)?;
         let stream = self.admit(&child)?;
         let req = request.into_inner();
@@ -320,7 +350,6 @@ impl proto::replication_server::Replication for ReplicationService {
         let span = info_span!("pull", node = %this.me(), peer = %child);
         tokio::spawn(
             async move {
-                let _stream = stream;
                 let mut sent = 0usize;
                 // The message that ends the stream (the complete batch or an
                 // error) goes out after the store is let go, as in `push`.
@@ -338,7 +367,7 @@ impl proto::replication_server::Replication for ReplicationService {
                     let events = match found {
                         Ok(Ok(events)) => events,
                         Ok(Err(e)) => break Err(internal(e)),
-                        Err(e) => break Err(Status::internal(e.to_string())),
+                        Err(e) => break Err(task_failed(e)),
                     };
                     // A batch cut short by its size is never the last one.
                     let wire = crate::wire_batch(&events);
@@ -366,7 +395,8 @@ impl proto::replication_server::Replication for ReplicationService {
                 }
                 info!(sent, "pull served");
                 drop(this);
-                let _ = tx.send(last).await;
+                drop(stream);
+                let _ = tx.send(last.map_err(tagged)).await;
             }
             .instrument(span),
         );
@@ -437,7 +467,7 @@ impl ReplicationService {
             store.apply_adopting_until(events, ApplyMode::Chain, horizon)
         })
         .await
-        .map_err(|e| Status::internal(e.to_string()))?
+        .map_err(task_failed)?
         .map_err(store_status)?;
         let acked = applied
             .heads
@@ -469,15 +499,29 @@ impl ReplicationService {
 /// Why a pushed message could not be read, said so the sender knows what to
 /// do. tonic refuses a message above the limit with OUT_OF_RANGE as soon as
 /// its length prefix arrives, before reading the rest; the code is kept.
+/// Bytes that are not a `PushBatch` (not protobuf, a broken frame, a message
+/// cut short) tonic's decoder reports as INTERNAL with no cause attached,
+/// while a failed connection always carries its cause: the sender's bytes
+/// are at fault, not our storage, so INVALID_ARGUMENT.
 fn undecodable(status: Status) -> Status {
     match status.code() {
         tonic::Code::OutOfRange => Status::out_of_range(format!(
-            "推送的消息超过每条 {} 字节的上限,已拒绝,本批未存储:请每批少发一些事件({})",
+            "PushBatch: 推送的消息超过每条 {} 字节的上限,已拒绝,本批未存储:请每批少发一些事件",
             proto::MAX_MESSAGE_BYTES,
-            status.message()
         )),
+        tonic::Code::Internal if std::error::Error::source(&status).is_none() => {
+            Status::invalid_argument(
+                "PushBatch: 收到的字节不是合法的 PushBatch 消息(无法按 protobuf 解码),已拒绝,本批未存储:发送方的程序有误",
+            )
+        }
         _ => status,
     }
+}
+
+/// A storage thread of ours that panicked: our fault, the sender keeps its data.
+fn task_failed(e: tokio::task::JoinError) -> Status {
+    warn!(error = %e, "storage task failed");
+    Status::internal("上级处理数据时内部出错,本批未存储:请稍后再同步")
 }
 
 fn invalid(e: sanji_domain::FieldError) -> Status {

@@ -1,10 +1,17 @@
 //! mTLS for every link: tonic's rustls (ring provider) with the county CA as
 //! the only root, and the peer's identity read from its verified certificate.
 
+use std::time::Duration;
+
 use sanji_domain::Code;
 use sanji_pki::{CertFiles, Identity};
-use tonic::transport::{Certificate, ClientTlsConfig, Identity as TlsIdentity, ServerTlsConfig};
+use tonic::transport::{
+    Certificate, Channel, ClientTlsConfig, Endpoint, Identity as TlsIdentity, ServerTlsConfig,
+};
 use tonic::{Request, Status};
+
+use crate::SyncError;
+use crate::error::Cause;
 
 /// Installs ring as the process-wide rustls provider. Safe to call more than once.
 pub fn install_crypto() {
@@ -17,21 +24,84 @@ pub fn server_config(certs: &CertFiles) -> ServerTlsConfig {
         .client_ca_root(Certificate::from_pem(&certs.ca_pem))
 }
 
-/// The longest a TLS handshake may take. The endpoint's connect timeout
-/// covers only the TCP connect and HTTP/2 keepalive starts only once a
+/// The longest connecting (TCP and the TLS handshake) may take. The
+/// endpoint's connect timeout covers only the TCP connect and HTTP/2 keepalive starts only once a
 /// request is open, so without this a handshake the network swallows (a
 /// NAT or captive portal dropping packets after the SYN) would hang a sync,
 /// or the hub's forwarder, forever.
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+/// The longest the TCP connect may take.
+pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
+
 /// Client side: trust only the county CA, present our certificate, and expect
-/// the server's certificate to name `parent` (`<code>.sanji`).
-pub fn client_config(certs: &CertFiles, parent: &Code) -> ClientTlsConfig {
+/// the server's certificate to name `server` (`<code>.sanji`). tonic's own
+/// handshake timeout is a backstop for reconnects in the middle of a call,
+/// a little longer than [`connect`]'s, which says why in the clerk's words.
+fn client_config(certs: &CertFiles, server: &Code) -> ClientTlsConfig {
     ClientTlsConfig::new()
         .ca_certificate(Certificate::from_pem(&certs.ca_pem))
         .identity(TlsIdentity::from_pem(&certs.cert_pem, &certs.key_pem))
-        .domain_name(sanji_pki::server_name(parent))
-        .timeout(HANDSHAKE_TIMEOUT)
+        .domain_name(sanji_pki::server_name(server))
+        .timeout(HANDSHAKE_TIMEOUT + Duration::from_secs(2))
+}
+
+/// The one way a sanji client reaches another node at `addr` (`host:port`,
+/// or an address already resolved) with `certs`, expecting the server to be
+/// `server`: every client (a station's sync, a hub's forwarder, the console,
+/// tests, the bench) has the same TLS, timeouts and keepalive.
+pub fn endpoint(addr: &str, certs: &CertFiles, server: &Code) -> Result<Endpoint, SyncError> {
+    Ok(Endpoint::from_shared(format!("https://{addr}"))
+        .map_err(|e| SyncError::Config(format!("地址 {addr:?} 无效:{e}")))?
+        .tls_config(client_config(certs, server))
+        .map_err(|e| SyncError::Config(format!("证书无法用于加密连接:{e}")))?
+        .connect_timeout(CONNECT_TIMEOUT)
+        .tcp_nodelay(true)
+        .http2_keep_alive_interval(Duration::from_secs(15))
+        .keep_alive_timeout(Duration::from_secs(20)))
+}
+
+/// Connects now to `server` at `addr`, so that an unreachable node is
+/// reported, in the clerk's words, before anything else. The name is
+/// resolved here first, so a failed lookup is known as one by where it
+/// happened.
+pub async fn connect(addr: &str, certs: &CertFiles, server: &Code) -> Result<Channel, SyncError> {
+    let unreachable = |reason: String| SyncError::Unreachable {
+        parent: server.clone(),
+        addr: addr.to_owned(),
+        reason,
+    };
+    let resolved = match tokio::net::lookup_host(addr).await {
+        Ok(mut found) => found.next(),
+        Err(e) if e.kind() == std::io::ErrorKind::InvalidInput => {
+            return Err(SyncError::Config(format!(
+                "地址 {addr:?} 无效:应为“主机:端口”,例如 10.0.0.1:7443"
+            )));
+        }
+        Err(e) => {
+            tracing::debug!(error = %e, addr, "name lookup failed");
+            None
+        }
+    };
+    let Some(resolved) = resolved else {
+        let host = addr.rsplit_once(':').map_or(addr, |(host, _)| host);
+        return Err(unreachable(format!(
+            "查不到主机名 {host} 的地址(域名解析失败):请检查地址是否写错,以及本机网络和 DNS 设置"
+        )));
+    };
+    let endpoint = endpoint(&resolved.to_string(), certs, server)?;
+    match tokio::time::timeout(HANDSHAKE_TIMEOUT, endpoint.connect()).await {
+        Ok(Ok(channel)) => Ok(channel),
+        Ok(Err(e)) => {
+            tracing::debug!(error = ?e, addr, "connect failed");
+            Err(unreachable(
+                Cause::of(std::error::Error::source(&e)).explain(true),
+            ))
+        }
+        Err(_) => Err(unreachable(
+            "连接超时(上级长时间没有完成加密握手)".to_owned(),
+        )),
+    }
 }
 
 /// The verified identity of the caller. Only tonic's own TLS acceptor fills

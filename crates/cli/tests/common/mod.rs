@@ -21,12 +21,9 @@ pub async fn push_recording_acks(
     station: &Store,
     ledger: &Origin,
 ) -> u64 {
-    let Ok(endpoint) = tonic::transport::Endpoint::from_shared(format!("https://{addr}")) else {
+    let Ok(endpoint) = sanji_sync::tls::endpoint(addr, certs, &code(HUB)) else {
         return 0;
     };
-    let endpoint = endpoint
-        .tls_config(sanji_sync::tls::client_config(certs, &code(HUB)))
-        .unwrap();
     let Ok(channel) = endpoint.connect().await else {
         return 0;
     };
