@@ -109,16 +109,7 @@ impl Flags {
 
     fn message(&self, error: &FieldError) -> String {
         if error.field.is_empty() {
-            // A running server's refusal: its text already names the field
-            // (`字段 <path>: <rule>`, as `FieldError` displays).
-            return match error
-                .rule
-                .strip_prefix("字段 ")
-                .and_then(|rest| rest.split_once(": "))
-            {
-                Some((path, rule)) => self.message(&FieldError::new(path, rule)),
-                None => error.rule.clone(),
-            };
+            return error.rule.clone();
         }
         let path = error
             .field
@@ -166,8 +157,6 @@ mod tests {
         for (flags, field, want) in cases {
             assert_eq!(flags.message(&FieldError::new(field, "r")), want, "{field}");
         }
-        let remote = FieldError::new("", "字段 payload.data.place: 不在辖区内");
-        assert_eq!(HUB_CASE.message(&remote), "--place:不在辖区内");
         assert_eq!(HUB_CASE.message(&FieldError::new("", "别的")), "别的");
     }
 }

@@ -169,7 +169,9 @@ fn main() -> ExitCode {
     match result {
         Ok(code) => code,
         Err(e) => {
-            eprintln!("错误:{e:#}");
+            // Each cause after the one before, joined as Chinese text is.
+            let chain: Vec<String> = e.chain().map(ToString::to_string).collect();
+            eprintln!("错误:{}", chain.join(":"));
             ExitCode::FAILURE
         }
     }

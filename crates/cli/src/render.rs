@@ -252,8 +252,10 @@ pub fn station_status(s: &StationStatus) {
         Some(l) => {
             println!("  上次尝试同步:{}", when(Some(l.attempted_ms)));
             println!("  上次成功同步:{}", when(l.succeeded_ms));
-            if let Some(e) = &l.error {
-                println!("  上次同步失败:{e}");
+            match &l.error {
+                Some(e) if l.interrupted => println!("  上次同步被中断:{e}"),
+                Some(e) => println!("  上次同步失败:{e}"),
+                None => {}
             }
         }
     }

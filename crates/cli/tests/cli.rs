@@ -253,10 +253,17 @@ fn bad_input_at_a_village_station_names_the_field_and_stores_nothing() {
     // Two attempts: the retry is logged, but a clerk sees only the one Chinese error.
     let sync = sanji(d, &["station", "sync", "--attempts", "2"]);
     assert!(!sync.status.success());
-    let message = stderr(&sync);
+    // What the clerk reads: the line saying a sync is starting, then one
+    // Chinese error; no log lines.
+    let said = stderr(&sync);
+    let lines: Vec<&str> = said.trim_end().lines().collect();
+    assert!(
+        lines.len() == 2 && lines[0].starts_with("正在与镇中心"),
+        "{said}"
+    );
+    let message = lines[1];
     assert!(
         message.starts_with("错误:")
-            && message.trim_end().lines().count() == 1
             && message.contains("无法连接上级")
             && message.contains("本地数据未受影响"),
         "{message}"

@@ -206,8 +206,9 @@ impl NodeConfig {
     pub fn load(path: &Path) -> Result<NodeConfig, NodeError> {
         let text = std::fs::read_to_string(path).map_err(|e| {
             NodeError::Config(format!(
-                "读不到配置文件 {}:{e}。请指明配置文件所在的路径;村工作站第一次使用时先初始化本站",
-                path.display()
+                "读不到配置文件 {}:{}。请指明配置文件所在的路径;村工作站第一次使用时先初始化本站",
+                path.display(),
+                crate::error::io_reason(&e)
             ))
         })?;
         let mut config: NodeConfig = toml::from_str(&text)

@@ -21,6 +21,8 @@ pub struct ConsoleService {
 /// Carries a step's typed refusal (its reason, the case's status, the steps
 /// allowed now) to the CLI, beside the status's sentence.
 const REFUSAL_KEY: &str = "sanji-refusal-bin";
+/// Carries a bad field's path and rule, so the CLI names the flag typed.
+const FIELD_KEY: &str = "sanji-field-bin";
 
 impl ConsoleService {
     pub fn new(operations: Operations) -> ConsoleService {
@@ -43,7 +45,14 @@ impl ConsoleService {
 
 fn status_of(e: NodeError) -> Status {
     match e {
-        NodeError::Invalid(f) => Status::invalid_argument(f.to_string()),
+        NodeError::Invalid(f) => {
+            let mut status = Status::invalid_argument(f.to_string());
+            let pair = serde_json::to_vec(&(&f.field, &f.rule)).expect("fields serialise");
+            status
+                .metadata_mut()
+                .insert_bin(FIELD_KEY, tonic::metadata::MetadataValue::from_bytes(&pair));
+            status
+        }
         NodeError::StepRefused(refusal) => {
             let mut status = Status::failed_precondition(refusal.to_string());
             let json = serde_json::to_vec(&refusal).expect("refusals serialise");
@@ -188,7 +197,13 @@ fn remote_error(s: Status) -> NodeError {
         tonic::Code::FailedPrecondition => NodeError::Refused(s.message().to_owned()),
         tonic::Code::PermissionDenied => NodeError::Forbidden(s.message().to_owned()),
         tonic::Code::InvalidArgument => {
-            NodeError::Invalid(sanji_domain::FieldError::new("", s.message()))
+            let (field, rule): (String, String) = s
+                .metadata()
+                .get_bin(FIELD_KEY)
+                .and_then(|v| v.to_bytes().ok())
+                .and_then(|b| serde_json::from_slice(&b).ok())
+                .unwrap_or_else(|| (String::new(), s.message().to_owned()));
+            NodeError::Invalid(sanji_domain::FieldError::new(field, rule))
         }
         _ => NodeError::Serve(format!("被拒绝({:?}):{}", s.code(), s.message())),
     }

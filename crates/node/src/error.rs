@@ -17,7 +17,7 @@ pub enum NodeError {
     Pki(#[from] PkiError),
     #[error("{0}")]
     Config(String),
-    #[error("{path}: {source}")]
+    #[error("{path}:{}", io_reason(source))]
     Io {
         path: String,
         source: std::io::Error,
@@ -56,5 +56,22 @@ impl NodeError {
             path: path.display().to_string(),
             source,
         }
+    }
+}
+
+/// What went wrong with a file, in words a clerk can act on; the system's
+/// own text only for the rare kinds without one.
+pub fn io_reason(e: &std::io::Error) -> String {
+    use std::io::ErrorKind::*;
+    match e.kind() {
+        NotFound => "文件或目录不存在".into(),
+        PermissionDenied => "没有读写权限".into(),
+        AlreadyExists => "已经存在".into(),
+        StorageFull => "磁盘已满".into(),
+        ReadOnlyFilesystem => "所在磁盘只读".into(),
+        IsADirectory => "这是一个目录,不是文件".into(),
+        NotADirectory => "路径中有一段不是目录".into(),
+        InvalidData => "内容不是有效的文字(UTF-8)".into(),
+        _ => format!("读写失败({e})"),
     }
 }
