@@ -364,3 +364,85 @@ async fn plain_http_is_refused_off_loopback() {
     assert!(refused.to_string().contains("回环"), "{refused}");
     cluster.shutdown().await;
 }
+
+/// Over HTTPS the console presents the hub's own certificate: a PC that
+/// trusts only the county CA connects without a warning under a name the
+/// certificate lists, the session cookie is `Secure`, and a configured name
+/// the certificate lacks is refused at start, naming it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn over_https_a_pc_trusting_the_county_ca_reaches_the_console() {
+    use http_body_util::BodyExt;
+    let cluster = Cluster::start().await;
+    let hub = cluster.hub();
+    let certs = cluster.certs(&sanji_tests::township());
+    let missing = sanji_web::start(
+        Console::new(hub.operations.clone(), true),
+        "127.0.0.1:0",
+        Some((&certs, &["hub.360123100.gov".to_owned()])),
+    )
+    .await
+    .err()
+    .expect("a name the certificate lacks is refused");
+    assert!(
+        missing.to_string().contains("hub.360123100.gov")
+            && missing.to_string().contains("重新签发"),
+        "{missing}"
+    );
+    let console = sanji_web::start(
+        Console::new(hub.operations.clone(), true),
+        "127.0.0.1:0",
+        Some((&certs, &["localhost".to_owned()])),
+    )
+    .await
+    .expect("served over HTTPS");
+    assert!(
+        console.url.starts_with("https://localhost:"),
+        "{}",
+        console.url
+    );
+
+    // The PC's browser: the county CA as its only root, the name it typed.
+    let mut roots = rustls::RootCertStore::empty();
+    for ca in rustls_pemfile::certs(&mut certs.ca_pem.as_bytes()) {
+        roots.add(ca.unwrap()).unwrap();
+    }
+    let tls = rustls::ClientConfig::builder_with_provider(std::sync::Arc::new(
+        rustls::crypto::ring::default_provider(),
+    ))
+    .with_safe_default_protocol_versions()
+    .unwrap()
+    .with_root_certificates(roots)
+    .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(console.addr).await.unwrap();
+    let stream = tokio_rustls::TlsConnector::from(std::sync::Arc::new(tls))
+        .connect("localhost".try_into().unwrap(), tcp)
+        .await
+        .expect("the certificate verifies against the county CA");
+    let (mut sender, connection) =
+        hyper::client::conn::http1::handshake(hyper_util::rt::TokioIo::new(stream))
+            .await
+            .unwrap();
+    tokio::spawn(connection);
+    let response = sender
+        .send_request(
+            hyper::Request::get("/login")
+                .header("host", "localhost")
+                .body(http_body_util::Empty::<hyper::body::Bytes>::new())
+                .unwrap(),
+        )
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200);
+    let cookie = response.headers()["set-cookie"]
+        .to_str()
+        .unwrap()
+        .to_owned();
+    assert!(
+        cookie.contains("Secure") && cookie.contains("HttpOnly"),
+        "{cookie}"
+    );
+    let page = response.into_body().collect().await.unwrap().to_bytes();
+    assert!(String::from_utf8_lossy(&page).contains("请用本人账号登录"));
+    console.stop().await;
+    cluster.shutdown().await;
+}
