@@ -65,6 +65,29 @@ pub enum EntityState {
     MonthlyReport(MonthlyReport),
 }
 
+/// What kind of record an entity is; a kind never changes once folded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum EntityKind {
+    Screening,
+    Visit,
+    Case,
+    Summary,
+    MonthlyReport,
+}
+
+impl EntityState {
+    pub fn kind(&self) -> EntityKind {
+        match self {
+            EntityState::Screening(_) => EntityKind::Screening,
+            EntityState::Visit(_) => EntityKind::Visit,
+            EntityState::Case(_) => EntityKind::Case,
+            EntityState::Summary(_) => EntityKind::Summary,
+            EntityState::MonthlyReport(_) => EntityKind::MonthlyReport,
+        }
+    }
+}
+
 /// An event kept but not applied, with the reason in Chinese.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Conflict {

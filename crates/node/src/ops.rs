@@ -89,7 +89,7 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
     let short_number = (text.len() <= 4 && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| format!("-{:04}", text.parse::<u32>().unwrap_or(0)));
     let mut found: Vec<(Uuid, Box<CaseFile>)> = Vec::new();
-    store.for_each_entity(|e| {
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
         if let EntityState::Case(file) = e.state {
             let hex = e.id.simple().to_string();
             let number = file.case_number.as_deref().unwrap_or_default();

@@ -26,17 +26,19 @@ pub fn ledger_for_reports(
 ) -> Result<ReportLedger, NodeError> {
     let mut cases = Vec::new();
     let mut screenings = Vec::new();
-    store.for_each_entity(|e| {
-        match e.state {
-            EntityState::Case(file) if crate::tracker::kept_here(&file, store.node()) => {
-                cases.push((e.id, *file))
-            }
-            EntityState::Screening(s)
-                if screened_since.is_none_or(|since| s.record.screened_on >= since) =>
-            {
-                screenings.push(s.record)
-            }
-            _ => {}
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
+        if let EntityState::Case(file) = e.state
+            && crate::tracker::kept_here(&file, store.node())
+        {
+            cases.push((e.id, *file))
+        }
+        Ok(())
+    })?;
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::Screening, |e| {
+        if let EntityState::Screening(s) = e.state
+            && screened_since.is_none_or(|since| s.record.screened_on >= since)
+        {
+            screenings.push(s.record)
         }
         Ok(())
     })?;

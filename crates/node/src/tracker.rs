@@ -57,7 +57,7 @@ pub fn open_cases(
     today: NaiveDate,
 ) -> Result<Vec<Tracked>, NodeError> {
     let mut rows = Vec::new();
-    store.for_each_entity(|e| {
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
         if let EntityState::Case(file) = e.state
             && kept_here(&file, store.node())
             && let Some(deadline) = running_deadline(&file, policy)
@@ -87,7 +87,7 @@ pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<
     let mut drafts = Vec::new();
     // Only the township's cases are kept in memory, not every screening it holds.
     let mut cases = Vec::new();
-    store.for_each_entity(|e| {
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
         if let EntityState::Case(file) = e.state
             && kept_here(&file, store.node())
         {

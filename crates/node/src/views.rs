@@ -237,7 +237,7 @@ pub struct CountyReport {
 
 pub fn county_reports(store: &Store, month: Month) -> Result<CountyReport, NodeError> {
     let mut rows: Vec<MonthlyReport> = store
-        .entities()?
+        .entities_of(sanji_domain::fold::EntityKind::MonthlyReport)?
         .into_iter()
         .filter_map(|e| match e.state {
             EntityState::MonthlyReport(r) if r.month == month => Some(r),
@@ -257,108 +257,117 @@ fn matches(code: &Code, prefix: &str) -> bool {
     code.as_str().starts_with(prefix)
 }
 
-fn sorted_entities(store: &Store) -> Result<Vec<Entity>, NodeError> {
-    let mut all = store.entities()?;
+fn sorted_entities(
+    store: &Store,
+    kind: sanji_domain::fold::EntityKind,
+) -> Result<Vec<Entity>, NodeError> {
+    let mut all = store.entities_of(kind)?;
     all.sort_by_key(|e| e.last_hlc);
     Ok(all)
 }
 
 pub fn screenings(store: &Store, prefix: &str) -> Result<Vec<ScreeningRow>, NodeError> {
-    Ok(sorted_entities(store)?
-        .into_iter()
-        .filter_map(|e| match e.state {
-            EntityState::Screening(s) if matches(&s.record.village, prefix) => {
-                let r = s.record;
-                Some(ScreeningRow {
-                    id: e.id,
-                    village: r.village,
-                    screened_on: r.screened_on,
-                    category: r.category,
-                    risk: r.risk,
-                    may_escalate: r.may_escalate,
-                    mass_incident_risk: r.mass_incident_risk,
-                    people_involved: r.people_involved,
-                    parties: r.parties.into_iter().map(|p| p.name).collect(),
-                    description: r.description,
-                    measures: r.measures,
-                    screener: r.screener,
-                    recorded_at_ms: Some(s.village_recorded_at.wall_ms),
-                    reported_at_ms: s.reported.map(|p| p.hlc.wall_ms),
-                    conflicts: e.conflicts.len(),
-                })
-            }
-            _ => None,
-        })
-        .collect())
+    Ok(
+        sorted_entities(store, sanji_domain::fold::EntityKind::Screening)?
+            .into_iter()
+            .filter_map(|e| match e.state {
+                EntityState::Screening(s) if matches(&s.record.village, prefix) => {
+                    let r = s.record;
+                    Some(ScreeningRow {
+                        id: e.id,
+                        village: r.village,
+                        screened_on: r.screened_on,
+                        category: r.category,
+                        risk: r.risk,
+                        may_escalate: r.may_escalate,
+                        mass_incident_risk: r.mass_incident_risk,
+                        people_involved: r.people_involved,
+                        parties: r.parties.into_iter().map(|p| p.name).collect(),
+                        description: r.description,
+                        measures: r.measures,
+                        screener: r.screener,
+                        recorded_at_ms: Some(s.village_recorded_at.wall_ms),
+                        reported_at_ms: s.reported.map(|p| p.hlc.wall_ms),
+                        conflicts: e.conflicts.len(),
+                    })
+                }
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 pub fn visits(store: &Store, prefix: &str) -> Result<Vec<VisitRow>, NodeError> {
-    Ok(sorted_entities(store)?
-        .into_iter()
-        .filter_map(|e| match e.state {
-            EntityState::Visit(v) if matches(&v.record.received_at, prefix) => {
-                let r = v.record;
-                Some(VisitRow {
-                    id: e.id,
-                    received_at: r.received_at,
-                    visited_on: r.visited_on,
-                    channel: r.channel,
-                    visitor: r.visitor.name,
-                    people_count: r.people_count,
-                    category: r.category,
-                    summary: r.summary,
-                    receiver: r.receiver,
-                    answer: r.answer,
-                    recorded_at_ms: v.recorded.hlc.wall_ms,
-                })
-            }
-            _ => None,
-        })
-        .collect())
+    Ok(
+        sorted_entities(store, sanji_domain::fold::EntityKind::Visit)?
+            .into_iter()
+            .filter_map(|e| match e.state {
+                EntityState::Visit(v) if matches(&v.record.received_at, prefix) => {
+                    let r = v.record;
+                    Some(VisitRow {
+                        id: e.id,
+                        received_at: r.received_at,
+                        visited_on: r.visited_on,
+                        channel: r.channel,
+                        visitor: r.visitor.name,
+                        people_count: r.people_count,
+                        category: r.category,
+                        summary: r.summary,
+                        receiver: r.receiver,
+                        answer: r.answer,
+                        recorded_at_ms: v.recorded.hlc.wall_ms,
+                    })
+                }
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 pub fn cases(store: &Store, prefix: &str) -> Result<Vec<CaseRow>, NodeError> {
-    Ok(sorted_entities(store)?
-        .into_iter()
-        .filter_map(|e| match e.state {
-            EntityState::Case(c) if matches(&c.registration.place, prefix) => {
-                let r = c.registration;
-                Some(CaseRow {
-                    id: e.id,
-                    place: r.place,
-                    registered_on: r.registered_on,
-                    source: r.source,
-                    category: r.category,
-                    parties: r.parties.into_iter().map(|p| p.name).collect(),
-                    people_involved: r.people_involved,
-                    claim: r.claim,
-                    first_receiver: r.first_receiver,
-                    first_unit: r.first_unit,
-                    complex: r.complex,
-                    status: c.status,
-                    case_number: c.case_number.clone(),
-                    assignee: c.assignment.as_ref().map(|a| a.assignee.label()),
-                    assignee_village: c
-                        .assignment
-                        .as_ref()
-                        .and_then(|a| a.assignee.village().cloned()),
-                    person: c.assignment.as_ref().map(|a| a.person.clone()),
-                    deadline: c.deadline,
-                    urges: c.urges.len(),
-                    supervisions: c.supervisions.len(),
-                    escalated: c.escalated.is_some(),
-                    registered_at_ms: c.registered_at.wall_ms,
-                    conflicts: e.conflicts.len(),
-                })
-            }
-            _ => None,
-        })
-        .collect())
+    Ok(
+        sorted_entities(store, sanji_domain::fold::EntityKind::Case)?
+            .into_iter()
+            .filter_map(|e| match e.state {
+                EntityState::Case(c) if matches(&c.registration.place, prefix) => {
+                    let r = c.registration;
+                    Some(CaseRow {
+                        id: e.id,
+                        place: r.place,
+                        registered_on: r.registered_on,
+                        source: r.source,
+                        category: r.category,
+                        parties: r.parties.into_iter().map(|p| p.name).collect(),
+                        people_involved: r.people_involved,
+                        claim: r.claim,
+                        first_receiver: r.first_receiver,
+                        first_unit: r.first_unit,
+                        complex: r.complex,
+                        status: c.status,
+                        case_number: c.case_number.clone(),
+                        assignee: c.assignment.as_ref().map(|a| a.assignee.label()),
+                        assignee_village: c
+                            .assignment
+                            .as_ref()
+                            .and_then(|a| a.assignee.village().cloned()),
+                        person: c.assignment.as_ref().map(|a| a.person.clone()),
+                        deadline: c.deadline,
+                        urges: c.urges.len(),
+                        supervisions: c.supervisions.len(),
+                        escalated: c.escalated.is_some(),
+                        registered_at_ms: c.registered_at.wall_ms,
+                        conflicts: e.conflicts.len(),
+                    })
+                }
+                _ => None,
+            })
+            .collect(),
+    )
 }
 
 pub fn summaries(store: &Store, prefix: &str) -> Result<Vec<DailySummary>, NodeError> {
     let mut rows: Vec<DailySummary> = store
-        .entities()?
+        .entities_of(sanji_domain::fold::EntityKind::Summary)?
         .into_iter()
         .filter_map(|e| match e.state {
             EntityState::Summary(s) if matches(&s.village, prefix) => Some(s),

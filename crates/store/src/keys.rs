@@ -12,6 +12,7 @@
 //! | `x`    | `x` entity-uuid(16) wall(8 BE) counter(4 BE) origin 0x00 seq(8 BE) | empty            |
 //! | `s`    | `s` scope-code 0x00 origin 0x00 seq(8 BE)             | empty                         |
 //! | `k`    | `k` namespace 0x00 key                                | caller's bytes                |
+//! | `t`    | `t` kind(1) entity-uuid(16)                           | empty: entities by kind       |
 //!
 //! Origins are written as their text (`360123100201`, `360123100/outbox`):
 //! digits and `/` only, all above 0x00, so `origin 0x00` is prefix-free and
@@ -31,6 +32,7 @@ pub(crate) const ENTITY: u8 = b'n';
 pub(crate) const ENTITY_EVENTS: u8 = b'x';
 pub(crate) const SCOPE: u8 = b's';
 pub(crate) const USER_META: u8 = b'k';
+pub(crate) const KIND: u8 = b't';
 
 pub(crate) const SEP: u8 = 0x00;
 
@@ -41,6 +43,33 @@ pub(crate) const META_CLOCK: &str = "clock";
 pub(crate) const META_COUNT: &str = "count";
 /// How the data key of a sealed store is wrapped (see `seal.rs`); absent in a plain store.
 pub(crate) const META_SEAL: &str = "seal";
+/// Present once the `t` index holds every entity (stores made before it are indexed on open).
+pub(crate) const META_KINDS: &str = "kinds";
+
+/// One byte per entity kind, for the `t` index. Never renumber.
+pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
+    use sanji_domain::fold::EntityKind::*;
+    match kind {
+        Screening => b's',
+        Visit => b'v',
+        Case => b'c',
+        Summary => b'd',
+        MonthlyReport => b'r',
+    }
+}
+
+/// `t kind entity`: the index of entities by kind.
+pub(crate) fn kind(kind: sanji_domain::fold::EntityKind, entity: Uuid) -> Vec<u8> {
+    let mut k = Vec::with_capacity(18);
+    k.push(KIND);
+    k.push(kind_byte(kind));
+    k.extend_from_slice(entity.as_bytes());
+    k
+}
+
+pub(crate) fn kind_prefix(kind: sanji_domain::fold::EntityKind) -> [u8; 2] {
+    [KIND, kind_byte(kind)]
+}
 
 pub(crate) fn meta(name: &str) -> Vec<u8> {
     let mut k = Vec::with_capacity(1 + name.len());

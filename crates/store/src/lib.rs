@@ -212,6 +212,7 @@ impl Store {
             }),
         };
         store.check_or_init(&opts.unlock)?;
+        store.index_kinds()?;
         info!(path = %path.display(), node = %node, events = store.event_count()?, sealed = store.is_sealed(), "数据目录已打开");
         Ok(store)
     }
@@ -234,6 +235,7 @@ impl Store {
                     keys::meta(keys::META_NODE),
                     self.inner.node.as_str().as_bytes(),
                 );
+                batch.insert(keys::meta(keys::META_KINDS), b"1");
                 if let Some((sealer, record)) = seal::create(unlock).map_err(sealing)? {
                     batch.insert(keys::meta(keys::META_SEAL), seal::encode_record(&record));
                     let _ = self.inner.sealer.set(sealer);
@@ -652,6 +654,67 @@ impl Store {
         for item in self.inner.db.scan_prefix([keys::ENTITY]) {
             let (key, bytes) = item?;
             visit(self.decode_entity(&key, &bytes)?)?;
+        }
+        Ok(())
+    }
+
+    /// Visits every entity of one kind, holding one at a time: a page of
+    /// cases costs the cases, not the county's years of daily summaries.
+    pub fn for_each_entity_of(
+        &self,
+        kind: sanji_domain::fold::EntityKind,
+        mut visit: impl FnMut(Entity) -> Result<(), StoreError>,
+    ) -> Result<(), StoreError> {
+        self.halted()?;
+        for item in self.inner.db.scan_prefix(keys::kind_prefix(kind)) {
+            let (index, _) = item?;
+            let id = Uuid::from_slice(&index[2..])
+                .map_err(|e| StoreError::Corrupt(format!("类别索引 {index:?} 无法解析:{e}")))?;
+            let key = keys::entity(id);
+            match self.inner.db.get(&key)? {
+                Some(bytes) => visit(self.decode_entity(&key, &bytes)?)?,
+                None => {
+                    return Err(StoreError::Corrupt(format!(
+                        "类别索引指向不存在的实体 {id}"
+                    )));
+                }
+            }
+        }
+        Ok(())
+    }
+
+    /// Every entity of one kind.
+    pub fn entities_of(
+        &self,
+        kind: sanji_domain::fold::EntityKind,
+    ) -> Result<Vec<Entity>, StoreError> {
+        let mut all = Vec::new();
+        self.for_each_entity_of(kind, |e| {
+            all.push(e);
+            Ok(())
+        })?;
+        Ok(all)
+    }
+
+    /// A store made before the kind index: index every entity once, in
+    /// one durable batch, and mark it done.
+    fn index_kinds(&self) -> Result<(), StoreError> {
+        let db = &self.inner.db;
+        if db.get(keys::meta(keys::META_KINDS))?.is_some() {
+            return Ok(());
+        }
+        let mut batch = sled::Batch::default();
+        let mut indexed = 0u64;
+        for item in db.scan_prefix([keys::ENTITY]) {
+            let (key, bytes) = item?;
+            let entity = self.decode_entity(&key, &bytes)?;
+            batch.insert(keys::kind(entity.state.kind(), entity.id), &[]);
+            indexed += 1;
+        }
+        batch.insert(keys::meta(keys::META_KINDS), b"1");
+        self.commit(batch)?;
+        if indexed > 0 {
+            info!(path = %self.inner.path.display(), indexed, "已为现有记录建立类别索引");
         }
         Ok(())
     }
@@ -1152,8 +1215,12 @@ impl Store {
                     batch.remove(keys::scope_event(code, &e.origin, e.seq));
                 }
             }
+            if let Some(before) = &before {
+                batch.remove(keys::kind(before.state.kind(), entity));
+            }
             match after {
                 Some(projection) => {
+                    batch.insert(keys::kind(projection.state.kind(), entity), &[]);
                     let json = serde_json::to_vec(&projection).expect("entities serialise to JSON");
                     let key = keys::entity(entity);
                     let value = self.seal(&key, json);

@@ -1043,3 +1043,78 @@ fn a_folder_held_by_another_handle_is_refused_as_in_use_naming_the_folder() {
     drop(held);
     open(dir.path(), VILLAGE);
 }
+
+/// Views read one kind of record at a time through the kind index: it
+/// holds exactly the entities of each kind, and a store made before the
+/// index existed is indexed when it is opened.
+#[test]
+fn entities_are_indexed_by_kind_and_an_older_store_is_indexed_on_open() {
+    use sanji_domain::fold::EntityKind;
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), VILLAGE);
+    let (screening_id, visit_id, case_id) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+    store
+        .append_local(
+            &ledger(VILLAGE),
+            NOW,
+            vec![
+                screening_on(VILLAGE, screening_id, "山林界址", RiskLevel::General),
+                visit(VILLAGE, visit_id),
+                case(VILLAGE, case_id),
+                screening(VILLAGE, "宅基地"),
+            ],
+        )
+        .unwrap();
+    let by_kind = |store: &Store| {
+        let mut counts = std::collections::BTreeMap::new();
+        for kind in [
+            EntityKind::Screening,
+            EntityKind::Visit,
+            EntityKind::Case,
+            EntityKind::Summary,
+            EntityKind::MonthlyReport,
+        ] {
+            let of = store.entities_of(kind).unwrap();
+            assert!(of.iter().all(|e| e.state.kind() == kind), "{kind:?}");
+            counts.insert(kind, of.len());
+        }
+        counts
+    };
+    let counts = by_kind(&store);
+    assert_eq!(counts[&EntityKind::Screening], 2);
+    assert_eq!(counts[&EntityKind::Visit], 1);
+    assert_eq!(counts[&EntityKind::Case], 1);
+    assert_eq!(
+        counts.values().sum::<usize>(),
+        store.entities().unwrap().len()
+    );
+    drop(store);
+
+    // As a store from before the index: no `t` entries, no marker.
+    {
+        let db = sled::open(dir.path()).unwrap();
+        let stale: Vec<_> = db
+            .scan_prefix(b"t")
+            .keys()
+            .map(Result::unwrap)
+            .chain(std::iter::once(sled::IVec::from(&b"mkinds"[..])))
+            .collect();
+        for key in stale {
+            db.remove(key).unwrap();
+        }
+        db.flush().unwrap();
+    }
+    let store = open_when_released(dir.path());
+    assert_eq!(by_kind(&store), counts);
+}
+
+/// Opens `dir` once the handle just dropped has let go of its lock.
+fn open_when_released(dir: &Path) -> Store {
+    Store::open_waiting(
+        dir,
+        &code(VILLAGE),
+        StoreOptions::default(),
+        std::time::Duration::from_secs(10),
+    )
+    .unwrap()
+}
