@@ -215,15 +215,27 @@ pub async fn admin_remote(
     config: &crate::NodeConfig,
     admin: &Admin,
 ) -> Result<ops::AdminOutcome, NodeError> {
-    let (name, json) = admin.to_wire();
-    let reply = console_client(config, None)
+    act_on_wire(config, None, admin).await
+}
+
+/// Sends one action of the console RPC and reads its JSON answer.
+async fn act_on_wire<A: WireAction, T: serde::de::DeserializeOwned>(
+    config: &crate::NodeConfig,
+    person: Option<&str>,
+    action: &A,
+) -> Result<T, NodeError> {
+    let (name, json) = action.to_wire();
+    let reply = console_client(config, person)
         .await?
         .act(proto::ActRequest { action: name, json })
         .await
         .map_err(remote_error)?
         .into_inner();
-    serde_json::from_str(&reply.json)
-        .map_err(|e| NodeError::Serve(format!("服务返回的数据无法解析:{e}")))
+    parse_reply(&reply.json)
+}
+
+fn parse_reply<T: serde::de::DeserializeOwned>(json: &str) -> Result<T, NodeError> {
+    serde_json::from_str(json).map_err(|e| NodeError::Serve(format!("服务返回的数据无法解析:{e}")))
 }
 
 /// Asks a running hub or county for a view — how operators' read commands
@@ -242,8 +254,7 @@ pub async fn query_remote(
         .await
         .map_err(remote_error)?
         .into_inner();
-    serde_json::from_str(&reply.json)
-        .map_err(|e| NodeError::Serve(format!("服务返回的数据无法解析:{e}")))
+    parse_reply(&reply.json)
 }
 
 /// Takes an action on a running hub or county as the person `person`
@@ -253,15 +264,7 @@ pub async fn act_remote(
     person: Option<&str>,
     action: &Action,
 ) -> Result<ops::ActOutcome, NodeError> {
-    let (name, json) = action.to_wire();
-    let reply = console_client(config, person)
-        .await?
-        .act(proto::ActRequest { action: name, json })
-        .await
-        .map_err(remote_error)?
-        .into_inner();
-    serde_json::from_str(&reply.json)
-        .map_err(|e| NodeError::Serve(format!("服务返回的数据无法解析:{e}")))
+    act_on_wire(config, person, action).await
 }
 
 /// A wildcard listen address is reached on loopback from the same machine.
