@@ -130,29 +130,53 @@ pub struct Ledger {
 
 impl Ledger {
     pub fn new(village: &Code) -> Ledger {
+        Ledger::of(
+            Origin::node(village.clone()),
+            Clock::system().now_ms() - 3_600_000,
+        )
+    }
+
+    /// The ledger of any origin, its stamps starting just after `clock_ms`.
+    pub fn of(origin: Origin, clock_ms: u64) -> Ledger {
         Ledger {
-            origin: Origin::node(village.clone()),
+            origin,
             next_seq: 1,
             prev: Digest::GENESIS,
-            clock_ms: Clock::system().now_ms() - 3_600_000,
+            clock_ms,
         }
     }
 
+    /// The last stamp this ledger gave, in Unix ms.
+    pub fn clock_ms(&self) -> u64 {
+        self.clock_ms
+    }
+
     pub fn next(&mut self, n: usize) -> Vec<Event> {
-        (0..n)
+        let village = self.origin.code().clone();
+        let today = cst_date(self.clock_ms);
+        let bodies = (0..n)
             .map(|i| {
-                self.clock_ms += 1;
-                let village = self.origin.code().clone();
-                let today = cst_date(self.clock_ms);
                 let screening = sanji_demo::samples::screening(&village, i, today, 0, "测试员");
+                (Uuid::now_v7(), EventBody::ScreeningRecorded(screening))
+            })
+            .collect();
+        self.next_with(bodies)
+    }
+
+    /// The next events of this ledger, one per (entity, body), chained.
+    pub fn next_with(&mut self, bodies: Vec<(Uuid, EventBody)>) -> Vec<Event> {
+        bodies
+            .into_iter()
+            .map(|(entity, body)| {
+                self.clock_ms += 1;
                 let event = Event {
                     id: Uuid::now_v7(),
                     origin: self.origin.clone(),
                     seq: self.next_seq,
                     hlc: Hlc::new(self.clock_ms, 0),
                     author: "测试员".into(),
-                    entity: Uuid::now_v7(),
-                    body: EventBody::ScreeningRecorded(screening),
+                    entity,
+                    body,
                     prev_hash: self.prev,
                 };
                 self.prev = event.hash();

@@ -21,6 +21,7 @@ pub const SCENARIOS: &[&str] = &[
     "morning",
     "cold_start",
     "county_report",
+    "pages",
 ];
 
 pub async fn run(name: &str, opts: &Options, report: &mut Report) -> Result<(), BenchError> {
@@ -37,6 +38,7 @@ pub async fn run(name: &str, opts: &Options, report: &mut Report) -> Result<(), 
         "morning" => morning(&lab, &opts.exe, stations(500), events(200), report).await,
         "cold_start" => cold_start(&lab, &opts.exe, events(1_000_000), report).await,
         "county_report" => county_report(&lab, stations(30), report),
+        "pages" => pages(&lab, stations(30), events(5), report).await,
         _ => Err(BenchError::UnknownScenario(name.to_owned())),
     }
 }
@@ -307,5 +309,187 @@ fn county_report(lab: &Lab, n: u64, report: &mut Report) -> Result<(), BenchErro
     times.sort_by(f64::total_cmp);
     report.figure("county_report_30_townships_ms", percentile(&times, 0.5));
     report.size("county_report_townships", n);
+    Ok(())
+}
+
+/// The reads behind the hub's busiest pages on five years of one township:
+/// about 3,000 screenings, 1,500 visits and 400 cases a year from `villages`
+/// villages, every case but the last few dozen carried to its archive.
+/// `years` is `--events` (default 5). Figures are the operator layer's time
+/// per page (what the console reads for it; rendering is not included).
+async fn pages(
+    lab: &Lab,
+    villages: u64,
+    years: u64,
+    report: &mut Report,
+) -> Result<(), BenchError> {
+    use sanji_domain::case::{ActorRole, Assignee, CaseAction, CaseStep, Outcome};
+    use sanji_node::ops::{Operations, Query};
+    let hub_code = code(lab::TOWNSHIP);
+    let hub = lab.store("pages-hub", &hub_code, 64)?;
+    let now = Clock::system().now_ms();
+    let today = cst_date(now);
+    let per_year = |total: u64| (total / villages.max(1)).max(1) as usize;
+    let (screenings, visits, cases) = (per_year(3_000), per_year(1_500), per_year(400));
+    let started = Instant::now();
+    let mut registered: Vec<(Uuid, sanji_domain::Code, chrono::NaiveDate)> = Vec::new();
+    // Village ledgers start well in the past of the hub's, which follows them.
+    let base = now - 86_400_000;
+    let mut last_clock = base;
+    let mut records = 0u64;
+    for v in 0..villages as usize {
+        let village = village(v);
+        let mut ledger = Ledger::of(Origin::node(village.clone()), base + v as u64 * 10_000_000);
+        let mut bodies: Vec<(Uuid, EventBody)> = Vec::new();
+        for year in 0..years as usize {
+            for i in 0..screenings {
+                let ago = (year * 365 + i * 365 / screenings) as u64;
+                let s = sanji_demo::samples::screening(&village, i, today, ago, "测试员");
+                bodies.push((Uuid::now_v7(), EventBody::ScreeningRecorded(s)));
+            }
+            for i in 0..visits {
+                let ago = (year * 365 + i * 365 / visits) as u64;
+                let mut visit = sanji_demo::samples::visit(&village, today, "测试员");
+                visit.visited_on = today - chrono::Days::new(ago);
+                bodies.push((Uuid::now_v7(), EventBody::VisitRecorded(visit)));
+            }
+            for i in 0..cases {
+                let ago = (year * 365 + i * 365 / cases) as u64;
+                let on = today - chrono::Days::new(ago);
+                let id = Uuid::now_v7();
+                bodies.push((
+                    id,
+                    EventBody::CaseRegistered(sanji_demo::samples::case(&village, on, "测试员")),
+                ));
+                registered.push((id, village.clone(), on));
+            }
+        }
+        records += bodies.len() as u64;
+        for chunk in ledger.next_with(bodies).chunks(1000) {
+            hub.apply(chunk.to_vec(), ApplyMode::Chain)?;
+        }
+        last_clock = last_clock.max(ledger.clock_ms());
+    }
+    // The hub carries every case older than sixty days through its life.
+    let mut hub_ledger = Ledger::of(Origin::node(hub_code.clone()), last_clock);
+    let step = |role: ActorRole, step: CaseStep| EventBody::CaseStepped(CaseAction { role, step });
+    let mut steps: Vec<(Uuid, EventBody)> = Vec::new();
+    let mut number = 0;
+    let old = today - chrono::Days::new(60);
+    for (id, village, _) in registered.iter().filter(|(_, _, on)| *on < old) {
+        number += 1;
+        let deadline = today + chrono::Days::new(60);
+        let note = |t: &str| t.to_owned();
+        for body in [
+            step(
+                ActorRole::Operator,
+                CaseStep::Accept {
+                    case_number: format!("{hub_code}-{}-{number:04}", today.format("%Y")),
+                    resolve_deadline: deadline,
+                },
+            ),
+            step(
+                ActorRole::Director,
+                CaseStep::Assign {
+                    assignee: Assignee::Village {
+                        code: village.clone(),
+                    },
+                    person: "测试员".into(),
+                    deadline,
+                },
+            ),
+            step(
+                ActorRole::Operator,
+                CaseStep::Resolve {
+                    outcome: Outcome::Agreement,
+                    kind: None,
+                    summary: note("调解成功"),
+                },
+            ),
+            step(
+                ActorRole::Operator,
+                CaseStep::Feedback {
+                    note: note("已反馈"),
+                },
+            ),
+            step(
+                ActorRole::Operator,
+                CaseStep::FollowUp {
+                    recurred: false,
+                    satisfied: true,
+                    petitioned: false,
+                    skip_level: false,
+                    note: String::new(),
+                },
+            ),
+            step(
+                ActorRole::Operator,
+                CaseStep::Archive {
+                    note: String::new(),
+                },
+            ),
+        ] {
+            steps.push((*id, body));
+        }
+    }
+    records += steps.len() as u64;
+    for chunk in hub_ledger.next_with(steps).chunks(1000) {
+        hub.apply(chunk.to_vec(), ApplyMode::Chain)?;
+    }
+    report.figure("pages_fill_s", started.elapsed().as_secs_f64());
+    report.size("pages_records", records);
+    report.size("pages_cases", registered.len() as u64);
+
+    let operations = Operations::new(hub.clone(), Default::default(), Clock::system());
+    let month = Month::of(today).to_string();
+    let probe = format!("{:04}", number / 2);
+    let mut timed = |name: &str, runs: Vec<Duration>| {
+        let mut ms: Vec<f64> = runs.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+        ms.sort_by(f64::total_cmp);
+        report.figure(&format!("{name}_p50_ms"), percentile(&ms, 0.5));
+        report.figure(&format!("{name}_p95_ms"), percentile(&ms, 0.95));
+    };
+    const RUNS: usize = 20;
+    let mut todo = Vec::new();
+    let mut search = Vec::new();
+    let mut file = Vec::new();
+    let mut month_report = Vec::new();
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        operations.query(Query::Due).await?;
+        operations.query(Query::Cases { village: None }).await?;
+        operations.query(Query::Stations).await?;
+        todo.push(t.elapsed());
+        let t = Instant::now();
+        let rows: Vec<sanji_node::views::CaseRow> =
+            serde_json::from_value(operations.query(Query::Cases { village: None }).await?)
+                .map_err(|e| BenchError::Other(e.to_string()))?;
+        let found = rows
+            .iter()
+            .filter(|r| r.parties.iter().any(|p| p.contains("吴春生")))
+            .count();
+        search.push(t.elapsed());
+        if found == 0 {
+            return Err(BenchError::Other("案件查询没有找到样例当事人".into()));
+        }
+        let t = Instant::now();
+        operations
+            .query(Query::Case {
+                case: probe.clone(),
+            })
+            .await?;
+        file.push(t.elapsed());
+        let t = Instant::now();
+        operations
+            .query(Query::Report {
+                month: month.clone(),
+            })
+            .await?;
+        month_report.push(t.elapsed());
+    }
+    timed("hub_todo", todo);
+    timed("hub_case_search", search);
+    timed("hub_case_file", file);
+    timed("hub_month_report", month_report);
     Ok(())
 }
