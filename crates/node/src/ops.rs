@@ -296,6 +296,9 @@ pub fn convert_screening(
     Ok((case, store.append_local(ledger, now_ms, drafts)?))
 }
 
+/// Who hands cases down to a township.
+pub const HAND_DOWN_ROLES: &[ActorRole] = &[ActorRole::County];
+
 /// The county hands a case down to a township.
 pub fn hand_down(
     store: &Store,
@@ -303,14 +306,13 @@ pub fn hand_down(
     hand_down: HandDown,
     now_ms: u64,
 ) -> Result<Event, NodeError> {
-    if actor.role != ActorRole::County {
-        return Err(NodeError::Refused("只有县综治办可以交办案件".into()));
-    }
+    check_role("交办案件", HAND_DOWN_ROLES, actor.role).map_err(NodeError::Refused)?;
     crate::directory::Directory::new(store.clone())
         .listing()?
         .check_township(&hand_down.township)?;
     // The registration's own fields, named as a form names them.
     hand_down.registration.validate(cst_date(now_ms))?;
+    sanji_domain::record::text("note", &hand_down.note, 1)?;
     let ledger = Origin::node(store.node().clone());
     let draft = Draft {
         author: actor.name.clone(),
@@ -577,6 +579,8 @@ pub enum Query {
     Upstream,
     /// The directory of names (名录): villages and units, or townships.
     Directory,
+    /// The county's hand-downs with their standing.
+    HandDowns,
 }
 
 /// The operator layer as a service: it owns the node's store, its policy and
@@ -781,6 +785,7 @@ impl Operations {
             Query::Townships => json(views::townships(store)?),
             Query::Upstream => json(crate::forward::upstream_status(store)?),
             Query::Directory => json(crate::directory::Directory::new(store.clone()).listing()?),
+            Query::HandDowns => json(views::hand_downs(store, &ctx)?),
         })
     }
 }
