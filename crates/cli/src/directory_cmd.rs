@@ -46,6 +46,7 @@ pub enum PlaceCommand {
     },
     /// 停用(已有案件仍显示其名称,但不能再分流或交办到此)
     Retire {
+        /// 要停用的行政区划代码
         #[arg(long)]
         code: String,
     },
@@ -61,6 +62,7 @@ pub enum UnitCommand {
     },
     /// 停用成员单位
     Retire {
+        /// 要停用的单位名称
         #[arg(long)]
         name: String,
     },
