@@ -15,12 +15,17 @@ use sanji_web::{Console, RunningConsole};
 use crate::{Cluster, code, township};
 
 /// A hub with its console and four people: 刘芳 (总台), 王主任 (中心主任), 孙立
-/// (司法所) and 周警官 (派出所), each still on a one-time password.
+/// (司法所) and 周警官 (派出所); the county's console with 周明 (县综治办);
+/// each still on a one-time password.
 pub struct Desk {
     pub cluster: Cluster,
     pub console: RunningConsole,
+    pub county_console: RunningConsole,
     pub passwords: HashMap<&'static str, String>,
 }
+
+/// The people of the county's console (everyone else is at the hub's).
+pub const COUNTY_PEOPLE: &[&str] = &["周明"];
 
 impl Desk {
     pub async fn start() -> Desk {
@@ -38,6 +43,13 @@ impl Desk {
                 .expect("account created");
             passwords.insert(name, password);
         }
+        let county_accounts = Accounts::new(cluster.county_store().clone());
+        for name in COUNTY_PEOPLE {
+            let (_, password) = county_accounts
+                .add(name, None, ActorRole::County, None, 0, "测试")
+                .expect("county account created");
+            passwords.insert(name, password);
+        }
         let console = sanji_web::start(
             Console::new(cluster.hub().operations.clone(), false),
             "127.0.0.1:0",
@@ -45,15 +57,36 @@ impl Desk {
         )
         .await
         .expect("console serves");
+        let county_console = sanji_web::start(
+            Console::new(cluster.county().operations.clone(), false),
+            "127.0.0.1:0",
+            None,
+        )
+        .await
+        .expect("the county's console serves");
         Desk {
             cluster,
             console,
+            county_console,
             passwords,
         }
     }
 
     pub fn url(&self, path: &str) -> String {
         format!("{}{}", self.console.url.trim_end_matches('/'), path)
+    }
+
+    pub fn county_url(&self, path: &str) -> String {
+        format!("{}{}", self.county_console.url.trim_end_matches('/'), path)
+    }
+
+    /// `path` on the console `login` signs in to.
+    pub fn url_for(&self, login: &str, path: &str) -> String {
+        if COUNTY_PEOPLE.contains(&login) {
+            self.county_url(path)
+        } else {
+            self.url(path)
+        }
     }
 
     pub fn browser(&self) -> reqwest::Client {
@@ -71,10 +104,17 @@ impl Desk {
         let response = self.sign_in(&browser, name, &self.passwords[name]).await;
         assert_eq!(response.status(), StatusCode::SEE_OTHER);
         assert_eq!(location(&response), "/password");
-        let page = text(browser.get(self.url("/password")).send().await.unwrap()).await;
+        let page = text(
+            browser
+                .get(self.url_for(name, "/password"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         let csrf = hidden(&page, "csrf");
         let response = browser
-            .post(self.url("/password"))
+            .post(self.url_for(name, "/password"))
             .form(&[
                 ("csrf", csrf.as_str()),
                 ("current", self.passwords[name].as_str()),
@@ -94,10 +134,17 @@ impl Desk {
         login: &str,
         password: &str,
     ) -> reqwest::Response {
-        let page = text(browser.get(self.url("/login")).send().await.unwrap()).await;
+        let page = text(
+            browser
+                .get(self.url_for(login, "/login"))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await;
         let token = hidden(&page, "token");
         browser
-            .post(self.url("/login"))
+            .post(self.url_for(login, "/login"))
             .form(&[("login", login), ("password", password), ("token", &token)])
             .send()
             .await
@@ -158,6 +205,7 @@ impl Desk {
 
     pub async fn stop(self) {
         self.console.stop().await;
+        self.county_console.stop().await;
         self.cluster.shutdown().await;
     }
 }

@@ -188,6 +188,7 @@ impl Cluster {
             .or_else(|_| sanji_node::server::bind("127.0.0.1:0"))
             .expect("a port for the hub");
         let store = reopen_store(&config).await;
+        seed_directory(&store);
         let hub = sanji_node::server::start_with(config, store, incoming)
             .await
             .expect("hub starts");
@@ -359,9 +360,67 @@ async fn reopen_store(config: &NodeConfig) -> Store {
 async fn start_node(config: NodeConfig, listen: &str) -> RunningNode {
     let incoming = sanji_node::server::bind(listen).expect("a port");
     let store = sanji_node::server::open_store(&config).expect("store opens");
+    seed_directory(&store);
     sanji_node::server::start_with(config, store, incoming)
         .await
         .expect("node starts")
+}
+
+/// The names of the township's villages 201, 202, … in the fixture's directory.
+pub const VILLAGE_NAMES: &[&str] = &[
+    "东山村",
+    "西岭村",
+    "南塘村",
+    "北坪村",
+    "石桥村",
+    "枫林村",
+    "茶园村",
+    "河口村",
+    "杨柳村",
+    "上坊村",
+];
+/// The township's member units in the fixture's directory.
+pub const UNITS: &[&str] = &["司法所", "派出所", "法庭", "劳动保障所"];
+/// The county's townships in the fixture's directory.
+pub const TOWNSHIPS: &[(&str, &str)] = &[("360123100", "石门镇"), ("360123101", "桥头镇")];
+
+/// Gives a hub or the county the directory of names every test runs with
+/// (a hub: villages 201–210 and four member units; the county: two
+/// townships), unless it holds one already (a restarted node keeps its own).
+pub fn seed_directory(store: &Store) {
+    use sanji_node::directory::{Directory, DirectoryEdit, Listing};
+    let directory = Directory::new(store.clone());
+    if directory.listing().expect("the directory reads") != Listing::default() {
+        return;
+    }
+    let edits: Vec<DirectoryEdit> = match store.node().level() {
+        sanji_domain::Level::County => TOWNSHIPS
+            .iter()
+            .map(|(code, name)| DirectoryEdit::Township {
+                code: (*code).into(),
+                name: (*name).into(),
+            })
+            .collect(),
+        sanji_domain::Level::Township => VILLAGE_NAMES
+            .iter()
+            .enumerate()
+            .map(|(i, name)| DirectoryEdit::Village {
+                code: village(i + 1).to_string(),
+                name: (*name).into(),
+            })
+            .chain(
+                UNITS
+                    .iter()
+                    .map(|u| DirectoryEdit::Unit { name: (*u).into() }),
+            )
+            .collect(),
+        sanji_domain::Level::Village => Vec::new(),
+    };
+    for edit in edits {
+        directory
+            .edit(edit, 0, "测试名录")
+            .expect("the fixture's directory entry is valid");
+    }
 }
 
 /// A loopback address nothing listens on (bound, then released).

@@ -62,6 +62,8 @@ async fn serve(mut config: NodeConfig) -> RunningNode {
     let incoming = sanji_node::server::bind("127.0.0.1:0").expect("a loopback port");
     config.listen = Some(incoming.local_addr().expect("bound").to_string());
     let store = sanji_node::server::open_store(&config).expect("store opens");
+    // Every hub and county here has the shared fixture's directory of names.
+    sanji_tests::seed_directory(&store);
     sanji_node::server::start_with(config, store, incoming)
         .await
         .expect("node starts")

@@ -6,6 +6,7 @@ mod bench_cmd;
 mod case_cmd;
 mod clap_zh;
 mod demo_cmd;
+mod directory_cmd;
 mod flags;
 mod pki_cmd;
 mod read_cmd;

@@ -55,6 +55,9 @@ pub enum HubCommand {
     /// 网页工作台的账号:新建、列出、重置密码、停用
     #[command(subcommand)]
     User(crate::user_cmd::UserCommand),
+    /// 名录:本镇的村(代码与名称)和成员单位
+    #[command(subcommand)]
+    Directory(crate::directory_cmd::HubDirectory),
     /// 本镇月报表
     Report {
         /// 月份(YYYY-MM,如 2026-11)
@@ -194,6 +197,9 @@ pub enum CountyCommand {
     /// 网页工作台的账号:新建、列出、重置密码、停用
     #[command(subcommand)]
     User(crate::user_cmd::UserCommand),
+    /// 名录:本县的乡镇(代码与名称)
+    #[command(subcommand)]
+    Directory(crate::directory_cmd::CountyDirectory),
     /// 各镇:链路状态与汇总合计
     Townships,
     /// 各村每日排查汇总(按类别与风险)
@@ -335,6 +341,9 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
         }
         HubCommand::Serve => serve(config).await,
         HubCommand::User(command) => crate::user_cmd::run(&config, command, json).await,
+        HubCommand::Directory(command) => {
+            crate::directory_cmd::run_hub(&config, command, json).await
+        }
         HubCommand::Screenings(f) => {
             show::<views::ScreeningRow>(
                 &config,
@@ -385,6 +394,9 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
     match args.command {
         CountyCommand::Serve => serve(config).await,
         CountyCommand::User(command) => crate::user_cmd::run(&config, command, json).await,
+        CountyCommand::Directory(command) => {
+            crate::directory_cmd::run_county(&config, command, json).await
+        }
         CountyCommand::Townships => {
             show::<views::TownshipRow>(&config, Query::Townships, json, render::townships).await
         }

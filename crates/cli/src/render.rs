@@ -583,6 +583,36 @@ pub fn report_csv(
     Ok(())
 }
 
+pub fn directory(listing: &sanji_node::directory::Listing) {
+    let mut t = table(&["类别", "代码", "名称", "状态"]);
+    let mut count = 0;
+    let mut row = |kind: &str, code: String, name: &str, state: &str| {
+        count += 1;
+        t.add_row(vec![
+            kind.to_owned(),
+            code,
+            name.to_owned(),
+            state.to_owned(),
+        ]);
+    };
+    for p in &listing.townships {
+        row("乡镇", p.code.to_string(), &p.name, "在用");
+    }
+    for p in &listing.villages {
+        row("村", p.code.to_string(), &p.name, "在用");
+    }
+    for u in &listing.units {
+        row("成员单位", String::new(), u, "在用");
+    }
+    for p in &listing.retired {
+        row("村/乡镇", p.code.to_string(), &p.name, "已停用");
+    }
+    for u in &listing.retired_units {
+        row("成员单位", String::new(), u, "已停用");
+    }
+    print("名录", count, t);
+}
+
 pub fn accounts(outcome: &sanji_node::ops::AdminOutcome) {
     let mut t = table(&["用户名", "姓名", "角色", "所属单位", "状态"]);
     for a in &outcome.accounts {

@@ -1003,3 +1003,83 @@ fn pki_issue_tells_scripts_the_file_names_in_json() {
     assert_eq!(node["name"], "360123100");
     assert_eq!(node["files"].as_array().unwrap().len(), 3);
 }
+
+#[test]
+fn the_administrator_keeps_the_directory_of_names_from_the_command_line() {
+    let demo = ServingDemo::start();
+    let d = demo.dir.path();
+    let hub = demo.path("config/360123100.toml");
+    let county = demo.path("config/360123.toml");
+
+    let listed = json(&sanji(
+        d,
+        &["hub", "directory", "list", "--config", &hub, "--json"],
+    ));
+    assert_eq!(listed["villages"][0]["name"], "东山村", "{listed}");
+    let added = json(&sanji(
+        d,
+        &[
+            "hub",
+            "directory",
+            "village",
+            "add",
+            "--config",
+            &hub,
+            "--json",
+            "--code",
+            "360123100204",
+            "--name",
+            "北坪村",
+        ],
+    ));
+    assert!(
+        added["villages"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|v| v["code"] == "360123100204" && v["name"] == "北坪村"),
+        "{added}"
+    );
+    // A village of another township is refused, in Chinese, and not kept.
+    let refused = sanji(
+        d,
+        &[
+            "hub",
+            "directory",
+            "village",
+            "add",
+            "--config",
+            &hub,
+            "--code",
+            "360123101204",
+            "--name",
+            "外村",
+        ],
+    );
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).contains("360123101204 不是 360123100 下辖的村"),
+        "{}",
+        stderr(&refused)
+    );
+    let units = sanji(
+        d,
+        &[
+            "hub",
+            "directory",
+            "unit",
+            "retire",
+            "--config",
+            &hub,
+            "--name",
+            "法庭",
+        ],
+    );
+    assert!(units.status.success(), "{}", stderr(&units));
+    assert!(String::from_utf8_lossy(&units.stdout).contains("已停用"));
+    let townships = json(&sanji(
+        d,
+        &["county", "directory", "list", "--config", &county, "--json"],
+    ));
+    assert_eq!(townships["townships"][0]["name"], "石门镇", "{townships}");
+}

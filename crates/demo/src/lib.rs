@@ -36,6 +36,10 @@ pub const VILLAGES: &[(&str, &str, &str)] = &[
     ("360123100202", "西岭村", "张建军"),
     ("360123100203", "南塘村", "王秀英"),
 ];
+/// The township's member units in its directory (名录).
+pub const UNITS: &[&str] = &["司法所", "派出所", "法庭", "劳动保障所"];
+/// The county's townships in its directory: the demo's hub, and a neighbour.
+pub const TOWNSHIPS: &[(&str, &str)] = &[(TOWNSHIP, "石门镇"), ("360123101", "桥头镇")];
 /// The village that starts the demo offline.
 pub const OFFLINE_VILLAGE: &str = "360123100203";
 
@@ -291,6 +295,7 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         forwarder.once().await?;
     }
 
+    seed_directory(&county, &hub).await?;
     let people = issue_people(&ca_dir, &certs)?;
     case_story(&county, &hub, &mut stations, &people).await?;
 
@@ -311,6 +316,37 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         report,
         operator: people.operator,
     })
+}
+
+/// The directory of names an administrator would set up first: the hub's
+/// villages and member units, the county's townships.
+async fn seed_directory(county: &RunningNode, hub: &RunningNode) -> Result<(), NodeError> {
+    use sanji_node::directory::DirectoryEdit;
+    let villages = VILLAGES
+        .iter()
+        .map(|(code, name, _)| DirectoryEdit::Village {
+            code: (*code).into(),
+            name: (*name).into(),
+        });
+    let units = UNITS
+        .iter()
+        .map(|u| DirectoryEdit::Unit { name: (*u).into() });
+    for edit in villages.chain(units) {
+        hub.operations
+            .admin(ops::Admin::EditDirectory { edit }, "演示")
+            .await?;
+    }
+    for (code, name) in TOWNSHIPS {
+        let edit = DirectoryEdit::Township {
+            code: (*code).into(),
+            name: (*name).into(),
+        };
+        county
+            .operations
+            .admin(ops::Admin::EditDirectory { edit }, "演示")
+            .await?;
+    }
+    Ok(())
 }
 
 async fn console_of(node: &RunningNode) -> Result<sanji_web::RunningConsole, NodeError> {

@@ -379,6 +379,9 @@ pub struct CaseFile {
     pub handed_down_by: Option<String>,
     /// The township the county handed it down to.
     pub handed_down_to: Option<Code>,
+    /// The county leader's instruction (批示) that came with the hand-down.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_down_note: Option<String>,
     pub reopened: u32,
     pub archived_on: Option<NaiveDate>,
     pub file: Vec<FileEntry>,
@@ -450,6 +453,7 @@ impl CaseFile {
             escalated: None,
             handed_down_by: None,
             handed_down_to: None,
+            handed_down_note: None,
             reopened: 0,
             archived_on: None,
             file: Vec::new(),

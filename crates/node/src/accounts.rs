@@ -46,6 +46,11 @@ pub struct Account {
     failures: u32,
     locked_until_ms: Option<u64>,
     pub created_ms: u64,
+    /// Counts the times every session of this account was ended (a reset
+    /// password, a disabled account): a session begun before the last of
+    /// them is no longer good.
+    #[serde(default)]
+    pub sessions_ended: u32,
 }
 
 impl Account {
@@ -134,6 +139,10 @@ impl AuditKind {
         }
     }
 }
+
+/// Who manages a node's accounts and directory from the console: the
+/// director at a hub, the county office at the county.
+pub const MANAGE_ROLES: &[ActorRole] = &[ActorRole::Director, ActorRole::County];
 
 /// The roles a console account can have at a node of this level.
 pub fn roles_at(node: &Code) -> &'static [ActorRole] {
@@ -312,6 +321,7 @@ impl Accounts {
             failures: 0,
             locked_until_ms: None,
             created_ms: now_ms,
+            sessions_ended: 0,
         };
         self.put(&account)?;
         self.record(now_ms, login, AuditKind::Created, by)?;
@@ -419,6 +429,7 @@ impl Accounts {
         account.must_change_password = true;
         account.failures = 0;
         account.locked_until_ms = None;
+        account.sessions_ended += 1;
         self.put(&account)?;
         self.record(now_ms, login, AuditKind::Reset, by)?;
         Ok(password)
@@ -435,6 +446,9 @@ impl Accounts {
             .get(login)?
             .ok_or_else(|| NodeError::NotFound(format!("账号 {login}")))?;
         account.disabled = disabled;
+        if disabled {
+            account.sessions_ended += 1;
+        }
         self.put(&account)?;
         let what = if disabled {
             AuditKind::Disabled

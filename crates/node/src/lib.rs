@@ -12,6 +12,7 @@ pub mod accounts;
 pub mod config;
 pub mod connections;
 pub mod console;
+pub mod directory;
 mod error;
 pub mod forward;
 pub mod ops;

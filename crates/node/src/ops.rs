@@ -160,6 +160,14 @@ pub fn case_step(
     step.validate()?;
     file.check(actor.role, &step, ledger.code())
         .map_err(NodeError::StepRefused)?;
+    // A hub sends cases only to the villages and units its directory holds.
+    if let CaseStep::Assign { assignee, .. } = &step
+        && ledger.code().level() == Level::Township
+    {
+        crate::directory::Directory::new(store.clone())
+            .listing()?
+            .check_assignee(assignee)?;
+    }
     let taken = match &step {
         CaseStep::Accept { case_number, .. } => vec![case_number_taken(case_number)],
         _ => Vec::new(),
@@ -288,6 +296,9 @@ pub fn convert_screening(
     Ok((case, store.append_local(ledger, now_ms, drafts)?))
 }
 
+/// Who hands cases down to a township.
+pub const HAND_DOWN_ROLES: &[ActorRole] = &[ActorRole::County];
+
 /// The county hands a case down to a township.
 pub fn hand_down(
     store: &Store,
@@ -295,9 +306,13 @@ pub fn hand_down(
     hand_down: HandDown,
     now_ms: u64,
 ) -> Result<Event, NodeError> {
-    if actor.role != ActorRole::County {
-        return Err(NodeError::Refused("只有县综治办可以交办案件".into()));
-    }
+    check_role("交办案件", HAND_DOWN_ROLES, actor.role).map_err(NodeError::Refused)?;
+    crate::directory::Directory::new(store.clone())
+        .listing()?
+        .check_township(&hand_down.township)?;
+    // The registration's own fields, named as a form names them.
+    hand_down.registration.validate(cst_date(now_ms))?;
+    sanji_domain::record::text("note", &hand_down.note, 1)?;
     let ledger = Origin::node(store.node().clone());
     let draft = Draft {
         author: actor.name.clone(),
@@ -407,6 +422,10 @@ pub enum Admin {
         disabled: bool,
     },
     ListAccounts,
+    /// A change to the directory of names (名录); the outcome lists it all.
+    EditDirectory {
+        edit: crate::directory::DirectoryEdit,
+    },
 }
 
 /// An account as people see it (never its password hash).
@@ -427,6 +446,9 @@ pub struct AccountRow {
 pub struct AdminOutcome {
     pub accounts: Vec<AccountRow>,
     pub one_time_password: Option<String>,
+    /// The directory after a change to it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub directory: Option<crate::directory::Listing>,
 }
 
 /// Performs one action on this node's own ledger, as `actor`. Callers hold
@@ -555,6 +577,10 @@ pub enum Query {
     },
     Townships,
     Upstream,
+    /// The directory of names (名录): villages and units, or townships.
+    Directory,
+    /// The county's hand-downs with their standing.
+    HandDowns,
 }
 
 /// The operator layer as a service: it owns the node's store, its policy and
@@ -635,6 +661,7 @@ impl Operations {
 
     /// An administrator's action on this node's accounts.
     pub async fn admin(&self, admin: Admin, by: &str) -> Result<AdminOutcome, NodeError> {
+        let accounts_store = self.store.clone();
         let (accounts, now, by) = (
             crate::accounts::Accounts::new(self.store.clone()),
             self.now_ms(),
@@ -667,6 +694,7 @@ impl Operations {
                     AdminOutcome {
                         accounts: vec![row(account)],
                         one_time_password: Some(password),
+                        directory: None,
                     }
                 }
                 Admin::ResetAccount { login } => {
@@ -674,20 +702,45 @@ impl Operations {
                     AdminOutcome {
                         accounts: vec![row(found(&login)?)],
                         one_time_password: Some(password),
+                        directory: None,
                     }
                 }
                 Admin::SetAccountDisabled { login, disabled } => AdminOutcome {
                     accounts: vec![row(accounts.set_disabled(&login, disabled, now, &by)?)],
                     one_time_password: None,
+                    directory: None,
+                },
+                Admin::EditDirectory { edit } => AdminOutcome {
+                    accounts: Vec::new(),
+                    one_time_password: None,
+                    directory: Some(
+                        crate::directory::Directory::new(accounts_store.clone())
+                            .edit(edit, now, &by)?,
+                    ),
                 },
                 Admin::ListAccounts => AdminOutcome {
                     accounts: accounts.all()?.into_iter().map(row).collect(),
                     one_time_password: None,
+                    directory: None,
                 },
             })
         })
         .await
         .map_err(|e| NodeError::Internal(format!("管理账号时内部任务失败:{e}")))?
+    }
+
+    /// A person managing this node's accounts or directory from the console
+    /// (the director at a hub, the county office at the county), recorded
+    /// as who did it.
+    pub async fn manage(&self, actor: &Actor, admin: Admin) -> Result<AdminOutcome, NodeError> {
+        acts_here(actor, self.node())?;
+        let what = match admin {
+            Admin::EditDirectory { .. } => "修改名录",
+            _ => "管理账号",
+        };
+        check_role(what, crate::accounts::MANAGE_ROLES, actor.role)
+            .map_err(NodeError::Forbidden)?;
+        self.admin(admin, &actor.label()).await
     }
 
     /// Answers a read view as JSON (for the console RPC).
@@ -731,6 +784,8 @@ impl Operations {
             ),
             Query::Townships => json(views::townships(store)?),
             Query::Upstream => json(crate::forward::upstream_status(store)?),
+            Query::Directory => json(crate::directory::Directory::new(store.clone()).listing()?),
+            Query::HandDowns => json(views::hand_downs(store, &ctx)?),
         })
     }
 }

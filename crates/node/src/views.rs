@@ -466,3 +466,81 @@ pub fn held_from(store: &Store, filter: impl Fn(&Origin) -> bool) -> Result<u64,
         .map(|(_, s)| *s)
         .sum())
 }
+
+/// A case the county handed down, as the county sees it now: its own
+/// record until the township's copies arrive, then the township's copy.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HandDownRow {
+    pub id: Uuid,
+    pub township: Code,
+    pub registered_on: NaiveDate,
+    pub handed_down_by: String,
+    /// The leader's instruction (批示).
+    pub note: String,
+    pub category: Category,
+    pub parties: Vec<String>,
+    pub claim: String,
+    pub status: CaseStatus,
+    pub case_number: Option<String>,
+    /// Who at the township decided on acceptance (受理 or 不予受理), and when.
+    pub decided_by: Option<String>,
+    pub decided_at_ms: Option<u64>,
+    pub assignee: Option<String>,
+    pub assignee_village: Option<Code>,
+    /// The deadline now running: until the township decides, its acceptance
+    /// deadline counted from registration under this node's policy (the
+    /// township's own policy may differ); after, the township's own.
+    pub deadline: Option<NaiveDate>,
+    pub standing: Option<sanji_domain::deadline::DeadlineStanding>,
+    pub escalated: bool,
+}
+
+/// The county's hand-downs, newest first.
+pub fn hand_downs(store: &Store, ctx: &ViewContext) -> Result<Vec<HandDownRow>, NodeError> {
+    use sanji_domain::case::StepKind;
+    use sanji_domain::deadline::DeadlineStanding;
+    let today = cst_date(ctx.now_ms);
+    let mut rows = Vec::new();
+    store.for_each_entity(|e| {
+        if let EntityState::Case(file) = e.state
+            && let Some(township) = file.handed_down_to.clone()
+        {
+            let decided = file
+                .file
+                .iter()
+                .find(|f| matches!(f.step, StepKind::Accept | StepKind::NotAccept));
+            let deadline = crate::tracker::running_deadline(&file, &ctx.policy);
+            rows.push(HandDownRow {
+                id: e.id,
+                township,
+                registered_on: file.registration.registered_on,
+                handed_down_by: file.handed_down_by.clone().unwrap_or_default(),
+                note: file.handed_down_note.clone().unwrap_or_default(),
+                category: file.registration.category,
+                parties: file
+                    .registration
+                    .parties
+                    .iter()
+                    .map(|p| p.name.clone())
+                    .collect(),
+                claim: file.registration.claim.clone(),
+                status: file.status,
+                case_number: file.case_number.clone(),
+                decided_by: decided.map(|f| f.by.clone()),
+                decided_at_ms: decided.map(|f| f.at.wall_ms),
+                assignee: file.assignment.as_ref().map(|a| a.assignee.label()),
+                assignee_village: file
+                    .assignment
+                    .as_ref()
+                    .and_then(|a| a.assignee.village().cloned()),
+                deadline,
+                standing: deadline
+                    .map(|d| DeadlineStanding::of(d, today, ctx.policy.urge_days_before)),
+                escalated: file.escalated.is_some(),
+            });
+        }
+        Ok(())
+    })?;
+    rows.sort_by_key(|r| std::cmp::Reverse((r.registered_on, r.id)));
+    Ok(rows)
+}

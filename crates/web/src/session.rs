@@ -29,6 +29,8 @@ struct Session {
     login: String,
     csrf: String,
     last_seen_ms: u64,
+    /// The account's `sessions_ended` when this session began.
+    generation: u32,
 }
 
 #[derive(Default)]
@@ -37,13 +39,14 @@ pub struct Sessions {
 }
 
 impl Sessions {
-    /// A new session for `login`: its id (for the cookie).
-    pub fn start(&self, login: &str, now_ms: u64) -> String {
+    /// A new session for `account`: its id (for the cookie).
+    pub fn start(&self, account: &Account, now_ms: u64) -> String {
         let id = token();
         let session = Session {
-            login: login.to_owned(),
+            login: account.login.clone(),
             csrf: token(),
             last_seen_ms: now_ms,
+            generation: account.sessions_ended,
         };
         let mut open = self.open.lock().expect("sessions lock");
         open.retain(|_, s| now_ms.saturating_sub(s.last_seen_ms) < IDLE_MS);
@@ -52,7 +55,7 @@ impl Sessions {
     }
 
     /// The login and CSRF token of a live session, which this request keeps alive.
-    fn touch(&self, id: &str, now_ms: u64) -> Option<(String, String)> {
+    fn touch(&self, id: &str, now_ms: u64) -> Option<(String, String, u32)> {
         let mut open = self.open.lock().expect("sessions lock");
         let live = open
             .get(id)
@@ -63,7 +66,11 @@ impl Sessions {
         }
         let session = open.get_mut(id)?;
         session.last_seen_ms = now_ms;
-        Some((session.login.clone(), session.csrf.clone()))
+        Some((
+            session.login.clone(),
+            session.csrf.clone(),
+            session.generation,
+        ))
     }
 
     /// Ends one session; returns whose it was.
@@ -135,11 +142,15 @@ where
             .map(|c| c.value().to_owned())
             .ok_or(SignInFirst { to: "/login" })?;
         let now = console.now_ms();
-        let (login, csrf) = console.sessions().touch(&id, now).ok_or(SignInFirst {
+        let (login, csrf, generation) = console.sessions().touch(&id, now).ok_or(SignInFirst {
             to: "/login?expired=1",
         })?;
         let account = match console.accounts().get(&login) {
-            Ok(Some(account)) if !account.disabled => account,
+            // A disabled account, or one whose password was reset since
+            // this session began, has no live session.
+            Ok(Some(account)) if !account.disabled && account.sessions_ended == generation => {
+                account
+            }
             _ => {
                 console.sessions().end(&id);
                 return Err(sign_in);

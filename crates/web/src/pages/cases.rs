@@ -16,8 +16,9 @@ use sanji_domain::deadline::DeadlineStanding;
 use sanji_domain::time::{cst_date, format_cst};
 use sanji_node::NodeError;
 use sanji_node::accounts::Account;
+use sanji_node::directory::Listing;
 use sanji_node::ops::{Action, CaseView};
-use sanji_node::views::{CaseRow, PeerRow};
+use sanji_node::views::CaseRow;
 use serde::Deserialize;
 
 use crate::session::Person;
@@ -70,6 +71,7 @@ async fn cases(
     let ops = console.operations();
     let today = cst_date(ops.now_ms());
     let rows: Vec<CaseRow> = query(&console, Query::Cases { village: None }).await?;
+    let names = super::names(&console).await?;
     let q = search.q.unwrap_or_default().trim().to_owned();
     let status = search.status.unwrap_or_default();
     let wanted = CaseStatus::ALL.iter().find(|s| s.id() == status).copied();
@@ -86,6 +88,7 @@ async fn cases(
                 || c.parties.iter().any(|p| p.contains(&q))
                 || c.claim.contains(&q)
                 || c.place.as_str().starts_with(&q)
+                || names.name_of(&c.place).is_some_and(|n| n.contains(&q))
         })
         .map(|c| {
             let standing = c
@@ -96,11 +99,12 @@ async fn cases(
                 href: format!("/cases/{}", c.id),
                 number: case_label(&c.case_number, c.id),
                 registered_on: c.registered_on.to_string(),
-                place: c.place.to_string(),
+                place: names.place_label(&c.place),
                 parties: c.parties.join("、"),
                 category: c.category.label(),
                 status: c.status.label(),
-                assignee: c.assignee.unwrap_or_default(),
+                assignee: names
+                    .assignee_row_label(c.assignee.as_deref(), c.assignee_village.as_ref()),
                 deadline: match (&c.deadline, &standing) {
                     (Some(d), Some(s)) => format!("{d}({})", s.label()),
                     (Some(d), None) => d.to_string(),
@@ -164,7 +168,11 @@ struct CasePage {
     source: &'static str,
     category: &'static str,
     parties: String,
+    /// Where it arose, by name.
+    place: String,
     assignee: String,
+    /// 县综治办交办: by whom, with the leader's instruction.
+    handed_down: Option<String>,
     lines: Vec<FileLine>,
     conflicts: Vec<String>,
     forms: Vec<StepForm>,
@@ -174,18 +182,16 @@ struct CasePage {
     done_step: Option<&'static str>,
 }
 
-fn field_of(
-    input: &StepInput,
-    villages: &[(String, String)],
-    posted: &HashMap<String, String>,
-) -> Field {
+fn field_of(input: &StepInput, choices: &Choices, posted: &HashMap<String, String>) -> Field {
     let (control, options) = match input.kind {
+        // A member unit is one of the directory's.
+        InputKind::Text if input.name == "unit" => ("select", choices.units.clone()),
         InputKind::Text => ("text", Vec::new()),
         InputKind::LongText => ("textarea", Vec::new()),
         InputKind::Date => ("date", Vec::new()),
         InputKind::Days => ("number", Vec::new()),
         InputKind::Flag => ("checkbox", Vec::new()),
-        InputKind::Village => ("select", villages.to_vec()),
+        InputKind::Village => ("select", choices.villages.clone()),
         InputKind::Choice(vocabulary) => (
             "select",
             vocabulary
@@ -261,7 +267,8 @@ async fn render_case(
         .deadline
         .filter(|_| file.status.is_open())
         .map(|d| DeadlineStanding::of(d, today, ops.policy().urge_days_before));
-    let villages: Vec<(String, String)> = village_choices(console).await?;
+    let names = super::names(console).await?;
+    let choices = Choices::of(&names);
     let offered: Vec<StepKind> = offered_steps(&person.account, file);
     let (field_error, refusal) = match rejected {
         // A step that is not offered has no form to mark the field on.
@@ -283,7 +290,7 @@ async fn render_case(
             let mut fields: Vec<Field> = kind
                 .inputs()
                 .iter()
-                .map(|i| field_of(i, &villages, posted))
+                .map(|i| field_of(i, &choices, posted))
                 .collect();
             let mut form_error = None;
             if let Some(e) = error {
@@ -327,13 +334,25 @@ async fn render_case(
             .map(|p| p.name.clone())
             .collect::<Vec<_>>()
             .join("、"),
+        place: names.place_label(&file.registration.place),
+        handed_down: file.handed_down_by.as_ref().map(|by| {
+            format!(
+                "{by}交办给 {}。批示:{}",
+                names.place_label(
+                    file.handed_down_to
+                        .as_ref()
+                        .unwrap_or(&file.registration.place)
+                ),
+                file.handed_down_note.as_deref().unwrap_or("(无)")
+            )
+        }),
         assignee: file
             .assignment
             .as_ref()
             .map(|a| {
                 format!(
                     "{}(承办人 {},期限 {}{})",
-                    a.assignee.label(),
+                    names.assignee_label(&a.assignee),
                     a.person,
                     a.deadline,
                     if a.approved_by.is_some() {
@@ -364,13 +383,24 @@ async fn render_case(
     })
 }
 
-/// The villages a case can be assigned to: those this hub has heard from.
-async fn village_choices(console: &Console) -> Result<Vec<(String, String)>, PageError> {
-    let peers: Vec<PeerRow> = query(console, Query::Stations).await?;
-    Ok(peers
-        .into_iter()
-        .map(|p| (p.code.clone(), format!("{} 村工作站", p.code)))
-        .collect())
+/// What an assignment may name: the villages and member units of the
+/// hub's directory (the operator layer refuses anything else).
+struct Choices {
+    villages: Vec<(String, String)>,
+    units: Vec<(String, String)>,
+}
+
+impl Choices {
+    fn of(names: &Listing) -> Choices {
+        Choices {
+            villages: names
+                .villages
+                .iter()
+                .map(|p| (p.code.to_string(), p.label()))
+                .collect(),
+            units: names.units.iter().map(|u| (u.clone(), u.clone())).collect(),
+        }
+    }
 }
 
 async fn take_step(

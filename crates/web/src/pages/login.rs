@@ -115,7 +115,7 @@ async fn login(
             .map_err(|e| PageError::Node(NodeError::Internal(e.to_string())))?;
     match signed_in {
         Ok(account) => {
-            let id = console.sessions().start(&account.login, now);
+            let id = console.sessions().start(&account, now);
             let jar = jar
                 .remove(Cookie::build(LOGIN_COOKIE).path("/login"))
                 .add(session_cookie(id, console.secure()));

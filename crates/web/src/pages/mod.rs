@@ -10,13 +10,17 @@ use axum::routing::get;
 use sanji_domain::Labelled;
 use sanji_domain::deadline::DeadlineStanding;
 use sanji_node::NodeError;
+use sanji_node::directory::Listing;
 use sanji_node::ops::short_id;
 use serde::Deserialize;
 
 use crate::session::Person;
 use crate::{Console, PageError};
 
+mod accounts;
 mod cases;
+mod county;
+mod directory;
 mod login;
 mod today;
 
@@ -27,6 +31,9 @@ pub fn router() -> Router<Console> {
         .merge(login::routes())
         .merge(today::routes())
         .merge(cases::routes())
+        .merge(directory::routes())
+        .merge(accounts::routes())
+        .merge(county::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -45,6 +52,10 @@ pub struct Frame {
     pub role: &'static str,
     pub csrf: String,
     pub active: &'static str,
+    /// The county's console (its own pages: hand-downs).
+    pub county: bool,
+    /// Whether this person manages accounts and the directory here.
+    pub manages: bool,
 }
 
 impl Frame {
@@ -61,6 +72,8 @@ impl Frame {
             role: person.account.role.label(),
             csrf: person.csrf.clone(),
             active,
+            county,
+            manages: sanji_node::accounts::MANAGE_ROLES.contains(&person.account.role),
         }
     }
 }
@@ -92,6 +105,71 @@ pub(crate) async fn query<T: serde::de::DeserializeOwned>(
 ) -> Result<T, PageError> {
     let value = console.operations().query(query).await?;
     serde_json::from_value(value).map_err(|e| PageError::Node(NodeError::Internal(e.to_string())))
+}
+
+/// This node's directory of names, to show names for codes.
+pub(crate) async fn names(console: &Console) -> Result<Listing, PageError> {
+    query(console, sanji_node::ops::Query::Directory).await
+}
+
+/// A form sent back to its page: what was typed, and why it was refused —
+/// at its field (`error_field`), or for the form as a whole (empty).
+#[derive(Default)]
+pub(crate) struct Posted {
+    pub values: std::collections::HashMap<String, String>,
+    pub error_field: String,
+    pub error: Option<String>,
+}
+
+impl Posted {
+    /// The form refused with `error`, placed at the one of `fields` it names.
+    pub fn refused(
+        values: std::collections::HashMap<String, String>,
+        error: &sanji_domain::FieldError,
+        fields: &[&'static str],
+    ) -> Posted {
+        let (field, rule) = field_error_for(error, fields);
+        Posted {
+            values,
+            error_field: field.unwrap_or_default().to_owned(),
+            error: Some(rule),
+        }
+    }
+
+    pub fn typed(&self, field: &str) -> &str {
+        self.values.get(field).map(String::as_str).unwrap_or("")
+    }
+
+    pub fn field_error(&self, field: &str) -> Option<&str> {
+        (self.error_field == field)
+            .then_some(())
+            .and(self.error.as_deref())
+    }
+
+    /// 422 for a refused form, so a script can tell it from a page shown.
+    pub fn status(&self) -> StatusCode {
+        if self.error.is_some() {
+            StatusCode::UNPROCESSABLE_ENTITY
+        } else {
+            StatusCode::OK
+        }
+    }
+}
+
+/// Where a refused form goes back to: a field's error beside the field
+/// (`parties[1].name` marks `parties`), anything else above the form.
+pub(crate) fn field_error_for(
+    error: &sanji_domain::FieldError,
+    fields: &[&'static str],
+) -> (Option<&'static str>, String) {
+    let field = fields.iter().copied().find(|f| {
+        error.field == *f
+            || error
+                .field
+                .strip_prefix(f)
+                .is_some_and(|rest| rest.starts_with(['.', '[']))
+    });
+    (field, error.rule.clone())
 }
 
 pub(crate) fn case_label(number: &Option<String>, id: uuid::Uuid) -> String {

@@ -9,6 +9,7 @@ use sanji_domain::Labelled;
 use sanji_domain::case::{ActorRole, CaseStatus};
 use sanji_domain::deadline::DeadlineStanding;
 use sanji_domain::time::{cst_date, format_cst};
+use sanji_node::directory::Listing;
 use sanji_node::tracker::Tracked;
 use sanji_node::views::{CaseRow, PeerRow};
 
@@ -56,11 +57,11 @@ struct TodayPage {
     unit: Option<String>,
 }
 
-fn todo_of(t: &Tracked, what: String) -> TodoItem {
+fn todo_of(t: &Tracked, what: String, names: &Listing) -> TodoItem {
     TodoItem {
         case: case_label(&t.case_number, t.id),
         href: format!("/cases/{}", t.id),
-        place: t.place.to_string(),
+        place: names.place_label(&t.place),
         what,
         standing: format!("{} · 期限 {}", t.standing.label(), t.deadline),
         tone: tone(&t.standing),
@@ -72,15 +73,18 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
     let now = ops.now_ms();
     let due: Vec<Tracked> = query(&console, Query::Due).await?;
     let cases: Vec<CaseRow> = query(&console, Query::Cases { village: None }).await?;
+    let names = super::names(&console).await?;
     let mine = |assignee: &Option<String>| person.account.sees_assignee(assignee.as_deref());
     let mut to_accept = Vec::new();
     let mut overdue = Vec::new();
     let mut due_soon = Vec::new();
     for t in due.iter().filter(|t| mine(&t.assignee)) {
         match (t.status, &t.standing) {
-            (CaseStatus::Registered, _) => {
-                to_accept.push(todo_of(t, "新登记,待受理(15 日内决定是否受理)".into()))
-            }
+            (CaseStatus::Registered, _) => to_accept.push(todo_of(
+                t,
+                "新登记,待受理(15 日内决定是否受理)".into(),
+                &names,
+            )),
             (_, DeadlineStanding::Overdue { .. }) => overdue.push(todo_of(
                 t,
                 format!(
@@ -88,6 +92,7 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
                     t.status.label(),
                     t.assignee.clone().unwrap_or_default()
                 ),
+                &names,
             )),
             (_, DeadlineStanding::DueSoon { .. }) => due_soon.push(todo_of(
                 t,
@@ -96,6 +101,7 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
                     t.status.label(),
                     t.assignee.clone().unwrap_or_default()
                 ),
+                &names,
             )),
             _ => {}
         }
@@ -103,7 +109,7 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
     let row_item = |c: &CaseRow, what: String| TodoItem {
         case: case_label(&c.case_number, c.id),
         href: format!("/cases/{}", c.id),
-        place: c.place.to_string(),
+        place: names.place_label(&c.place),
         what,
         standing: c.deadline.map(|d| format!("期限 {d}")).unwrap_or_default(),
         tone: "",
@@ -119,7 +125,8 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
                     c,
                     format!(
                         "分流给 {}(承办人 {}),待中心主任审批",
-                        c.assignee.clone().unwrap_or_default(),
+                        names
+                            .assignee_row_label(c.assignee.as_deref(), c.assignee_village.as_ref()),
                         c.person.clone().unwrap_or_default()
                     ),
                 )
@@ -145,7 +152,9 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
                     format_cst(p.last_contact_ms)
                 },
                 last_error: p.last_error.unwrap_or_default(),
-                code: p.code,
+                code: sanji_domain::Code::parse(&p.code)
+                    .map(|c| names.place_label(&c))
+                    .unwrap_or(p.code),
             })
             .collect()
     };
