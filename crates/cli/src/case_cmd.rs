@@ -52,7 +52,8 @@ fn help(input: &StepInput) -> String {
                 .collect();
             text.push_str(&format!(",可选:{}(中文亦可)", choices.join("、")));
         }
-        InputKind::Text | InputKind::LongText | InputKind::Flag | InputKind::Village => {}
+        InputKind::Village => text.push_str(",填 12 位村代码"),
+        InputKind::Text | InputKind::LongText | InputKind::Flag => {}
     }
     text
 }

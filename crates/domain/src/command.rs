@@ -179,7 +179,7 @@ impl StepKind {
                         ),
                         hinted(
                             optional("village", "承办的村工作站", Village),
-                            "12 位村代码;与成员单位二选一",
+                            "与成员单位二选一",
                         ),
                         input("person", "承办人姓名", Text),
                         hinted(
