@@ -53,39 +53,17 @@ impl Desk {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.console.url.trim_end_matches('/'), path)
+        url_at(&self.console, path)
     }
 
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap()
+        browser()
     }
 
     /// Signs in with the one-time password and chooses a new one: a browser
     /// with a live session.
     pub async fn signed_in(&self, name: &'static str) -> reqwest::Client {
-        let browser = self.browser();
-        let response = self.sign_in(&browser, name, &self.passwords[name]).await;
-        assert_eq!(response.status(), StatusCode::SEE_OTHER);
-        assert_eq!(location(&response), "/password");
-        let page = text(browser.get(self.url("/password")).send().await.unwrap()).await;
-        let csrf = hidden(&page, "csrf");
-        let response = browser
-            .post(self.url("/password"))
-            .form(&[
-                ("csrf", csrf.as_str()),
-                ("current", self.passwords[name].as_str()),
-                ("new", "一二三四五六七八"),
-                ("confirm", "一二三四五六七八"),
-            ])
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), StatusCode::SEE_OTHER, "password changed");
-        browser
+        signed_in_at(&self.console, name, &self.passwords[name]).await
     }
 
     pub async fn sign_in(
@@ -94,14 +72,23 @@ impl Desk {
         login: &str,
         password: &str,
     ) -> reqwest::Response {
-        let page = text(browser.get(self.url("/login")).send().await.unwrap()).await;
-        let token = hidden(&page, "token");
-        browser
-            .post(self.url("/login"))
-            .form(&[("login", login), ("password", password), ("token", &token)])
-            .send()
-            .await
-            .unwrap()
+        sign_in_at(&self.console, browser, login, password).await
+    }
+
+    /// The county's console beside this hub, with one account: 赵科长 (县综治办).
+    pub async fn county_desk(&self) -> CountyDesk {
+        let accounts = Accounts::new(self.cluster.county_store().clone());
+        let (_, password) = accounts
+            .add("赵科长", None, ActorRole::County, None, 0, "测试")
+            .expect("account created");
+        let console = sanji_web::start(
+            Console::new(self.cluster.county().operations.clone(), false),
+            "127.0.0.1:0",
+            None,
+        )
+        .await
+        .expect("the county's console serves");
+        CountyDesk { console, password }
     }
 
     /// A case registered at the center's window by the operator.
@@ -160,6 +147,85 @@ impl Desk {
         self.console.stop().await;
         self.cluster.shutdown().await;
     }
+}
+
+/// The county's console, from [`Desk::county_desk`]; stop it before the desk.
+pub struct CountyDesk {
+    pub console: RunningConsole,
+    pub password: String,
+}
+
+impl CountyDesk {
+    pub fn url(&self, path: &str) -> String {
+        url_at(&self.console, path)
+    }
+
+    /// 赵科长, signed in with a password of his own.
+    pub async fn signed_in(&self) -> reqwest::Client {
+        signed_in_at(&self.console, "赵科长", &self.password).await
+    }
+
+    pub async fn stop(self) {
+        self.console.stop().await;
+    }
+}
+
+fn url_at(console: &RunningConsole, path: &str) -> String {
+    format!("{}{}", console.url.trim_end_matches('/'), path)
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_at(
+    console: &RunningConsole,
+    browser: &reqwest::Client,
+    login: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = text(browser.get(url_at(console, "/login")).send().await.unwrap()).await;
+    let token = hidden(&page, "token");
+    browser
+        .post(url_at(console, "/login"))
+        .form(&[("login", login), ("password", password), ("token", &token)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in with a one-time password and chooses a new one.
+async fn signed_in_at(console: &RunningConsole, login: &str, once: &str) -> reqwest::Client {
+    let browser = browser();
+    let response = sign_in_at(console, &browser, login, once).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/password");
+    let page = text(
+        browser
+            .get(url_at(console, "/password"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let csrf = hidden(&page, "csrf");
+    let response = browser
+        .post(url_at(console, "/password"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current", once),
+            ("new", "一二三四五六七八"),
+            ("confirm", "一二三四五六七八"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "password changed");
+    browser
 }
 
 pub fn location(response: &reqwest::Response) -> String {

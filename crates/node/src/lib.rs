@@ -13,6 +13,7 @@ pub mod config;
 pub mod connections;
 pub mod console;
 mod error;
+pub mod export;
 pub mod forward;
 pub mod ops;
 pub mod reports;

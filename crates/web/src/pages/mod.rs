@@ -18,6 +18,7 @@ use crate::{Console, PageError};
 
 mod cases;
 mod login;
+mod reports;
 mod today;
 
 const STYLESHEET: &str = include_str!("../../static/app.css");
@@ -27,6 +28,7 @@ pub fn router() -> Router<Console> {
         .merge(login::routes())
         .merge(today::routes())
         .merge(cases::routes())
+        .merge(reports::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -45,6 +47,9 @@ pub struct Frame {
     pub role: &'static str,
     pub csrf: String,
     pub active: &'static str,
+    pub county: bool,
+    /// Whether this person may read the township's figures (月报表, 奖惩).
+    pub reports: bool,
 }
 
 impl Frame {
@@ -61,6 +66,8 @@ impl Frame {
             role: person.account.role.label(),
             csrf: person.csrf.clone(),
             active,
+            county,
+            reports: sanji_domain::case::REPORT_ROLES.contains(&person.account.role),
         }
     }
 }
