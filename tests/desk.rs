@@ -245,3 +245,142 @@ pub fn hidden(page: &str, name: &str) -> String {
         + marker.len();
     page[start..start + page[start..].find('"').unwrap()].to_owned()
 }
+
+/// Headless Chromium through chromedriver (Debian's `chromium` and
+/// `chromium-driver`), for the browser tests: the driver, signing in, waiting
+/// for a page, screenshots in `target/screenshots/`. A test fails when the
+/// browser is missing; it never skips.
+pub mod browser {
+    use std::io::{BufRead, BufReader};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+
+    /// chromedriver as a child process, on the port it chose.
+    pub struct Driver {
+        child: Child,
+        port: u16,
+    }
+
+    impl Driver {
+        pub fn start() -> Driver {
+            let mut child = Command::new("chromedriver")
+                .arg("--port=0")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect(
+                    "chromedriver is not installed: apt-get install chromium chromium-driver fonts-noto-cjk",
+                );
+            let stdout = child.stdout.take().expect("chromedriver's output");
+            let mut lines = BufReader::new(stdout).lines();
+            // "ChromeDriver was started successfully on port 36391."
+            let port = lines
+                .by_ref()
+                .map_while(Result::ok)
+                .find_map(|line| {
+                    line.split("successfully on port ")
+                        .nth(1)
+                        .and_then(|p| p.trim_end_matches('.').parse().ok())
+                })
+                .expect("chromedriver did not say which port it serves");
+            std::thread::spawn(move || lines.for_each(drop));
+            Driver { child, port }
+        }
+
+        pub async fn browser(&self) -> Client {
+            let mut caps = serde_json::Map::new();
+            caps.insert(
+                "goog:chromeOptions".into(),
+                serde_json::json!({
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        "--window-size=1366,768", "--lang=zh-CN",
+                    ],
+                }),
+            );
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps)
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+                .expect("a Chromium session (is chromium installed?)")
+        }
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    pub fn screenshot_dir() -> PathBuf {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    pub async fn screenshot(browser: &Client, name: &str) {
+        let png = browser.screenshot().await.expect("a screenshot");
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), &png).unwrap();
+        if std::env::var_os("SANJI_UPDATE_SCREENSHOTS").is_some() {
+            let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs");
+            std::fs::write(docs.join(format!("console-{name}.png")), &png).unwrap();
+        }
+    }
+
+    pub async fn body(browser: &Client) -> String {
+        browser
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(browser: &Client, base: &str, login: &str, password: &str) {
+        browser.goto(&format!("{base}login")).await.unwrap();
+        let form = browser.form(Locator::Css("form")).await.unwrap();
+        form.set_by_name("login", login).await.unwrap();
+        form.set_by_name("password", password).await.unwrap();
+        send(browser, "form").await;
+        arrive(browser, "today").await;
+    }
+
+    /// Waits until the page the browser shows is `page` (its `data-page`): the
+    /// next page has loaded, whatever the redirects in between.
+    pub async fn arrive(browser: &Client, page: &str) {
+        browser
+            .wait()
+            .for_element(Locator::Css(&format!("body[data-page='{page}']")))
+            .await
+            .unwrap_or_else(|e| panic!("never arrived at {page}: {e}"));
+    }
+
+    /// Clicks the form's button, as a person would: WebDriver's click returns
+    /// once the navigation it started has loaded the next page.
+    pub async fn send(browser: &Client, form: &str) {
+        browser
+            .find(Locator::Css(&format!("{form} button[type=submit]")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn sign_out(browser: &Client) {
+        browser
+            .find(Locator::Css("header form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        arrive(browser, "login").await;
+    }
+}
