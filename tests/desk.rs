@@ -228,6 +228,50 @@ async fn signed_in_at(console: &RunningConsole, login: &str, once: &str) -> reqw
     browser
 }
 
+/// The steps that take a new case to a reward: accepted, assigned to the
+/// 司法所 by the director, resolved by agreement, fed back and followed up
+/// (satisfied, no recurrence, no petition); each with the role that takes it.
+pub fn steps_to_a_confirmed_agreement() -> Vec<(ActorRole, sanji_node::ops::CaseCommand)> {
+    use sanji_domain::case::Outcome;
+    use sanji_node::ops::CaseCommand;
+    vec![
+        (ActorRole::Operator, CaseCommand::Accept),
+        (
+            ActorRole::Director,
+            CaseCommand::Assign {
+                unit: Some("司法所".into()),
+                village: None,
+                person: "孙立".into(),
+                deadline: None,
+            },
+        ),
+        (
+            ActorRole::Director,
+            CaseCommand::Resolve {
+                outcome: Outcome::Agreement,
+                kind: None,
+                summary: "双方签订调解协议".into(),
+            },
+        ),
+        (
+            ActorRole::Operator,
+            CaseCommand::Feedback {
+                note: "已告知当事人".into(),
+            },
+        ),
+        (
+            ActorRole::Operator,
+            CaseCommand::FollowUp {
+                recurred: false,
+                satisfied: true,
+                petitioned: false,
+                skip_level: false,
+                note: "当事人满意".into(),
+            },
+        ),
+    ]
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
@@ -256,6 +300,22 @@ pub mod browser {
     use std::process::{Child, Command, Stdio};
 
     use fantoccini::{Client, ClientBuilder, Locator};
+    use sanji_domain::case::ActorRole;
+    use sanji_node::accounts::Accounts;
+
+    /// The password every browser test's account has (no first-login change).
+    pub const PASSWORD: &str = "dongshan-2026";
+
+    /// An account at the node of `store` that signs in with [`PASSWORD`].
+    pub fn account(store: &sanji_store::Store, name: &str, login: &str, role: ActorRole) {
+        let accounts = Accounts::new(store.clone());
+        let (_, once) = accounts
+            .add(name, Some(login), role, None, 0, "测试")
+            .expect("account created");
+        accounts
+            .change_password(login, &once, PASSWORD, 0, "测试")
+            .expect("password chosen");
+    }
 
     /// chromedriver as a child process, on the port it chose.
     pub struct Driver {

@@ -10,13 +10,12 @@
 use fantoccini::{Client, Locator};
 use sanji_domain::case::{ActorRole, CaseStatus, Outcome};
 use sanji_domain::time::cst_date;
-use sanji_node::accounts::Accounts;
 use sanji_node::ops::CaseCommand;
-use sanji_tests::desk::browser::{Driver, arrive, body, screenshot, send, sign_in, sign_out};
+use sanji_tests::desk::browser::{
+    Driver, PASSWORD, account, arrive, body, screenshot, send, sign_in, sign_out,
+};
 use sanji_tests::{Cluster, village};
 use sanji_web::Console;
-
-const PASSWORD: &str = "dongshan-2026";
 
 /// Opens the step's form on the case page, fills it and sends it.
 async fn take_step(browser: &Client, step: &str, fields: &[(&str, &str)]) {
@@ -49,18 +48,13 @@ async fn take_step(browser: &Client, step: &str, fields: &[(&str, &str)]) {
 async fn a_case_lives_its_life_in_the_browser_from_registration_to_archive() {
     let cluster = Cluster::start().await;
     let hub = cluster.hub();
-    let accounts = Accounts::new(cluster.hub_store().clone());
-    for (name, login, role) in [
-        ("刘芳", "liufang", ActorRole::Operator),
-        ("陈志远", "chenzhiyuan", ActorRole::Director),
-    ] {
-        let (_, once) = accounts
-            .add(name, Some(login), role, None, 0, "测试")
-            .unwrap();
-        accounts
-            .change_password(login, &once, PASSWORD, 0, "测试")
-            .unwrap();
-    }
+    account(cluster.hub_store(), "刘芳", "liufang", ActorRole::Operator);
+    account(
+        cluster.hub_store(),
+        "陈志远",
+        "chenzhiyuan",
+        ActorRole::Director,
+    );
     let console = sanji_web::start(
         Console::new(hub.operations.clone(), false),
         "127.0.0.1:0",

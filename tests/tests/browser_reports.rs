@@ -6,28 +6,18 @@
 
 use fantoccini::wd::{PrintConfiguration, PrintOrientation, PrintSize};
 use fantoccini::{Client, Locator};
-use sanji_domain::case::{ActorRole, Outcome};
+use sanji_domain::case::ActorRole;
 use sanji_domain::report::{Month, MonthlyReport};
 use sanji_domain::time::cst_date;
-use sanji_node::accounts::Accounts;
-use sanji_node::ops::{Action, Actor, CaseCommand, Query};
-use sanji_tests::desk::browser::{Driver, arrive, body, screenshot, screenshot_dir, sign_in};
+use sanji_node::ops::{Action, Actor, Query};
+use sanji_tests::desk::browser::{
+    Driver, PASSWORD, account, arrive, body, screenshot, screenshot_dir, sign_in,
+};
+use sanji_tests::desk::steps_to_a_confirmed_agreement;
 use sanji_tests::{
     Cluster, code, county, heads, raw_replication, record_samples, township, village,
 };
 use sanji_web::Console;
-
-const PASSWORD: &str = "dongshan-2026";
-
-fn account(store: &sanji_store::Store, name: &str, login: &str, role: ActorRole) {
-    let accounts = Accounts::new(store.clone());
-    let (_, once) = accounts
-        .add(name, Some(login), role, None, 0, "测试")
-        .unwrap();
-    accounts
-        .change_password(login, &once, PASSWORD, 0, "测试")
-        .unwrap();
-}
 
 /// Prints the page on A4 and keeps the PDF; returns how many pages it took.
 async fn print_a4(browser: &Client, name: &str, orientation: PrintOrientation) -> usize {
@@ -100,42 +90,12 @@ async fn the_report_and_its_print_view_look_right_at_the_hub_and_the_county() {
         ..actor.clone()
     };
     // Worked by the 司法所 to an agreement the follow-up confirms: a reward.
-    for (who, command) in [
-        (&actor, CaseCommand::Accept),
-        (
-            &director,
-            CaseCommand::Assign {
-                unit: Some("司法所".into()),
-                village: None,
-                person: "孙立".into(),
-                deadline: None,
-            },
-        ),
-        (
-            &director,
-            CaseCommand::Resolve {
-                outcome: Outcome::Agreement,
-                kind: None,
-                summary: "双方签订调解协议".into(),
-            },
-        ),
-        (
-            &actor,
-            CaseCommand::Feedback {
-                note: "已告知当事人".into(),
-            },
-        ),
-        (
-            &actor,
-            CaseCommand::FollowUp {
-                recurred: false,
-                satisfied: true,
-                petitioned: false,
-                skip_level: false,
-                note: "当事人满意".into(),
-            },
-        ),
-    ] {
+    for (role, command) in steps_to_a_confirmed_agreement() {
+        let who = if role == ActorRole::Director {
+            &director
+        } else {
+            &actor
+        };
         hub.operations
             .act(
                 who,

@@ -7,14 +7,14 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
-use sanji_domain::case::{ActorRole, Outcome};
+use sanji_domain::case::ActorRole;
 use sanji_domain::record::{CaseSource, Category};
 use sanji_domain::report::{Month, MonthlyReport, Period, RewardTotal};
 use sanji_domain::time::cst_date;
 use sanji_domain::{Labelled, Origin};
 use sanji_node::ops::{Action, CaseCommand, Query};
 use sanji_node::views::{CountyReport, ScreeningRow};
-use sanji_tests::desk::{Desk, text};
+use sanji_tests::desk::{Desk, steps_to_a_confirmed_agreement, text};
 use sanji_tests::{code, county, heads, raw_replication, record_samples, village};
 
 /// The value a page shows beside `heading`: `<th>heading</th><td class="num">value</td>`.
@@ -284,46 +284,12 @@ async fn the_print_view_names_who_files_it_and_leaves_room_for_the_seal() {
 async fn the_rewards_page_and_its_downloads_list_the_rewards_view() {
     let desk = Desk::start().await;
     let case = desk.register("吴春生").await.to_string();
-    for (who, role, command) in [
-        ("刘芳", ActorRole::Operator, CaseCommand::Accept),
-        (
-            "王主任",
-            ActorRole::Director,
-            CaseCommand::Assign {
-                unit: Some("司法所".into()),
-                village: None,
-                person: "孙立".into(),
-                deadline: None,
-            },
-        ),
-        (
-            "王主任",
-            ActorRole::Director,
-            CaseCommand::Resolve {
-                outcome: Outcome::Agreement,
-                kind: None,
-                summary: "双方签订调解协议".into(),
-            },
-        ),
-        (
-            "刘芳",
-            ActorRole::Operator,
-            CaseCommand::Feedback {
-                note: "已告知当事人".into(),
-            },
-        ),
-        (
-            "刘芳",
-            ActorRole::Operator,
-            CaseCommand::FollowUp {
-                recurred: false,
-                satisfied: true,
-                petitioned: false,
-                skip_level: false,
-                note: "当事人满意".into(),
-            },
-        ),
-    ] {
+    for (role, command) in steps_to_a_confirmed_agreement() {
+        let who = if role == ActorRole::Director {
+            "王主任"
+        } else {
+            "刘芳"
+        };
         desk.act(
             who,
             role,
