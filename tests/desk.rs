@@ -73,7 +73,7 @@ impl Desk {
     }
 
     pub fn url(&self, path: &str) -> String {
-        format!("{}{}", self.console.url.trim_end_matches('/'), path)
+        url_at(&self.console, path)
     }
 
     pub fn county_url(&self, path: &str) -> String {
@@ -90,11 +90,7 @@ impl Desk {
     }
 
     pub fn browser(&self) -> reqwest::Client {
-        reqwest::Client::builder()
-            .cookie_store(true)
-            .redirect(Policy::none())
-            .build()
-            .unwrap()
+        browser()
     }
 
     /// Signs in with the one-time password and chooses a new one: a browser
@@ -149,6 +145,22 @@ impl Desk {
             .send()
             .await
             .unwrap()
+    }
+
+    /// The county's console beside this hub, with one account: 赵科长 (县综治办).
+    pub async fn county_desk(&self) -> CountyDesk {
+        let accounts = Accounts::new(self.cluster.county_store().clone());
+        let (_, password) = accounts
+            .add("赵科长", None, ActorRole::County, None, 0, "测试")
+            .expect("account created");
+        let console = sanji_web::start(
+            Console::new(self.cluster.county().operations.clone(), false),
+            "127.0.0.1:0",
+            None,
+        )
+        .await
+        .expect("the county's console serves");
+        CountyDesk { console, password }
     }
 
     /// A case registered at the center's window by the operator.
@@ -210,6 +222,129 @@ impl Desk {
     }
 }
 
+/// The county's console, from [`Desk::county_desk`]; stop it before the desk.
+pub struct CountyDesk {
+    pub console: RunningConsole,
+    pub password: String,
+}
+
+impl CountyDesk {
+    pub fn url(&self, path: &str) -> String {
+        url_at(&self.console, path)
+    }
+
+    /// 赵科长, signed in with a password of his own.
+    pub async fn signed_in(&self) -> reqwest::Client {
+        signed_in_at(&self.console, "赵科长", &self.password).await
+    }
+
+    pub async fn stop(self) {
+        self.console.stop().await;
+    }
+}
+
+fn url_at(console: &RunningConsole, path: &str) -> String {
+    format!("{}{}", console.url.trim_end_matches('/'), path)
+}
+
+fn browser() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(Policy::none())
+        .build()
+        .unwrap()
+}
+
+async fn sign_in_at(
+    console: &RunningConsole,
+    browser: &reqwest::Client,
+    login: &str,
+    password: &str,
+) -> reqwest::Response {
+    let page = text(browser.get(url_at(console, "/login")).send().await.unwrap()).await;
+    let token = hidden(&page, "token");
+    browser
+        .post(url_at(console, "/login"))
+        .form(&[("login", login), ("password", password), ("token", &token)])
+        .send()
+        .await
+        .unwrap()
+}
+
+/// Signs in with a one-time password and chooses a new one.
+async fn signed_in_at(console: &RunningConsole, login: &str, once: &str) -> reqwest::Client {
+    let browser = browser();
+    let response = sign_in_at(console, &browser, login, once).await;
+    assert_eq!(response.status(), StatusCode::SEE_OTHER);
+    assert_eq!(location(&response), "/password");
+    let page = text(
+        browser
+            .get(url_at(console, "/password"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    let csrf = hidden(&page, "csrf");
+    let response = browser
+        .post(url_at(console, "/password"))
+        .form(&[
+            ("csrf", csrf.as_str()),
+            ("current", once),
+            ("new", "一二三四五六七八"),
+            ("confirm", "一二三四五六七八"),
+        ])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::SEE_OTHER, "password changed");
+    browser
+}
+
+/// The steps that take a new case to a reward: accepted, assigned to the
+/// 司法所 by the director, resolved by agreement, fed back and followed up
+/// (satisfied, no recurrence, no petition); each with the role that takes it.
+pub fn steps_to_a_confirmed_agreement() -> Vec<(ActorRole, sanji_node::ops::CaseCommand)> {
+    use sanji_domain::case::Outcome;
+    use sanji_node::ops::CaseCommand;
+    vec![
+        (ActorRole::Operator, CaseCommand::Accept),
+        (
+            ActorRole::Director,
+            CaseCommand::Assign {
+                unit: Some("司法所".into()),
+                village: None,
+                person: "孙立".into(),
+                deadline: None,
+            },
+        ),
+        (
+            ActorRole::Director,
+            CaseCommand::Resolve {
+                outcome: Outcome::Agreement,
+                kind: None,
+                summary: "双方签订调解协议".into(),
+            },
+        ),
+        (
+            ActorRole::Operator,
+            CaseCommand::Feedback {
+                note: "已告知当事人".into(),
+            },
+        ),
+        (
+            ActorRole::Operator,
+            CaseCommand::FollowUp {
+                recurred: false,
+                satisfied: true,
+                petitioned: false,
+                skip_level: false,
+                note: "当事人满意".into(),
+            },
+        ),
+    ]
+}
+
 pub fn location(response: &reqwest::Response) -> String {
     response.headers()["location"].to_str().unwrap().to_owned()
 }
@@ -226,4 +361,159 @@ pub fn hidden(page: &str, name: &str) -> String {
         .unwrap_or_else(|| panic!("no hidden {name} in {page}"))
         + marker.len();
     page[start..start + page[start..].find('"').unwrap()].to_owned()
+}
+
+/// Headless Chromium through chromedriver (Debian's `chromium` and
+/// `chromium-driver`), for the browser tests: the driver, signing in, waiting
+/// for a page, screenshots in `target/screenshots/`. A test fails when the
+/// browser is missing; it never skips.
+pub mod browser {
+    use std::io::{BufRead, BufReader};
+    use std::path::PathBuf;
+    use std::process::{Child, Command, Stdio};
+
+    use fantoccini::{Client, ClientBuilder, Locator};
+    use sanji_domain::case::ActorRole;
+    use sanji_node::accounts::Accounts;
+
+    /// The password every browser test's account has (no first-login change).
+    pub const PASSWORD: &str = "dongshan-2026";
+
+    /// An account at the node of `store` that signs in with [`PASSWORD`].
+    pub fn account(store: &sanji_store::Store, name: &str, login: &str, role: ActorRole) {
+        let accounts = Accounts::new(store.clone());
+        let (_, once) = accounts
+            .add(name, Some(login), role, None, 0, "测试")
+            .expect("account created");
+        accounts
+            .change_password(login, &once, PASSWORD, 0, "测试")
+            .expect("password chosen");
+    }
+
+    /// chromedriver as a child process, on the port it chose.
+    pub struct Driver {
+        child: Child,
+        port: u16,
+    }
+
+    impl Driver {
+        pub fn start() -> Driver {
+            let mut child = Command::new("chromedriver")
+                .arg("--port=0")
+                .stdout(Stdio::piped())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect(
+                    "chromedriver is not installed: apt-get install chromium chromium-driver fonts-noto-cjk",
+                );
+            let stdout = child.stdout.take().expect("chromedriver's output");
+            let mut lines = BufReader::new(stdout).lines();
+            // "ChromeDriver was started successfully on port 36391."
+            let port = lines
+                .by_ref()
+                .map_while(Result::ok)
+                .find_map(|line| {
+                    line.split("successfully on port ")
+                        .nth(1)
+                        .and_then(|p| p.trim_end_matches('.').parse().ok())
+                })
+                .expect("chromedriver did not say which port it serves");
+            std::thread::spawn(move || lines.for_each(drop));
+            Driver { child, port }
+        }
+
+        pub async fn browser(&self) -> Client {
+            let mut caps = serde_json::Map::new();
+            caps.insert(
+                "goog:chromeOptions".into(),
+                serde_json::json!({
+                    "args": [
+                        "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
+                        "--no-first-run", "--disable-background-networking",
+                        "--disable-component-update", "--disable-sync",
+                        "--window-size=1366,768", "--lang=zh-CN",
+                    ],
+                }),
+            );
+            ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
+                .capabilities(caps)
+                .connect(&format!("http://127.0.0.1:{}", self.port))
+                .await
+                .expect("a Chromium session (is chromium installed?)")
+        }
+    }
+
+    impl Drop for Driver {
+        fn drop(&mut self) {
+            let _ = self.child.kill();
+            let _ = self.child.wait();
+        }
+    }
+
+    pub fn screenshot_dir() -> PathBuf {
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
+        std::fs::create_dir_all(&dir).unwrap();
+        dir
+    }
+
+    pub async fn screenshot(browser: &Client, name: &str) {
+        let png = browser.screenshot().await.expect("a screenshot");
+        std::fs::write(screenshot_dir().join(format!("{name}.png")), &png).unwrap();
+        if std::env::var_os("SANJI_UPDATE_SCREENSHOTS").is_some() {
+            let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs");
+            std::fs::write(docs.join(format!("console-{name}.png")), &png).unwrap();
+        }
+    }
+
+    pub async fn body(browser: &Client) -> String {
+        browser
+            .find(Locator::Css("body"))
+            .await
+            .unwrap()
+            .text()
+            .await
+            .unwrap()
+    }
+
+    pub async fn sign_in(browser: &Client, base: &str, login: &str, password: &str) {
+        browser.goto(&format!("{base}login")).await.unwrap();
+        let form = browser.form(Locator::Css("form")).await.unwrap();
+        form.set_by_name("login", login).await.unwrap();
+        form.set_by_name("password", password).await.unwrap();
+        send(browser, "form").await;
+        arrive(browser, "today").await;
+    }
+
+    /// Waits until the page the browser shows is `page` (its `data-page`): the
+    /// next page has loaded, whatever the redirects in between.
+    pub async fn arrive(browser: &Client, page: &str) {
+        browser
+            .wait()
+            .for_element(Locator::Css(&format!("body[data-page='{page}']")))
+            .await
+            .unwrap_or_else(|e| panic!("never arrived at {page}: {e}"));
+    }
+
+    /// Clicks the form's button, as a person would: WebDriver's click returns
+    /// once the navigation it started has loaded the next page.
+    pub async fn send(browser: &Client, form: &str) {
+        browser
+            .find(Locator::Css(&format!("{form} button[type=submit]")))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+    }
+
+    pub async fn sign_out(browser: &Client) {
+        browser
+            .find(Locator::Css("header form button"))
+            .await
+            .unwrap()
+            .click()
+            .await
+            .unwrap();
+        arrive(browser, "login").await;
+    }
 }

@@ -7,146 +7,15 @@
 //! `SANJI_UPDATE_SCREENSHOTS=1` the ones the README shows are also copied
 //! into `docs/`.
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use sanji_domain::case::{ActorRole, CaseStatus, Outcome};
 use sanji_domain::time::cst_date;
-use sanji_node::accounts::Accounts;
 use sanji_node::ops::CaseCommand;
+use sanji_tests::desk::browser::{
+    Driver, PASSWORD, account, arrive, body, screenshot, send, sign_in, sign_out,
+};
 use sanji_tests::{Cluster, village};
 use sanji_web::Console;
-
-const PASSWORD: &str = "dongshan-2026";
-
-/// chromedriver as a child process, on the port it chose.
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let mut child = Command::new("chromedriver")
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "chromedriver is not installed: apt-get install chromium chromium-driver fonts-noto-cjk",
-            );
-        let stdout = child.stdout.take().expect("chromedriver's output");
-        let mut lines = BufReader::new(stdout).lines();
-        // "ChromeDriver was started successfully on port 36391."
-        let port = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| {
-                line.split("successfully on port ")
-                    .nth(1)
-                    .and_then(|p| p.trim_end_matches('.').parse().ok())
-            })
-            .expect("chromedriver did not say which port it serves");
-        std::thread::spawn(move || lines.for_each(drop));
-        Driver { child, port }
-    }
-
-    async fn browser(&self) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1366,768", "--lang=zh-CN",
-                ],
-            }),
-        );
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a Chromium session (is chromium installed?)")
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-fn screenshot_dir() -> PathBuf {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
-
-async fn screenshot(browser: &Client, name: &str) {
-    let png = browser.screenshot().await.expect("a screenshot");
-    std::fs::write(screenshot_dir().join(format!("{name}.png")), &png).unwrap();
-    if std::env::var_os("SANJI_UPDATE_SCREENSHOTS").is_some() {
-        let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs");
-        std::fs::write(docs.join(format!("console-{name}.png")), &png).unwrap();
-    }
-}
-
-async fn body(browser: &Client) -> String {
-    browser
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn sign_in(browser: &Client, base: &str, login: &str, password: &str) {
-    browser.goto(&format!("{base}login")).await.unwrap();
-    let form = browser.form(Locator::Css("form")).await.unwrap();
-    form.set_by_name("login", login).await.unwrap();
-    form.set_by_name("password", password).await.unwrap();
-    send(browser, "form").await;
-    arrive(browser, "today").await;
-}
-
-/// Waits until the page the browser shows is `page` (its `data-page`): the
-/// next page has loaded, whatever the redirects in between.
-async fn arrive(browser: &Client, page: &str) {
-    browser
-        .wait()
-        .for_element(Locator::Css(&format!("body[data-page='{page}']")))
-        .await
-        .unwrap_or_else(|e| panic!("never arrived at {page}: {e}"));
-}
-
-/// Clicks the form's button, as a person would: WebDriver's click returns
-/// once the navigation it started has loaded the next page.
-async fn send(browser: &Client, form: &str) {
-    browser
-        .find(Locator::Css(&format!("{form} button[type=submit]")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn sign_out(browser: &Client) {
-    browser
-        .find(Locator::Css("header form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    arrive(browser, "login").await;
-}
 
 /// Opens the step's form on the case page, fills it and sends it.
 async fn take_step(browser: &Client, step: &str, fields: &[(&str, &str)]) {
@@ -179,18 +48,13 @@ async fn take_step(browser: &Client, step: &str, fields: &[(&str, &str)]) {
 async fn a_case_lives_its_life_in_the_browser_from_registration_to_archive() {
     let cluster = Cluster::start().await;
     let hub = cluster.hub();
-    let accounts = Accounts::new(cluster.hub_store().clone());
-    for (name, login, role) in [
-        ("刘芳", "liufang", ActorRole::Operator),
-        ("陈志远", "chenzhiyuan", ActorRole::Director),
-    ] {
-        let (_, once) = accounts
-            .add(name, Some(login), role, None, 0, "测试")
-            .unwrap();
-        accounts
-            .change_password(login, &once, PASSWORD, 0, "测试")
-            .unwrap();
-    }
+    account(cluster.hub_store(), "刘芳", "liufang", ActorRole::Operator);
+    account(
+        cluster.hub_store(),
+        "陈志远",
+        "chenzhiyuan",
+        ActorRole::Director,
+    );
     let console = sanji_web::start(
         Console::new(hub.operations.clone(), false),
         "127.0.0.1:0",

@@ -123,7 +123,7 @@ fn show(demo: &demo::Demo) -> Result<()> {
         demo.hub.store.clock()?.wall_ms,
     ));
     let table = views::county_reports(&demo.county.store, month)?;
-    render::reports(&table.rows, Some(&table.total));
+    render::export_table(&sanji_node::export::county_table(&table));
     if r.converged {
         println!(
             "\n✔ 三级数据一致:各村 {} 条记录全部到达镇中心,{} 条重大排查全部到达县里。",

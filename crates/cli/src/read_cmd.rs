@@ -326,13 +326,14 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             let value = console::query_remote(&config, &Query::Report { month }).await?;
             let report: sanji_domain::report::MonthlyReport =
                 serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::report_table(&report);
             if let Some(path) = &csv {
-                render::report_csv(path, std::slice::from_ref(&report), None)?;
+                render::export_csv(path, &table)?;
             }
             if json {
                 render::json(&value);
             } else {
-                render::reports(&[report], None);
+                render::export_table(&table);
                 if let Some(path) = csv {
                     println!("已另存为 {}", path.display());
                 }
@@ -426,13 +427,14 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
             flags::MONTH.on(|| Ok(sanji_domain::report::Month::parse(&month)?))?;
             let value = console::query_remote(&config, &Query::Reports { month }).await?;
             let table: views::CountyReport = serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::county_table(&table);
             if let Some(path) = &csv {
-                render::report_csv(path, &table.rows, Some(&table.total))?;
+                render::export_csv(path, &table)?;
             }
             if json {
                 render::json(&value);
             } else {
-                render::reports(&table.rows, Some(&table.total));
+                render::export_table(&table);
                 if let Some(path) = csv {
                     println!("已另存为 {}", path.display());
                 }

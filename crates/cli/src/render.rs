@@ -493,94 +493,21 @@ pub fn rewards(period: &str, totals: &[sanji_domain::report::RewardTotal]) {
     print(&format!("奖惩台账 {period}"), totals.len(), t);
 }
 
-const REPORT_HEADER: &[&str] = &[
-    "单位",
-    "月份",
-    "受理登记",
-    "来访",
-    "来信",
-    "来电",
-    "排查转案",
-    "上级交办",
-    "网上",
-    "受理",
-    "不予受理",
-    "办结",
-    "调解成功",
-    "调解成功率",
-    "超期",
-    "在办",
-    "上报县级",
-    "排查数",
-    "重大排查",
-    "群体性",
-    "越级上访",
-];
-
-fn report_cells(r: &sanji_domain::report::MonthlyReport) -> Vec<String> {
-    let mut cells = vec![
-        r.township.to_string(),
-        r.month.to_string(),
-        r.received.to_string(),
-    ];
-    cells.extend(r.received_by_source.iter().map(|c| c.count.to_string()));
-    cells.extend(
-        [r.accepted, r.not_accepted, r.resolved, r.mediated]
-            .iter()
-            .map(u32::to_string),
-    );
-    cells.push(r.mediation_success_label());
-    cells.extend(
-        [
-            r.overdue,
-            r.open,
-            r.escalated,
-            r.screenings,
-            r.severe_screenings,
-            r.mass_incidents,
-            r.skip_level_petitions,
-        ]
-        .iter()
-        .map(u32::to_string),
-    );
-    cells
-}
-
-pub fn reports(
-    rows: &[sanji_domain::report::MonthlyReport],
-    total: Option<&sanji_domain::report::MonthlyReport>,
-) {
-    let mut t = table(REPORT_HEADER);
-    for r in rows {
-        t.add_row(report_cells(r));
+/// A table of `sanji_node::export` (the monthly report, the county's month
+/// table), as the console's page and downloads show it.
+pub fn export_table(table: &sanji_node::export::Table) {
+    let mut t = self::table(&table.heading_texts());
+    for row in &table.rows {
+        t.add_row(row.iter().map(ToString::to_string));
     }
-    if let Some(total) = total {
-        let mut cells = report_cells(total);
-        cells[0] = "合计".to_owned();
-        t.add_row(cells);
-    }
-    println!("综治信访维稳中心主要工作数据月报表");
+    println!("{}", table.title);
     println!("{t}");
 }
 
-pub fn report_csv(
-    path: &std::path::Path,
-    rows: &[sanji_domain::report::MonthlyReport],
-    total: Option<&sanji_domain::report::MonthlyReport>,
-) -> anyhow::Result<()> {
-    let mut w = csv::Writer::from_path(path)
-        .map_err(|e| anyhow::anyhow!("无法写入 {}:{e}", path.display()))?;
-    w.write_record(REPORT_HEADER)?;
-    for r in rows {
-        w.write_record(report_cells(r))?;
-    }
-    if let Some(total) = total {
-        let mut cells = report_cells(total);
-        cells[0] = "合计".to_owned();
-        w.write_record(cells)?;
-    }
-    w.flush()?;
-    Ok(())
+/// The same table as CSV (UTF-8 with a byte-order mark, for Excel).
+pub fn export_csv(path: &std::path::Path, table: &sanji_node::export::Table) -> anyhow::Result<()> {
+    std::fs::write(path, table.to_csv()?)
+        .map_err(|e| anyhow::anyhow!("无法写入 {}:{e}", path.display()))
 }
 
 pub fn directory(listing: &sanji_node::directory::Listing) {

@@ -514,7 +514,7 @@ fn operators_work_cases_from_the_command_line_against_running_servers() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = std::fs::read_to_string(&csv).unwrap();
     assert!(
-        text.starts_with("单位,月份,受理登记") && text.contains("\n合计,"),
+        text.starts_with("\u{feff}单位,月份,报送情况,受理登记") && text.contains("\n合计,"),
         "{text}"
     );
 }

@@ -274,6 +274,11 @@ pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
 pub const SIGN_OFF_ROLES: &[ActorRole] = &[ActorRole::Director];
 /// Who may turn a screening into a case (排查转案).
 pub const CONVERT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
+/// Who may read the township's figures as a whole: the monthly report, the
+/// rewards ledger, the screening ledger. Member-unit staff see only the
+/// cases assigned to their unit, so no township-wide total is theirs.
+pub const REPORT_ROLES: &[ActorRole] =
+    &[ActorRole::Operator, ActorRole::Director, ActorRole::County];
 
 /// Whether `role` is one of the roles `allowed` to do `what`; if not, the
 /// sentence that says who may.

@@ -14,6 +14,7 @@ pub mod connections;
 pub mod console;
 pub mod directory;
 mod error;
+pub mod export;
 pub mod forward;
 pub mod ops;
 pub mod reports;

@@ -233,6 +233,10 @@ pub struct CountyReport {
     pub month: Month,
     pub rows: Vec<MonthlyReport>,
     pub total: MonthlyReport,
+    /// Townships the county knows (a link, an outbox) that filed nothing for
+    /// the month: shown as 未报送, never left out.
+    #[serde(default)]
+    pub unfiled: Vec<Code>,
 }
 
 pub fn county_reports(store: &Store, month: Month) -> Result<CountyReport, NodeError> {
@@ -246,7 +250,36 @@ pub fn county_reports(store: &Store, month: Month) -> Result<CountyReport, NodeE
         .collect();
     rows.sort_by(|a, b| a.township.cmp(&b.township));
     let total = MonthlyReport::total(store.node(), month, &rows);
-    Ok(CountyReport { month, rows, total })
+    let unfiled = known_townships(store)?
+        .into_iter()
+        .filter(|t| !rows.iter().any(|r| r.township == *t))
+        .collect();
+    Ok(CountyReport {
+        month,
+        rows,
+        total,
+        unfiled,
+    })
+}
+
+/// The townships a county knows from their links and outboxes, without
+/// reading any record.
+pub fn known_townships(store: &Store) -> Result<Vec<Code>, NodeError> {
+    let mut codes: Vec<Code> = peers(store)?
+        .into_iter()
+        .filter_map(|l| Code::parse(&l.code).ok())
+        .chain(
+            store
+                .version_vector()?
+                .keys()
+                .filter(|o| o.is_outbox())
+                .map(|o| o.code().clone()),
+        )
+        .filter(|c| c.level() == Level::Township)
+        .collect();
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
 }
 
 fn to_json<T: Serialize>(rows: T) -> serde_json::Value {

@@ -38,6 +38,8 @@ pub(super) fn routes() -> Router<Console> {
 struct CaseSearch {
     q: Option<String>,
     status: Option<String>,
+    /// `xlsx` or `csv`: the cases found, as a download.
+    format: Option<String>,
 }
 
 pub struct CaseLine {
@@ -75,7 +77,7 @@ async fn cases(
     let q = search.q.unwrap_or_default().trim().to_owned();
     let status = search.status.unwrap_or_default();
     let wanted = CaseStatus::ALL.iter().find(|s| s.id() == status).copied();
-    let mut lines: Vec<CaseLine> = rows
+    let found: Vec<CaseRow> = rows
         .into_iter()
         .rev()
         .filter(|c| person.account.sees_assignee(c.assignee.as_deref()))
@@ -90,6 +92,14 @@ async fn cases(
                 || c.place.as_str().starts_with(&q)
                 || names.name_of(&c.place).is_some_and(|n| n.contains(&q))
         })
+        .collect();
+    if let Some(format) = &search.format {
+        let table = sanji_node::export::cases_table(format!("案件台账 {}", ops.node()), &found);
+        let stem = format!("案件台账-{}-{}", ops.node(), today.format("%Y%m%d"));
+        return super::reports::download(&table, &stem, format);
+    }
+    let mut lines: Vec<CaseLine> = found
+        .into_iter()
         .map(|c| {
             let standing = c
                 .deadline

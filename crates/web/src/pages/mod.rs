@@ -22,6 +22,7 @@ mod cases;
 mod county;
 mod directory;
 mod login;
+mod reports;
 mod today;
 
 const STYLESHEET: &str = include_str!("../../static/app.css");
@@ -34,6 +35,7 @@ pub fn router() -> Router<Console> {
         .merge(directory::routes())
         .merge(accounts::routes())
         .merge(county::routes())
+        .merge(reports::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -56,6 +58,8 @@ pub struct Frame {
     pub county: bool,
     /// Whether this person manages accounts and the directory here.
     pub manages: bool,
+    /// Whether this person may read the township's figures (月报表, 奖惩).
+    pub reports: bool,
 }
 
 impl Frame {
@@ -74,6 +78,7 @@ impl Frame {
             active,
             county,
             manages: sanji_node::accounts::MANAGE_ROLES.contains(&person.account.role),
+            reports: sanji_domain::case::REPORT_ROLES.contains(&person.account.role),
         }
     }
 }

@@ -1,0 +1,495 @@
+//! The tables people take away: the monthly report, the county's month
+//! table, the rewards ledger and the case and screening ledgers. Each is
+//! defined here once, as columns (a heading and the value of each row), and
+//! that one definition is what the web console shows, what its `.xlsx` and
+//! CSV downloads hold and what the CLI prints and saves, so a figure reads
+//! the same on the page, in Excel and in the terminal.
+
+use sanji_domain::Labelled;
+use sanji_domain::case::Assignee;
+use sanji_domain::record::{CaseSource, Category};
+use sanji_domain::report::{Month, MonthlyReport, RewardLine, RewardTotal};
+use sanji_domain::time::format_cst;
+
+use crate::NodeError;
+use crate::views::{CaseRow, CountyReport, ScreeningRow};
+
+/// One cell: text, or a count that a spreadsheet can add up.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cell {
+    Text(String),
+    Count(i64),
+    /// Nothing to show (a township that filed nothing has no figures, not zeros).
+    Blank,
+}
+
+impl std::fmt::Display for Cell {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Cell::Text(t) => f.write_str(t),
+            Cell::Count(n) => write!(f, "{n}"),
+            Cell::Blank => Ok(()),
+        }
+    }
+}
+
+fn text(value: impl ToString) -> Cell {
+    Cell::Text(value.to_string())
+}
+
+fn count(n: impl Into<i64>) -> Cell {
+    Cell::Count(n.into())
+}
+
+fn yes(flag: bool) -> Cell {
+    text(if flag { "是" } else { "" })
+}
+
+/// A column: its heading, the heading it sits under (a two-row header on
+/// the page), and how a row's value is read.
+pub struct Column<T> {
+    pub group: Option<&'static str>,
+    pub heading: String,
+    value: Box<dyn Fn(&T) -> Cell + Send + Sync>,
+}
+
+impl<T: 'static> Column<T> {
+    fn new(heading: impl Into<String>, value: impl Fn(&T) -> Cell + Send + Sync + 'static) -> Self {
+        Column {
+            group: None,
+            heading: heading.into(),
+            value: Box::new(value),
+        }
+    }
+
+    fn under(mut self, group: &'static str) -> Self {
+        self.group = Some(group);
+        self
+    }
+
+    /// The same column over something that may hold a `T`; blank without one.
+    fn lift<U: 'static>(self, get: fn(&U) -> Option<&T>) -> Column<U> {
+        let value = self.value;
+        Column {
+            group: self.group,
+            heading: self.heading,
+            value: Box::new(move |u| get(u).map_or(Cell::Blank, &value)),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Heading {
+    pub group: Option<&'static str>,
+    pub text: String,
+}
+
+/// A heading of the top row of [`Table::header_rows`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TopHeading<'a> {
+    pub text: &'a str,
+    pub span: usize,
+    /// A group's heading, over the headings of its columns.
+    pub grouped: bool,
+}
+
+/// A table ready to be shown or written: a title, the headings, the rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Table {
+    pub title: String,
+    /// How many leading columns name the row (单位, 月份 …) rather than give a figure.
+    pub key_columns: usize,
+    pub headings: Vec<Heading>,
+    pub rows: Vec<Vec<Cell>>,
+}
+
+impl Table {
+    fn of<'a, T: 'a>(
+        title: String,
+        key_columns: usize,
+        columns: &[Column<T>],
+        items: impl IntoIterator<Item = &'a T>,
+    ) -> Table {
+        Table {
+            title,
+            key_columns,
+            headings: columns
+                .iter()
+                .map(|c| Heading {
+                    group: c.group,
+                    text: c.heading.clone(),
+                })
+                .collect(),
+            rows: items
+                .into_iter()
+                .map(|item| columns.iter().map(|c| (c.value)(item)).collect())
+                .collect(),
+        }
+    }
+
+    pub fn heading_texts(&self) -> Vec<&str> {
+        self.headings.iter().map(|h| h.text.as_str()).collect()
+    }
+
+    /// The headings as a page draws them in two rows: on top the groups
+    /// (each with the number of columns it spans) and the columns with no
+    /// group (which span both rows); below, the headings under a group.
+    pub fn header_rows(&self) -> (Vec<TopHeading<'_>>, Vec<&str>) {
+        let mut top: Vec<TopHeading<'_>> = Vec::new();
+        let mut under = Vec::new();
+        for h in &self.headings {
+            match (h.group, top.last_mut()) {
+                (Some(g), Some(last)) if last.grouped && last.text == g => last.span += 1,
+                (Some(g), _) => top.push(TopHeading {
+                    text: g,
+                    span: 1,
+                    grouped: true,
+                }),
+                (None, _) => top.push(TopHeading {
+                    text: &h.text,
+                    span: 1,
+                    grouped: false,
+                }),
+            }
+            if h.group.is_some() {
+                under.push(h.text.as_str());
+            }
+        }
+        (top, under)
+    }
+
+    /// CSV as Excel on a Chinese Windows opens it: UTF-8 with a byte-order
+    /// mark (without one Excel reads the file as GBK and shows garbage).
+    pub fn to_csv(&self) -> Result<Vec<u8>, NodeError> {
+        let mut w = csv::Writer::from_writer(b"\xEF\xBB\xBF".to_vec());
+        let fail = |e: csv::Error| NodeError::Internal(format!("无法生成 CSV:{e}"));
+        w.write_record(self.heading_texts()).map_err(fail)?;
+        for row in &self.rows {
+            w.write_record(row.iter().map(Cell::to_string))
+                .map_err(fail)?;
+        }
+        w.into_inner()
+            .map_err(|e| NodeError::Internal(format!("无法生成 CSV:{e}")))
+    }
+
+    /// An Excel workbook with one sheet: the headings in the first row,
+    /// counts as numbers, laid out to print on A4.
+    pub fn to_xlsx(&self) -> Result<Vec<u8>, NodeError> {
+        use rust_xlsxwriter::{DocProperties, Format, FormatBorder, Workbook};
+        let fail =
+            |e: rust_xlsxwriter::XlsxError| NodeError::Internal(format!("无法生成 Excel 文件:{e}"));
+        let mut book = Workbook::new();
+        book.set_properties(&DocProperties::new().set_title(&self.title));
+        let sheet = book.add_worksheet();
+        sheet.set_name(sheet_name(&self.title)).map_err(fail)?;
+        let head = Format::new()
+            .set_bold()
+            .set_text_wrap()
+            .set_border(FormatBorder::Thin);
+        let body = Format::new().set_border(FormatBorder::Thin);
+        for (col, h) in self.headings.iter().enumerate() {
+            let col = col as u16;
+            sheet
+                .write_string_with_format(0, col, &h.text, &head)
+                .map_err(fail)?;
+            let widest = std::iter::once(h.text.as_str())
+                .chain(self.rows.iter().filter_map(|r| match &r[col as usize] {
+                    Cell::Text(t) => Some(t.as_str()),
+                    _ => None,
+                }))
+                .map(display_width)
+                .max()
+                .unwrap_or(4);
+            sheet
+                .set_column_width(col, (widest as f64 + 2.0).clamp(6.0, 40.0))
+                .map_err(fail)?;
+        }
+        for (r, row) in self.rows.iter().enumerate() {
+            let r = r as u32 + 1;
+            for (col, cell) in row.iter().enumerate() {
+                let col = col as u16;
+                match cell {
+                    Cell::Text(t) => sheet.write_string_with_format(r, col, t, &body),
+                    Cell::Count(n) => sheet.write_number_with_format(r, col, *n as f64, &body),
+                    Cell::Blank => sheet.write_blank(r, col, &body),
+                }
+                .map_err(fail)?;
+            }
+        }
+        sheet.set_freeze_panes(1, 0).map_err(fail)?;
+        sheet.set_paper_size(9); // A4
+        if self.headings.len() > 8 {
+            sheet.set_landscape();
+        }
+        sheet.set_print_fit_to_pages(1, 0);
+        sheet.set_repeat_rows(0, 0).map_err(fail)?;
+        book.save_to_buffer().map_err(fail)
+    }
+}
+
+/// Excel allows 31 characters in a sheet's name and none of `[]:*?/\`.
+fn sheet_name(title: &str) -> String {
+    title
+        .chars()
+        .filter(|c| !"[]:*?/\\".contains(*c))
+        .take(31)
+        .collect()
+}
+
+/// Columns in Excel's units: a CJK character is about two.
+fn display_width(text: &str) -> usize {
+    text.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// What the download of a table is called, e.g. `月报表-360123100-2026-11.xlsx`.
+pub fn file_name(stem: &str, extension: &str) -> String {
+    format!(
+        "{}.{extension}",
+        stem.chars()
+            .map(|c| if "\\/:*?\"<>|".contains(c) { '-' } else { c })
+            .collect::<String>()
+    )
+}
+
+/// 受理登记 onwards: every figure of the month, in the order of the paper
+/// report (全镇综治信访维稳中心主要工作数据月报表).
+fn report_figures() -> Vec<Column<MonthlyReport>> {
+    let mut columns = vec![Column::new("受理登记", |r: &MonthlyReport| {
+        count(r.received)
+    })];
+    for &source in CaseSource::ALL {
+        columns.push(
+            Column::new(source.label(), move |r: &MonthlyReport| {
+                count(
+                    r.received_by_source
+                        .iter()
+                        .find(|c| c.source == source)
+                        .map_or(0, |c| c.count),
+                )
+            })
+            .under("按来源"),
+        );
+    }
+    for &category in Category::ALL {
+        columns.push(
+            Column::new(category.label(), move |r: &MonthlyReport| {
+                count(
+                    r.received_by_category
+                        .iter()
+                        .find(|c| c.category == category)
+                        .map_or(0, |c| c.count),
+                )
+            })
+            .under("按类别"),
+        );
+    }
+    let figure = |heading: &str, value: fn(&MonthlyReport) -> u32| {
+        Column::new(heading, move |r: &MonthlyReport| count(value(r)))
+    };
+    columns.extend([
+        figure("受理", |r| r.accepted).under("办理情况"),
+        figure("不予受理", |r| r.not_accepted).under("办理情况"),
+        figure("办结", |r| r.resolved).under("办理情况"),
+        figure("调解成功", |r| r.mediated).under("办理情况"),
+        Column::new("调解成功率", |r: &MonthlyReport| {
+            text(r.mediation_success_label())
+        })
+        .under("办理情况"),
+        figure("超期", |r| r.overdue).under("办理情况"),
+        figure("在办", |r| r.open).under("办理情况"),
+        figure("上报县级", |r| r.escalated).under("办理情况"),
+        figure("排查数", |r| r.screenings).under("排查与稳控"),
+        figure("重大排查", |r| r.severe_screenings).under("排查与稳控"),
+        figure("群体性", |r| r.mass_incidents).under("排查与稳控"),
+        figure("越级上访", |r| r.skip_level_petitions).under("排查与稳控"),
+        figure("统计案件数", |r| r.cases_covered),
+    ]);
+    columns
+}
+
+/// A township's monthly report, one row: 单位, 月份 and every figure.
+pub fn report_table(report: &MonthlyReport) -> Table {
+    let mut columns = vec![
+        Column::new("单位", |r: &MonthlyReport| text(&r.township)),
+        Column::new("月份", |r: &MonthlyReport| text(r.month)),
+    ];
+    columns.extend(report_figures());
+    Table::of(
+        format!("月报表 {} {}", report.township, report.month),
+        2,
+        &columns,
+        [report],
+    )
+}
+
+/// One line of the county's month table: a township (or the total) and
+/// its report, if it filed one.
+pub struct CountyLine {
+    pub unit: String,
+    pub month: Month,
+    pub standing: String,
+    pub report: Option<MonthlyReport>,
+}
+
+/// 未报送, as the county's month table says of a township that filed nothing.
+pub const UNFILED: &str = "未报送";
+
+/// The county's month table: every township it knows, those that filed
+/// nothing as 未报送 with blank figures (never zeros, never left out), and
+/// the total of those that filed.
+pub fn county_lines(table: &CountyReport) -> Vec<CountyLine> {
+    let mut lines: Vec<CountyLine> = table
+        .rows
+        .iter()
+        .map(|r| CountyLine {
+            unit: r.township.to_string(),
+            month: table.month,
+            standing: format!("已报送(第 {} 版)", r.revision),
+            report: Some(r.clone()),
+        })
+        .chain(table.unfiled.iter().map(|code| CountyLine {
+            unit: code.to_string(),
+            month: table.month,
+            standing: UNFILED.to_owned(),
+            report: None,
+        }))
+        .collect();
+    lines.sort_by(|a, b| a.unit.cmp(&b.unit));
+    lines.push(CountyLine {
+        unit: "合计".to_owned(),
+        month: table.month,
+        standing: format!(
+            "{} 个乡镇已报送,{} 个未报送",
+            table.rows.len(),
+            table.unfiled.len()
+        ),
+        report: Some(table.total.clone()),
+    });
+    lines
+}
+
+pub fn county_table(table: &CountyReport) -> Table {
+    let mut columns = vec![
+        Column::new("单位", |l: &CountyLine| text(&l.unit)),
+        Column::new("月份", |l: &CountyLine| text(l.month)),
+        Column::new("报送情况", |l: &CountyLine| text(&l.standing)),
+    ];
+    columns.extend(
+        report_figures()
+            .into_iter()
+            .map(|c| c.lift(|l: &CountyLine| l.report.as_ref())),
+    );
+    Table::of(
+        format!("各乡镇月报表 {}", table.month),
+        3,
+        &columns,
+        &county_lines(table),
+    )
+}
+
+/// One line of the rewards ledger: a case's reward or deduction, or a
+/// handler's subtotal (no `line`).
+struct RewardEntry {
+    handler: Assignee,
+    amount: i64,
+    line: Option<RewardLine>,
+}
+
+/// 奖惩台账 for `period`: each case's reward or deduction under its unit or
+/// village, then that handler's 小计.
+pub fn rewards_table(period: &str, totals: &[RewardTotal]) -> Table {
+    let entries: Vec<RewardEntry> = totals
+        .iter()
+        .flat_map(|t| {
+            t.lines
+                .iter()
+                .map(|l| RewardEntry {
+                    handler: t.handler.clone(),
+                    amount: l.amount,
+                    line: Some(l.clone()),
+                })
+                .chain([RewardEntry {
+                    handler: t.handler.clone(),
+                    amount: t.amount,
+                    line: None,
+                }])
+        })
+        .collect();
+    let of_line = |value: fn(&RewardLine) -> Cell| {
+        move |e: &RewardEntry| e.line.as_ref().map_or(Cell::Blank, value)
+    };
+    let columns: Vec<Column<RewardEntry>> = vec![
+        Column::new("承办单位/村", |e: &RewardEntry| {
+            text(e.handler.label())
+        }),
+        Column::new(
+            "案件编号",
+            of_line(|l| text(l.case_number.clone().unwrap_or_default())),
+        ),
+        Column::new("日期", of_line(|l| text(l.on))),
+        Column::new("事由", |e: &RewardEntry| match &e.line {
+            Some(l) => text(&l.reason),
+            None => text("小计"),
+        }),
+        Column::new("金额(元)", |e: &RewardEntry| count(e.amount)),
+    ];
+    Table::of(format!("奖惩台账 {period}"), 1, &columns, &entries)
+}
+
+/// 案件台账: every case as a row, texts in full.
+pub fn cases_table(title: String, rows: &[CaseRow]) -> Table {
+    let columns: Vec<Column<CaseRow>> = vec![
+        Column::new("案件编号", |c: &CaseRow| {
+            text(
+                c.case_number
+                    .clone()
+                    .unwrap_or_else(|| format!("(未编号 {})", crate::ops::short_id(c.id))),
+            )
+        }),
+        Column::new("登记日期", |c: &CaseRow| text(c.registered_on)),
+        Column::new("发生地", |c: &CaseRow| text(&c.place)),
+        Column::new("来源", |c: &CaseRow| text(c.source.label())),
+        Column::new("类别", |c: &CaseRow| text(c.category.label())),
+        Column::new("当事人", |c: &CaseRow| text(c.parties.join("、"))),
+        Column::new("涉及人数", |c: &CaseRow| count(c.people_involved)),
+        Column::new("诉求", |c: &CaseRow| text(&c.claim)),
+        Column::new("首问首接人", |c: &CaseRow| text(&c.first_receiver)),
+        Column::new("首接单位", |c: &CaseRow| text(&c.first_unit)),
+        Column::new("疑难", |c: &CaseRow| yes(c.complex)),
+        Column::new("状态", |c: &CaseRow| text(c.status.label())),
+        Column::new("承办", |c: &CaseRow| {
+            text(c.assignee.clone().unwrap_or_default())
+        }),
+        Column::new("承办人", |c: &CaseRow| {
+            text(c.person.clone().unwrap_or_default())
+        }),
+        Column::new("期限", |c: &CaseRow| {
+            text(c.deadline.map(|d| d.to_string()).unwrap_or_default())
+        }),
+        Column::new("催办", |c: &CaseRow| count(c.urges as i64)),
+        Column::new("督办", |c: &CaseRow| count(c.supervisions as i64)),
+        Column::new("上报县级", |c: &CaseRow| yes(c.escalated)),
+    ];
+    Table::of(title, 1, &columns, rows)
+}
+
+/// 不安定因素排查登记台账: every screening as a row, texts in full.
+pub fn screenings_table(title: String, rows: &[ScreeningRow]) -> Table {
+    let columns: Vec<Column<ScreeningRow>> = vec![
+        Column::new("排查日期", |s: &ScreeningRow| text(s.screened_on)),
+        Column::new("村", |s: &ScreeningRow| text(&s.village)),
+        Column::new("类别", |s: &ScreeningRow| text(s.category.label())),
+        Column::new("风险等级", |s: &ScreeningRow| text(s.risk.label())),
+        Column::new("易激化", |s: &ScreeningRow| yes(s.may_escalate)),
+        Column::new("群体性", |s: &ScreeningRow| yes(s.mass_incident_risk)),
+        Column::new("涉及人数", |s: &ScreeningRow| count(s.people_involved)),
+        Column::new("当事人", |s: &ScreeningRow| text(s.parties.join("、"))),
+        Column::new("基本情况", |s: &ScreeningRow| text(&s.description)),
+        Column::new("化解措施", |s: &ScreeningRow| text(&s.measures)),
+        Column::new("排查人", |s: &ScreeningRow| text(&s.screener)),
+        Column::new("上报县级", |s: &ScreeningRow| {
+            text(s.reported_at_ms.map(format_cst).unwrap_or_default())
+        }),
+    ];
+    Table::of(title, 1, &columns, rows)
+}
