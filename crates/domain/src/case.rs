@@ -274,6 +274,8 @@ pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
 pub const SIGN_OFF_ROLES: &[ActorRole] = &[ActorRole::Director];
 /// Who may turn a screening into a case (排查转案).
 pub const CONVERT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
+/// Who registers visits at the township center's window (接访登记).
+pub const VISIT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
 
 /// Whether `role` is one of the roles `allowed` to do `what`; if not, the
 /// sentence that says who may.

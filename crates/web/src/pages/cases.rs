@@ -365,7 +365,7 @@ async fn render_case(
 }
 
 /// The villages a case can be assigned to: those this hub has heard from.
-async fn village_choices(console: &Console) -> Result<Vec<(String, String)>, PageError> {
+pub(super) async fn village_choices(console: &Console) -> Result<Vec<(String, String)>, PageError> {
     let peers: Vec<PeerRow> = query(console, Query::Stations).await?;
     Ok(peers
         .into_iter()

@@ -16,9 +16,14 @@ use serde::Deserialize;
 use crate::session::Person;
 use crate::{Console, PageError};
 
+mod arrivals;
 mod cases;
+mod conflicts;
 mod login;
+mod screenings;
+mod stations;
 mod today;
+mod visits;
 
 const STYLESHEET: &str = include_str!("../../static/app.css");
 
@@ -27,6 +32,11 @@ pub fn router() -> Router<Console> {
         .merge(login::routes())
         .merge(today::routes())
         .merge(cases::routes())
+        .merge(screenings::routes())
+        .merge(arrivals::routes())
+        .merge(stations::routes())
+        .merge(conflicts::routes())
+        .merge(visits::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
