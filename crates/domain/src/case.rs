@@ -280,6 +280,9 @@ pub const CONVERT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Direct
 pub const REPORT_ROLES: &[ActorRole] =
     &[ActorRole::Operator, ActorRole::Director, ActorRole::County];
 
+/// Who registers visits at the township center's window (接访登记).
+pub const VISIT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
+
 /// Whether `role` is one of the roles `allowed` to do `what`; if not, the
 /// sentence that says who may.
 pub fn check_role(what: &str, allowed: &[ActorRole], role: ActorRole) -> Result<(), String> {

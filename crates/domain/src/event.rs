@@ -200,6 +200,9 @@ pub struct CaseReport {
 pub struct SignOff {
     pub role: ActorRole,
     pub note: String,
+    /// On the hub's outbox copy for the county: when the director signed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub signed_at: Option<Hlc>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -284,7 +287,9 @@ impl EventBody {
             EventBody::CaseHandedDown(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::County
             }
-            EventBody::ScreeningSignedOff(_) | EventBody::ScreeningConverted(_) => {
+            // The outbox carries a copy of a severe screening's signature to the county.
+            EventBody::ScreeningSignedOff(_) => origin.code().level() == Level::Township,
+            EventBody::ScreeningConverted(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Township
             }
         };

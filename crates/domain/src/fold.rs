@@ -185,8 +185,20 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             record: record.clone(),
             recorded: Provenance::of(event),
         })),
-        (Some(S::Screening(mut s)), EventBody::ScreeningSignedOff(_)) if s.signed_off.is_none() => {
-            s.signed_off = Some(Provenance::of(event));
+        (Some(S::Screening(mut s)), EventBody::ScreeningSignedOff(sign))
+            if s.signed_off.is_none() =>
+        {
+            let mut signed = Provenance::of(event);
+            // The county holds only the outbox's copy: the signature's own time.
+            if let Some(at) = sign.signed_at.filter(|_| event.origin.is_outbox()) {
+                signed.hlc = at;
+            }
+            s.signed_off = Some(signed);
+            Ok(S::Screening(s))
+        }
+        // The outbox's copy of a signature this node already holds (the hub
+        // itself, and the village that pulls both): nothing new.
+        (Some(S::Screening(s)), EventBody::ScreeningSignedOff(_)) if event.origin.is_outbox() => {
             Ok(S::Screening(s))
         }
         (Some(S::Screening(mut s)), EventBody::ScreeningConverted(c))

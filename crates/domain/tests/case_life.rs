@@ -1130,6 +1130,7 @@ fn only_the_director_signs_a_screening_off() {
             EventBody::ScreeningSignedOff(SignOff {
                 role,
                 note: "已阅,请司法所跟进".into(),
+                signed_at: None,
             }),
         )
     };

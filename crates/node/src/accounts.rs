@@ -11,7 +11,7 @@ use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use rand::Rng;
 use sanji_domain::case::ActorRole;
-use sanji_domain::{Code, FieldError, Labelled};
+use sanji_domain::{Code, FieldError, Labelled, VersionVector};
 use sanji_store::Store;
 use serde::{Deserialize, Serialize};
 
@@ -20,6 +20,9 @@ use crate::ops::Actor;
 
 const ACCOUNTS: &str = "accounts";
 const AUDIT: &str = "audit";
+/// Per login: the store's version vector when the person last looked at the
+/// arrivals page, so "new" means "arrived since", however old its records.
+const LAST_LOOKED: &str = "last-looked";
 
 /// Wrong passwords in a row before an account is locked.
 pub const MAX_FAILURES: u32 = 5;
@@ -79,6 +82,20 @@ impl Account {
     pub fn sees_assignee(&self, assignee: Option<&str>) -> bool {
         self.role != ActorRole::UnitStaff
             || (assignee.is_some() && assignee == self.unit.as_deref())
+    }
+
+    /// Whether this person sees the township's own ledgers (screenings,
+    /// visits, arrivals, stations, conflicts): everyone but member-unit
+    /// staff, who see the cases assigned to their unit and nothing else.
+    pub fn sees_ledgers(&self) -> Result<(), NodeError> {
+        if self.role == ActorRole::UnitStaff {
+            return Err(NodeError::Forbidden(format!(
+                "{}只能查看交办给{}的案件,排查、接访和站点由中心总台查看",
+                self.role.label(),
+                self.unit.as_deref().unwrap_or("本单位")
+            )));
+        }
+        Ok(())
     }
 
     pub fn locked_at(&self, now_ms: u64) -> bool {
@@ -325,7 +342,40 @@ impl Accounts {
         };
         self.put(&account)?;
         self.record(now_ms, login, AuditKind::Created, by)?;
+        // A new person's arrivals start from what the node holds today.
+        self.mark_looked(login, &self.store.version_vector()?)?;
         Ok((account, password))
+    }
+
+    fn mark_looked(&self, login: &str, held: &VersionVector) -> Result<(), NodeError> {
+        let bytes = serde_json::to_vec(held).expect("version vectors serialise");
+        Ok(self.store.meta_put(LAST_LOOKED, login, &bytes)?)
+    }
+
+    /// What arrived since `login` last looked (by village, in order of
+    /// arrival), and from now on that is what they have seen. `None` when
+    /// the account has never looked (one made before arrivals were kept):
+    /// from this look on they are.
+    pub fn arrivals_since_last_look(
+        &self,
+        login: &str,
+    ) -> Result<Option<Vec<crate::views::ArrivalRow>>, NodeError> {
+        // Read before listing, so what lands meanwhile is new next time.
+        let held = self.store.version_vector()?;
+        let since: Option<VersionVector> = self
+            .store
+            .meta_get(LAST_LOOKED, login)?
+            .map(|bytes| {
+                serde_json::from_slice(&bytes).map_err(|e| {
+                    NodeError::Internal(format!("账号 {login} 的查看记录无法读取:{e}"))
+                })
+            })
+            .transpose()?;
+        let rows = since
+            .map(|since| crate::views::arrivals(&self.store, &since, &held))
+            .transpose()?;
+        self.mark_looked(login, &held)?;
+        Ok(rows)
     }
 
     /// Signs a person in. Five wrong passwords in a row lock the account

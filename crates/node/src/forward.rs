@@ -13,8 +13,8 @@ use std::time::Duration;
 
 use chrono::NaiveDate;
 use sanji_domain::deadline::DeadlinePolicy;
-use sanji_domain::event::CaseReport;
-use sanji_domain::fold::EntityState;
+use sanji_domain::event::{CaseReport, SignOff};
+use sanji_domain::fold::{EntityState, Provenance};
 use sanji_domain::record::Screening;
 use sanji_domain::report::{Month, MonthlyReport};
 use sanji_domain::time::cst_date;
@@ -79,8 +79,11 @@ pub fn derive(
                             screening_bytes(s),
                         ));
                         days.insert((s.village.clone(), s.screened_on));
-                        let already = matches!(store.entity(event.entity)?.map(|e| e.state),
-                            Some(EntityState::Screening(st)) if st.reported.is_some());
+                        let state = match store.entity(event.entity)?.map(|e| e.state) {
+                            Some(EntityState::Screening(st)) => Some(st),
+                            _ => None,
+                        };
+                        let already = state.as_ref().is_some_and(|st| st.reported.is_some());
                         if s.is_severe() && !already {
                             drafts.push(Draft {
                                 author: event.author.clone(),
@@ -91,6 +94,24 @@ pub fn derive(
                                     recorded_at: event.hlc,
                                 }),
                             });
+                            // Signed before it was reported: the signature follows it up.
+                            if let Some(signed) = state.and_then(|st| st.signed_off) {
+                                drafts.extend(signature_copy(store, event.entity, &signed)?);
+                            }
+                        }
+                    }
+                    // The director's signature on a severe screening the
+                    // county already holds. (One signed before the report is
+                    // copied with the report, above; a copy made twice by a
+                    // race folds as nothing new.)
+                    EventBody::ScreeningSignedOff(_) if source == Origin::node(me.clone()) => {
+                        if let Some(EntityState::Screening(st)) =
+                            store.entity(event.entity)?.map(|e| e.state)
+                            && st.reported.is_some()
+                            && let Some(signed) =
+                                st.signed_off.filter(|p| p.event == event.event_ref())
+                        {
+                            drafts.extend(signature_copy(store, event.entity, &signed)?);
                         }
                     }
                     EventBody::CaseRegistered(_)
@@ -259,6 +280,30 @@ fn monthly_reports(
         });
     }
     Ok(drafts)
+}
+
+/// The outbox's copy of the director's signature on a severe screening, for
+/// the county: who signed, the note, and when (the copy itself is stamped
+/// later).
+fn signature_copy(
+    store: &Store,
+    screening: Uuid,
+    signed: &Provenance,
+) -> Result<Option<Draft>, NodeError> {
+    let Some(original) = store.get(&signed.event.origin, signed.event.seq)? else {
+        return Ok(None);
+    };
+    let EventBody::ScreeningSignedOff(sign) = original.body else {
+        return Ok(None);
+    };
+    Ok(Some(Draft {
+        author: signed.author.clone(),
+        entity: screening,
+        body: EventBody::ScreeningSignedOff(SignOff {
+            signed_at: Some(signed.hlc),
+            ..sign
+        }),
+    }))
 }
 
 fn day_key(village: &Code, date: NaiveDate, id: &str) -> String {

@@ -5,12 +5,13 @@
 
 use chrono::NaiveDate;
 use sanji_domain::case::{
-    ActorRole, CONVERT_ROLES, CaseAction, CaseFile, CaseStep, SIGN_OFF_ROLES, check_role,
+    ActorRole, CONVERT_ROLES, CaseAction, CaseFile, CaseStep, SIGN_OFF_ROLES, VISIT_ROLES,
+    check_role,
 };
 use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::event::{Conversion, HandDown, SignOff};
 use sanji_domain::fold::EntityState;
-use sanji_domain::record::CaseRegistration;
+use sanji_domain::record::{CaseRegistration, Visit};
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, Event, EventBody, FieldError, Labelled, Level, Origin};
 use sanji_pki::{Identity, PersonRole};
@@ -199,10 +200,66 @@ pub fn register_case(
     now_ms: u64,
 ) -> Result<Event, NodeError> {
     registration.validate(cst_date(now_ms))?;
+    if let Some(visit) = registration.from_record {
+        already_a_case(store, visit)?;
+    }
     let draft = Draft {
         author: actor.name.clone(),
         entity: Uuid::now_v7(),
         body: EventBody::CaseRegistered(registration),
+    };
+    Ok(store.append_local(ledger, now_ms, vec![draft])?.remove(0))
+}
+
+/// A visit becomes one case at most: refused when a case already names it.
+fn already_a_case(store: &Store, visit: Uuid) -> Result<(), NodeError> {
+    if !matches!(
+        store.entity(visit)?.map(|e| e.state),
+        Some(EntityState::Visit(_))
+    ) {
+        return Ok(());
+    }
+    let mut became = None;
+    store.for_each_entity(|e| {
+        if let EntityState::Case(file) = &e.state
+            && file.registration.from_record == Some(visit)
+        {
+            became = Some(file.case_number.clone().unwrap_or_else(|| short_id(e.id)));
+        }
+        Ok(())
+    })?;
+    match became {
+        Some(case) => Err(NodeError::Refused(format!(
+            "这条接访已登记为案件 {case},不能再登记一次"
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// Registers a visit received at this node's own window (a village's visits
+/// are recorded at its station). Who may: the roles that register cases.
+pub fn record_visit(
+    store: &Store,
+    ledger: &Origin,
+    actor: &Actor,
+    visit: Visit,
+    now_ms: u64,
+) -> Result<Event, NodeError> {
+    check_role("接访登记", VISIT_ROLES, actor.role).map_err(NodeError::Refused)?;
+    if visit.received_at != *store.node() {
+        return Err(NodeError::Invalid(FieldError::new(
+            "received_at",
+            format!(
+                "接访登记记的是在本中心({})接待的来访,村里的来访由村工作站登记",
+                store.node()
+            ),
+        )));
+    }
+    visit.validate(cst_date(now_ms))?;
+    let draft = Draft {
+        author: actor.name.clone(),
+        entity: Uuid::now_v7(),
+        body: EventBody::VisitRecorded(visit),
     };
     Ok(store.append_local(ledger, now_ms, vec![draft])?.remove(0))
 }
@@ -225,6 +282,7 @@ pub fn sign_off(
             let body = EventBody::ScreeningSignedOff(SignOff {
                 role: actor.role,
                 note,
+                signed_at: None,
             });
             Ok(store
                 .append_local(
@@ -344,6 +402,11 @@ pub enum Action {
     },
     HandDown {
         hand_down: HandDown,
+    },
+    /// 接访登记 at the center's own window (来访/来信/来电), answered on the
+    /// spot or not.
+    RecordVisit {
+        visit: Visit,
     },
 }
 
@@ -493,6 +556,21 @@ fn perform(
             )
         }
         Action::HandDown { hand_down: h } => (hand_down(store, actor, h, now_ms)?, "已交办".into()),
+        Action::RecordVisit { mut visit } => {
+            // Whoever registers it at the window received it.
+            if visit.receiver.trim().is_empty() {
+                visit.receiver = actor.name.clone();
+            }
+            let summary = if visit.answer.is_some() {
+                "已登记接访并当场答复"
+            } else {
+                "已登记接访"
+            };
+            (
+                record_visit(store, &ledger, actor, visit, now_ms)?,
+                summary.into(),
+            )
+        }
     };
     let file = match store.entity(event.entity)?.map(|e| e.state) {
         Some(EntityState::Case(file)) => Some(file),
@@ -543,6 +621,9 @@ pub enum Query {
     Screenings {
         #[serde(default)]
         village: Option<String>,
+    },
+    Screening {
+        screening: Uuid,
     },
     Visits {
         #[serde(default)]
@@ -766,6 +847,7 @@ impl Operations {
         use sanji_domain::report::{Month, Period};
         Ok(match &query {
             Query::Screenings { village } => json(views::screenings(store, &prefix(village))?),
+            Query::Screening { screening } => json(views::screening(store, *screening)?),
             Query::Visits { village } => json(views::visits(store, &prefix(village))?),
             Query::Cases { village } => json(views::cases(store, &prefix(village))?),
             Query::Case { case } => json(CaseView::of(find_case(store, case)?)),

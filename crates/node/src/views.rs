@@ -11,7 +11,7 @@ use sanji_domain::fold::{Conflict, EntityState};
 use sanji_domain::record::{CaseSource, Category, RiskLevel, VisitChannel};
 use sanji_domain::report::{CaseRef, Month, MonthlyReport, Period, RewardTotal};
 use sanji_domain::time::cst_date;
-use sanji_domain::{Code, DailySummary, Entity, Level, Origin};
+use sanji_domain::{Code, DailySummary, Entity, Labelled, Level, Origin};
 use sanji_store::Store;
 use sanji_sync::PeerStatus;
 use serde::{Deserialize, Serialize};
@@ -38,6 +38,17 @@ pub struct ScreeningRow {
     /// When the hub forwarded it to the county, if it did.
     pub reported_at_ms: Option<u64>,
     pub conflicts: usize,
+    /// The director's signature (签字): who, and when (Unix ms).
+    #[serde(default)]
+    pub signed_off_by: Option<String>,
+    #[serde(default)]
+    pub signed_off_at_ms: Option<u64>,
+    /// The director's note with the signature (the one-screening view only).
+    #[serde(default)]
+    pub sign_off_note: Option<String>,
+    /// The case it was turned into, if it was.
+    #[serde(default)]
+    pub converted_to: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -53,6 +64,9 @@ pub struct VisitRow {
     pub receiver: String,
     pub answer: Option<String>,
     pub recorded_at_ms: u64,
+    /// The case registered from it (the case names the visit as its `from_record`).
+    #[serde(default)]
+    pub became_case: Option<Uuid>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -93,6 +107,16 @@ pub struct PeerRow {
     pub acked: u64,
     pub pending: u64,
     pub last_error: Option<String>,
+}
+
+/// A child silent longer than this is marked on the console.
+pub const SILENT_AFTER_MS: u64 = 3 * 86_400_000;
+
+impl PeerRow {
+    /// Not heard from for more than three days (or never).
+    pub fn is_silent(&self, now_ms: u64) -> bool {
+        now_ms.saturating_sub(self.last_contact_ms) > SILENT_AFTER_MS
+    }
 }
 
 /// One township at the county: its link and what its summaries add up to.
@@ -178,32 +202,91 @@ pub struct ConflictRow {
     pub entity: Uuid,
     pub record: String,
     pub conflict: Conflict,
+    /// What kind of record it is: `case`, `screening`, `visit` or `summary`.
+    #[serde(default)]
+    pub kind: String,
+    /// What the kept event tried to do, in words (a case step's name, 排查签字 …).
+    #[serde(default)]
+    pub attempted: String,
+    /// The state the record stands in now, in words.
+    #[serde(default)]
+    pub standing: String,
 }
 
 pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
     let mut rows = Vec::new();
     for e in store.entities()? {
-        let record = match &e.state {
-            EntityState::Case(f) => format!(
-                "案件 {}",
-                f.case_number
-                    .clone()
-                    .unwrap_or_else(|| crate::ops::short_id(e.id))
+        if e.conflicts.is_empty() {
+            continue;
+        }
+        let (kind, record, standing) = match &e.state {
+            EntityState::Case(f) => (
+                "case",
+                format!(
+                    "案件 {}",
+                    f.case_number
+                        .clone()
+                        .unwrap_or_else(|| crate::ops::short_id(e.id))
+                ),
+                f.status.label().to_owned(),
             ),
-            EntityState::Screening(s) => {
-                format!("排查 {} {}", s.record.village, s.record.screened_on)
+            EntityState::Screening(s) => (
+                "screening",
+                format!("排查 {} {}", s.record.village, s.record.screened_on),
+                match (&s.signed_off, s.converted_to) {
+                    (Some(p), Some(_)) => format!("{} 已签字,已转为案件", p.author),
+                    (Some(p), None) => format!("{} 已签字", p.author),
+                    (None, Some(_)) => "未签字,已转为案件".to_owned(),
+                    (None, None) => "未签字".to_owned(),
+                },
+            ),
+            EntityState::Visit(v) => (
+                "visit",
+                "接访".to_owned(),
+                if v.record.answer.is_some() {
+                    "已当场答复".to_owned()
+                } else {
+                    "已登记".to_owned()
+                },
+            ),
+            EntityState::Summary(_) | EntityState::MonthlyReport(_) => {
+                ("summary", "汇总".to_owned(), String::new())
             }
-            EntityState::Visit(_) => "接访".to_owned(),
-            EntityState::Summary(_) | EntityState::MonthlyReport(_) => "汇总".to_owned(),
         };
-        rows.extend(e.conflicts.iter().map(|c| ConflictRow {
-            entity: e.id,
-            record: record.clone(),
-            conflict: c.clone(),
-        }));
+        for c in &e.conflicts {
+            let attempted = store
+                .get(&c.event.origin, c.event.seq)?
+                .map(|event| attempted(&event.body))
+                .unwrap_or_default();
+            rows.push(ConflictRow {
+                entity: e.id,
+                record: record.clone(),
+                conflict: c.clone(),
+                kind: kind.to_owned(),
+                attempted,
+                standing: standing.clone(),
+            });
+        }
     }
     rows.sort_by_key(|r| r.conflict.hlc);
     Ok(rows)
+}
+
+/// What an event tried to do, in a person's words.
+fn attempted(body: &sanji_domain::EventBody) -> String {
+    use sanji_domain::EventBody as B;
+    match body {
+        B::CaseStepped(a) => a.step.kind().label().to_owned(),
+        B::ScreeningSignedOff(_) => "排查签字".to_owned(),
+        B::ScreeningConverted(_) => "排查转案".to_owned(),
+        B::ScreeningRecorded(_) => "排查登记".to_owned(),
+        B::VisitRecorded(_) => "接访登记".to_owned(),
+        B::CaseRegistered(_) => "案件登记".to_owned(),
+        B::CaseHandedDown(_) => "县级交办".to_owned(),
+        B::SevereScreeningReported(_) => "重大排查上报".to_owned(),
+        B::CaseReported(_) => "案件上报".to_owned(),
+        B::ScreeningSummary(_) | B::MonthlyReportFiled(_) => "汇总上报".to_owned(),
+    }
 }
 
 pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeError> {
@@ -303,34 +386,75 @@ pub fn screenings(store: &Store, prefix: &str) -> Result<Vec<ScreeningRow>, Node
     Ok(
         sorted_entities(store, sanji_domain::fold::EntityKind::Screening)?
             .into_iter()
-            .filter_map(|e| match e.state {
-                EntityState::Screening(s) if matches(&s.record.village, prefix) => {
-                    let r = s.record;
-                    Some(ScreeningRow {
-                        id: e.id,
-                        village: r.village,
-                        screened_on: r.screened_on,
-                        category: r.category,
-                        risk: r.risk,
-                        may_escalate: r.may_escalate,
-                        mass_incident_risk: r.mass_incident_risk,
-                        people_involved: r.people_involved,
-                        parties: r.parties.into_iter().map(|p| p.name).collect(),
-                        description: r.description,
-                        measures: r.measures,
-                        screener: r.screener,
-                        recorded_at_ms: Some(s.village_recorded_at.wall_ms),
-                        reported_at_ms: s.reported.map(|p| p.hlc.wall_ms),
-                        conflicts: e.conflicts.len(),
-                    })
-                }
+            .filter_map(|e| match &e.state {
+                EntityState::Screening(s) if matches(&s.record.village, prefix) => screening_row(e),
                 _ => None,
             })
             .collect(),
     )
 }
 
+/// One screening, with the director's note when it is signed.
+pub fn screening(store: &Store, id: Uuid) -> Result<ScreeningRow, NodeError> {
+    let entity = store.entity(id)?;
+    let signed = match entity.as_ref().map(|e| &e.state) {
+        Some(EntityState::Screening(s)) => s.signed_off.clone(),
+        _ => None,
+    };
+    let mut row = entity
+        .and_then(screening_row)
+        .ok_or_else(|| NodeError::NotFound(format!("排查 {id}")))?;
+    if let Some(signed) = signed {
+        row.sign_off_note = match store.get(&signed.event.origin, signed.event.seq)? {
+            Some(sanji_domain::Event {
+                body: sanji_domain::EventBody::ScreeningSignedOff(sign),
+                ..
+            }) => Some(sign.note),
+            _ => None,
+        };
+    }
+    Ok(row)
+}
+
+fn screening_row(e: Entity) -> Option<ScreeningRow> {
+    match e.state {
+        EntityState::Screening(s) => {
+            let r = s.record;
+            Some(ScreeningRow {
+                id: e.id,
+                village: r.village,
+                screened_on: r.screened_on,
+                category: r.category,
+                risk: r.risk,
+                may_escalate: r.may_escalate,
+                mass_incident_risk: r.mass_incident_risk,
+                people_involved: r.people_involved,
+                parties: r.parties.into_iter().map(|p| p.name).collect(),
+                description: r.description,
+                measures: r.measures,
+                screener: r.screener,
+                recorded_at_ms: Some(s.village_recorded_at.wall_ms),
+                reported_at_ms: s.reported.map(|p| p.hlc.wall_ms),
+                conflicts: e.conflicts.len(),
+                signed_off_at_ms: s.signed_off.as_ref().map(|p| p.hlc.wall_ms),
+                signed_off_by: s.signed_off.map(|p| p.author),
+                sign_off_note: None,
+                converted_to: s.converted_to,
+            })
+        }
+        _ => None,
+    }
+}
+
 pub fn visits(store: &Store, prefix: &str) -> Result<Vec<VisitRow>, NodeError> {
+    let became: BTreeMap<Uuid, Uuid> = store
+        .entities_of(sanji_domain::fold::EntityKind::Case)?
+        .iter()
+        .filter_map(|e| match &e.state {
+            EntityState::Case(c) => c.registration.from_record.map(|from| (from, e.id)),
+            _ => None,
+        })
+        .collect();
     Ok(
         sorted_entities(store, sanji_domain::fold::EntityKind::Visit)?
             .into_iter()
@@ -349,6 +473,7 @@ pub fn visits(store: &Store, prefix: &str) -> Result<Vec<VisitRow>, NodeError> {
                         receiver: r.receiver,
                         answer: r.answer,
                         recorded_at_ms: v.recorded.hlc.wall_ms,
+                        became_case: became.get(&e.id).copied(),
                     })
                 }
                 _ => None,
@@ -534,7 +659,7 @@ pub fn hand_downs(store: &Store, ctx: &ViewContext) -> Result<Vec<HandDownRow>, 
     use sanji_domain::deadline::DeadlineStanding;
     let today = cst_date(ctx.now_ms);
     let mut rows = Vec::new();
-    store.for_each_entity(|e| {
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
         if let EntityState::Case(file) = e.state
             && let Some(township) = file.handed_down_to.clone()
         {
@@ -575,5 +700,141 @@ pub fn hand_downs(store: &Store, ctx: &ViewContext) -> Result<Vec<HandDownRow>, 
         Ok(())
     })?;
     rows.sort_by_key(|r| std::cmp::Reverse((r.registered_on, r.id)));
+    Ok(rows)
+}
+
+/// What reached this node from elsewhere: a screening, a visit or a case.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ArrivalKind {
+    Screening,
+    Visit,
+    Case,
+}
+
+impl ArrivalKind {
+    pub fn label(self) -> &'static str {
+        match self {
+            ArrivalKind::Screening => "排查",
+            ArrivalKind::Visit => "接访",
+            ArrivalKind::Case => "案件",
+        }
+    }
+}
+
+/// One record that arrived, as the arrivals page lists it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ArrivalRow {
+    /// The ledger it came in: a village, the county, a township's outbox.
+    pub from: Code,
+    pub kind: ArrivalKind,
+    pub entity: Uuid,
+    /// Its own date (screened, visited, registered).
+    pub on: NaiveDate,
+    pub category: Category,
+    pub parties: Vec<String>,
+    pub text: String,
+    /// 重大 or with mass-incident risk.
+    pub severe: bool,
+    /// When it was recorded where it came from (Unix ms).
+    pub recorded_at_ms: u64,
+}
+
+fn names(parties: &[sanji_domain::record::Party]) -> Vec<String> {
+    parties.iter().map(|p| p.name.clone()).collect()
+}
+
+/// Records that came into this node from other ledgers above `since` and up
+/// to `until` (two version vectors: what was held then and now). This
+/// node's own ledger and outbox are not arrivals. The cost follows the
+/// events passed, not the store.
+pub fn arrivals(
+    store: &Store,
+    since: &sanji_domain::VersionVector,
+    until: &sanji_domain::VersionVector,
+) -> Result<Vec<ArrivalRow>, NodeError> {
+    use sanji_domain::EventBody as B;
+    const SCAN: usize = 1000;
+    let me = store.node();
+    let mut rows = Vec::new();
+    for (origin, &head) in until {
+        if origin.code() == me {
+            continue;
+        }
+        let mut after = since.get(origin).copied().unwrap_or(0);
+        while after < head {
+            let events = store.events_after(origin, after, SCAN)?;
+            let Some(last) = events.last() else { break };
+            after = last.seq;
+            for event in events.iter().filter(|e| e.seq <= head) {
+                let (kind, on, category, parties, text, severe) = match &event.body {
+                    B::ScreeningRecorded(s) => (
+                        ArrivalKind::Screening,
+                        s.screened_on,
+                        s.category,
+                        names(&s.parties),
+                        &s.description,
+                        s.is_severe(),
+                    ),
+                    B::SevereScreeningReported(r) => (
+                        ArrivalKind::Screening,
+                        r.screening.screened_on,
+                        r.screening.category,
+                        names(&r.screening.parties),
+                        &r.screening.description,
+                        true,
+                    ),
+                    B::VisitRecorded(v) => (
+                        ArrivalKind::Visit,
+                        v.visited_on,
+                        v.category,
+                        vec![v.visitor.name.clone()],
+                        &v.summary,
+                        false,
+                    ),
+                    B::CaseRegistered(c) => (
+                        ArrivalKind::Case,
+                        c.registered_on,
+                        c.category,
+                        names(&c.parties),
+                        &c.claim,
+                        false,
+                    ),
+                    B::CaseHandedDown(h) => (
+                        ArrivalKind::Case,
+                        h.registration.registered_on,
+                        h.registration.category,
+                        names(&h.registration.parties),
+                        &h.registration.claim,
+                        false,
+                    ),
+                    // A township's first copy of an escalated case, at the county.
+                    B::CaseReported(r) if r.revision <= 1 => (
+                        ArrivalKind::Case,
+                        r.file.registration.registered_on,
+                        r.file.registration.category,
+                        names(&r.file.registration.parties),
+                        &r.file.registration.claim,
+                        false,
+                    ),
+                    _ => continue,
+                };
+                rows.push(ArrivalRow {
+                    from: origin.code().clone(),
+                    kind,
+                    entity: event.entity,
+                    on,
+                    category,
+                    parties,
+                    text: text.clone(),
+                    severe,
+                    recorded_at_ms: event.hlc.wall_ms,
+                });
+            }
+            if events.len() < SCAN {
+                break;
+            }
+        }
+    }
     Ok(rows)
 }

@@ -211,9 +211,14 @@ impl Store {
                 failed: OnceLock::new(),
             }),
         };
-        store.check_or_init(&opts.unlock)?;
-        store.index_kinds()?;
-        info!(path = %path.display(), node = %node, events = store.event_count()?, sealed = store.is_sealed(), "数据目录已打开");
+        // sled may finish recovering its log (zero-filling the last segment) lazily, so a
+        // full or read-only disk can first show on the reads that follow the open.
+        store
+            .check_or_init(&opts.unlock)
+            .and_then(|()| store.index_kinds())
+            .map_err(|e| store.in_write(e))?;
+        let events = store.event_count().map_err(|e| store.in_write(e))?;
+        info!(path = %path.display(), node = %node, events, sealed = store.is_sealed(), "数据目录已打开");
         Ok(store)
     }
 

@@ -531,6 +531,7 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
                 EventBody::ScreeningSignedOff(SignOff {
                     role: ActorRole::Director,
                     note: "已阅".into(),
+                    signed_at: None,
                 }),
             )
         },

@@ -413,6 +413,12 @@ impl Choices {
     }
 }
 
+/// The villages of the hub's directory, as (code, name) choices: where a case
+/// may be assigned, and where a visit or a screening may have happened.
+pub(super) async fn village_choices(console: &Console) -> Result<Vec<(String, String)>, PageError> {
+    Ok(Choices::of(&super::names(console).await?).villages)
+}
+
 async fn take_step(
     State(console): State<Console>,
     person: Person,

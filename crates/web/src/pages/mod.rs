@@ -18,12 +18,17 @@ use crate::session::Person;
 use crate::{Console, PageError};
 
 mod accounts;
+mod arrivals;
 mod cases;
+mod conflicts;
 mod county;
 mod directory;
 mod login;
 mod reports;
+mod screenings;
+mod stations;
 mod today;
+mod visits;
 
 const STYLESHEET: &str = include_str!("../../static/app.css");
 
@@ -36,6 +41,11 @@ pub fn router() -> Router<Console> {
         .merge(accounts::routes())
         .merge(county::routes())
         .merge(reports::routes())
+        .merge(screenings::routes())
+        .merge(arrivals::routes())
+        .merge(stations::routes())
+        .merge(conflicts::routes())
+        .merge(visits::routes())
         .route("/static/app.css", get(stylesheet))
 }
 

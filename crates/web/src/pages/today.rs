@@ -16,9 +16,6 @@ use sanji_node::views::{CaseRow, PeerRow};
 use crate::session::Person;
 use crate::{Console, PageError};
 
-/// A station silent this long is listed on the to-do page.
-const SILENT_DAYS: u64 = 3;
-
 use super::{Frame, case_label, page, query, tone};
 use sanji_node::ops::Query;
 
@@ -144,7 +141,7 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
         let peers: Vec<PeerRow> = query(&console, Query::Stations).await?;
         peers
             .into_iter()
-            .filter(|p| now.saturating_sub(p.last_contact_ms) > SILENT_DAYS * 86_400_000)
+            .filter(|p| p.is_silent(now))
             .map(|p| SilentStation {
                 last_contact: if p.last_contact_ms == 0 {
                     "从未联系".into()
