@@ -83,10 +83,10 @@ fn is_severe(row: &ScreeningRow) -> bool {
     row.risk == RiskLevel::Severe || row.mass_incident_risk
 }
 
-fn line_of(row: &ScreeningRow) -> Line {
+fn line_of(row: &ScreeningRow, names: &sanji_node::directory::Listing) -> Line {
     Line {
         href: format!("/screenings/{}", row.id),
-        village: row.village.to_string(),
+        village: names.place_label(&row.village),
         screened_on: row.screened_on.to_string(),
         category: row.category.label(),
         risk: row.risk.label(),
@@ -162,10 +162,11 @@ async fn list(
         .filter(|r| r.signed_off_by.is_none() && (is_severe(r) || r.risk == RiskLevel::Major))
         .collect();
     queue.sort_by_key(|r| (!is_severe(r), r.screened_on, r.recorded_at_ms));
+    let names = super::names(&console).await?;
     let queue = if county {
         Vec::new()
     } else {
-        queue.into_iter().map(line_of).collect()
+        queue.into_iter().map(|r| line_of(r, &names)).collect()
     };
     let lines: Vec<Line> = rows
         .iter()
@@ -175,7 +176,7 @@ async fn list(
         .filter(|r| from.is_none_or(|d| r.screened_on >= d))
         .filter(|r| to.is_none_or(|d| r.screened_on <= d))
         .take(500)
-        .map(line_of)
+        .map(|r| line_of(r, &names))
         .collect();
     page(ListPage {
         frame: Frame::of(&console, &person, "screenings"),
@@ -277,7 +278,7 @@ async fn render(
     };
     page(OnePage {
         frame: Frame::of(console, person, "screenings"),
-        line: line_of(&row),
+        line: line_of(&row, &super::names(console).await?),
         recorded: row.recorded_at_ms.map(format_cst).unwrap_or_default(),
         can_sign: township && row.signed_off_by.is_none() && SIGN_OFF_ROLES.contains(&role),
         can_convert: township && case.is_none() && CONVERT_ROLES.contains(&role),

@@ -50,6 +50,7 @@ async fn stations(State(console): State<Console>, person: Person) -> Result<Resp
     person.account.sees_ledgers()?;
     let now = console.operations().now_ms();
     let peers: Vec<PeerRow> = query(&console, Query::Stations).await?;
+    let names = super::names(&console).await?;
     let stations: Vec<Station> = peers
         .into_iter()
         .map(|p| Station {
@@ -69,7 +70,10 @@ async fn stations(State(console): State<Console>, person: Person) -> Result<Resp
             acked: p.acked,
             pending: p.pending,
             last_error: p.last_error.unwrap_or_default(),
-            code: p.code,
+            code: match sanji_domain::Code::parse(&p.code) {
+                Ok(code) => names.place_label(&code),
+                Err(_) => p.code,
+            },
         })
         .collect();
     page(StationsPage {
