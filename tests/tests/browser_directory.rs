@@ -6,133 +6,31 @@
 //! The Driver and page helpers are copied from `browser.rs` (kept apart
 //! while other browser tests are written in parallel).
 
-use std::io::{BufRead, BufReader};
-use std::path::PathBuf;
-use std::process::{Child, Command, Stdio};
-
 use chrono::Days;
-use fantoccini::{Client, ClientBuilder, Locator};
+use fantoccini::{Client, Locator};
 use sanji_domain::case::ActorRole;
 use sanji_domain::event::HandDown;
 use sanji_domain::time::cst_date;
 use sanji_node::accounts::Accounts;
 use sanji_node::ops::{Action, Actor, CaseCommand};
 use sanji_tests::desk::Desk;
+use sanji_tests::desk::browser::{self, Driver, arrive, body, send, sign_out};
 use sanji_tests::{code, county, village};
 
 const PASSWORD: &str = "shimen-2026";
 
-struct Driver {
-    child: Child,
-    port: u16,
-}
-
-impl Driver {
-    fn start() -> Driver {
-        let mut child = Command::new("chromedriver")
-            .arg("--port=0")
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect(
-                "chromedriver is not installed: apt-get install chromium chromium-driver fonts-noto-cjk",
-            );
-        let stdout = child.stdout.take().expect("chromedriver's output");
-        let mut lines = BufReader::new(stdout).lines();
-        let port = lines
-            .by_ref()
-            .map_while(Result::ok)
-            .find_map(|line| {
-                line.split("successfully on port ")
-                    .nth(1)
-                    .and_then(|p| p.trim_end_matches('.').parse().ok())
-            })
-            .expect("chromedriver did not say which port it serves");
-        std::thread::spawn(move || lines.for_each(drop));
-        Driver { child, port }
-    }
-
-    async fn browser(&self) -> Client {
-        let mut caps = serde_json::Map::new();
-        caps.insert(
-            "goog:chromeOptions".into(),
-            serde_json::json!({
-                "args": [
-                    "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-quic",
-                    "--no-first-run", "--disable-background-networking",
-                    "--disable-component-update", "--disable-sync",
-                    "--window-size=1366,768", "--lang=zh-CN",
-                ],
-            }),
-        );
-        ClientBuilder::new(hyper_util::client::legacy::connect::HttpConnector::new())
-            .capabilities(caps)
-            .connect(&format!("http://127.0.0.1:{}", self.port))
-            .await
-            .expect("a Chromium session (is chromium installed?)")
-    }
-}
-
-impl Drop for Driver {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
+async fn sign_in(browser: &Client, base: &str, login: &str) {
+    browser::sign_in(
+        browser,
+        &format!("{}/", base.trim_end_matches('/')),
+        login,
+        PASSWORD,
+    )
+    .await;
 }
 
 async fn screenshot(browser: &Client, name: &str) {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/screenshots");
-    std::fs::create_dir_all(&dir).unwrap();
-    let png = browser.screenshot().await.expect("a screenshot");
-    std::fs::write(dir.join(format!("directory-{name}.png")), &png).unwrap();
-}
-
-async fn body(browser: &Client) -> String {
-    browser
-        .find(Locator::Css("body"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap()
-}
-
-async fn arrive(browser: &Client, page: &str) {
-    browser
-        .wait()
-        .for_element(Locator::Css(&format!("body[data-page='{page}']")))
-        .await
-        .unwrap_or_else(|e| panic!("never arrived at {page}: {e}"));
-}
-
-async fn send(browser: &Client, form: &str) {
-    browser
-        .find(Locator::Css(&format!("{form} button[type=submit]")))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-}
-
-async fn sign_in(browser: &Client, base: &str, login: &str) {
-    browser.goto(&format!("{base}/login")).await.unwrap();
-    let form = browser.form(Locator::Css("form")).await.unwrap();
-    form.set_by_name("login", login).await.unwrap();
-    form.set_by_name("password", PASSWORD).await.unwrap();
-    send(browser, "form").await;
-    arrive(browser, "today").await;
-}
-
-async fn sign_out(browser: &Client) {
-    browser
-        .find(Locator::Css("header form button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    arrive(browser, "login").await;
+    browser::screenshot(browser, &format!("directory-{name}")).await;
 }
 
 /// Chooses the option a person reads, `label`, in the select `css`.
