@@ -424,6 +424,24 @@ pub fn seed_directory(store: &Store) {
 }
 
 /// A loopback address nothing listens on (bound, then released).
+/// The passphrase the people of these tests put on their keys.
+pub const PERSON_PASSPHRASE: &str = "本人的口令-2026";
+
+/// Issues a person's certificate into `folder` (their own machine, never the
+/// node's certificate folder) and opens it with their passphrase, as `--as` does.
+pub fn issue_person(
+    ca_dir: &std::path::Path,
+    code: &Code,
+    role: sanji_pki::PersonRole,
+    name: &str,
+    folder: &std::path::Path,
+) -> CertFiles {
+    let (stem, _) = sanji_pki::issue_person(ca_dir, code, role, name, folder, PERSON_PASSPHRASE)
+        .expect("a person certificate");
+    CertFiles::load_person(&folder.join(stem), PERSON_PASSPHRASE)
+        .expect("the person's passphrase opens their key")
+}
+
 pub fn closed_port() -> SocketAddr {
     let listener = std::net::TcpListener::bind("127.0.0.1:0").expect("a free port");
     listener.local_addr().expect("its address")

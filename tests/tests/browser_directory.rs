@@ -228,6 +228,27 @@ async fn a_case_is_assigned_by_village_name_and_the_county_hands_one_down_in_the
         .unwrap();
     screenshot(&browser, "handdowns-severe").await;
 
+    // The county's home page: the late hand-down in red, this week's severe screening.
+    browser
+        .find(Locator::LinkText("今日概览"))
+        .await
+        .unwrap()
+        .click()
+        .await
+        .unwrap();
+    arrive(&browser, "today").await;
+    let late = browser
+        .find(Locator::Css("tr.overdue"))
+        .await
+        .expect("the late hand-down is red on the home page");
+    assert!(late.text().await.unwrap().contains("钱多多"));
+    let page = body(&browser).await;
+    assert!(
+        page.contains("月报表报送") && page.contains("石门镇 360123100201"),
+        "{page}"
+    );
+    screenshot(&browser, "county-home").await;
+
     browser.close().await.unwrap();
     drop(station);
     desk.stop().await;

@@ -11,6 +11,8 @@
 
 use std::path::PathBuf;
 
+use sanji_pki::CertFiles;
+
 use chrono::{Datelike, NaiveDate};
 use sanji_domain::case::{
     ActorRole, Assignee, CaseFile, CaseStatus, MediationKind, Outcome, StepKind,
@@ -51,9 +53,9 @@ struct World {
     dir: TempDir,
     county: Option<RunningNode>,
     hub: Option<RunningNode>,
-    /// Certificate stems of the township's people.
-    operator: String,
-    director: String,
+    /// The township's people, their certificates opened with their passphrases.
+    operator: CertFiles,
+    director: CertFiles,
 }
 
 /// Starts a hub or county on a fresh loopback port; its configuration
@@ -78,12 +80,16 @@ impl World {
         for node in [COUNTY, TOWNSHIP] {
             sanji_pki::issue_node(&ca, &code(node), &certs, &[]).expect("node certificate");
         }
-        let (operator, _) =
-            sanji_pki::issue_person(&ca, &code(TOWNSHIP), PersonRole::Operator, "赵敏", &certs)
-                .expect("operator certificate");
-        let (director, _) =
-            sanji_pki::issue_person(&ca, &code(TOWNSHIP), PersonRole::Director, "陈志远", &certs)
-                .expect("director certificate");
+        let people = dir.path().join("people");
+        let operator =
+            sanji_tests::issue_person(&ca, &code(TOWNSHIP), PersonRole::Operator, "赵敏", &people);
+        let director = sanji_tests::issue_person(
+            &ca,
+            &code(TOWNSHIP),
+            PersonRole::Director,
+            "陈志远",
+            &people,
+        );
         let county = if with_county {
             let config = NodeConfig::new(
                 Role::County,
@@ -182,17 +188,21 @@ impl World {
 
     /// An action at the hub's console, under the certificate `stem`
     /// (`None`: the hub's own node certificate).
-    async fn act_as(&self, stem: Option<&str>, action: Action) -> Result<ActOutcome, NodeError> {
+    async fn act_as(
+        &self,
+        stem: Option<&CertFiles>,
+        action: Action,
+    ) -> Result<ActOutcome, NodeError> {
         sanji_node::console::act_remote(&self.hub().config, stem, &action).await
     }
 
-    async fn act(&self, stem: &str, action: Action) -> Result<ActOutcome, NodeError> {
+    async fn act(&self, stem: &CertFiles, action: Action) -> Result<ActOutcome, NodeError> {
         self.act_as(Some(stem), action).await
     }
 
     async fn step(
         &self,
-        stem: &str,
+        stem: &CertFiles,
         case: Uuid,
         command: CaseCommand,
     ) -> Result<ActOutcome, NodeError> {
@@ -650,10 +660,11 @@ async fn illegal_steps_are_refused_over_the_console() {
 
     // The certificate: a station's node certificate cannot act at all.
     let station = world.station(V201); // issues 360123100201's certificate
+    let station_certs = CertFiles::load(&world.certs_dir(), V201).expect("the station's own set");
     let message = denied(
         world
             .act_as(
-                Some(V201),
+                Some(&station_certs),
                 Action::CaseStep {
                     case: case.to_string(),
                     command: CaseCommand::Approve,
@@ -679,14 +690,13 @@ async fn illegal_steps_are_refused_over_the_console() {
     );
 
     // A person of another township.
-    let (stranger, _) = sanji_pki::issue_person(
+    let stranger = sanji_tests::issue_person(
         &world.ca_dir(),
         &code(OTHER_TOWNSHIP),
         PersonRole::Director,
         "刘洋",
-        &world.certs_dir(),
-    )
-    .expect("a certificate for 360123101");
+        &world.dir.path().join("people"),
+    );
     let message = denied(
         world.step(&stranger, case, CaseCommand::Approve).await,
         "a director of another township",

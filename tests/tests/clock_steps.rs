@@ -9,6 +9,7 @@ use sanji_domain::case::{ActorRole, CaseFile, CaseStatus, MediationKind, StepKin
 use sanji_domain::fold::EntityState;
 use sanji_domain::{Event, EventBody, Hlc, Origin};
 use sanji_node::ops::{ActOutcome, Action, CaseCommand};
+use sanji_pki::CertFiles;
 use sanji_pki::PersonRole;
 use sanji_store::Store;
 use sanji_sync::Clock;
@@ -20,19 +21,17 @@ use uuid::Uuid;
 const HOUR_MS: i64 = 3600 * 1000;
 
 /// The township's operator and director, their certificates beside the hub's.
-fn people(cluster: &Cluster) -> (String, String) {
-    let ca = cluster.ca_dir();
-    let (operator, _) =
-        sanji_pki::issue_person(&ca, &township(), PersonRole::Operator, "赵敏", &ca)
-            .expect("operator certificate");
-    let (director, _) =
-        sanji_pki::issue_person(&ca, &township(), PersonRole::Director, "陈志远", &ca)
-            .expect("director certificate");
+fn people(cluster: &Cluster) -> (CertFiles, CertFiles) {
+    let (ca, folder) = (cluster.ca_dir(), cluster.dir.path().join("people"));
+    let operator =
+        sanji_tests::issue_person(&ca, &township(), PersonRole::Operator, "赵敏", &folder);
+    let director =
+        sanji_tests::issue_person(&ca, &township(), PersonRole::Director, "陈志远", &folder);
     (operator, director)
 }
 
 /// A step at the hub's console, as the person `stem`.
-async fn step(cluster: &Cluster, stem: &str, case: Uuid, command: CaseCommand) -> ActOutcome {
+async fn step(cluster: &Cluster, stem: &CertFiles, case: Uuid, command: CaseCommand) -> ActOutcome {
     let mut config = cluster.hub().config.clone();
     config.listen = Some(cluster.hub_addr().to_string());
     let action = Action::CaseStep {
@@ -83,7 +82,7 @@ async fn a_hub_whose_clock_steps_back_stamps_its_later_case_steps_after_its_earl
     let mut eras: Vec<Vec<Event>> = Vec::new();
     let mut steps: Vec<Uuid> = vec![registered.id];
     let mut seen_before: Vec<Hlc> = Vec::new();
-    let plan: [(i64, Vec<(&str, CaseCommand)>); 3] = [
+    let plan: [(i64, Vec<(&CertFiles, CaseCommand)>); 3] = [
         (
             0,
             vec![

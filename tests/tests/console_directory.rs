@@ -108,7 +108,7 @@ async fn an_assignment_to_a_village_or_unit_not_in_the_directory_is_refused_and_
     let page = text(refused).await;
     assert!(
         page.contains(
-            "成员单位「信访办」不在本镇名录中;可分流的成员单位:劳动保障所、司法所、法庭、派出所"
+            "成员单位「信访办」不在本镇名录中;可分流的成员单位:法庭、劳动保障所、派出所、司法所"
         ),
         "{page}"
     );
@@ -283,6 +283,19 @@ async fn a_hand_down_to_a_township_not_in_the_directory_is_refused_and_the_count
             && standing.contains("尚未受理"),
         "{standing}"
     );
+    // The county's home page is about its townships, not a township's to-do list.
+    let home = page_of(&county_office, desk.county_url("/")).await;
+    assert!(
+        home.contains("今日概览")
+            && home.contains("月报表报送")
+            && !home.contains("待中心主任审批"),
+        "{home}"
+    );
+    let waiting = section(&home, "交办后乡镇尚未受理");
+    assert!(
+        waiting.contains("石门镇(360123100)") && waiting.contains("请石门镇十五日内调处并报结果。"),
+        "{waiting}"
+    );
 
     // The hub takes it in, the operator accepts it, the county hears back.
     desk.cluster.forward().await;
@@ -310,6 +323,11 @@ async fn a_hand_down_to_a_township_not_in_the_directory_is_refused_and_the_count
     assert!(
         standing.contains("已受理") && standing.contains("刘芳 · "),
         "{standing}"
+    );
+    let home = page_of(&county_office, desk.county_url("/")).await;
+    assert!(
+        !section(&home, "交办后乡镇尚未受理").contains("石门镇"),
+        "accepted, so off the home page's waiting list: {home}"
     );
     // The township's case file shows the leader's instruction.
     let operator = desk.signed_in("刘芳").await;
@@ -379,6 +397,27 @@ async fn the_director_adds_resets_and_disables_accounts_and_their_sessions_end()
             .contains("成员单位工作人员须写明所属单位")
     );
     assert!(made.get("王五").unwrap().is_none());
+    // Nor is a unit the directory does not hold (a forged choice), named with the units it has.
+    let refused = post(
+        &director,
+        desk.url("/accounts/add"),
+        &[
+            ("csrf", &csrf),
+            ("name", "赵六"),
+            ("role", "unit_staff"),
+            ("unit", "信访办"),
+        ],
+    )
+    .await;
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(refused).await;
+    assert!(
+        page.contains(
+            "成员单位「信访办」不在本镇名录中;可选的成员单位:法庭、劳动保障所、派出所、司法所"
+        ),
+        "{page}"
+    );
+    assert!(made.get("赵六").unwrap().is_none());
 
     // 孙立 is disabled: his open session ends, and he cannot sign in.
     assert_eq!(
@@ -540,4 +579,16 @@ async fn only_the_director_manages_accounts_and_the_directory() {
         Some("新村")
     );
     desk.stop().await;
+}
+
+/// The part of a page from the heading `title` to the end of its section.
+fn section<'a>(page: &'a str, title: &str) -> &'a str {
+    let start = page
+        .find(title)
+        .unwrap_or_else(|| panic!("no section {title}: {page}"));
+    let end = start
+        + page[start..]
+            .find("</section>")
+            .unwrap_or(page.len() - start);
+    &page[start..end]
 }

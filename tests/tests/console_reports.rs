@@ -483,6 +483,18 @@ async fn the_county_month_table_shows_a_township_that_filed_nothing_as_unfiled()
     assert_eq!(total[3], table.total.received.to_string());
     assert!(page.contains("class=\"unfiled\""), "{page}");
 
+    // The county's home page says the same: one of two filed, and which did not.
+    let (_, _, body) = get(&browser, county_desk.url("/")).await;
+    let home = page_of(&body);
+    let filing = home
+        .split("<tr")
+        .find(|r| r.contains(&format!(">{month}</td>")))
+        .unwrap_or_else(|| panic!("no filing row for {month}: {home}"));
+    assert!(
+        filing.contains("1 / 2 个乡镇") && filing.contains("360123200"),
+        "{filing}"
+    );
+
     let (_, _, bytes) = get(
         &browser,
         county_desk.url(&format!("/report?month={month}&format=xlsx")),

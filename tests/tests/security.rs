@@ -413,15 +413,13 @@ async fn only_direct_children_may_sync_and_only_node_certificates() {
 
     // A person's certificate is for the console, not for replication.
     let people = cluster.dir.path().join("people");
-    let (stem, _) = sanji_pki::issue_person(
+    let clerk = sanji_tests::issue_person(
         &cluster.ca_dir(),
         &v,
         sanji_pki::PersonRole::VillageStaff,
         "李明",
         &people,
-    )
-    .unwrap();
-    let clerk = CertFiles::load(&people, &stem).unwrap();
+    );
     let channel = cluster
         .channel(&clerk, &township(), cluster.hub_addr())
         .await
@@ -451,9 +449,7 @@ async fn the_console_serves_the_nodes_own_people_and_filters_by_village() {
 
     let people = cluster.dir.path().join("people");
     let issue = |code: &sanji_domain::Code, role, name: &str| {
-        let (stem, _) =
-            sanji_pki::issue_person(&cluster.ca_dir(), code, role, name, &people).unwrap();
-        CertFiles::load(&people, &stem).unwrap()
+        sanji_tests::issue_person(&cluster.ca_dir(), code, role, name, &people)
     };
     let operator = issue(&township(), sanji_pki::PersonRole::Operator, "周总台");
     let clerk = issue(&village(1), sanji_pki::PersonRole::VillageStaff, "李明");
@@ -492,6 +488,10 @@ async fn the_console_serves_the_nodes_own_people_and_filters_by_village() {
         .await
         .unwrap_err();
     assert_eq!(status.code(), tonic::Code::PermissionDenied, "{status:?}");
+    assert!(
+        sanji_sync::error::from_a_parent(&status),
+        "the console's refusal is tagged as its own answer: {status:?}"
+    );
 
     // The county's console answers the county only: the hub's certificate is refused there.
     let channel = cluster

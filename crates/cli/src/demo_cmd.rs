@@ -182,9 +182,13 @@ fn where_to_look(demo: &demo::Demo) -> Result<()> {
         .find_map(|c| c.case_number);
     if let Some(number) = open {
         println!(
+            "  (下一条以总台赵敏的身份办理:--as 是她的个人证书,运行时提示输入她的口令 {})",
+            sanji_demo::DEMO_PASSWORD
+        );
+        println!(
             "  sanji hub case urge    --config {} --as {} --case {number} --note 请加快办理",
             hub.display(),
-            demo.operator_stem()
+            demo.operator_certificate().display(),
         );
     }
     println!(

@@ -8,6 +8,7 @@ mod clap_zh;
 mod demo_cmd;
 mod directory_cmd;
 mod flags;
+mod passphrase;
 mod pki_cmd;
 mod read_cmd;
 mod render;

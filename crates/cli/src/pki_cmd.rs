@@ -32,6 +32,15 @@ pub enum PkiCommand {
         #[arg(long)]
         reason: String,
     },
+    /// 为没有口令的个人证书私钥设置口令(旧版签发的私钥须先这样做,才能用于 --as)
+    ProtectKey {
+        /// 私钥文件(<文件名>-key.pem)
+        #[arg(long)]
+        key: PathBuf,
+        /// 存放口令的环境变量名(脚本用);不给则在终端提示输入两次
+        #[arg(long)]
+        passphrase_env: Option<String>,
+    },
     /// 查看证书中的身份
     Show {
         /// 证书文件(.pem)
@@ -72,10 +81,13 @@ pub enum IssueCommand {
         /// 县级 CA 所在目录(sanji pki init --dir 所建,含 ca-key.pem)
         #[arg(long)]
         ca_dir: PathBuf,
-        /// 证书输出目录(写出 <文件名>.pem、<文件名>-key.pem 与 ca.pem;不覆盖已有文件)
+        /// 证书输出目录(写出 <文件名>.pem、<文件名>-key.pem 与 ca.pem;不覆盖已有文件)。交给本人,放在本人电脑上,不要放进镇中心的证书目录
         #[arg(long)]
         out: PathBuf,
-        /// 以 JSON 输出文件名与写出的文件(供程序读取,如 --as 所用的文件名)
+        /// 存放私钥口令的环境变量名(脚本用);不给则在终端提示输入两次
+        #[arg(long)]
+        passphrase_env: Option<String>,
+        /// 以 JSON 输出文件名与写出的文件(供程序读取,如 --as 所用的文件)
         #[arg(long)]
         json: bool,
     },
@@ -123,10 +135,14 @@ pub fn run(cmd: PkiCommand) -> Result<ExitCode> {
             name,
             ca_dir,
             out,
+            passphrase_env,
             json,
         }) => {
             let role: PersonRole = role.parse()?;
-            let (stem, written) = sanji_pki::issue_person(&ca_dir, &code(&c)?, role, &name, &out)?;
+            let township = code(&c)?;
+            let passphrase = crate::passphrase::new_passphrase(passphrase_env.as_deref(), &name)?;
+            let (stem, written) =
+                sanji_pki::issue_person(&ca_dir, &township, role, &name, &out, &passphrase)?;
             if json {
                 crate::render::json(&serde_json::json!({
                     "code": c,
@@ -140,7 +156,21 @@ pub fn run(cmd: PkiCommand) -> Result<ExitCode> {
                 for path in written {
                     println!("  {}", path.display());
                 }
+                println!(
+                    "私钥已用口令保护。请把这些文件交给 {name} 本人,放在本人电脑上;口令只告诉本人。"
+                );
             }
+        }
+        PkiCommand::ProtectKey {
+            key,
+            passphrase_env,
+        } => {
+            let passphrase = crate::passphrase::new_passphrase(
+                passphrase_env.as_deref(),
+                &key.display().to_string(),
+            )?;
+            sanji_pki::protect_key_file(&key, &passphrase)?;
+            println!("已为 {} 设置口令。", key.display());
         }
         PkiCommand::Revoke {
             ca_dir,

@@ -15,7 +15,7 @@ use crate::{Common, flags, render};
 pub struct HubArgs {
     #[command(flatten)]
     pub common: Common,
-    /// 以哪位人员的身份办理(证书目录中个人证书的文件名,见 sanji pki issue person)
+    /// 以哪位人员的身份办理:本人的个人证书文件(sanji pki issue person 所发的 .pem,放在本人电脑上);须输入本人口令(脚本用环境变量 SANJI_AS_PASSPHRASE)
     #[arg(long = "as", global = true, env = "SANJI_AS")]
     pub acting_as: Option<String>,
     #[command(subcommand)]
@@ -247,7 +247,11 @@ pub struct HanddownArgs {
 pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
     let config = load(&args.common, Role::Hub)?;
     let json = args.common.json;
-    let person = args.acting_as.as_deref();
+    let person = match args.acting_as.as_deref() {
+        Some(file) => Some(crate::passphrase::person(file)?),
+        None => None,
+    };
+    let person = person.as_ref();
     match args.command {
         HubCommand::Case(HubCase::Step(step)) => {
             let (case, command) = step.into_command()?;
@@ -489,7 +493,7 @@ fn screening_id(text: &str) -> Result<uuid::Uuid> {
 
 async fn act(
     config: &NodeConfig,
-    person: Option<&str>,
+    person: Option<&sanji_pki::CertFiles>,
     action: Action,
     json: bool,
 ) -> Result<ExitCode> {

@@ -425,26 +425,15 @@ pub fn due(rows: &[sanji_node::tracker::Tracked]) {
         ]);
     }
     print("在办案件期限", rows.len(), t);
-    // By unit and village: who is holding how many, and how many are late.
-    let mut by: std::collections::BTreeMap<String, (usize, usize, usize)> = Default::default();
-    for r in rows {
-        let who = r.assignee.clone().unwrap_or_else(|| "(未分流)".to_owned());
-        let entry = by.entry(who).or_default();
-        entry.0 += 1;
-        match r.standing {
-            sanji_domain::deadline::DeadlineStanding::DueSoon { .. } => entry.1 += 1,
-            sanji_domain::deadline::DeadlineStanding::Overdue { .. } => entry.2 += 1,
-            sanji_domain::deadline::DeadlineStanding::OnTime { .. } => {}
-        }
-    }
-    if !by.is_empty() {
+    let loads = sanji_node::tracker::by_assignee(rows);
+    if !loads.is_empty() {
         let mut t = table(&["承办单位/村", "在办", "即将到期", "已超期"]);
-        for (who, (open, soon, late)) in by {
+        for load in loads {
             t.add_row(vec![
-                who,
-                open.to_string(),
-                soon.to_string(),
-                late.to_string(),
+                load.assignee,
+                load.open.to_string(),
+                load.due_soon.to_string(),
+                load.overdue.to_string(),
             ]);
         }
         println!("按承办方\n{t}");

@@ -6,7 +6,18 @@ use std::path::Path;
 use std::process::{Command, Output};
 
 fn sanji(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_sanji"))
+    sanji_with(dir, args, Some("sanji-2026"))
+}
+
+/// `sanji` as a script runs it, with `passphrase` (the demo people's, by
+/// default) for the person named by `--as`.
+fn sanji_with(dir: &Path, args: &[&str], passphrase: Option<&str>) -> Output {
+    let mut command = Command::new(env!("CARGO_BIN_EXE_sanji"));
+    command.env_remove("SANJI_AS_PASSPHRASE");
+    if let Some(passphrase) = passphrase {
+        command.env("SANJI_AS_PASSPHRASE", passphrase);
+    }
+    command
         .args(args)
         .current_dir(dir)
         // What a clerk sees: no log settings of the developer's.
@@ -336,14 +347,24 @@ impl ServingDemo {
         self.dir.path().join("demo").join(rel).display().to_string()
     }
 
+    /// The operator's certificate, in the folder of the demo's people (a
+    /// person's own machine), never among the hub's certificates.
     fn operator(&self) -> String {
-        std::fs::read_dir(self.dir.path().join("demo/certs"))
-            .unwrap()
-            .filter_map(|e| e.ok()?.file_name().into_string().ok())
-            .find(|n| n.contains("-operator-") && !n.ends_with("-key.pem"))
-            .unwrap()
-            .trim_end_matches(".pem")
-            .to_owned()
+        let people = self.dir.path().join("demo/people");
+        let certs = self.dir.path().join("demo/certs");
+        let is_person = |n: &String| n.contains("-operator-") && !n.ends_with("-key.pem");
+        let names = |dir: &Path| -> Vec<String> {
+            std::fs::read_dir(dir)
+                .unwrap()
+                .filter_map(|e| e.ok()?.file_name().into_string().ok())
+                .collect()
+        };
+        assert!(
+            !names(&certs).iter().any(is_person),
+            "no person's file among the hub's"
+        );
+        let name = names(&people).into_iter().find(is_person).unwrap();
+        people.join(name).display().to_string()
     }
 }
 
@@ -389,12 +410,25 @@ fn operators_work_cases_from_the_command_line_against_running_servers() {
     let id = registered["entity"].as_str().unwrap().to_owned();
     let short = &id.replace('-', "")[24..];
 
-    let accepted = json(&sanji(
-        d,
-        &[
-            "hub", "case", "accept", "--config", &hub, "--as", &op, "--json", "--case", short,
-        ],
-    ));
+    // Picking the operator's file is not enough: her passphrase is asked for.
+    let accept = [
+        "hub", "case", "accept", "--config", &hub, "--as", &op, "--json", "--case", short,
+    ];
+    let unasked = sanji_with(d, &accept, None);
+    assert!(!unasked.status.success());
+    assert!(
+        stderr(&unasked).contains("须由本人输入口令"),
+        "{}",
+        stderr(&unasked)
+    );
+    let guessed = sanji_with(d, &accept, Some("guessed-wrong"));
+    assert!(!guessed.status.success());
+    assert!(
+        stderr(&guessed).contains("口令不对"),
+        "{}",
+        stderr(&guessed)
+    );
+    let accepted = json(&sanji(d, &accept));
     assert_eq!(accepted["status"], "accepted");
     let number = accepted["case_number"].as_str().unwrap().to_owned();
     assert!(number.starts_with("360123100-"), "{number}");
@@ -976,6 +1010,9 @@ fn pki_issue_tells_scripts_the_file_names_in_json() {
             "ca",
             "--out",
             "people",
+            // The helper gives scripts' passphrase in this variable.
+            "--passphrase-env",
+            "SANJI_AS_PASSPHRASE",
             "--json",
         ],
     ));

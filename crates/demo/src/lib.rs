@@ -160,7 +160,7 @@ pub struct Demo {
     pub consoles: Vec<sanji_web::RunningConsole>,
     pub stations: Vec<Station>,
     pub report: DemoReport,
-    operator: String,
+    operator: PathBuf,
 }
 
 impl Demo {
@@ -173,9 +173,10 @@ impl Demo {
         self.county.stop().await
     }
 
-    /// The certificate stem of the demo's 总台 operator, for `--as`.
-    pub fn operator_stem(&self) -> String {
-        self.operator.clone()
+    /// The demo's 总台 operator's certificate, for `--as` (its key opens
+    /// with [`DEMO_PASSWORD`]).
+    pub fn operator_certificate(&self) -> &Path {
+        &self.operator
     }
 
     pub fn config_path(&self, code: &str) -> PathBuf {
@@ -296,7 +297,7 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
     }
 
     seed_directory(&county, &hub).await?;
-    let people = issue_people(&ca_dir, &certs)?;
+    let people = issue_people(&ca_dir, &dir.join("people"))?;
     case_story(&county, &hub, &mut stations, &people).await?;
 
     let mut report = check(dir, &county, &hub, &stations, offline_error)?;
@@ -314,7 +315,7 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         consoles: vec![hub_console, county_console],
         stations,
         report,
-        operator: people.operator,
+        operator: people.operator_file,
     })
 }
 
@@ -356,24 +357,37 @@ async fn console_of(node: &RunningNode) -> Result<sanji_web::RunningConsole, Nod
         .ok_or_else(|| NodeError::Config("演示配置缺少网页工作台地址".into()))
 }
 
-/// The township's people, by certificate stem.
+/// The township's people with their certificates, kept in their own folder
+/// (never the hub's) under the demo's passphrase, as a person's own machine would.
 struct People {
-    operator: String,
-    director: String,
+    operator: sanji_pki::CertFiles,
+    director: sanji_pki::CertFiles,
+    operator_file: PathBuf,
 }
 
-fn issue_people(ca_dir: &Path, certs: &Path) -> Result<People, NodeError> {
+fn issue_people(ca_dir: &Path, folder: &Path) -> Result<People, NodeError> {
     let township = code(TOWNSHIP);
-    let (operator, _) =
-        sanji_pki::issue_person(ca_dir, &township, PersonRole::Operator, "赵敏", certs)?;
-    let (director, _) =
-        sanji_pki::issue_person(ca_dir, &township, PersonRole::Director, "陈志远", certs)?;
-    Ok(People { operator, director })
+    let issue = |role, name| -> Result<(sanji_pki::CertFiles, PathBuf), NodeError> {
+        let (stem, _) =
+            sanji_pki::issue_person(ca_dir, &township, role, name, folder, DEMO_PASSWORD)?;
+        let file = folder.join(format!("{stem}.pem"));
+        Ok((
+            sanji_pki::CertFiles::load_person(&file, DEMO_PASSWORD)?,
+            file,
+        ))
+    };
+    let (operator, operator_file) = issue(PersonRole::Operator, "赵敏")?;
+    let (director, _) = issue(PersonRole::Director, "陈志远")?;
+    Ok(People {
+        operator,
+        director,
+        operator_file,
+    })
 }
 
 async fn act(
     hub: &RunningNode,
-    person: &str,
+    person: &sanji_pki::CertFiles,
     action: Action,
 ) -> Result<ops::ActOutcome, NodeError> {
     sanji_node::console::act_remote(&hub.config, Some(person), &action).await
@@ -407,7 +421,7 @@ async fn case_story(
         .forwarder
         .clone()
         .ok_or_else(|| NodeError::Config("镇中心没有上报通道".into()))?;
-    let (op, dir) = (people.operator.as_str(), people.director.as_str());
+    let (op, dir) = (&people.operator, &people.director);
     let today = cst_date(hub.store.clock()?.wall_ms.max(1));
 
     // 西岭村's boundary case: accepted, assigned back to the village, approved.

@@ -304,7 +304,12 @@ impl Accounts {
             )));
         }
         let unit = match (role, unit.map(str::trim).filter(|u| !u.is_empty())) {
-            (ActorRole::UnitStaff, Some(unit)) => Some(unit.to_owned()),
+            (ActorRole::UnitStaff, Some(unit)) => {
+                crate::directory::Directory::new(self.store.clone())
+                    .listing()?
+                    .check_unit(unit, "可选的成员单位")?;
+                Some(unit.to_owned())
+            }
             (ActorRole::UnitStaff, None) => {
                 return Err(NodeError::Invalid(FieldError::new(
                     "unit",

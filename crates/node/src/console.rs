@@ -69,9 +69,32 @@ fn status_of(e: NodeError) -> Status {
     }
 }
 
+/// Every status the console returns is tagged as this node's own answer
+/// (`sanji_sync::STATUS_TAG`), so a client tells a refusal from a transport
+/// failure without reading message text.
 #[tonic::async_trait]
 impl proto::console_server::Console for ConsoleService {
     async fn query(
+        &self,
+        request: Request<proto::QueryRequest>,
+    ) -> Result<Response<proto::QueryReply>, Status> {
+        self.answer_query(request)
+            .await
+            .map_err(sanji_sync::error::tagged)
+    }
+
+    async fn act(
+        &self,
+        request: Request<proto::ActRequest>,
+    ) -> Result<Response<proto::ActReply>, Status> {
+        self.answer_act(request)
+            .await
+            .map_err(sanji_sync::error::tagged)
+    }
+}
+
+impl ConsoleService {
+    async fn answer_query(
         &self,
         request: Request<proto::QueryRequest>,
     ) -> Result<Response<proto::QueryReply>, Status> {
@@ -87,7 +110,7 @@ impl proto::console_server::Console for ConsoleService {
         }))
     }
 
-    async fn act(
+    async fn answer_act(
         &self,
         request: Request<proto::ActRequest>,
     ) -> Result<Response<proto::ActReply>, Status> {
@@ -159,7 +182,7 @@ fn query_to_wire(query: &Query) -> (String, BTreeMap<String, String>) {
 /// person whose certificate stem (in the node's certificate folder) is given.
 async fn console_client(
     config: &crate::NodeConfig,
-    person: Option<&str>,
+    person: Option<&sanji_pki::CertFiles>,
 ) -> Result<proto::console_client::ConsoleClient<tonic::transport::Channel>, NodeError> {
     sanji_sync::tls::install_crypto();
     let listen = config
@@ -167,9 +190,15 @@ async fn console_client(
         .as_deref()
         .ok_or_else(|| NodeError::Config("配置中没有 listen 地址,无法找到运行中的服务".into()))?;
     let addr = local_address(listen);
-    let certs =
-        sanji_pki::CertFiles::load(&config.certs_dir, person.unwrap_or(&config.cert_name()))?;
-    let endpoint = sanji_sync::tls::endpoint(&addr, &certs, &config.code)?;
+    let node_certs;
+    let certs = match person {
+        Some(certs) => certs,
+        None => {
+            node_certs = sanji_pki::CertFiles::load(&config.certs_dir, &config.cert_name())?;
+            &node_certs
+        }
+    };
+    let endpoint = sanji_sync::tls::endpoint(&addr, certs, &config.code)?;
     let channel = endpoint.connect().await.map_err(|e| {
         NodeError::Serve(format!(
             "连不上本节点的服务 {addr}:{e}。请确认 sanji {} serve 正在运行",
@@ -185,6 +214,15 @@ async fn console_client(
 }
 
 fn remote_error(s: Status) -> NodeError {
+    if !sanji_sync::error::from_a_parent(&s) {
+        // Not this node's answer: the connection itself failed (TLS refused,
+        // the service stopped mid-call).
+        return NodeError::Serve(format!(
+            "与本节点服务的连接中断({:?}):{}。请确认服务仍在运行,再试一次",
+            s.code(),
+            s.message()
+        ));
+    }
     if let Some(refusal) = s
         .metadata()
         .get_bin(REFUSAL_KEY)
@@ -221,7 +259,7 @@ pub async fn admin_remote(
 /// Sends one action of the console RPC and reads its JSON answer.
 async fn act_on_wire<A: WireAction, T: serde::de::DeserializeOwned>(
     config: &crate::NodeConfig,
-    person: Option<&str>,
+    person: Option<&sanji_pki::CertFiles>,
     action: &A,
 ) -> Result<T, NodeError> {
     let (name, json) = action.to_wire();
@@ -257,11 +295,12 @@ pub async fn query_remote(
     parse_reply(&reply.json)
 }
 
-/// Takes an action on a running hub or county as the person `person`
-/// (a certificate stem in the node's certificate folder).
+/// Takes an action on a running hub or county as the person whose
+/// certificate set `person` is (opened with their passphrase,
+/// [`sanji_pki::CertFiles::load_person`]), or as the node itself.
 pub async fn act_remote(
     config: &crate::NodeConfig,
-    person: Option<&str>,
+    person: Option<&sanji_pki::CertFiles>,
     action: &Action,
 ) -> Result<ops::ActOutcome, NodeError> {
     act_on_wire(config, person, action).await

@@ -121,23 +121,31 @@ impl Listing {
             )
             .into());
         }
-        if let Some(unit) = unit
-            && !self.units.iter().any(|u| u == unit)
-        {
-            return Err(FieldError::new(
-                "unit",
-                format!(
-                    "成员单位「{unit}」不在本镇名录中;可分流的成员单位:{}",
-                    if self.units.is_empty() {
-                        "(尚未登记)".to_owned()
-                    } else {
-                        self.units.join("、")
-                    }
-                ),
-            )
-            .into());
+        match unit {
+            Some(unit) => self.check_unit(unit, "可分流的成员单位"),
+            None => Ok(()),
         }
-        Ok(())
+    }
+
+    /// Refuses a member unit this hub's directory does not hold in use,
+    /// naming it and the units that may be chosen (`choosing` says for what).
+    pub fn check_unit(&self, unit: &str, choosing: &str) -> Result<(), NodeError> {
+        let unit = unit.trim();
+        if self.units.iter().any(|u| u == unit) {
+            return Ok(());
+        }
+        Err(FieldError::new(
+            "unit",
+            format!(
+                "成员单位「{unit}」不在本镇名录中;{choosing}:{}",
+                if self.units.is_empty() {
+                    "(尚未登记,请中心主任先在「名录」中登记)".to_owned()
+                } else {
+                    self.units.join("、")
+                }
+            ),
+        )
+        .into())
     }
 
     /// Refuses a hand-down to a township the county's directory does not
@@ -160,6 +168,19 @@ impl Listing {
         }
         Ok(())
     }
+}
+
+/// The order a list of Chinese names is read in: by pinyin, syllable by
+/// syllable (法庭 fa-ting, 劳动保障所 lao-…, 派出所 pai-…, 司法所 si-…); a
+/// character without pinyin (a letter, a digit) stands for itself.
+pub fn pinyin_order(name: &str) -> Vec<String> {
+    use pinyin::ToPinyin;
+    name.chars()
+        .map(|c| match c.to_pinyin() {
+            Some(p) => p.plain().to_owned(),
+            None => c.to_string(),
+        })
+        .collect()
 }
 
 fn choices(places: &[Place]) -> String {
@@ -239,6 +260,9 @@ impl Directory {
                     name: entry.name,
                 });
             }
+        }
+        for units in [&mut listing.units, &mut listing.retired_units] {
+            units.sort_by_cached_key(|name| pinyin_order(name));
         }
         Ok(listing)
     }

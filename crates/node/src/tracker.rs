@@ -50,6 +50,37 @@ pub struct Tracked {
     pub supervisions: usize,
 }
 
+/// How many open cases one unit or village holds, and how many are late.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssigneeLoad {
+    /// The unit or village as the case names it; 「(未分流)」 before dispatch.
+    pub assignee: String,
+    pub open: usize,
+    pub due_soon: usize,
+    pub overdue: usize,
+}
+
+/// The open cases of `rows` counted by who holds them, in name order.
+pub fn by_assignee(rows: &[Tracked]) -> Vec<AssigneeLoad> {
+    let mut by: std::collections::BTreeMap<String, AssigneeLoad> = Default::default();
+    for r in rows {
+        let who = r.assignee.clone().unwrap_or_else(|| "(未分流)".to_owned());
+        let load = by.entry(who.clone()).or_insert(AssigneeLoad {
+            assignee: who,
+            open: 0,
+            due_soon: 0,
+            overdue: 0,
+        });
+        load.open += 1;
+        match r.standing {
+            DeadlineStanding::DueSoon { .. } => load.due_soon += 1,
+            DeadlineStanding::Overdue { .. } => load.overdue += 1,
+            DeadlineStanding::OnTime { .. } => {}
+        }
+    }
+    by.into_values().collect()
+}
+
 /// Every open case with a running deadline, most urgent first.
 pub fn open_cases(
     store: &Store,
@@ -137,4 +168,47 @@ pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<
     }
     let ledger = Origin::node(store.node().clone());
     Ok(store.append_local(&ledger, now_ms, drafts)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn tracked(assignee: Option<&str>, standing: DeadlineStanding) -> Tracked {
+        Tracked {
+            id: Uuid::nil(),
+            case_number: None,
+            status: CaseStatus::Assigned,
+            place: sanji_domain::Code::parse("360123100201").unwrap(),
+            assignee: assignee.map(str::to_owned),
+            deadline: NaiveDate::from_ymd_opt(2026, 12, 20).unwrap(),
+            standing,
+            urges: 0,
+            supervisions: 0,
+        }
+    }
+
+    #[test]
+    fn open_cases_are_counted_by_who_holds_them_with_the_late_ones_apart() {
+        let rows = [
+            tracked(Some("司法所"), DeadlineStanding::Overdue { days_over: 2 }),
+            tracked(Some("司法所"), DeadlineStanding::DueSoon { days_left: 1 }),
+            tracked(Some("司法所"), DeadlineStanding::OnTime { days_left: 9 }),
+            tracked(Some("东山村"), DeadlineStanding::OnTime { days_left: 9 }),
+            tracked(None, DeadlineStanding::Overdue { days_over: 1 }),
+        ];
+        let loads = by_assignee(&rows);
+        let load = |who: &str| loads.iter().find(|l| l.assignee == who).unwrap();
+        assert_eq!(loads.len(), 3);
+        assert_eq!(
+            (
+                load("司法所").open,
+                load("司法所").due_soon,
+                load("司法所").overdue
+            ),
+            (3, 1, 1)
+        );
+        assert_eq!((load("东山村").open, load("东山村").overdue), (1, 0));
+        assert_eq!(load("(未分流)").overdue, 1);
+    }
 }

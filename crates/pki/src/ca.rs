@@ -147,7 +147,7 @@ pub fn issue_node(
         ExtendedKeyUsagePurpose::ServerAuth,
         ExtendedKeyUsagePurpose::ClientAuth,
     ];
-    ca.issue(&params, out_dir, code.as_str())
+    ca.issue(&params, out_dir, code.as_str(), None)
 }
 
 /// Issues a person certificate for `name` in `role` at the unit `code`.
@@ -158,7 +158,8 @@ pub fn issue_node(
 ///
 /// URI SAN `sanji://person/<code>/<role-id>/<percent-encoded name>`, EKU
 /// clientAuth only. Files `<out_dir>/<stem>.pem`, `<out_dir>/<stem>-key.pem`
-/// (0600) and a copy of `ca.pem`, where the stem is
+/// (0600, encrypted under `passphrase`, which only the person should know)
+/// and a copy of `ca.pem`, where the stem is
 /// `<code>-<role-id>-<first 16 hex digits of SHA-256 of the name>`.
 /// Returns the stem and the paths written.
 pub fn issue_person(
@@ -167,7 +168,9 @@ pub fn issue_person(
     role: PersonRole,
     name: &str,
     out_dir: &Path,
+    passphrase: &str,
 ) -> Result<(String, Vec<PathBuf>), PkiError> {
+    crate::protect::check_passphrase(passphrase)?;
     let name = name.trim();
     check_name(name).map_err(|reason| PkiError::BadName {
         name: name.to_owned(),
@@ -192,7 +195,7 @@ pub fn issue_person(
     );
     params.subject_alt_names = vec![uri];
     params.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
-    let paths = ca.issue(&params, out_dir, &stem)?;
+    let paths = ca.issue(&params, out_dir, &stem, Some(passphrase))?;
     Ok((stem, paths))
 }
 
@@ -364,6 +367,7 @@ impl Ca {
         params: &CertificateParams,
         out_dir: &Path,
         stem: &str,
+        key_passphrase: Option<&str>,
     ) -> Result<Vec<PathBuf>, PkiError> {
         let cert_path = out_dir.join(format!("{stem}.pem"));
         let key_path = out_dir.join(format!("{stem}-key.pem"));
@@ -385,11 +389,17 @@ impl Ca {
 
         let key = KeyPair::generate()?;
         let cert = params.signed_by(&key, &self.issuer)?;
+        let key_pem = match key_passphrase {
+            Some(passphrase) => {
+                crate::protect::protect_key_pem(&key_path, &key.serialize_pem(), passphrase)?
+            }
+            None => key.serialize_pem(),
+        };
         create_dir(out_dir)?;
         let mut files = vec![
             NewFile {
                 path: key_path,
-                contents: key.serialize_pem(),
+                contents: key_pem,
                 private: true,
             },
             NewFile {

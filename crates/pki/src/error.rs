@@ -73,6 +73,24 @@ pub enum PkiError {
     #[error("证书身份 {uri:?} 无效:{reason}")]
     BadIdentity { uri: String, reason: String },
 
+    #[error("个人证书的口令至少 {min} 个字符:请换一个更长的口令")]
+    WeakPassphrase { min: usize },
+
+    #[error("口令不对,打不开私钥 {}:请本人重新输入", path.display())]
+    WrongPassphrase { path: PathBuf },
+
+    #[error("私钥 {} 有口令保护:须由本人输入口令才能使用", path.display())]
+    KeyNeedsPassphrase { path: PathBuf },
+
+    #[error(
+        "个人证书的私钥 {} 没有口令保护,任何能读到这个文件的人都能冒用此人身份:请由本人用 sanji pki protect-key 为它设置口令后再用",
+        path.display()
+    )]
+    UnprotectedPersonKey { path: PathBuf },
+
+    #[error("私钥 {} 已有口令保护,无需再设", path.display())]
+    AlreadyProtected { path: PathBuf },
+
     #[error("生成证书失败:{0}")]
     Generate(#[from] rcgen::Error),
 }

@@ -11,6 +11,7 @@ use x509_parser::certificate::X509Certificate;
 
 use crate::error::PkiError;
 use crate::identity::{Identity, identity_of};
+use crate::protect;
 
 /// The CA certificate, in the CA directory and copied next to every issued certificate.
 pub const CA_CERT_FILE: &str = "ca.pem";
@@ -37,12 +38,34 @@ impl fmt::Debug for CertFiles {
 }
 
 impl CertFiles {
-    /// Loads `<dir>/ca.pem`, `<dir>/<name>.pem` and `<dir>/<name>-key.pem`.
+    /// Loads `<dir>/ca.pem`, `<dir>/<name>.pem` and `<dir>/<name>-key.pem`:
+    /// a node's set, whose key a service reads unattended.
     ///
     /// Checks that each parses, that the key belongs to the certificate and
     /// that the certificate was issued by `ca.pem`. A missing file is named
-    /// in the error together with the command that creates it.
+    /// in the error together with the command that creates it. A person's
+    /// set is refused here: it opens only with its owner's passphrase
+    /// ([`CertFiles::load_person`]).
     pub fn load(dir: &Path, name: &str) -> Result<CertFiles, PkiError> {
+        Self::load_with(dir, name, None)
+    }
+
+    /// Loads a person's set from `cert` (their `<stem>.pem`, or the stem
+    /// itself), with the key beside it opened by `passphrase`. A person's key
+    /// kept in clear is refused: anyone who can read it could act as them.
+    pub fn load_person(cert: &Path, passphrase: &str) -> Result<CertFiles, PkiError> {
+        let stem = cert
+            .file_name()
+            .map(|n| n.to_string_lossy().trim_end_matches(".pem").to_owned())
+            .unwrap_or_default();
+        let dir = match cert.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        Self::load_with(dir, &stem, Some(passphrase))
+    }
+
+    fn load_with(dir: &Path, name: &str, passphrase: Option<&str>) -> Result<CertFiles, PkiError> {
         let ca_path = dir.join(CA_CERT_FILE);
         let cert_path = dir.join(format!("{name}.pem"));
         let key_path = dir.join(format!("{name}-key.pem"));
@@ -57,7 +80,7 @@ impl CertFiles {
         })?;
         let issue_hint = || issue_hint(dir, name);
         let cert_pem = read_text(&cert_path, issue_hint)?;
-        let key_pem = read_text(&key_path, issue_hint)?;
+        let stored_key = read_text(&key_path, issue_hint)?;
 
         let ca_der = pem_cert_der(&ca_path, &ca_pem)?;
         let ca = parse_cert(&ca_path, &ca_der)?;
@@ -69,6 +92,17 @@ impl CertFiles {
                 ca: ca_path,
             });
         }
+        let is_person = matches!(identity_of(&cert), Ok(Identity::Person { .. }));
+        let key_pem = match (protect::is_protected(&stored_key), passphrase) {
+            (true, Some(passphrase)) => {
+                protect::open_key_pem(&key_path, &stored_key, passphrase)?.to_string()
+            }
+            (true, None) => return Err(PkiError::KeyNeedsPassphrase { path: key_path }),
+            (false, _) if is_person => {
+                return Err(PkiError::UnprotectedPersonKey { path: key_path });
+            }
+            (false, _) => stored_key,
+        };
         check_key_matches(&key_path, &key_pem, &cert_path, &cert)?;
         Ok(CertFiles {
             ca_pem,

@@ -11,6 +11,9 @@ use sanji_pki::{
 use x509_parser::extensions::GeneralName;
 use x509_parser::prelude::X509Certificate;
 
+/// The passphrase the people of these tests put on their keys.
+const PASS: &str = "本人的口令-2026";
+
 fn code(text: &str) -> Code {
     Code::parse(text).unwrap()
 }
@@ -214,6 +217,7 @@ fn person_certificates_round_trip() {
         PersonRole::Operator,
         " 张三 ",
         &out,
+        PASS,
     )
     .unwrap();
     assert!(stem.starts_with("360123100-operator-"), "{stem}");
@@ -230,7 +234,7 @@ fn person_certificates_round_trip() {
     #[cfg(unix)]
     assert_eq!(mode(&paths[0]), 0o600);
 
-    let files = CertFiles::load(&out, &stem).unwrap();
+    let files = CertFiles::load_person(&out.join(&stem), PASS).unwrap();
     let identity = files.identity().unwrap();
     assert_eq!(
         identity,
@@ -268,6 +272,7 @@ fn person_certificates_round_trip() {
         PersonRole::VillageStaff,
         "欧阳修文",
         &out,
+        PASS,
     )
     .unwrap();
     let (b, _) = issue_person(
@@ -276,11 +281,15 @@ fn person_certificates_round_trip() {
         PersonRole::VillageStaff,
         "欧阳修武",
         &out,
+        PASS,
     )
     .unwrap();
     assert_ne!(a, b);
     assert_eq!(
-        CertFiles::load(&out, &b).unwrap().identity().unwrap(),
+        CertFiles::load_person(&out.join(&b), PASS)
+            .unwrap()
+            .identity()
+            .unwrap(),
         Identity::Person {
             code: village,
             role: PersonRole::VillageStaff,
@@ -295,6 +304,7 @@ fn person_certificates_round_trip() {
         PersonRole::Operator,
         "张三",
         &out,
+        PASS,
     )
     .unwrap_err();
     assert!(matches!(err, PkiError::AlreadyExists { .. }), "{err}");
@@ -307,7 +317,8 @@ fn person_input_is_checked() {
     let out = tmp.path().join("people");
     let township = code("360123100");
     for bad in ["", "   ", "张\n三", "a\u{7f}b", &"张".repeat(51)] {
-        let err = issue_person(&ca_dir, &township, PersonRole::Director, bad, &out).unwrap_err();
+        let err =
+            issue_person(&ca_dir, &township, PersonRole::Director, bad, &out, PASS).unwrap_err();
         assert!(matches!(err, PkiError::BadName { .. }), "{bad:?}: {err}");
     }
     assert!(
@@ -316,12 +327,21 @@ fn person_input_is_checked() {
             &township,
             PersonRole::Director,
             &"张".repeat(50),
-            &out
+            &out,
+            PASS
         )
         .is_ok()
     );
 
-    let err = issue_person(&ca_dir, &township, PersonRole::VillageStaff, "李四", &out).unwrap_err();
+    let err = issue_person(
+        &ca_dir,
+        &township,
+        PersonRole::VillageStaff,
+        "李四",
+        &out,
+        PASS,
+    )
+    .unwrap_err();
     assert!(matches!(err, PkiError::WrongLevel { .. }), "{err}");
     assert!(
         err.to_string().contains("村级") && err.to_string().contains("360123100"),
@@ -332,9 +352,10 @@ fn person_input_is_checked() {
         PersonRole::Director,
         PersonRole::UnitStaff,
     ] {
-        let err = issue_person(&ca_dir, &code("360123100201"), role, "李四", &out).unwrap_err();
+        let err =
+            issue_person(&ca_dir, &code("360123100201"), role, "李四", &out, PASS).unwrap_err();
         assert!(matches!(err, PkiError::WrongLevel { .. }), "{err}");
-        let err = issue_person(&ca_dir, &code("360123"), role, "李四", &out).unwrap_err();
+        let err = issue_person(&ca_dir, &code("360123"), role, "李四", &out, PASS).unwrap_err();
         assert!(matches!(err, PkiError::WrongLevel { .. }), "{err}");
     }
 }
@@ -356,6 +377,7 @@ fn codes_outside_the_county_are_refused() {
         PersonRole::UnitStaff,
         "王五",
         &out,
+        PASS,
     )
     .unwrap_err();
     assert!(matches!(err, PkiError::OutsideCounty { .. }), "{err}");
@@ -504,6 +526,7 @@ fn the_node_certificates_in_a_folder_are_listed_with_the_codes_they_name() {
         PersonRole::Operator,
         "赵敏",
         &out,
+        PASS,
     )
     .unwrap();
     let found = sanji_pki::node_certificates(&out);
@@ -625,13 +648,14 @@ fn rustls_accepts_the_chains_it_should_and_only_those() {
         PersonRole::VillageStaff,
         "赵六",
         &out,
+        PASS,
     )
     .unwrap();
     issue_node(&ca_b, &code("360123100"), &out_b, &[]).unwrap();
 
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let node = CertFiles::load(&out, "360123100").unwrap();
-    let person = CertFiles::load(&out, &stem).unwrap();
+    let person = CertFiles::load_person(&out.join(&stem), PASS).unwrap();
     let stranger = CertFiles::load(&out_b, "360123100").unwrap();
     let leaf = |files: &CertFiles| CertificateDer::from(der_of(&files.cert_pem));
 
@@ -693,4 +717,102 @@ fn rustls_accepts_the_chains_it_should_and_only_those() {
         let key = PrivateKeyDer::Pkcs8(PrivatePkcs8KeyDer::from(pem.contents));
         assert!(provider.key_provider.load_private_key(key).is_ok());
     }
+}
+
+#[test]
+fn a_persons_key_opens_only_with_their_passphrase() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ca_dir = new_ca(tmp.path(), "360123");
+    let out = tmp.path().join("people");
+    let (stem, _) = issue_person(
+        &ca_dir,
+        &code("360123100"),
+        PersonRole::Director,
+        "陈志远",
+        &out,
+        PASS,
+    )
+    .unwrap();
+    let key_path = out.join(format!("{stem}-key.pem"));
+    let stored = fs::read_to_string(&key_path).unwrap();
+    assert!(
+        stored.starts_with("-----BEGIN ENCRYPTED PRIVATE KEY-----"),
+        "{stored}"
+    );
+    assert!(!stored.contains("BEGIN PRIVATE KEY"));
+
+    // Picking the file is not enough: without the passphrase, or with a wrong one, nothing opens.
+    let err = CertFiles::load(&out, &stem).unwrap_err();
+    assert!(matches!(err, PkiError::KeyNeedsPassphrase { .. }), "{err}");
+    let err = CertFiles::load_person(&out.join(&stem), "别人猜的口令-2026").unwrap_err();
+    assert!(matches!(err, PkiError::WrongPassphrase { .. }), "{err}");
+    assert!(err.to_string().contains("口令不对"), "{err}");
+
+    // The certificate file's own name works as well as its stem.
+    let files = CertFiles::load_person(&out.join(format!("{stem}.pem")), PASS).unwrap();
+    assert_eq!(
+        files.identity().unwrap().display_name(),
+        "陈志远(中心主任,360123100)"
+    );
+    assert!(files.key_pem.contains("BEGIN PRIVATE KEY"));
+
+    // A short passphrase is refused before anything is written.
+    let err = issue_person(
+        &ca_dir,
+        &code("360123100"),
+        PersonRole::Operator,
+        "赵敏",
+        &out,
+        "短口令",
+    )
+    .unwrap_err();
+    assert!(matches!(err, PkiError::WeakPassphrase { .. }), "{err}");
+    assert_eq!(
+        fs::read_dir(&out).unwrap().count(),
+        3,
+        "nothing new written"
+    );
+}
+
+#[test]
+fn a_persons_key_kept_in_clear_is_refused_until_its_owner_protects_it() {
+    let tmp = tempfile::tempdir().unwrap();
+    let ca_dir = new_ca(tmp.path(), "360123");
+    let out = tmp.path().join("people");
+    let (stem, _) = issue_person(
+        &ca_dir,
+        &code("360123100"),
+        PersonRole::Operator,
+        "赵敏",
+        &out,
+        PASS,
+    )
+    .unwrap();
+    // A key as an earlier release wrote it: in clear.
+    let key_path = out.join(format!("{stem}-key.pem"));
+    let clear =
+        sanji_pki::open_key_pem(&key_path, &fs::read_to_string(&key_path).unwrap(), PASS).unwrap();
+    fs::write(&key_path, clear.as_bytes()).unwrap();
+    for err in [
+        CertFiles::load(&out, &stem).unwrap_err(),
+        CertFiles::load_person(&out.join(&stem), PASS).unwrap_err(),
+    ] {
+        assert!(
+            matches!(err, PkiError::UnprotectedPersonKey { .. }),
+            "{err}"
+        );
+        assert!(err.to_string().contains("冒用"), "{err}");
+    }
+
+    sanji_pki::protect_key_file(&key_path, "她自己定的新口令").unwrap();
+    let files = CertFiles::load_person(&out.join(&stem), "她自己定的新口令").unwrap();
+    assert_eq!(
+        files.identity().unwrap().display_name(),
+        "赵敏(总台,360123100)"
+    );
+    let err = sanji_pki::protect_key_file(&key_path, "她自己定的新口令").unwrap_err();
+    assert!(matches!(err, PkiError::AlreadyProtected { .. }), "{err}");
+    // A node's own key stays readable by its service.
+    issue_node(&ca_dir, &code("360123100"), &out, &[]).unwrap();
+    assert!(CertFiles::load(&out, "360123100").is_ok());
 }

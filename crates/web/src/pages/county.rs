@@ -169,7 +169,7 @@ async fn hand_down(
 }
 
 /// A place the county names: a township by its name, a village under it.
-fn county_place(names: &Listing, code: &Code) -> String {
+pub(super) fn county_place(names: &Listing, code: &Code) -> String {
     match code.level() {
         Level::Village => match code.parent() {
             Some(township) => format!(
@@ -180,6 +180,59 @@ fn county_place(names: &Listing, code: &Code) -> String {
             None => code.to_string(),
         },
         _ => names.place_label(code),
+    }
+}
+
+pub(super) fn hand_down_line(names: &Listing, h: HandDownRow, just_made: bool) -> HandDownLine {
+    HandDownLine {
+        href: format!("/cases/{}", h.id),
+        number: case_label(&h.case_number, h.id),
+        handed_down_on: h.registered_on.to_string(),
+        township: names.place_label(&h.township),
+        parties: h.parties.join("、"),
+        claim: h.claim,
+        note: h.note,
+        status: h.status.label(),
+        decided: match (h.decided_by, h.decided_at_ms) {
+            (Some(by), Some(at)) => format!("{by} · {}", format_cst(at)),
+            _ => "尚未受理".into(),
+        },
+        assignee: names.assignee_row_label(h.assignee.as_deref(), h.assignee_village.as_ref()),
+        deadline: match (h.deadline, h.standing) {
+            (Some(d), Some(s)) => format!("{d}({})", s.label()),
+            _ => String::new(),
+        },
+        tone: h.standing.as_ref().map(tone).unwrap_or(""),
+        just_made,
+    }
+}
+
+pub(super) fn escalated_line(names: &Listing, c: CaseRow) -> EscalatedLine {
+    EscalatedLine {
+        href: format!("/cases/{}", c.id),
+        number: case_label(&c.case_number, c.id),
+        place: county_place(names, &c.place),
+        parties: c.parties.join("、"),
+        category: c.category.label(),
+        status: c.status.label(),
+        deadline: c.deadline.map(|d| d.to_string()).unwrap_or_default(),
+    }
+}
+
+pub(super) fn severe_line(names: &Listing, s: ScreeningRow) -> SevereLine {
+    SevereLine {
+        screened_on: s.screened_on.to_string(),
+        place: county_place(names, &s.village),
+        category: s.category.label(),
+        risk: if s.mass_incident_risk {
+            "群体性"
+        } else {
+            s.risk.label()
+        },
+        people: s.people_involved,
+        description: s.description,
+        recorded_at: s.recorded_at_ms.map(format_cst).unwrap_or_default(),
+        reported_at: s.reported_at_ms.map(format_cst).unwrap_or_default(),
     }
 }
 
@@ -241,26 +294,9 @@ async fn hand_downs(
     let rows: Vec<HandDownRow> = query(&console, Query::HandDowns).await?;
     let lines = rows
         .into_iter()
-        .map(|h| HandDownLine {
-            href: format!("/cases/{}", h.id),
-            number: case_label(&h.case_number, h.id),
-            handed_down_on: h.registered_on.to_string(),
-            township: names.place_label(&h.township),
-            parties: h.parties.join("、"),
-            claim: h.claim,
-            note: h.note,
-            status: h.status.label(),
-            decided: match (h.decided_by, h.decided_at_ms) {
-                (Some(by), Some(at)) => format!("{by} · {}", format_cst(at)),
-                _ => "尚未受理".into(),
-            },
-            assignee: names.assignee_row_label(h.assignee.as_deref(), h.assignee_village.as_ref()),
-            deadline: match (h.deadline, h.standing) {
-                (Some(d), Some(s)) => format!("{d}({})", s.label()),
-                _ => String::new(),
-            },
-            tone: h.standing.as_ref().map(tone).unwrap_or(""),
-            just_made: h.id.to_string() == just_made,
+        .map(|h| {
+            let just_made = h.id.to_string() == just_made;
+            hand_down_line(&names, h, just_made)
         })
         .collect();
     let cases: Vec<CaseRow> = query(&console, Query::Cases { village: None }).await?;
@@ -268,34 +304,13 @@ async fn hand_downs(
         .into_iter()
         .rev()
         .filter(|c| c.escalated)
-        .map(|c| EscalatedLine {
-            href: format!("/cases/{}", c.id),
-            number: case_label(&c.case_number, c.id),
-            place: county_place(&names, &c.place),
-            parties: c.parties.join("、"),
-            category: c.category.label(),
-            status: c.status.label(),
-            deadline: c.deadline.map(|d| d.to_string()).unwrap_or_default(),
-        })
+        .map(|c| escalated_line(&names, c))
         .collect();
     let severe_rows: Vec<ScreeningRow> = query(&console, Query::Severe { village: None }).await?;
     let severe = severe_rows
         .into_iter()
         .rev()
-        .map(|s| SevereLine {
-            screened_on: s.screened_on.to_string(),
-            place: county_place(&names, &s.village),
-            category: s.category.label(),
-            risk: if s.mass_incident_risk {
-                "群体性"
-            } else {
-                s.risk.label()
-            },
-            people: s.people_involved,
-            description: s.description,
-            recorded_at: s.recorded_at_ms.map(format_cst).unwrap_or_default(),
-            reported_at: s.reported_at_ms.map(format_cst).unwrap_or_default(),
-        })
+        .map(|s| severe_line(&names, s))
         .collect();
     page(HandDownsPage {
         frame: Frame::of(&console, &person, "handdowns"),

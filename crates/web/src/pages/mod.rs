@@ -22,6 +22,7 @@ mod arrivals;
 mod cases;
 mod conflicts;
 mod county;
+mod county_home;
 mod directory;
 mod login;
 mod reports;

@@ -66,6 +66,9 @@ fn todo_of(t: &Tracked, what: String, names: &Listing) -> TodoItem {
 }
 
 async fn today(State(console): State<Console>, person: Person) -> Result<Response, PageError> {
+    if console.operations().node().level() == sanji_domain::Level::County {
+        return super::county_home::county_home(&console, &person).await;
+    }
     let ops = console.operations();
     let now = ops.now_ms();
     let due: Vec<Tracked> = query(&console, Query::Due).await?;
