@@ -263,11 +263,10 @@ async fn hand_downs(
             just_made: h.id.to_string() == just_made,
         })
         .collect();
-    let cases: Vec<CaseRow> = query(&console, Query::Cases { village: None }).await?;
+    let cases: Vec<CaseRow> = query(&console, Query::Escalated).await?;
     let escalated = cases
         .into_iter()
         .rev()
-        .filter(|c| c.escalated)
         .map(|c| EscalatedLine {
             href: format!("/cases/{}", c.id),
             number: case_label(&c.case_number, c.id),
