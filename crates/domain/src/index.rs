@@ -166,7 +166,10 @@ pub fn terms(state: &EntityState) -> BTreeSet<Term> {
         EntityState::Screening(s) => {
             out.insert(Term::new(IndexName::ScreeningDay, s.record.screened_on));
             if s.reported.is_some() {
-                out.insert(Term::new(IndexName::ScreeningReported, s.record.screened_on));
+                out.insert(Term::new(
+                    IndexName::ScreeningReported,
+                    s.record.screened_on,
+                ));
             }
         }
         EntityState::Visit(v) => {

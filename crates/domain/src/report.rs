@@ -283,12 +283,18 @@ pub fn report_end(month: Month, as_of: NaiveDate) -> NaiveDate {
 /// case files a report is computed from (`cases_covered`); every other case
 /// adds nothing to any figure, so a report may be given only these.
 pub fn counts_in_month(file: &CaseFile, month: Month, end: NaiveDate) -> bool {
-    let open_at_end = file.registration.registered_on <= end
-        && closed_on(file).is_none_or(|d| d > end);
+    let open_at_end =
+        file.registration.registered_on <= end && closed_on(file).is_none_or(|d| d > end);
     open_at_end
         || month.contains(file.registration.registered_on)
-        || file.file.iter().any(|e| month.contains(cst_date(e.at.wall_ms)))
-        || file.resolution.as_ref().is_some_and(|r| month.contains(r.on))
+        || file
+            .file
+            .iter()
+            .any(|e| month.contains(cst_date(e.at.wall_ms)))
+        || file
+            .resolution
+            .as_ref()
+            .is_some_and(|r| month.contains(r.on))
         || file.follow_ups.iter().any(|u| month.contains(u.on))
 }
 

@@ -488,8 +488,10 @@ pub fn escalated_cases(store: &Store) -> Result<Vec<CaseRow>, NodeError> {
 /// The screenings under `prefix` that were reported to the county (重大 or
 /// 群体性), in the order [`screenings`] lists them.
 pub fn severe(store: &Store, prefix: &str) -> Result<Vec<ScreeningRow>, NodeError> {
-    let mut all =
-        store.entities_where(IndexName::ScreeningReported, &TermRange::Prefix(String::new()))?;
+    let mut all = store.entities_where(
+        IndexName::ScreeningReported,
+        &TermRange::Prefix(String::new()),
+    )?;
     all.sort_by_key(|e| (e.last_hlc, e.id));
     Ok(all
         .into_iter()
@@ -576,13 +578,18 @@ impl CaseFilter {
                         .is_some_and(|tail| sanji_domain::index::number_tail(n) == Some(&tail))
             })
         };
-        self.text.as_deref().is_none_or(|q| q.is_empty() || text_matches(q))
+        self.text
+            .as_deref()
+            .is_none_or(|q| q.is_empty() || text_matches(q))
             && self.number.as_deref().is_none_or(number_matches)
             && self
                 .party
                 .as_deref()
                 .is_none_or(|p| card.parties.iter().any(|name| name.contains(p)))
-            && self.village.as_deref().is_none_or(|v| matches(&card.place, v))
+            && self
+                .village
+                .as_deref()
+                .is_none_or(|v| matches(&card.place, v))
             && self.category.is_none_or(|c| card.category == c)
             && self.status.is_none_or(|s| card.status == s)
             && self
@@ -624,7 +631,9 @@ impl CaseFilter {
         use std::cmp::Reverse;
         match self.sort {
             CaseSort::Changed => rows.sort_by_key(|c| Reverse((c.changed_at, c.id))),
-            CaseSort::Registered => rows.sort_by_key(|c| Reverse((c.registered_on, c.changed_at, c.id))),
+            CaseSort::Registered => {
+                rows.sort_by_key(|c| Reverse((c.registered_on, c.changed_at, c.id)))
+            }
             CaseSort::Deadline => rows.sort_by_key(|c| (c.deadline.is_none(), c.deadline, c.id)),
         }
         let total = rows.len();

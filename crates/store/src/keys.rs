@@ -355,7 +355,12 @@ mod tests {
     fn term_ranges_hold_exactly_the_values_they_name() {
         let name = IndexName::CasePlace;
         let values = [
-            "360123100", "360123100201", "360123100202", "3601231002", "360123101", "36012310",
+            "360123100",
+            "360123100201",
+            "360123100202",
+            "3601231002",
+            "360123101",
+            "36012310",
         ];
         let entity = Uuid::from_u128(u128::MAX);
         let ranges = [
@@ -368,7 +373,13 @@ mod tests {
             let (start, end) = term_range(name, range);
             for v in values {
                 for id in [Uuid::nil(), entity] {
-                    let key = term(&Term { name, value: v.into() }, id);
+                    let key = term(
+                        &Term {
+                            name,
+                            value: v.into(),
+                        },
+                        id,
+                    );
                     assert_eq!(
                         start <= key && key < end,
                         range.contains(v),
@@ -379,7 +390,13 @@ mod tests {
             }
         }
         // Another index never falls in the range.
-        let other = term(&Term { name: IndexName::CaseNumber, value: "360123100".into() }, entity);
+        let other = term(
+            &Term {
+                name: IndexName::CaseNumber,
+                value: "360123100".into(),
+            },
+            entity,
+        );
         let (start, end) = term_range(name, &TermRange::Prefix(String::new()));
         assert!(!(start <= other && other < end));
     }

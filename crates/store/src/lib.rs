@@ -1334,9 +1334,8 @@ impl Store {
         self.ids_where(name, range)?
             .into_iter()
             .map(|id| {
-                self.entity(id)?.ok_or_else(|| {
-                    StoreError::Corrupt(format!("查询索引指向不存在的实体 {id}"))
-                })
+                self.entity(id)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("查询索引指向不存在的实体 {id}")))
             })
             .collect()
     }
@@ -1405,9 +1404,8 @@ impl Store {
             .scan_prefix(keys::kind_prefix(kind))
             .map(|item| {
                 let (index, _) = item?;
-                Uuid::from_slice(&index[2..]).map_err(|e| {
-                    StoreError::Corrupt(format!("类别索引 {index:?} 无法解析:{e}"))
-                })
+                Uuid::from_slice(&index[2..])
+                    .map_err(|e| StoreError::Corrupt(format!("类别索引 {index:?} 无法解析:{e}")))
             })
             .collect()
     }

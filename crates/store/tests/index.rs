@@ -187,10 +187,7 @@ fn the_index_follows_each_refold_and_a_conflict_leaves_it_as_the_state_is() {
     );
     assert_eq!(
         store
-            .ids_where(
-                IndexName::CaseNumberTail,
-                &TermRange::Exact("0007".into())
-            )
+            .ids_where(IndexName::CaseNumberTail, &TermRange::Exact("0007".into()))
             .unwrap(),
         [staying]
     );
@@ -228,10 +225,7 @@ fn the_index_follows_each_refold_and_a_conflict_leaves_it_as_the_state_is() {
     assert_eq!(after.conflicts.len(), 1);
     assert_eq!(
         store
-            .ids_where(
-                IndexName::CaseNumberTail,
-                &TermRange::Exact("0008".into())
-            )
+            .ids_where(IndexName::CaseNumberTail, &TermRange::Exact("0008".into()))
             .unwrap(),
         Vec::<Uuid>::new()
     );
@@ -263,7 +257,11 @@ fn a_store_without_the_index_or_with_an_older_one_is_indexed_once_on_open() {
         )
         .unwrap();
     store
-        .append_local(&hub(), NOW + DAY, vec![accept(ids[0], "360123100-2026-0001")])
+        .append_local(
+            &hub(),
+            NOW + DAY,
+            vec![accept(ids[0], "360123100-2026-0001")],
+        )
         .unwrap();
     let expected = expected_terms(&store);
     assert!(expected.len() > 20, "{expected:?}");
