@@ -462,7 +462,11 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
                 let hits: views::CaseHits = serde_json::from_value(value)?;
                 render::cases(&hits.rows);
                 if hits.total > hits.rows.len() {
-                    println!("共找到 {} 件,以上列出 {} 件(用 --offset 翻页)", hits.total, hits.rows.len());
+                    println!(
+                        "共找到 {} 件,以上列出 {} 件(用 --offset 翻页)",
+                        hits.total,
+                        hits.rows.len()
+                    );
                 }
             }
             Ok(ExitCode::SUCCESS)
