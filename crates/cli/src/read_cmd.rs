@@ -189,7 +189,7 @@ pub struct CaseSearchArgs {
     /// 只看某村(区划代码或其前缀)
     #[arg(long)]
     village: Option<String>,
-    /// 类别(代码或中文名,如 land 或 土地纠纷)
+    /// 类别(代码或中文名,如 land 或 土地山林水利)
     #[arg(long)]
     category: Option<String>,
     /// 状态(代码或中文名,如 accepted 或 已受理待分流)
