@@ -125,7 +125,10 @@ async fn only_the_director_signs_off_and_the_signature_reaches_the_county() {
         desk.cluster
             .county()
             .operations
-            .query(Query::Severe { village: None })
+            .query(Query::Severe {
+                village: None,
+                since: None,
+            })
             .await
             .unwrap(),
     )

@@ -26,6 +26,8 @@ pub struct Options {
     pub events: Option<u64>,
     /// Scale station counts down.
     pub stations: Option<u64>,
+    /// How many townships the county of `pages` holds (30 by default).
+    pub townships: Option<u64>,
 }
 
 /// One figure against its target.
@@ -115,6 +117,20 @@ impl Report {
             f("hub_cold_start_1m_ms"),
             2000.0,
             "<= 2000 ms",
+        );
+        for page in [
+            "hub_todo_p95_ms",
+            "hub_case_search_p95_ms",
+            "hub_case_file_p95_ms",
+            "hub_month_report_p95_ms",
+        ] {
+            at_most(page, f(page), 100.0, "<= 100 ms");
+        }
+        at_most(
+            "county_month_table_p95_ms",
+            f("county_month_table_p95_ms"),
+            200.0,
+            "<= 200 ms",
         );
         at_most(
             "county_report_30_townships_ms",

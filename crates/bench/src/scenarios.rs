@@ -38,13 +38,25 @@ pub async fn run(name: &str, opts: &Options, report: &mut Report) -> Result<(), 
         "morning" => morning(&lab, &opts.exe, stations(500), events(200), report).await,
         "cold_start" => cold_start(&lab, &opts.exe, events(1_000_000), report).await,
         "county_report" => county_report(&lab, stations(30), report),
-        "pages" => pages(&lab, stations(30), events(5), report).await,
+        "pages" => {
+            let townships = opts.townships.unwrap_or(30).clamp(1, 899);
+            pages(&lab, stations(30), events(5), report).await?;
+            county_pages(&lab, townships, stations(30), events(5), report).await
+        }
         _ => Err(BenchError::UnknownScenario(name.to_owned())),
     }
 }
 
 fn per_second(count: u64, elapsed: Duration) -> f64 {
     count as f64 / elapsed.as_secs_f64().max(1e-9)
+}
+
+/// Records the p50 and p95 of `runs` as `<name>_p50_ms` and `<name>_p95_ms`.
+fn timed(report: &mut Report, name: &str, runs: Vec<Duration>) {
+    let mut ms: Vec<f64> = runs.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    report.figure(&format!("{name}_p50_ms"), percentile(&ms, 0.5));
+    report.figure(&format!("{name}_p95_ms"), percentile(&ms, 0.95));
 }
 
 fn percentile(sorted_ms: &[f64], p: f64) -> f64 {
@@ -443,31 +455,29 @@ async fn pages(
     let operations = Operations::new(hub.clone(), Default::default(), Clock::system());
     let month = Month::of(today).to_string();
     let probe = format!("{:04}", number / 2);
-    let mut timed = |name: &str, runs: Vec<Duration>| {
-        let mut ms: Vec<f64> = runs.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
-        ms.sort_by(f64::total_cmp);
-        report.figure(&format!("{name}_p50_ms"), percentile(&ms, 0.5));
-        report.figure(&format!("{name}_p95_ms"), percentile(&ms, 0.95));
-    };
     const RUNS: usize = 20;
     let mut todo = Vec::new();
     let mut search = Vec::new();
     let mut file = Vec::new();
     let mut month_report = Vec::new();
     for _ in 0..RUNS {
+        // What `pages/today.rs` asks for.
         let t = Instant::now();
         operations.query(Query::Due).await?;
-        operations.query(Query::Cases { village: None }).await?;
+        operations.query(Query::OpenCases).await?;
         operations.query(Query::Stations).await?;
         todo.push(t.elapsed());
+        // What `pages/cases.rs` asks for when a party's name is typed in the search box.
         let t = Instant::now();
-        let rows: Vec<sanji_node::views::CaseRow> =
-            serde_json::from_value(operations.query(Query::Cases { village: None }).await?)
+        let filter = sanji_node::views::CaseFilter {
+            text: Some("吴春生".into()),
+            limit: Some(500),
+            ..Default::default()
+        };
+        let hits: sanji_node::views::CaseHits =
+            serde_json::from_value(operations.query(Query::CaseSearch { filter }).await?)
                 .map_err(|e| BenchError::Other(e.to_string()))?;
-        let found = rows
-            .iter()
-            .filter(|r| r.parties.iter().any(|p| p.contains("吴春生")))
-            .count();
+        let found = hits.total;
         search.push(t.elapsed());
         if found == 0 {
             return Err(BenchError::Other("案件查询没有找到样例当事人".into()));
@@ -487,9 +497,153 @@ async fn pages(
             .await?;
         month_report.push(t.elapsed());
     }
-    timed("hub_todo", todo);
-    timed("hub_case_search", search);
-    timed("hub_case_file", file);
-    timed("hub_month_report", month_report);
+    timed(report, "hub_todo", todo);
+    timed(report, "hub_case_search", search);
+    timed(report, "hub_case_file", file);
+    timed(report, "hub_month_report", month_report);
+    Ok(())
+}
+
+/// The county's pages on `years` of `townships` townships of `villages`
+/// villages each, filled as their forwarders would have filed it: every
+/// village's daily summary (zeros included), a severe screening reported
+/// now and then, and each month's report. Times the month table
+/// (`Query::Reports`) and the severe items (`Query::Severe`), and, for
+/// comparison, the month table read the way it was before the query index
+/// (every filed report of every month, by kind).
+async fn county_pages(
+    lab: &Lab,
+    townships: u64,
+    villages: u64,
+    years: u64,
+    report: &mut Report,
+) -> Result<(), BenchError> {
+    use sanji_domain::DailySummary;
+    use sanji_node::ops::{Operations, Query};
+    let county = lab.store("pages-county", &code(lab::COUNTY), 64)?;
+    let now = Clock::system().now_ms();
+    let today = cst_date(now);
+    let days = years * 365;
+    let policy = Default::default();
+    let started = Instant::now();
+    let (mut summaries, mut severe, mut filed) = (0u64, 0u64, 0u64);
+    for t in 0..townships {
+        let township = code(&format!("{}{:03}", lab::COUNTY, 101 + t));
+        // Stamped today: what is dated is the summaries' days, not the events.
+        let mut ledger = Ledger::of(Origin::outbox(township.clone()), now - 3_600_000);
+        let mut bodies: Vec<(Uuid, EventBody)> = Vec::new();
+        for ago in (0..days).rev() {
+            let date = today - chrono::Days::new(ago);
+            for v in 0..villages {
+                let village = code(&format!("{township}{:03}", 201 + v));
+                let screened: Vec<sanji_domain::record::Screening> = (0..(ago + v) % 3)
+                    .map(|i| {
+                        sanji_demo::samples::screening(&village, i as usize, today, ago, "测试员")
+                    })
+                    .collect();
+                bodies.push((
+                    DailySummary::entity_id(&village, date),
+                    EventBody::ScreeningSummary(DailySummary::compute(
+                        &village,
+                        date,
+                        screened.iter(),
+                        1,
+                    )),
+                ));
+                summaries += 1;
+            }
+            if (ago + t) % 15 == 0 {
+                let village = code(&format!("{township}201"));
+                let mut screening =
+                    sanji_demo::samples::screening(&village, 0, today, ago, "测试员");
+                screening.risk = sanji_domain::record::RiskLevel::Severe;
+                bodies.push((
+                    Uuid::now_v7(),
+                    EventBody::SevereScreeningReported(sanji_domain::SevereScreeningReport {
+                        screening,
+                        source: sanji_domain::EventRef {
+                            origin: Origin::node(village),
+                            seq: ago + 1,
+                        },
+                        recorded_at: Hlc::new(now - 7_200_000, 0),
+                    }),
+                ));
+                severe += 1;
+            }
+            let month = Month::of(date);
+            if date == month.last_day() || ago == 0 {
+                bodies.push((
+                    MonthlyReport::entity_id(&township, month),
+                    EventBody::MonthlyReportFiled(monthly_report(
+                        &township,
+                        month,
+                        &[],
+                        &[],
+                        &policy,
+                        date,
+                        1,
+                    )),
+                ));
+                filed += 1;
+            }
+            if bodies.len() >= 1000 || ago == 0 {
+                county.apply(
+                    ledger.next_with(std::mem::take(&mut bodies)),
+                    ApplyMode::Chain,
+                )?;
+            }
+        }
+    }
+    report.figure("county_pages_fill_s", started.elapsed().as_secs_f64());
+    report.size("county_pages_townships", townships);
+    report.size("county_pages_summaries", summaries);
+    report.size("county_pages_severe", severe);
+    report.size("county_pages_monthly_reports", filed);
+
+    let operations = Operations::new(county.clone(), Default::default(), Clock::system());
+    let month = Month::of(today);
+    const RUNS: usize = 20;
+    let (mut table, mut by_kind, mut severe_items) = (Vec::new(), Vec::new(), Vec::new());
+    for _ in 0..RUNS {
+        let t = Instant::now();
+        let rows: sanji_node::views::CountyReport = serde_json::from_value(
+            operations
+                .query(Query::Reports {
+                    month: month.to_string(),
+                })
+                .await?,
+        )
+        .map_err(|e| BenchError::Other(e.to_string()))?;
+        table.push(t.elapsed());
+        if rows.rows.len() as u64 != townships {
+            return Err(BenchError::Other(format!(
+                "月报表只有 {} 行,应有 {townships} 行",
+                rows.rows.len()
+            )));
+        }
+        let t = Instant::now();
+        let mut reports = 0usize;
+        county.for_each_entity_of(sanji_domain::fold::EntityKind::MonthlyReport, |e| {
+            if matches!(&e.state, sanji_domain::EntityState::MonthlyReport(r) if r.month == month) {
+                reports += 1;
+            }
+            Ok(())
+        })?;
+        by_kind.push(t.elapsed());
+        if reports as u64 != townships {
+            return Err(BenchError::Other(format!("按类别只读到 {reports} 份月报")));
+        }
+        let t = Instant::now();
+        operations
+            .query(Query::Severe {
+                village: None,
+                since: None,
+            })
+            .await?;
+        severe_items.push(t.elapsed());
+    }
+    timed(report, "county_month_table", table);
+    timed(report, "county_month_table_by_kind", by_kind);
+    timed(report, "county_severe", severe_items);
     Ok(())
 }

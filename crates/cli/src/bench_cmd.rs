@@ -17,6 +17,9 @@ pub struct BenchArgs {
     /// 缩小站点数
     #[arg(long)]
     stations: Option<u64>,
+    /// pages 场景中县里的乡镇数(默认 30)
+    #[arg(long)]
+    townships: Option<u64>,
     /// 以一个 JSON 对象输出
     #[arg(long)]
     json: bool,
@@ -36,6 +39,7 @@ pub async fn run(args: BenchArgs) -> Result<ExitCode> {
         scenario: args.scenario,
         events: args.events,
         stations: args.stations,
+        townships: args.townships,
     };
     if !args.json {
         eprintln!("正在测量(回环地址、mTLS、落盘确认)……");

@@ -30,8 +30,8 @@ pub enum HubCommand {
     Screenings(Filter),
     /// 各村的接访记录
     Visits(Filter),
-    /// 各村登记的案件
-    Cases(Filter),
+    /// 查找案件:按编号、当事人、村、类别、状态、承办、登记日期筛选
+    Cases(CaseSearchArgs),
     /// 各村工作站:最后同步时间、已确认与待同步数
     Stations,
     /// 本镇向县综治办上报的链路状态
@@ -173,6 +173,96 @@ pub enum ScreeningAction {
         #[arg(long)]
         claim: String,
     },
+}
+
+#[derive(Args)]
+pub struct CaseSearchArgs {
+    /// 同网页的搜索框:案件编号(全号或 0001)、当事人、诉求、村代码或村名
+    #[arg(long)]
+    q: Option<String>,
+    /// 案件编号,全号或年内序号(0007 或 7)
+    #[arg(long)]
+    number: Option<String>,
+    /// 当事人姓名(的一部分)
+    #[arg(long)]
+    party: Option<String>,
+    /// 只看某村(区划代码或其前缀)
+    #[arg(long)]
+    village: Option<String>,
+    /// 类别(代码或中文名,如 land 或 土地山林水利)
+    #[arg(long)]
+    category: Option<String>,
+    /// 状态(代码或中文名,如 accepted 或 已受理待分流)
+    #[arg(long)]
+    status: Option<String>,
+    /// 承办单位或村工作站(如 司法所)
+    #[arg(long)]
+    assignee: Option<String>,
+    /// 登记日期不早于(YYYY-MM-DD)
+    #[arg(long)]
+    from: Option<String>,
+    /// 登记日期不晚于(YYYY-MM-DD)
+    #[arg(long)]
+    to: Option<String>,
+    /// 排序:changed(最近变动在前,默认)、registered(最近登记在前)、deadline(期限最近在前)
+    #[arg(long, default_value = "changed")]
+    sort: String,
+    /// 最多列出多少件
+    #[arg(long, default_value_t = 500)]
+    limit: usize,
+    /// 跳过前多少件(翻页)
+    #[arg(long, default_value_t = 0)]
+    offset: usize,
+}
+
+/// How each search flag is named, for errors about it.
+const SEARCH_FLAGS: flags::Flags = flags::Flags(&[
+    ("category", "--category"),
+    ("status", "--status"),
+    ("from", "--from"),
+    ("to", "--to"),
+    ("sort", "--sort"),
+]);
+
+impl CaseSearchArgs {
+    fn filter(self) -> Result<views::CaseFilter> {
+        use sanji_domain::case::CaseStatus;
+        use sanji_domain::time::parse_date;
+        SEARCH_FLAGS.on(|| {
+            let sort = match self.sort.as_str() {
+                "changed" => views::CaseSort::Changed,
+                "registered" => views::CaseSort::Registered,
+                "deadline" => views::CaseSort::Deadline,
+                other => {
+                    return Err(FieldError::new(
+                        "sort",
+                        format!("排序方式 {other:?} 不认识;可选 changed、registered、deadline"),
+                    )
+                    .into());
+                }
+            };
+            Ok(views::CaseFilter {
+                text: self.q,
+                number: self.number,
+                party: self.party,
+                village: self.village,
+                category: self
+                    .category
+                    .map(|c| Category::parse_for("category", &c))
+                    .transpose()?,
+                status: self
+                    .status
+                    .map(|s| CaseStatus::parse_for("status", &s))
+                    .transpose()?,
+                assignee: self.assignee,
+                registered_from: self.from.map(|d| parse_date("from", &d)).transpose()?,
+                registered_to: self.to.map(|d| parse_date("to", &d)).transpose()?,
+                sort,
+                offset: self.offset,
+                limit: Some(self.limit),
+            })
+        })
+    }
 }
 
 #[derive(Args)]
@@ -367,14 +457,23 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             )
             .await
         }
-        HubCommand::Cases(f) => {
-            show::<views::CaseRow>(
-                &config,
-                Query::Cases { village: f.village },
-                json,
-                render::cases,
-            )
-            .await
+        HubCommand::Cases(search) => {
+            let filter = search.filter()?;
+            let value = console::query_remote(&config, &Query::CaseSearch { filter }).await?;
+            if json {
+                render::json(&value);
+            } else {
+                let hits: views::CaseHits = serde_json::from_value(value)?;
+                render::cases(&hits.rows);
+                if hits.total > hits.rows.len() {
+                    println!(
+                        "共找到 {} 件,以上列出 {} 件(用 --offset 翻页)",
+                        hits.total,
+                        hits.rows.len()
+                    );
+                }
+            }
+            Ok(ExitCode::SUCCESS)
         }
         HubCommand::Link => {
             let value = console::query_remote(&config, &Query::Upstream).await?;
@@ -417,7 +516,10 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
         CountyCommand::Severe(f) => {
             show::<views::ScreeningRow>(
                 &config,
-                Query::Severe { village: f.village },
+                Query::Severe {
+                    village: f.village,
+                    since: None,
+                },
                 json,
                 render::screenings,
             )

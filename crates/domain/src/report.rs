@@ -141,7 +141,9 @@ pub struct MonthlyReport {
     pub mass_incidents: u32,
     /// 越级上访 found at follow-up this month.
     pub skip_level_petitions: u32,
-    /// How many case files the figures were computed from.
+    /// How many case files the figures were computed from: the township's
+    /// cases registered, stepped or followed up in the month, or open at its
+    /// end (see [`counts_in_month`]).
     pub cases_covered: u32,
     pub revision: u32,
 }
@@ -269,6 +271,33 @@ fn closed_on(file: &CaseFile) -> Option<NaiveDate> {
         .map(|e| cst_date(e.at.wall_ms))
 }
 
+/// "At the month's end" for a report made on `as_of`: the month's last day,
+/// or `as_of` while the month is still running.
+pub fn report_end(month: Month, as_of: NaiveDate) -> NaiveDate {
+    month.last_day().min(as_of)
+}
+
+/// Whether any figure of `month`'s report (made with `end` as its end) can
+/// count this case: it was registered, decided, escalated, resolved or
+/// followed up in the month, or was open at the month's end. These are the
+/// case files a report is computed from (`cases_covered`); every other case
+/// adds nothing to any figure, so a report may be given only these.
+pub fn counts_in_month(file: &CaseFile, month: Month, end: NaiveDate) -> bool {
+    let open_at_end =
+        file.registration.registered_on <= end && closed_on(file).is_none_or(|d| d > end);
+    open_at_end
+        || month.contains(file.registration.registered_on)
+        || file
+            .file
+            .iter()
+            .any(|e| month.contains(cst_date(e.at.wall_ms)))
+        || file
+            .resolution
+            .as_ref()
+            .is_some_and(|r| month.contains(r.on))
+        || file.follow_ups.iter().any(|u| month.contains(u.on))
+}
+
 /// Computes the month's report. `as_of` bounds "at the month's end" for the
 /// running month (today), so a report made mid-month tells the truth so far.
 pub fn monthly_report(
@@ -280,11 +309,12 @@ pub fn monthly_report(
     as_of: NaiveDate,
     revision: u32,
 ) -> MonthlyReport {
-    let end = month.last_day().min(as_of);
+    let end = report_end(month, as_of);
     let mine: Vec<&CaseFile> = cases
         .iter()
         .map(|c| c.file)
         .filter(|f| f.registration.place == *township || f.registration.place.is_under(township))
+        .filter(|f| counts_in_month(f, month, end))
         .collect();
     let received: Vec<&&CaseFile> = mine
         .iter()

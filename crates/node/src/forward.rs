@@ -251,7 +251,7 @@ fn monthly_reports(
     let this = Month::of(today);
     let last = Month::of(this.first_day().pred_opt().unwrap_or(this.first_day()));
     // Screenings from before last month count in no report made here.
-    let ledger = reports::ledger_for_reports(store, Some(last.first_day()))?;
+    let ledger = reports::ledger_for_months(store, last, this, true)?;
     let mut drafts = Vec::new();
     for month in [last, this] {
         let mut report = reports::township_report(store, &ledger, month, policy, today);

@@ -88,21 +88,34 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
     let wanted = text.to_lowercase();
     // `0007` or `7`: the case's number within its year.
     let short_number = (text.len() <= 4 && text.bytes().all(|b| b.is_ascii_digit()))
-        .then(|| format!("-{:04}", text.parse::<u32>().unwrap_or(0)));
+        .then(|| format!("{:04}", text.parse::<u32>().unwrap_or(0)));
+    use sanji_domain::index::{IndexName, TermRange};
+    let mut candidates =
+        store.ids_where(IndexName::CaseNumber, &TermRange::Exact(text.to_owned()))?;
+    if let Some(tail) = &short_number {
+        candidates
+            .extend(store.ids_where(IndexName::CaseNumberTail, &TermRange::Exact(tail.clone()))?);
+    }
+    if text.len() >= 6 {
+        // The start or end of an id: the kind index's keys hold every case's id.
+        candidates.extend(
+            store
+                .ids_of(sanji_domain::fold::EntityKind::Case)?
+                .into_iter()
+                .filter(|id| {
+                    let hex = id.simple().to_string();
+                    hex.starts_with(&wanted) || hex.ends_with(&wanted)
+                }),
+        );
+    }
+    candidates.sort();
+    candidates.dedup();
     let mut found: Vec<(Uuid, Box<CaseFile>)> = Vec::new();
-    store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
-        if let EntityState::Case(file) = e.state {
-            let hex = e.id.simple().to_string();
-            let number = file.case_number.as_deref().unwrap_or_default();
-            if number == text
-                || short_number.as_deref().is_some_and(|s| number.ends_with(s))
-                || (text.len() >= 6 && (hex.starts_with(&wanted) || hex.ends_with(&wanted)))
-            {
-                found.push((e.id, file));
-            }
+    for id in candidates {
+        if let Some(EntityState::Case(file)) = store.entity(id)?.map(|e| e.state) {
+            found.push((id, file));
         }
-        Ok(())
-    })?;
+    }
     match found.len() {
         0 => Err(NodeError::NotFound(format!(
             "案件 {text}(可用案件编号,如 360123100-2026-0001 或 0001,或案件 ID 的末 8 位)"
@@ -636,6 +649,15 @@ pub enum Query {
     Case {
         case: String,
     },
+    /// A case search with filters, sorted and paged here (`CaseHits`).
+    CaseSearch {
+        #[serde(default)]
+        filter: crate::views::CaseFilter,
+    },
+    /// The cases still open (the to-do list's approvals and notices).
+    OpenCases,
+    /// The cases escalated to the county.
+    Escalated,
     Due,
     Conflicts,
     Rewards {
@@ -655,6 +677,9 @@ pub enum Query {
     Severe {
         #[serde(default)]
         village: Option<String>,
+        /// Only those screened on or after this day (YYYY-MM-DD).
+        #[serde(default)]
+        since: Option<String>,
     },
     Townships,
     Upstream,
@@ -851,6 +876,9 @@ impl Operations {
             Query::Visits { village } => json(views::visits(store, &prefix(village))?),
             Query::Cases { village } => json(views::cases(store, &prefix(village))?),
             Query::Case { case } => json(CaseView::of(find_case(store, case)?)),
+            Query::CaseSearch { filter } => json(views::search_cases(store, filter)?),
+            Query::OpenCases => json(views::open_cases(store)?),
+            Query::Escalated => json(views::escalated_cases(store)?),
             Query::Due => json(crate::tracker::open_cases(store, &self.policy, today)?),
             Query::Conflicts => json(views::conflicts(store)?),
             Query::Rewards { period } => json(views::rewards(store, Period::parse(period)?)?),
@@ -858,12 +886,13 @@ impl Operations {
             Query::Reports { month } => json(views::county_reports(store, Month::parse(month)?)?),
             Query::Stations => json(views::peers(store)?),
             Query::Summaries { village } => json(views::summaries(store, &prefix(village))?),
-            Query::Severe { village } => json(
-                views::screenings(store, &prefix(village))?
-                    .into_iter()
-                    .filter(|s| s.reported_at_ms.is_some())
-                    .collect::<Vec<_>>(),
-            ),
+            Query::Severe { village, since } => {
+                let since = since
+                    .as_deref()
+                    .map(|d| sanji_domain::time::parse_date("since", d))
+                    .transpose()?;
+                json(views::severe(store, &prefix(village), since)?)
+            }
             Query::Townships => json(views::townships(store)?),
             Query::Upstream => json(crate::forward::upstream_status(store)?),
             Query::Directory => json(crate::directory::Directory::new(store.clone()).listing()?),

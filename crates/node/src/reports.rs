@@ -19,7 +19,8 @@ use crate::NodeError;
 pub type ReportLedger = (Vec<(Uuid, CaseFile)>, Vec<Screening>);
 
 /// Every case file this node keeps and the screenings it holds screened on or
-/// after `screened_since` (all of them for `None`), for reports and rewards.
+/// after `screened_since` (all of them for `None`): the whole-ledger pass
+/// that [`ledger_for_months`] answers from the indexes.
 pub fn ledger_for_reports(
     store: &Store,
     screened_since: Option<NaiveDate>,
@@ -42,6 +43,54 @@ pub fn ledger_for_reports(
         }
         Ok(())
     })?;
+    Ok((cases, screenings))
+}
+
+/// The case files this node keeps that a report or the rewards of the months
+/// `from` to `to` can draw on (those with a date in those months, and, with
+/// `open_too`, every case open now, which a month's end may find open), and
+/// the screenings made in those months. Reads only those records, through
+/// the store's indexes; `monthly_report` picks what counts
+/// (`sanji_domain::report::counts_in_month`), so it gives the same report
+/// as from [`ledger_for_reports`].
+pub fn ledger_for_months(
+    store: &Store,
+    from: Month,
+    to: Month,
+    open_too: bool,
+) -> Result<ReportLedger, NodeError> {
+    use sanji_domain::index::{self, IndexName, TermRange};
+    let mut ids: Vec<Uuid> = store.ids_where(
+        IndexName::CaseMonth,
+        &TermRange::Between(from.to_string(), to.to_string()),
+    )?;
+    if open_too {
+        for range in index::open_status_ranges() {
+            ids.extend(store.ids_where(IndexName::CaseStatus, &range)?);
+        }
+    }
+    // In id order, as a whole-ledger pass would find them.
+    ids.sort();
+    ids.dedup();
+    let mut cases = Vec::new();
+    for id in ids {
+        if let Some(EntityState::Case(file)) = store.entity(id)?.map(|e| e.state)
+            && crate::tracker::kept_here(&file, store.node())
+        {
+            cases.push((id, *file));
+        }
+    }
+    let screenings = store
+        .entities_where(
+            IndexName::ScreeningDay,
+            &TermRange::days(from.first_day(), to.last_day()),
+        )?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Screening(s) => Some(s.record),
+            _ => None,
+        })
+        .collect();
     Ok((cases, screenings))
 }
 

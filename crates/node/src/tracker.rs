@@ -36,6 +36,24 @@ pub fn kept_here(file: &CaseFile, node: &sanji_domain::Code) -> bool {
     file.authoritative || file.handed_down_to.as_ref() == Some(node)
 }
 
+/// The open case files this node keeps, in id order, read through the
+/// store's status index: a deadline runs only on an open case.
+pub fn open_files(store: &Store) -> Result<Vec<(Uuid, Box<CaseFile>)>, NodeError> {
+    use sanji_domain::index::{self, IndexName};
+    let mut files = Vec::new();
+    for range in index::open_status_ranges() {
+        for e in store.entities_where(IndexName::CaseStatus, &range)? {
+            if let EntityState::Case(file) = e.state
+                && kept_here(&file, store.node())
+            {
+                files.push((e.id, file));
+            }
+        }
+    }
+    files.sort_by_key(|(id, _)| *id);
+    Ok(files)
+}
+
 /// One open case as the tracker sees it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Tracked {
@@ -88,13 +106,10 @@ pub fn open_cases(
     today: NaiveDate,
 ) -> Result<Vec<Tracked>, NodeError> {
     let mut rows = Vec::new();
-    store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
-        if let EntityState::Case(file) = e.state
-            && kept_here(&file, store.node())
-            && let Some(deadline) = running_deadline(&file, policy)
-        {
+    for (id, file) in open_files(store)? {
+        if let Some(deadline) = running_deadline(&file, policy) {
             rows.push(Tracked {
-                id: e.id,
+                id,
                 case_number: file.case_number.clone(),
                 status: file.status,
                 place: file.registration.place.clone(),
@@ -105,8 +120,7 @@ pub fn open_cases(
                 supervisions: file.supervisions.len(),
             });
         }
-        Ok(())
-    })?;
+    }
     rows.sort_by_key(|r| r.deadline);
     Ok(rows)
 }
@@ -116,17 +130,7 @@ pub fn open_cases(
 pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<Event>, NodeError> {
     let today = cst_date(now_ms);
     let mut drafts = Vec::new();
-    // Only the township's cases are kept in memory, not every screening it holds.
-    let mut cases = Vec::new();
-    store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
-        if let EntityState::Case(file) = e.state
-            && kept_here(&file, store.node())
-        {
-            cases.push((e.id, file));
-        }
-        Ok(())
-    })?;
-    for (id, file) in cases {
+    for (id, file) in open_files(store)? {
         let Some(deadline) = running_deadline(&file, policy) else {
             continue;
         };

@@ -8,7 +8,8 @@ use chrono::NaiveDate;
 use sanji_domain::case::CaseStatus;
 use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::fold::{Conflict, EntityState};
-use sanji_domain::record::{CaseSource, Category, RiskLevel, VisitChannel};
+use sanji_domain::index::{self, IndexName, TermRange};
+use sanji_domain::record::{Category, RiskLevel, VisitChannel};
 use sanji_domain::report::{CaseRef, Month, MonthlyReport, Period, RewardTotal};
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, DailySummary, Entity, Labelled, Level, Origin};
@@ -69,33 +70,8 @@ pub struct VisitRow {
     pub became_case: Option<Uuid>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct CaseRow {
-    pub id: Uuid,
-    pub place: Code,
-    pub registered_on: NaiveDate,
-    pub source: CaseSource,
-    pub category: Category,
-    pub parties: Vec<String>,
-    pub people_involved: u32,
-    pub claim: String,
-    pub first_receiver: String,
-    pub first_unit: String,
-    pub complex: bool,
-    pub status: CaseStatus,
-    pub case_number: Option<String>,
-    /// Who works the case now (a member unit, or a village station).
-    pub assignee: Option<String>,
-    pub assignee_village: Option<Code>,
-    pub person: Option<String>,
-    /// The deadline now running, if any.
-    pub deadline: Option<NaiveDate>,
-    pub urges: usize,
-    pub supervisions: usize,
-    pub escalated: bool,
-    pub registered_at_ms: u64,
-    pub conflicts: usize,
-}
+/// One case as a list shows it: the card the store keeps for every case.
+pub use sanji_domain::index::CaseCard as CaseRow;
 
 /// A child node as its parent sees it (a station at the hub, a hub at the county).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -178,12 +154,7 @@ pub fn query(
         "reports" => to_json(county_reports(store, Month::parse(param("month")?)?)?),
         "stations" => to_json(peers(store)?),
         "summaries" => to_json(summaries(store, prefix)?),
-        "severe" => to_json(
-            screenings(store, prefix)?
-                .into_iter()
-                .filter(|s| s.reported_at_ms.is_some())
-                .collect::<Vec<_>>(),
-        ),
+        "severe" => to_json(severe(store, prefix, None)?),
         "townships" => to_json(townships(store)?),
         "upstream" => to_json(crate::forward::upstream_status(store)?),
         other => {
@@ -290,7 +261,8 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
 }
 
 pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeError> {
-    let (cases, _) = reports::ledger_for_reports(store, Some(NaiveDate::MAX))?;
+    let (from, to) = period.range();
+    let (cases, _) = reports::ledger_for_months(store, Month::of(from), Month::of(to), false)?;
     let refs: Vec<CaseRef<'_>> = cases
         .iter()
         .map(|(id, f)| CaseRef { id: *id, file: f })
@@ -300,7 +272,7 @@ pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeEr
 
 /// The township's report for `month`, computed now from the ledger.
 pub fn report(store: &Store, month: Month, ctx: &ViewContext) -> Result<MonthlyReport, NodeError> {
-    let ledger = reports::ledger_for_reports(store, Some(month.first_day()))?;
+    let ledger = reports::ledger_for_months(store, month, month, true)?;
     Ok(reports::township_report(
         store,
         &ledger,
@@ -324,7 +296,7 @@ pub struct CountyReport {
 
 pub fn county_reports(store: &Store, month: Month) -> Result<CountyReport, NodeError> {
     let mut rows: Vec<MonthlyReport> = store
-        .entities_of(sanji_domain::fold::EntityKind::MonthlyReport)?
+        .entities_where(IndexName::ReportMonth, &TermRange::Exact(month.to_string()))?
         .into_iter()
         .filter_map(|e| match e.state {
             EntityState::MonthlyReport(r) if r.month == month => Some(r),
@@ -482,45 +454,219 @@ pub fn visits(store: &Store, prefix: &str) -> Result<Vec<VisitRow>, NodeError> {
     )
 }
 
+/// Every case under the code prefix `prefix`, least recently changed first.
 pub fn cases(store: &Store, prefix: &str) -> Result<Vec<CaseRow>, NodeError> {
-    Ok(
-        sorted_entities(store, sanji_domain::fold::EntityKind::Case)?
-            .into_iter()
-            .filter_map(|e| match e.state {
-                EntityState::Case(c) if matches(&c.registration.place, prefix) => {
-                    let r = c.registration;
-                    Some(CaseRow {
-                        id: e.id,
-                        place: r.place,
-                        registered_on: r.registered_on,
-                        source: r.source,
-                        category: r.category,
-                        parties: r.parties.into_iter().map(|p| p.name).collect(),
-                        people_involved: r.people_involved,
-                        claim: r.claim,
-                        first_receiver: r.first_receiver,
-                        first_unit: r.first_unit,
-                        complex: r.complex,
-                        status: c.status,
-                        case_number: c.case_number.clone(),
-                        assignee: c.assignment.as_ref().map(|a| a.assignee.label()),
-                        assignee_village: c
-                            .assignment
-                            .as_ref()
-                            .and_then(|a| a.assignee.village().cloned()),
-                        person: c.assignment.as_ref().map(|a| a.person.clone()),
-                        deadline: c.deadline,
-                        urges: c.urges.len(),
-                        supervisions: c.supervisions.len(),
-                        escalated: c.escalated.is_some(),
-                        registered_at_ms: c.registered_at.wall_ms,
-                        conflicts: e.conflicts.len(),
-                    })
-                }
-                _ => None,
+    let mut rows = if prefix.is_empty() {
+        store.case_cards()?
+    } else {
+        store.case_cards_where(IndexName::CasePlace, &TermRange::Prefix(prefix.to_owned()))?
+    };
+    rows.retain(|c| matches(&c.place, prefix));
+    rows.sort_by_key(|c| (c.changed_at, c.id));
+    Ok(rows)
+}
+
+/// The cases still open, least recently changed first: what the to-do list
+/// draws on besides the deadlines.
+pub fn open_cases(store: &Store) -> Result<Vec<CaseRow>, NodeError> {
+    let mut rows = Vec::new();
+    for range in index::open_status_ranges() {
+        rows.extend(store.case_cards_where(IndexName::CaseStatus, &range)?);
+    }
+    rows.sort_by_key(|c| (c.changed_at, c.id));
+    Ok(rows)
+}
+
+/// The cases escalated to the county (上报县级), least recently changed first.
+pub fn escalated_cases(store: &Store) -> Result<Vec<CaseRow>, NodeError> {
+    let mut rows =
+        store.case_cards_where(IndexName::CaseEscalated, &TermRange::Prefix(String::new()))?;
+    rows.sort_by_key(|c| (c.changed_at, c.id));
+    Ok(rows)
+}
+
+/// The screenings under `prefix` that were reported to the county (重大 or
+/// 群体性), in the order [`screenings`] lists them.
+pub fn severe(
+    store: &Store,
+    prefix: &str,
+    since: Option<chrono::NaiveDate>,
+) -> Result<Vec<ScreeningRow>, NodeError> {
+    let range = match since {
+        // Days are indexed as text (2026-12-03): the range ends at the last
+        // four-digit year, which sorts after every real day.
+        Some(day) => TermRange::Between(day.to_string(), "9999-12-31".to_owned()),
+        None => TermRange::Prefix(String::new()),
+    };
+    let mut all = store.entities_where(IndexName::ScreeningReported, &range)?;
+    all.sort_by_key(|e| (e.last_hlc, e.id));
+    Ok(all
+        .into_iter()
+        .filter_map(|e| match &e.state {
+            EntityState::Screening(s)
+                if matches(&s.record.village, prefix) && s.reported.is_some() =>
+            {
+                screening_row(e)
+            }
+            _ => None,
+        })
+        .collect())
+}
+
+/// How a case search orders what it finds.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum CaseSort {
+    /// Most recently changed first (the case list's order).
+    #[default]
+    Changed,
+    /// Most recently registered first.
+    Registered,
+    /// The nearest running deadline first; cases without one last.
+    Deadline,
+}
+
+/// What a case search asks for; every field left out matches everything.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(default, deny_unknown_fields)]
+pub struct CaseFilter {
+    /// The search box: a case number (whole, or its `0001` tail), a party,
+    /// words of the claim, a place's code or the start of it, or a village's name.
+    pub text: Option<String>,
+    /// A case number, whole or its tail within the year (`0007` or `7`).
+    pub number: Option<String>,
+    /// Part of a party's name.
+    pub party: Option<String>,
+    /// A code prefix of where the case arose.
+    pub village: Option<String>,
+    pub category: Option<Category>,
+    pub status: Option<CaseStatus>,
+    /// Only cases assigned to this assignee (a member unit's name, or `<code> 村工作站`).
+    pub assignee: Option<String>,
+    /// Registered on or after.
+    pub registered_from: Option<NaiveDate>,
+    /// Registered on or before.
+    pub registered_to: Option<NaiveDate>,
+    pub sort: CaseSort,
+    /// How many of the found cases to skip (paging).
+    pub offset: usize,
+    /// At most this many; all of them when absent.
+    pub limit: Option<usize>,
+}
+
+/// One page of a case search and how many were found in all.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CaseHits {
+    pub total: usize,
+    pub rows: Vec<CaseRow>,
+}
+
+/// `0007`, `7` → `0007`: the tail a short case number means.
+fn short_number(text: &str) -> Option<String> {
+    (!text.is_empty() && text.len() <= 4 && text.bytes().all(|b| b.is_ascii_digit()))
+        .then(|| format!("{:04}", text.parse::<u32>().unwrap_or(0)))
+}
+
+impl CaseFilter {
+    /// Whether `card` is one this search finds; `names` gives villages' names to the search box.
+    pub fn matches(&self, card: &CaseRow, names: &crate::directory::Listing) -> bool {
+        let number = card.case_number.as_deref();
+        let text_matches = |q: &str| {
+            number.is_some_and(|n| n.ends_with(q) || n == q)
+                || card.parties.iter().any(|p| p.contains(q))
+                || card.claim.contains(q)
+                || card.place.as_str().starts_with(q)
+                || names.name_of(&card.place).is_some_and(|n| n.contains(q))
+        };
+        let number_matches = |wanted: &str| {
+            number.is_some_and(|n| {
+                n == wanted
+                    || short_number(wanted)
+                        .is_some_and(|tail| sanji_domain::index::number_tail(n) == Some(&tail))
             })
-            .collect(),
-    )
+        };
+        self.text
+            .as_deref()
+            .is_none_or(|q| q.is_empty() || text_matches(q))
+            && self.number.as_deref().is_none_or(number_matches)
+            && self
+                .party
+                .as_deref()
+                .is_none_or(|p| card.parties.iter().any(|name| name.contains(p)))
+            && self
+                .village
+                .as_deref()
+                .is_none_or(|v| matches(&card.place, v))
+            && self.category.is_none_or(|c| card.category == c)
+            && self.status.is_none_or(|s| card.status == s)
+            && self
+                .assignee
+                .as_deref()
+                .is_none_or(|a| card.assignee.as_deref() == Some(a))
+            && self.registered_from.is_none_or(|d| card.registered_on >= d)
+            && self.registered_to.is_none_or(|d| card.registered_on <= d)
+    }
+
+    /// The index that narrows this search most, if any field allows one.
+    fn narrowing(&self) -> Option<(IndexName, TermRange)> {
+        if let Some(number) = self.number.as_deref() {
+            return Some(match short_number(number) {
+                Some(tail) => (IndexName::CaseNumberTail, TermRange::Exact(tail)),
+                None => (IndexName::CaseNumber, TermRange::Exact(number.to_owned())),
+            });
+        }
+        if let Some(status) = self.status {
+            return Some((IndexName::CaseStatus, index::status_range(status)));
+        }
+        if self.registered_from.is_some() || self.registered_to.is_some() {
+            // Dates in the index are `YYYY-MM-DD`: these bound every one of them.
+            let day = |d: Option<NaiveDate>, or: &str| d.map_or(or.to_owned(), |d| d.to_string());
+            let range = TermRange::Between(
+                day(self.registered_from, "0000-01-01"),
+                day(self.registered_to, "9999-12-31"),
+            );
+            return Some((IndexName::CaseRegistered, range));
+        }
+        self.village
+            .as_ref()
+            .filter(|v| !v.is_empty())
+            .map(|v| (IndexName::CasePlace, TermRange::Prefix(v.clone())))
+    }
+
+    /// Puts `rows` in this search's order and cuts its page.
+    pub fn sort_and_page(&self, mut rows: Vec<CaseRow>) -> CaseHits {
+        use std::cmp::Reverse;
+        match self.sort {
+            CaseSort::Changed => rows.sort_by_key(|c| Reverse((c.changed_at, c.id))),
+            CaseSort::Registered => {
+                rows.sort_by_key(|c| Reverse((c.registered_on, c.changed_at, c.id)))
+            }
+            CaseSort::Deadline => rows.sort_by_key(|c| (c.deadline.is_none(), c.deadline, c.id)),
+        }
+        let total = rows.len();
+        let rows = rows
+            .into_iter()
+            .skip(self.offset)
+            .take(self.limit.unwrap_or(usize::MAX))
+            .collect();
+        CaseHits { total, rows }
+    }
+}
+
+/// A case search: the cases `filter` finds, in its order, one page of them.
+/// Reads the cases' cards (never whole case files), only those under the
+/// most selective index the filter names.
+pub fn search_cases(store: &Store, filter: &CaseFilter) -> Result<CaseHits, NodeError> {
+    let names = crate::directory::Directory::new(store.clone()).listing()?;
+    let candidates = match filter.narrowing() {
+        Some((name, range)) => store.case_cards_where(name, &range)?,
+        None => store.case_cards()?,
+    };
+    let found = candidates
+        .into_iter()
+        .filter(|c| filter.matches(c, &names))
+        .collect();
+    Ok(filter.sort_and_page(found))
 }
 
 pub fn summaries(store: &Store, prefix: &str) -> Result<Vec<DailySummary>, NodeError> {

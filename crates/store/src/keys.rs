@@ -13,12 +13,15 @@
 //! | `s`    | `s` scope-code 0x00 origin 0x00 seq(8 BE)             | empty                         |
 //! | `k`    | `k` namespace 0x00 key                                | caller's bytes                |
 //! | `t`    | `t` kind(1) entity-uuid(16)                           | empty: entities by kind       |
+//! | `q`    | `q` index(1) value 0x00 entity-uuid(16)               | empty: entities by index term |
+//! | `w`    | `w` entity-uuid(16)                                   | a case's `CaseCard` as JSON   |
 //!
 //! Origins are written as their text (`360123100201`, `360123100/outbox`):
 //! digits and `/` only, all above 0x00, so `origin 0x00` is prefix-free and
 //! byte order equals `Origin`'s order. Sequence numbers are big-endian, so a
 //! range scan walks an origin's events in seq order.
 
+use sanji_domain::index::{IndexName, Term, TermRange};
 use sanji_domain::{Code, Digest, Hlc, Origin};
 use uuid::Uuid;
 
@@ -33,6 +36,8 @@ pub(crate) const ENTITY_EVENTS: u8 = b'x';
 pub(crate) const SCOPE: u8 = b's';
 pub(crate) const USER_META: u8 = b'k';
 pub(crate) const KIND: u8 = b't';
+pub(crate) const TERM: u8 = b'q';
+pub(crate) const CASE_CARD: u8 = b'w';
 
 pub(crate) const SEP: u8 = 0x00;
 
@@ -45,6 +50,8 @@ pub(crate) const META_COUNT: &str = "count";
 pub(crate) const META_SEAL: &str = "seal";
 /// Present once the `t` index holds every entity (stores made before it are indexed on open).
 pub(crate) const META_KINDS: &str = "kinds";
+/// The `sanji_domain::index::INDEX_VERSION` the `q` and `w` records were built under.
+pub(crate) const META_TERMS: &str = "terms";
 
 /// One byte per entity kind, for the `t` index. Never renumber.
 pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
@@ -69,6 +76,63 @@ pub(crate) fn kind(kind: sanji_domain::fold::EntityKind, entity: Uuid) -> Vec<u8
 
 pub(crate) fn kind_prefix(kind: sanji_domain::fold::EntityKind) -> [u8; 2] {
     [KIND, kind_byte(kind)]
+}
+
+/// `q index value 0x00 entity`: one index term of an entity. Values are
+/// ASCII without NUL (`sanji_domain::index::Term`), so `value 0x00` is
+/// prefix-free and keys sort by value, then entity.
+pub(crate) fn term(term: &Term, entity: Uuid) -> Vec<u8> {
+    let mut k = term_value_prefix(term.name, &term.value);
+    k.push(SEP);
+    k.extend_from_slice(entity.as_bytes());
+    k
+}
+
+/// `q index value`, without the separator: the start of every key whose value starts with `value`.
+pub(crate) fn term_value_prefix(name: IndexName, value: &str) -> Vec<u8> {
+    let mut k = Vec::with_capacity(2 + value.len() + 17);
+    k.push(TERM);
+    k.push(name.byte());
+    k.extend_from_slice(value.as_bytes());
+    k
+}
+
+/// The key range of the values `range` wants in index `name`.
+pub(crate) fn term_range(name: IndexName, range: &TermRange) -> (Vec<u8>, Vec<u8>) {
+    // Every key of a value `v` lies in [`q i v 0x00`, `q i v 0x01`).
+    let exact = |v: &str, sep: u8| {
+        let mut k = term_value_prefix(name, v);
+        k.push(sep);
+        k
+    };
+    match range {
+        TermRange::Exact(v) => (exact(v, SEP), exact(v, SEP + 1)),
+        TermRange::Between(from, to) => (exact(from, SEP), exact(to, SEP + 1)),
+        TermRange::Prefix(p) => {
+            let start = term_value_prefix(name, p);
+            let mut end = start.clone();
+            // Values are ASCII, so raising the last byte of the prefix (the index byte when
+            // the prefix is empty) bounds every value that starts with it.
+            *end.last_mut().expect("non-empty") += 1;
+            (start, end)
+        }
+    }
+}
+
+/// The entity at the end of a `q` key.
+pub(crate) fn term_entity(key: &[u8]) -> Result<Uuid, StoreError> {
+    key.len()
+        .checked_sub(16)
+        .filter(|&at| at >= 3 && key[at - 1] == SEP)
+        .and_then(|at| Uuid::from_slice(&key[at..]).ok())
+        .ok_or_else(|| StoreError::Corrupt(format!("索引键格式不对:{key:?}")))
+}
+
+pub(crate) fn case_card(entity: Uuid) -> Vec<u8> {
+    let mut k = Vec::with_capacity(17);
+    k.push(CASE_CARD);
+    k.extend_from_slice(entity.as_bytes());
+    k
 }
 
 pub(crate) fn meta(name: &str) -> Vec<u8> {
@@ -285,6 +349,56 @@ mod tests {
             assert_eq!(parse_ref(&bytes).unwrap(), (o.clone(), 42));
         }
         assert!(parse_ref(b"short").is_err());
+    }
+
+    #[test]
+    fn term_ranges_hold_exactly_the_values_they_name() {
+        let name = IndexName::CasePlace;
+        let values = [
+            "360123100",
+            "360123100201",
+            "360123100202",
+            "3601231002",
+            "360123101",
+            "36012310",
+        ];
+        let entity = Uuid::from_u128(u128::MAX);
+        let ranges = [
+            TermRange::Exact("360123100".into()),
+            TermRange::Prefix("360123100".into()),
+            TermRange::Prefix(String::new()),
+            TermRange::Between("360123100201".into(), "360123101".into()),
+        ];
+        for range in &ranges {
+            let (start, end) = term_range(name, range);
+            for v in values {
+                for id in [Uuid::nil(), entity] {
+                    let key = term(
+                        &Term {
+                            name,
+                            value: v.into(),
+                        },
+                        id,
+                    );
+                    assert_eq!(
+                        start <= key && key < end,
+                        range.contains(v),
+                        "{range:?} and {v}"
+                    );
+                    assert_eq!(term_entity(&key).unwrap(), id);
+                }
+            }
+        }
+        // Another index never falls in the range.
+        let other = term(
+            &Term {
+                name: IndexName::CaseNumber,
+                value: "360123100".into(),
+            },
+            entity,
+        );
+        let (start, end) = term_range(name, &TermRange::Prefix(String::new()));
+        assert!(!(start <= other && other < end));
     }
 
     #[test]

@@ -31,6 +31,7 @@ use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex, MutexGuard, OnceLock, PoisonError};
 
 use sanji_domain::fold::fold_key;
+use sanji_domain::index::{self, CaseCard, IndexName, TermRange};
 use sanji_domain::scope::audience;
 use sanji_domain::{
     Code, Digest, Entity, Event, EventBody, EventRef, FieldError, Hlc, HybridClock, Origin,
@@ -216,6 +217,7 @@ impl Store {
         store
             .check_or_init(&opts.unlock)
             .and_then(|()| store.index_kinds())
+            .and_then(|()| store.index_terms())
             .map_err(|e| store.in_write(e))?;
         let events = store.event_count().map_err(|e| store.in_write(e))?;
         info!(path = %path.display(), node = %node, events, sealed = store.is_sealed(), "数据目录已打开");
@@ -241,6 +243,10 @@ impl Store {
                     self.inner.node.as_str().as_bytes(),
                 );
                 batch.insert(keys::meta(keys::META_KINDS), b"1");
+                batch.insert(
+                    keys::meta(keys::META_TERMS),
+                    index::INDEX_VERSION.to_string().as_bytes(),
+                );
                 if let Some((sealer, record)) = seal::create(unlock).map_err(sealing)? {
                     batch.insert(keys::meta(keys::META_SEAL), seal::encode_record(&record));
                     let _ = self.inner.sealer.set(sealer);
@@ -1223,6 +1229,7 @@ impl Store {
             if let Some(before) = &before {
                 batch.remove(keys::kind(before.state.kind(), entity));
             }
+            self.reindex(batch, entity, before.as_ref(), after.as_ref());
             match after {
                 Some(projection) => {
                     batch.insert(keys::kind(projection.state.kind(), entity), &[]);
@@ -1235,6 +1242,178 @@ impl Store {
             }
         }
         Ok(by_entity.into_keys().collect())
+    }
+}
+
+impl Store {
+    /// Writes into `batch` the index terms and case card of an entity that goes from `before` to `after`:
+    /// terms only the old state had are removed, terms only the new one has are added.
+    fn reindex(
+        &self,
+        batch: &mut sled::Batch,
+        entity: Uuid,
+        before: Option<&Entity>,
+        after: Option<&Entity>,
+    ) {
+        let old = before.map(|e| index::terms(&e.state)).unwrap_or_default();
+        let new = after.map(|e| index::terms(&e.state)).unwrap_or_default();
+        for gone in old.difference(&new) {
+            batch.remove(keys::term(gone, entity));
+        }
+        for added in new.difference(&old) {
+            batch.insert(keys::term(added, entity), &[]);
+        }
+        let key = keys::case_card(entity);
+        match after.and_then(CaseCard::of) {
+            Some(card) => {
+                let json = serde_json::to_vec(&card).expect("cards serialise to JSON");
+                let value = self.seal(&key, json);
+                batch.insert(key, value);
+            }
+            None => batch.remove(key),
+        }
+    }
+
+    /// A store whose index terms and case cards were built under another
+    /// [`index::INDEX_VERSION`] (or none: a store made before them) gets them
+    /// rebuilt once from its projections, and the version marked.
+    fn index_terms(&self) -> Result<(), StoreError> {
+        let db = &self.inner.db;
+        let current = index::INDEX_VERSION.to_string();
+        if db
+            .get(keys::meta(keys::META_TERMS))?
+            .is_some_and(|v| v.as_ref() == current.as_bytes())
+        {
+            return Ok(());
+        }
+        // Batches of bounded size: a county's five years are over a million records.
+        const CHUNK: usize = 20_000;
+        let mut batch = sled::Batch::default();
+        let mut in_batch = 0usize;
+        for prefix in [keys::TERM, keys::CASE_CARD] {
+            for item in db.scan_prefix([prefix]) {
+                let (key, _) = item?;
+                batch.remove(key);
+                in_batch += 1;
+                if in_batch == CHUNK {
+                    self.commit(std::mem::take(&mut batch))?;
+                    in_batch = 0;
+                }
+            }
+        }
+        self.commit(std::mem::take(&mut batch))?;
+        in_batch = 0;
+        let mut indexed = 0u64;
+        for item in db.scan_prefix([keys::ENTITY]) {
+            let (key, bytes) = item?;
+            let entity = self.decode_entity(&key, &bytes)?;
+            self.reindex(&mut batch, entity.id, None, Some(&entity));
+            indexed += 1;
+            in_batch += 1;
+            if in_batch == CHUNK {
+                self.commit(std::mem::take(&mut batch))?;
+                in_batch = 0;
+            }
+        }
+        batch.insert(keys::meta(keys::META_TERMS), current.as_bytes());
+        self.commit(batch)?;
+        if indexed > 0 {
+            info!(path = %self.inner.path.display(), indexed, "已为现有记录建立查询索引");
+        }
+        Ok(())
+    }
+
+    /// The entities with a term of index `name` in `range`, each once, in
+    /// the index's order (by value, then id). Reads only the keys in the
+    /// range and the projections they name.
+    pub fn entities_where(
+        &self,
+        name: IndexName,
+        range: &TermRange,
+    ) -> Result<Vec<Entity>, StoreError> {
+        self.ids_where(name, range)?
+            .into_iter()
+            .map(|id| {
+                self.entity(id)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("查询索引指向不存在的实体 {id}")))
+            })
+            .collect()
+    }
+
+    /// The ids of [`Store::entities_where`], from the keys alone.
+    pub fn ids_where(&self, name: IndexName, range: &TermRange) -> Result<Vec<Uuid>, StoreError> {
+        self.halted()?;
+        let (start, end) = keys::term_range(name, range);
+        let mut seen = HashSet::new();
+        let mut ids = Vec::new();
+        for item in self.inner.db.range(start..end) {
+            let (key, _) = item?;
+            let id = keys::term_entity(&key)?;
+            if seen.insert(id) {
+                ids.push(id);
+            }
+        }
+        Ok(ids)
+    }
+
+    /// A case's card, as the case lists show it.
+    pub fn case_card(&self, id: Uuid) -> Result<Option<CaseCard>, StoreError> {
+        self.halted()?;
+        let key = keys::case_card(id);
+        self.inner
+            .db
+            .get(&key)?
+            .map(|bytes| self.decode_card(&key, &bytes))
+            .transpose()
+    }
+
+    /// The cards of the cases with a term of `name` in `range`.
+    pub fn case_cards_where(
+        &self,
+        name: IndexName,
+        range: &TermRange,
+    ) -> Result<Vec<CaseCard>, StoreError> {
+        self.ids_where(name, range)?
+            .into_iter()
+            .map(|id| {
+                self.case_card(id)?
+                    .ok_or_else(|| StoreError::Corrupt(format!("查询索引指向不存在的案件 {id}")))
+            })
+            .collect()
+    }
+
+    /// Every case's card, in id order: a case search reads these, never the
+    /// whole case files.
+    pub fn case_cards(&self) -> Result<Vec<CaseCard>, StoreError> {
+        self.halted()?;
+        self.inner
+            .db
+            .scan_prefix([keys::CASE_CARD])
+            .map(|item| {
+                let (key, bytes) = item?;
+                self.decode_card(&key, &bytes)
+            })
+            .collect()
+    }
+
+    /// The ids of every entity of one kind, from the kind index's keys alone.
+    pub fn ids_of(&self, kind: sanji_domain::fold::EntityKind) -> Result<Vec<Uuid>, StoreError> {
+        self.halted()?;
+        self.inner
+            .db
+            .scan_prefix(keys::kind_prefix(kind))
+            .map(|item| {
+                let (index, _) = item?;
+                Uuid::from_slice(&index[2..])
+                    .map_err(|e| StoreError::Corrupt(format!("类别索引 {index:?} 无法解析:{e}")))
+            })
+            .collect()
+    }
+
+    fn decode_card(&self, key: &[u8], stored: &[u8]) -> Result<CaseCard, StoreError> {
+        let bytes = self.unseal(key, stored)?;
+        serde_json::from_slice(&bytes)
+            .map_err(|e| StoreError::Corrupt(format!("案件卡片 {key:?} 无法解析:{e}")))
     }
 }
 

@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use sanji_domain::Labelled;
-use sanji_domain::case::{CaseFile, CaseStatus, StepKind, roles_for};
+use sanji_domain::case::{ActorRole, CaseFile, CaseStatus, StepKind, roles_for};
 use sanji_domain::command::{CaseCommand, InputKind, StepInput};
 use sanji_domain::deadline::DeadlineStanding;
 use sanji_domain::time::{cst_date, format_cst};
@@ -18,7 +18,7 @@ use sanji_node::NodeError;
 use sanji_node::accounts::Account;
 use sanji_node::directory::Listing;
 use sanji_node::ops::{Action, CaseView};
-use sanji_node::views::CaseRow;
+use sanji_node::views::{CaseFilter, CaseHits};
 use serde::Deserialize;
 
 use crate::session::Person;
@@ -72,33 +72,27 @@ async fn cases(
 ) -> Result<Response, PageError> {
     let ops = console.operations();
     let today = cst_date(ops.now_ms());
-    let rows: Vec<CaseRow> = query(&console, Query::Cases { village: None }).await?;
     let names = super::names(&console).await?;
     let q = search.q.unwrap_or_default().trim().to_owned();
     let status = search.status.unwrap_or_default();
-    let wanted = CaseStatus::ALL.iter().find(|s| s.id() == status).copied();
-    let found: Vec<CaseRow> = rows
-        .into_iter()
-        .rev()
-        .filter(|c| person.account.sees_assignee(c.assignee.as_deref()))
-        .filter(|c| wanted.is_none_or(|w| c.status == w))
-        .filter(|c| {
-            q.is_empty()
-                || c.case_number
-                    .as_deref()
-                    .is_some_and(|n| n.ends_with(&q) || n == q)
-                || c.parties.iter().any(|p| p.contains(&q))
-                || c.claim.contains(&q)
-                || c.place.as_str().starts_with(&q)
-                || names.name_of(&c.place).is_some_and(|n| n.contains(&q))
-        })
-        .collect();
+    let filter = CaseFilter {
+        text: Some(q.clone()).filter(|q| !q.is_empty()),
+        status: CaseStatus::ALL.iter().find(|s| s.id() == status).copied(),
+        // Member-unit staff find only what is assigned to their unit.
+        assignee: (person.account.role == ActorRole::UnitStaff)
+            .then(|| person.account.unit.clone().unwrap_or_default()),
+        // A download takes every case found; the page shows the first 500.
+        limit: search.format.is_none().then_some(500),
+        ..CaseFilter::default()
+    };
+    let found: CaseHits = query(&console, Query::CaseSearch { filter }).await?;
+    let found = found.rows;
     if let Some(format) = &search.format {
         let table = sanji_node::export::cases_table(format!("案件台账 {}", ops.node()), &found);
         let stem = format!("案件台账-{}-{}", ops.node(), today.format("%Y%m%d"));
         return super::reports::download(&table, &stem, format);
     }
-    let mut lines: Vec<CaseLine> = found
+    let lines: Vec<CaseLine> = found
         .into_iter()
         .map(|c| {
             let standing = c
@@ -124,7 +118,6 @@ async fn cases(
             }
         })
         .collect();
-    lines.truncate(500);
     page(CasesPage {
         frame: Frame::of(&console, &person, "cases"),
         q,

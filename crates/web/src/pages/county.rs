@@ -299,14 +299,20 @@ async fn hand_downs(
             hand_down_line(&names, h, just_made)
         })
         .collect();
-    let cases: Vec<CaseRow> = query(&console, Query::Cases { village: None }).await?;
+    let cases: Vec<CaseRow> = query(&console, Query::Escalated).await?;
     let escalated = cases
         .into_iter()
         .rev()
-        .filter(|c| c.escalated)
         .map(|c| escalated_line(&names, c))
         .collect();
-    let severe_rows: Vec<ScreeningRow> = query(&console, Query::Severe { village: None }).await?;
+    let severe_rows: Vec<ScreeningRow> = query(
+        &console,
+        Query::Severe {
+            village: None,
+            since: None,
+        },
+    )
+    .await?;
     let severe = severe_rows
         .into_iter()
         .rev()

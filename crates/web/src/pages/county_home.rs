@@ -106,19 +106,25 @@ pub(super) async fn county_home(console: &Console, person: &Person) -> Result<Re
     }
 
     let since = today - chrono::Days::new(SEVERE_DAYS);
-    let severe_rows: Vec<ScreeningRow> = query(console, Query::Severe { village: None }).await?;
+    let severe_rows: Vec<ScreeningRow> = query(
+        console,
+        Query::Severe {
+            village: None,
+            since: Some(since.to_string()),
+        },
+    )
+    .await?;
     let severe = severe_rows
         .into_iter()
         .rev()
-        .filter(|s| s.screened_on >= since)
         .map(|s| severe_line(&names, s))
         .collect();
 
-    let cases: Vec<CaseRow> = query(console, Query::Cases { village: None }).await?;
+    let cases: Vec<CaseRow> = query(console, Query::Escalated).await?;
     let escalated = cases
         .into_iter()
         .rev()
-        .filter(|c| c.escalated && c.status.is_open())
+        .filter(|c| c.status.is_open())
         .map(|c| escalated_line(&names, c))
         .collect();
 

@@ -72,7 +72,7 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
     let ops = console.operations();
     let now = ops.now_ms();
     let due: Vec<Tracked> = query(&console, Query::Due).await?;
-    let cases: Vec<CaseRow> = query(&console, Query::Cases { village: None }).await?;
+    let cases: Vec<CaseRow> = query(&console, Query::OpenCases).await?;
     let names = super::names(&console).await?;
     let mine = |assignee: &Option<String>| person.account.sees_assignee(assignee.as_deref());
     let mut to_accept = Vec::new();
