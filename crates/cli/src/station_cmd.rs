@@ -47,9 +47,9 @@ enum StationCommand {
         /// 镇中心地址(主机:端口,如 192.168.1.10:7100)
         #[arg(long)]
         hub: String,
-        /// 本地数据目录(不存在则新建)
+        /// 本地数据目录(不存在则新建;Windows 上默认为 %ProgramData%\sanji\<本村代码>)
         #[arg(long)]
-        data: PathBuf,
+        data: Option<PathBuf>,
         /// 证书目录(含 ca.pem、<代码>.pem 与 <代码>-key.pem)
         #[arg(long)]
         certs: PathBuf,
@@ -724,12 +724,16 @@ fn init(
     common: &Common,
     code: &str,
     hub: String,
-    data: PathBuf,
+    data: Option<PathBuf>,
     certs: PathBuf,
     by: Option<String>,
     encryption: &str,
 ) -> Result<ExitCode> {
     let code = Code::parse_level("code", code, Level::Village)?;
+    let data = match data {
+        Some(data) => data,
+        None => default_data_dir(&code)?,
+    };
     let encryption = match encryption {
         "node_key" => Encryption::NodeKey,
         "passphrase" => Encryption::Passphrase,
@@ -767,6 +771,20 @@ fn init(
         println!("  数据加密:{}", encryption_label(encryption));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a station keeps its data when `--data` is not given: on Windows,
+/// under `%ProgramData%\sanji`, as Windows programs keep data for every
+/// user of the computer; elsewhere there is no such convention to follow.
+fn default_data_dir(code: &Code) -> Result<PathBuf> {
+    if cfg!(windows) {
+        let base = std::env::var_os("ProgramData")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(r"C:\ProgramData"));
+        Ok(base.join("sanji").join(code.as_str()))
+    } else {
+        anyhow::bail!("须指明本地数据目录(--data),如 /var/lib/sanji/{code}")
+    }
 }
 
 /// The station's certificate is in the folder and is its own; when it is
