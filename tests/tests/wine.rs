@@ -17,7 +17,8 @@ use std::process::{Command, Output, Stdio};
 use sanji_domain::EventBody;
 use sanji_tests::{Cluster, held, ledger, village};
 
-const INSTALL: &str = "apt-get install -y wine mingw-w64 && rustup target add x86_64-pc-windows-gnu";
+const INSTALL: &str =
+    "apt-get install -y wine mingw-w64 && rustup target add x86_64-pc-windows-gnu";
 
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -84,7 +85,10 @@ fn wine_prefix() -> PathBuf {
         .arg(&prefix)
         .status()
         .expect(".ci/wine-prefix runs");
-    assert!(made.success(), "could not set up the Wine prefix ({INSTALL})");
+    assert!(
+        made.success(),
+        "could not set up the Wine prefix ({INSTALL})"
+    );
     prefix
 }
 
@@ -238,9 +242,6 @@ async fn a_windows_station_under_wine_records_chinese_text_sealed_and_syncs_with
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(status["pending"], 0, "{status}");
 
-    let _ = wine
-        .command(Path::new("wineserver"))
-        .arg("--kill")
-        .status();
+    let _ = wine.command(Path::new("wineserver")).arg("--kill").status();
     cluster.shutdown().await;
 }

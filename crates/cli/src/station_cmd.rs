@@ -535,7 +535,7 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
 enum Desk {
     Service {
         client: StationClient,
-        config: NodeConfig,
+        config: Box<NodeConfig>,
     },
     Local(Box<Station>),
 }
@@ -614,7 +614,10 @@ async fn reach(config: NodeConfig) -> Result<Desk> {
     let mut told = false;
     loop {
         if let Some(client) = StationClient::find(&config.data_dir).await? {
-            return Ok(Desk::Service { client, config });
+            return Ok(Desk::Service {
+                client,
+                config: Box::new(config),
+            });
         }
         let left = wait.saturating_sub(started.elapsed());
         // Short tries, so a service that starts meanwhile is seen.

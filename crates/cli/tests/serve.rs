@@ -415,7 +415,7 @@ fn requests_without_the_secret_or_from_a_foreign_host_or_page_are_refused_and_wr
     let bearer = format!("Authorization: Bearer {token}\r\n");
     let wrong = format!("Authorization: Bearer {}\r\n", "0".repeat(token.len()));
     let refused = [
-        (format!("{host}"), 401, "缺少本站服务的密钥"),
+        (host.clone(), 401, "缺少本站服务的密钥"),
         (format!("{host}{wrong}"), 401, "密钥不对"),
         (
             format!(
