@@ -555,15 +555,20 @@ impl Desk {
         }
     }
 
-    /// A sync the service runs goes on if this command is stopped; a sync
-    /// of this process's own stops where it is.
+    /// A sync the service runs goes on if this command is stopped (Ctrl-C
+    /// only stops waiting for it); a sync of this process's own stops where it is.
     async fn sync(
         &self,
         attempts: u32,
         interrupt: impl std::future::Future<Output = ()>,
     ) -> Result<sanji_sync::SyncReport, NodeError> {
         match self {
-            Desk::Service { client, .. } => client.sync(attempts).await,
+            Desk::Service { client, .. } => tokio::select! {
+                synced = client.sync(attempts) => synced,
+                () = interrupt => Err(NodeError::Remote(
+                    "已停止等待;这一轮同步由本站服务在后台继续,已确认的记录不会丢失,可运行 sanji station status 查看".into(),
+                )),
+            },
             Desk::Local(station) => station.sync_unless(attempts, interrupt).await,
         }
     }
