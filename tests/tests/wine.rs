@@ -155,8 +155,9 @@ async fn a_windows_station_under_wine_records_chinese_text_sealed_and_syncs_with
         dir: dir.clone(),
     };
     // One wineserver for the whole test, holding none of our pipes, so
-    // each command's output ends when the command does.
-    let server = wine
+    // each command's output ends when the command does. One already
+    // running for this prefix (it refuses to start a second) serves as well.
+    let _ = wine
         .command(Path::new("wineserver"))
         .arg("--persistent=60")
         .stdin(Stdio::null())
@@ -164,7 +165,6 @@ async fn a_windows_station_under_wine_records_chinese_text_sealed_and_syncs_with
         .stderr(Stdio::null())
         .status()
         .expect("wineserver runs");
-    assert!(server.success());
 
     let config = windows_path(&dir.join("station.toml"));
     let data = dir.join("data");
