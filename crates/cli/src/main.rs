@@ -72,25 +72,68 @@ pub struct Common {
 /// A clerk sees sanji's own Chinese messages and nothing else; a server's
 /// log says what it serves. Libraries' own log lines (sled's, in English)
 /// appear only when asked for: `--verbose`, `SANJI_LOG` or `RUST_LOG`.
-fn init_logging(serving: bool, verbose: bool) {
+/// A serving station also writes its log to `log_dir`, a file a day, where
+/// the clerk (or whoever helps them) can find it.
+fn init_logging(serving: bool, verbose: bool, log_dir: Option<PathBuf>) {
     use std::io::IsTerminal;
+    use tracing_subscriber::Layer;
+    use tracing_subscriber::layer::SubscriberExt;
+    use tracing_subscriber::util::SubscriberInitExt;
     let default = match (serving, verbose) {
-        (_, true) => "debug,h2=info,hyper=info,hyper_util=info,rustls=info,tower=info",
+        (_, true) => "debug,h2=info,hyper=info,hyper_util=info,rustls=info,tower=info,reqwest=info",
         (true, false) => "info,sled=off",
         (false, false) => "off",
     };
-    let filter = tracing_subscriber::EnvFilter::try_from_env("SANJI_LOG")
-        .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
-        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
-        .with_env_filter(filter)
+    let filter = || {
+        tracing_subscriber::EnvFilter::try_from_env("SANJI_LOG")
+            .or_else(|_| tracing_subscriber::EnvFilter::try_from_default_env())
+            .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default))
+    };
+    let terminal = tracing_subscriber::fmt::layer()
         .with_writer(std::io::stderr)
         // Colour codes belong on a terminal, not in a redirected log file.
         .with_ansi(
             std::io::stderr().is_terminal()
                 && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty()),
         )
+        .with_filter(filter());
+    let file = log_dir.and_then(|dir| {
+        let appender = std::fs::create_dir_all(&dir)
+            .map_err(|e| e.to_string())
+            .and_then(|()| {
+                tracing_appender::rolling::Builder::new()
+                    .rotation(tracing_appender::rolling::Rotation::DAILY)
+                    .filename_prefix("station")
+                    .filename_suffix("log")
+                    .max_log_files(30)
+                    .build(&dir)
+                    .map_err(|e| e.to_string())
+            });
+        match appender {
+            Ok(appender) => Some(
+                tracing_subscriber::fmt::layer()
+                    .with_writer(appender)
+                    .with_ansi(false)
+                    .with_filter(filter()),
+            ),
+            Err(e) => {
+                eprintln!(
+                    "警告:无法在 {} 写日志文件({e}),日志只显示在本窗口",
+                    dir.display()
+                );
+                None
+            }
+        }
+    });
+    let _ = tracing_subscriber::registry()
+        .with(terminal)
+        .with(file)
         .try_init();
+}
+
+/// Where a serving station writes its log: `logs` in its data folder.
+pub fn station_log_dir(config: &sanji_node::NodeConfig) -> PathBuf {
+    config.data_dir.join("logs")
 }
 
 /// Resolves on Ctrl-C or SIGTERM (systemd's stop), so servers stop cleanly either way.
@@ -143,7 +186,15 @@ fn main() -> ExitCode {
             ..
         })
     );
-    init_logging(serving, cli.verbose);
+    // A station's config names its data folder, where its log goes.
+    let station_log = match &cli.command {
+        Command::Station(args) if args.serves() => sanji_node::NodeConfig::load(args.config())
+            .ok()
+            .map(|config| station_log_dir(&config)),
+        _ => None,
+    };
+    let serving = serving || station_log.is_some();
+    init_logging(serving, cli.verbose, station_log);
     if serving {
         limit_malloc_arenas();
     }

@@ -8,10 +8,12 @@ use sanji_domain::record::{
     CaseRegistration, CaseSource, Category, Party, RiskLevel, Screening, Visit, VisitChannel,
 };
 use sanji_domain::time::cst_date;
-use sanji_domain::{Code, Event, FieldError, Labelled, Level};
+use sanji_domain::{Code, FieldError, Labelled, Level};
 use sanji_node::config::Encryption;
-use sanji_node::{NodeConfig, NodeError, Role, Station, views};
+use sanji_node::station_api::{StationReply, StationRequest};
+use sanji_node::{NodeConfig, NodeError, Role, Station};
 use sanji_sync::SyncError;
+use sanji_web::station_client::StationClient;
 
 use crate::flags;
 use crate::{Common, clap_zh, render};
@@ -24,6 +26,17 @@ pub struct StationArgs {
     command: StationCommand,
 }
 
+impl StationArgs {
+    /// `sanji station serve`, which logs like a server.
+    pub fn serves(&self) -> bool {
+        matches!(self.command, StationCommand::Serve { .. })
+    }
+
+    pub fn config(&self) -> &std::path::Path {
+        &self.common.config
+    }
+}
+
 #[derive(Subcommand)]
 enum StationCommand {
     /// 初始化本村工作站:写出配置文件,建立本地数据库
@@ -34,9 +47,9 @@ enum StationCommand {
         /// 镇中心地址(主机:端口,如 192.168.1.10:7100)
         #[arg(long)]
         hub: String,
-        /// 本地数据目录(不存在则新建)
+        /// 本地数据目录(不存在则新建;Windows 上默认为 %ProgramData%\sanji\<本村代码>)
         #[arg(long)]
-        data: PathBuf,
+        data: Option<PathBuf>,
         /// 证书目录(含 ca.pem、<代码>.pem 与 <代码>-key.pem)
         #[arg(long)]
         certs: PathBuf,
@@ -93,6 +106,14 @@ enum StationCommand {
         #[arg(long)]
         passphrase_env: String,
     },
+    /// 运行本站服务:独占数据目录,联网时在后台自动同步,本机的登记、查看、同步命令都交给它办理(按 Ctrl-C 停止)
+    Serve {
+        /// 本站服务地址,只能是本机回环地址(默认取配置中的 listen,再默认 127.0.0.1:7181)
+        #[arg(long)]
+        listen: Option<String>,
+    },
+    /// 解锁用口令加密的本站数据:把口令交给正在运行的本站服务(输入时不显示)
+    Unlock,
     /// 与镇中心同步一轮(先推送,后拉取)
     Sync {
         /// 网络不通时最多尝试几次
@@ -237,14 +258,21 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
         _ => {}
     }
     let config = NodeConfig::load(&common.config)?;
-    let station = open_waiting_for_others(config)?;
-    let today = cst_date(station.clock().now_ms());
+    if let StationCommand::Serve { listen } = &args.command {
+        return serve(config, listen.as_deref()).await;
+    }
+    let desk = reach(config).await?;
+    let config = desk.config().clone();
+    let default_author = config.default_author.clone();
+    let today = cst_date(sanji_sync::Clock::skewed(config.clock_offset_ms).now_ms());
     match args.command {
         StationCommand::Init { .. }
         | StationCommand::Rekey { .. }
-        | StationCommand::OpenExport { .. } => {
+        | StationCommand::OpenExport { .. }
+        | StationCommand::Serve { .. } => {
             unreachable!("handled above")
         }
+        StationCommand::Unlock => unlock(&desk).await,
         StationCommand::Screening(AddScreening::Add {
             category,
             risk,
@@ -257,27 +285,31 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             date,
             screener,
             by,
-        }) => flags::SCREENING.on(|| {
-            let screener = screener
-                .or_else(|| by.clone())
-                .or_else(|| station.config().default_author.clone());
-            let screening = Screening {
-                village: station.code().clone(),
-                screened_on: date_or_today("date", date.as_deref(), today)?,
-                screener: screener.unwrap_or_default(),
-                category: Category::parse_for("category", &category)?,
-                parties: party_list(parties),
-                people_involved: people_count("people", people)?,
-                risk: RiskLevel::parse_for("risk", &risk)?,
-                may_escalate,
-                mass_incident_risk: mass_incident,
-                description,
-                measures,
-            };
-            screening.validate(today)?;
-            let event = station.record_screening(by.as_deref(), screening)?;
-            recorded(&common, "排查登记", &event)
-        }),
+        }) => {
+            let request = flags::SCREENING.on(|| {
+                let screener = screener
+                    .or_else(|| by.clone())
+                    .or_else(|| default_author.clone());
+                let screening = Screening {
+                    village: config.code.clone(),
+                    screened_on: date_or_today("date", date.as_deref(), today)?,
+                    screener: screener.unwrap_or_default(),
+                    category: Category::parse_for("category", &category)?,
+                    parties: party_list(parties),
+                    people_involved: people_count("people", people)?,
+                    risk: RiskLevel::parse_for("risk", &risk)?,
+                    may_escalate,
+                    mass_incident_risk: mass_incident,
+                    description,
+                    measures,
+                };
+                Ok(StationRequest::RecordScreening { by, screening })
+            })?;
+            let reply = flags::SCREENING
+                .on_async(async { Ok(desk.handle(request).await?) })
+                .await?;
+            recorded(&common, "排查登记", reply, &desk)
+        }
         StationCommand::Visit(AddVisit::Add {
             channel,
             visitor,
@@ -289,28 +321,32 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             date,
             receiver,
             by,
-        }) => flags::VISIT.on(|| {
-            let receiver = receiver
-                .or_else(|| by.clone())
-                .or_else(|| station.config().default_author.clone());
-            let visit = Visit {
-                received_at: station.code().clone(),
-                visited_on: date_or_today("date", date.as_deref(), today)?,
-                channel: VisitChannel::parse_for("channel", &channel)?,
-                visitor: Party {
-                    name: visitor,
-                    contact,
-                },
-                people_count: people_count("people", people)?,
-                category: Category::parse_for("category", &category)?,
-                summary,
-                receiver: receiver.unwrap_or_default(),
-                answer,
-            };
-            visit.validate(today)?;
-            let event = station.record_visit(by.as_deref(), visit)?;
-            recorded(&common, "接访记录", &event)
-        }),
+        }) => {
+            let request = flags::VISIT.on(|| {
+                let receiver = receiver
+                    .or_else(|| by.clone())
+                    .or_else(|| default_author.clone());
+                let visit = Visit {
+                    received_at: config.code.clone(),
+                    visited_on: date_or_today("date", date.as_deref(), today)?,
+                    channel: VisitChannel::parse_for("channel", &channel)?,
+                    visitor: Party {
+                        name: visitor,
+                        contact,
+                    },
+                    people_count: people_count("people", people)?,
+                    category: Category::parse_for("category", &category)?,
+                    summary,
+                    receiver: receiver.unwrap_or_default(),
+                    answer,
+                };
+                Ok(StationRequest::RecordVisit { by, visit })
+            })?;
+            let reply = flags::VISIT
+                .on_async(async { Ok(desk.handle(request).await?) })
+                .await?;
+            recorded(&common, "接访记录", reply, &desk)
+        }
         StationCommand::Case(AddCase::Add {
             source,
             category,
@@ -322,43 +358,57 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             complex,
             date,
             by,
-        }) => flags::STATION_CASE.on(|| {
-            let receiver = first_receiver
-                .or_else(|| by.clone())
-                .or_else(|| station.config().default_author.clone());
-            let case = CaseRegistration {
-                place: station.code().clone(),
-                registered_on: date_or_today("date", date.as_deref(), today)?,
-                source: CaseSource::parse_for("source", &source)?,
-                category: Category::parse_for("category", &category)?,
-                parties: party_list(parties),
-                people_involved: people_count("people", people)?,
-                claim,
-                first_receiver: receiver.unwrap_or_default(),
-                first_unit: first_unit.unwrap_or_else(|| format!("{} 村工作站", station.code())),
-                complex,
-                from_record: None,
-            };
-            case.validate(today)?;
-            let event = station.register_case(by.as_deref(), case)?;
-            recorded(&common, "案件受理登记", &event)
-        }),
+        }) => {
+            let request = flags::STATION_CASE.on(|| {
+                let receiver = first_receiver
+                    .or_else(|| by.clone())
+                    .or_else(|| default_author.clone());
+                let case = CaseRegistration {
+                    place: config.code.clone(),
+                    registered_on: date_or_today("date", date.as_deref(), today)?,
+                    source: CaseSource::parse_for("source", &source)?,
+                    category: Category::parse_for("category", &category)?,
+                    parties: party_list(parties),
+                    people_involved: people_count("people", people)?,
+                    claim,
+                    first_receiver: receiver.unwrap_or_default(),
+                    first_unit: first_unit.unwrap_or_else(|| format!("{} 村工作站", config.code)),
+                    complex,
+                    from_record: None,
+                };
+                Ok(StationRequest::RegisterCase { by, case })
+            })?;
+            let reply = flags::STATION_CASE
+                .on_async(async { Ok(desk.handle(request).await?) })
+                .await?;
+            recorded(&common, "案件受理登记", reply, &desk)
+        }
         StationCommand::Case(AddCase::Show(c)) => {
-            let (id, file) = sanji_node::ops::find_case(station.store(), &c.case)?;
+            let case = match desk
+                .handle(StationRequest::ShowCase { case: c.case })
+                .await?
+            {
+                StationReply::Case { case } => case,
+                other => return unexpected(&other),
+            };
             if common.json {
-                render::case_json(id, &file);
+                render::case_json(case.id, &case.file);
             } else {
-                render::case_file(id, &file);
+                render::case_file(case.id, &case.file);
             }
             Ok(ExitCode::SUCCESS)
         }
         StationCommand::Case(AddCase::Step(step)) => {
             let (case, command) = step.into_command()?;
-            let event = station.case_step(None, &case, command)?;
-            recorded(&common, "案件办理记录", &event)
+            let request = StationRequest::CaseStep {
+                by: None,
+                case,
+                command,
+            };
+            let reply = desk.handle(request).await?;
+            recorded(&common, "案件办理记录", reply, &desk)
         }
         StationCommand::List { what } => {
-            let store = station.store();
             let what = what.as_deref().unwrap_or("all");
             let show = |name: &str| what == "all" || what == name;
             if !["all", "screenings", "visits", "cases"].contains(&what) {
@@ -366,20 +416,18 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
                     "未知的台账 {what:?};可选:screenings(排查)、visits(接访)、cases(案件)"
                 );
             }
-            let screenings = if show("screenings") {
-                views::screenings(store, "")?
-            } else {
-                vec![]
+            let request = StationRequest::List {
+                screenings: show("screenings"),
+                visits: show("visits"),
+                cases: show("cases"),
             };
-            let visits = if show("visits") {
-                views::visits(store, "")?
-            } else {
-                vec![]
-            };
-            let cases = if show("cases") {
-                views::cases(store, "")?
-            } else {
-                vec![]
+            let (screenings, visits, cases) = match desk.handle(request).await? {
+                StationReply::Lists {
+                    screenings,
+                    visits,
+                    cases,
+                } => (screenings, visits, cases),
+                other => return unexpected(&other),
             };
             if common.json {
                 render::json(
@@ -402,11 +450,21 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             out,
             seal_passphrase_env,
         } => {
-            let passphrase = seal_passphrase_env
+            let seal = seal_passphrase_env
                 .as_deref()
                 .map(export_passphrase)
                 .transpose()?;
-            let summary = station.export(&out, passphrase.as_deref())?;
+            // The service may run in another folder than this command.
+            let out = std::path::absolute(&out)
+                .with_context(|| format!("导出文件 {} 无效", out.display()))?;
+            let request = StationRequest::Export {
+                out: out.clone(),
+                seal,
+            };
+            let summary = match desk.handle(request).await? {
+                StationReply::Exported { export } => export,
+                other => return unexpected(&other),
+            };
             if common.json {
                 render::json(&serde_json::json!({ "out": out, "export": summary }));
             } else {
@@ -415,7 +473,10 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         StationCommand::Status => {
-            let status = station.status()?;
+            let status = match desk.handle(StationRequest::Status).await? {
+                StationReply::Status { status } => status,
+                other => return unexpected(&other),
+            };
             if common.json {
                 render::json(&status);
             } else {
@@ -427,13 +488,10 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             let interrupt = ctrl_c()?;
             eprintln!(
                 "正在与镇中心 {}({})同步……按 Ctrl-C 可随时中断,已确认的记录不会丢失。",
-                station
-                    .config()
-                    .parent()
-                    .map_or_else(String::new, |p| p.to_string()),
-                station.config().parent_addr.as_deref().unwrap_or("")
+                config.parent().map_or_else(String::new, |p| p.to_string()),
+                config.parent_addr.as_deref().unwrap_or("")
             );
-            match station.sync_unless(attempts, interrupt).await {
+            match desk.sync(attempts, interrupt).await {
                 Ok(report) => {
                     if common.json {
                         render::json(
@@ -470,6 +528,56 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
     }
 }
 
+/// Where a station command is carried out: by the running station service
+/// (`sanji station serve`), which holds the data folder, or, when none runs,
+/// by this process on the folder itself. Both answer through
+/// [`Station::handle`].
+enum Desk {
+    Service {
+        client: StationClient,
+        config: Box<NodeConfig>,
+    },
+    Local(Box<Station>),
+}
+
+impl Desk {
+    fn config(&self) -> &NodeConfig {
+        match self {
+            Desk::Service { config, .. } => config,
+            Desk::Local(station) => station.config(),
+        }
+    }
+
+    async fn handle(&self, request: StationRequest) -> Result<StationReply, NodeError> {
+        match self {
+            Desk::Service { client, .. } => client.handle(&request).await,
+            Desk::Local(station) => station.handle(request),
+        }
+    }
+
+    /// A sync the service runs goes on if this command is stopped (Ctrl-C
+    /// only stops waiting for it); a sync of this process's own stops where it is.
+    async fn sync(
+        &self,
+        attempts: u32,
+        interrupt: impl std::future::Future<Output = ()>,
+    ) -> Result<sanji_sync::SyncReport, NodeError> {
+        match self {
+            Desk::Service { client, .. } => tokio::select! {
+                synced = client.sync(attempts) => synced,
+                () = interrupt => Err(NodeError::Remote(
+                    "已停止等待;这一轮同步由本站服务在后台继续,已确认的记录不会丢失,可运行 sanji station status 查看".into(),
+                )),
+            },
+            Desk::Local(station) => station.sync_unless(attempts, interrupt).await,
+        }
+    }
+}
+
+fn unexpected(reply: &StationReply) -> Result<ExitCode> {
+    anyhow::bail!("内部错误:本站服务的答复不对({reply:?})")
+}
+
 /// Resolves on Ctrl-C. The handler is in place when this returns, so a
 /// Ctrl-C from then on stops the sync cleanly instead of killing the process.
 fn ctrl_c() -> Result<impl std::future::Future<Output = ()>> {
@@ -494,40 +602,146 @@ fn ctrl_c() -> Result<impl std::future::Future<Output = ()>> {
 /// `SANJI_LOCK_WAIT_SECS` changes it.
 const LOCK_WAIT_SECS: u64 = 60;
 
-/// Opens the station, waiting for a sync (or any other `sanji` process on the
-/// same data folder) to finish, so a record typed meanwhile is saved after it
-/// rather than refused; the clerk is told what it waits for.
-fn open_waiting_for_others(config: NodeConfig) -> Result<Station> {
+/// Finds the running station service for this data folder, or else opens
+/// the folder here, waiting for another `sanji` process using it (a sync) to
+/// finish, so a record typed meanwhile is saved after it rather than
+/// refused; the clerk is told what it waits for. A service that starts
+/// meanwhile is used as soon as it answers.
+async fn reach(config: NodeConfig) -> Result<Desk> {
     use sanji_store::StoreError;
-    match Station::open_waiting(config.clone(), std::time::Duration::ZERO) {
-        Err(NodeError::Store(StoreError::InUse { path, .. })) => {
-            let secs = std::env::var("SANJI_LOCK_WAIT_SECS")
-                .ok()
-                .and_then(|v| v.parse().ok())
-                .unwrap_or(LOCK_WAIT_SECS);
-            eprintln!(
-                "数据目录 {} 正被另一个 sanji 进程使用(可能正在同步),等它结束后继续(最多等 {secs} 秒)……",
-                path.display()
-            );
-            Ok(Station::open_waiting(
-                config,
-                std::time::Duration::from_secs(secs),
-            )?)
+    let wait = std::time::Duration::from_secs(
+        std::env::var("SANJI_LOCK_WAIT_SECS")
+            .ok()
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(LOCK_WAIT_SECS),
+    );
+    let started = std::time::Instant::now();
+    let mut told = false;
+    loop {
+        if let Some(client) = StationClient::find(&config.data_dir).await? {
+            return Ok(Desk::Service {
+                client,
+                config: Box::new(config),
+            });
         }
-        other => Ok(other?),
+        let left = wait.saturating_sub(started.elapsed());
+        // Short tries, so a service that starts meanwhile is seen.
+        let this_try = left.min(std::time::Duration::from_millis(500));
+        let opening = config.clone();
+        let opened = tokio::task::spawn_blocking(move || Station::open_waiting(opening, this_try))
+            .await
+            .context("打开数据目录时内部任务失败")?;
+        match opened {
+            Err(NodeError::Store(StoreError::InUse { path, .. })) if !left.is_zero() => {
+                if !told {
+                    told = true;
+                    eprintln!(
+                        "数据目录 {} 正被另一个 sanji 进程使用(可能正在同步),等它结束后继续(最多等 {} 秒)……",
+                        path.display(),
+                        wait.as_secs()
+                    );
+                }
+            }
+            Err(NodeError::Store(StoreError::InUse { path, .. })) => {
+                return Err(NodeError::Store(StoreError::InUse {
+                    path,
+                    waited_secs: started.elapsed().as_secs(),
+                })
+                .into());
+            }
+            other => return Ok(Desk::Local(Box::new(other?))),
+        }
     }
+}
+
+/// `sanji station serve`: holds the data folder, syncs in the background,
+/// and serves the station's commands on a loopback address until Ctrl-C.
+async fn serve(config: NodeConfig, listen: Option<&str>) -> Result<ExitCode> {
+    use sanji_web::station;
+    let addr = station::loopback_addr(
+        listen
+            .or(config.listen.as_deref())
+            .unwrap_or(station::DEFAULT_ADDR),
+    )?;
+    let claimed = station::claim_folder(&config)?;
+    let sealed_without_passphrase = config.encryption() == Encryption::Passphrase
+        && std::env::var_os(sanji_node::config::PASSPHRASE_ENV).is_none_or(|v| v.is_empty());
+    let opened = if sealed_without_passphrase {
+        None
+    } else {
+        let opening = config.clone();
+        Some(
+            tokio::task::spawn_blocking(move || Station::open(opening))
+                .await
+                .context("打开数据目录时内部任务失败")??,
+        )
+    };
+    let running = station::start(config.clone(), opened, addr, claimed).await?;
+    eprintln!(
+        "本村工作站 {} 的本站服务正在 http://{}/ 提供服务,数据目录 {},日志在 {}。按 Ctrl-C 停止。",
+        config.code,
+        running.addr,
+        config.data_dir.display(),
+        crate::station_log_dir(&config).display()
+    );
+    if sealed_without_passphrase {
+        eprintln!(
+            "本站数据用口令加密:请在另一个窗口运行 sanji station unlock 输入口令,解锁后开始同步。"
+        );
+    }
+    crate::shutdown_signal().await;
+    running.stop().await;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `sanji station unlock`: the passphrase, typed without echo (or read from
+/// `SANJI_PASSPHRASE` or standard input when not a terminal), to the running
+/// service.
+async fn unlock(desk: &Desk) -> Result<ExitCode> {
+    let Desk::Service { client, config } = desk else {
+        anyhow::bail!(
+            "本站服务没有在运行,无需解锁:先运行 sanji station serve;不用服务时,命令从环境变量 {} 读取口令",
+            sanji_node::config::PASSPHRASE_ENV
+        );
+    };
+    let passphrase = match std::env::var(sanji_node::config::PASSPHRASE_ENV) {
+        Ok(p) if !p.is_empty() => p,
+        _ => {
+            use std::io::IsTerminal;
+            if std::io::stdin().is_terminal() {
+                rpassword::prompt_password("请输入本站数据的口令:").context("读不到输入的口令")?
+            } else {
+                let mut line = String::new();
+                std::io::stdin()
+                    .read_line(&mut line)
+                    .context("读不到输入的口令")?;
+                line.trim_end_matches(['\r', '\n']).to_owned()
+            }
+        }
+    };
+    client.unlock(&passphrase).await?;
+    println!(
+        "已解锁本站 {} 的数据(http://{}/),后台同步随即开始。",
+        config.code,
+        client.addr()
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 fn init(
     common: &Common,
     code: &str,
     hub: String,
-    data: PathBuf,
+    data: Option<PathBuf>,
     certs: PathBuf,
     by: Option<String>,
     encryption: &str,
 ) -> Result<ExitCode> {
     let code = Code::parse_level("code", code, Level::Village)?;
+    let data = match data {
+        Some(data) => data,
+        None => default_data_dir(&code)?,
+    };
     let encryption = match encryption {
         "node_key" => Encryption::NodeKey,
         "passphrase" => Encryption::Passphrase,
@@ -565,6 +779,20 @@ fn init(
         println!("  数据加密:{}", encryption_label(encryption));
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// Where a station keeps its data when `--data` is not given: on Windows,
+/// under `%ProgramData%\sanji`, as Windows programs keep data for every
+/// user of the computer; elsewhere there is no such convention to follow.
+fn default_data_dir(code: &Code) -> Result<PathBuf> {
+    if cfg!(windows) {
+        let base = std::env::var_os("ProgramData")
+            .map(PathBuf::from)
+            .unwrap_or_else(|| PathBuf::from(r"C:\ProgramData"));
+        Ok(base.join("sanji").join(code.as_str()))
+    } else {
+        anyhow::bail!("须指明本地数据目录(--data),如 /var/lib/sanji/{code}")
+    }
 }
 
 /// The station's certificate is in the folder and is its own; when it is
@@ -747,7 +975,10 @@ fn date_or_today(
     }
 }
 
-fn recorded(common: &Common, what: &str, event: &Event) -> Result<ExitCode> {
+fn recorded(common: &Common, what: &str, reply: StationReply, desk: &Desk) -> Result<ExitCode> {
+    let StationReply::Recorded { event } = reply else {
+        return unexpected(&reply);
+    };
     if common.json {
         render::json(&serde_json::json!({
             "id": event.entity,
@@ -755,6 +986,11 @@ fn recorded(common: &Common, what: &str, event: &Event) -> Result<ExitCode> {
             "origin": event.origin,
             "seq": event.seq,
         }));
+    } else if let Desk::Service { .. } = desk {
+        println!(
+            "已保存{what}(编号 {},本站第 {} 条记录)。本站服务在运行,联网时会自动上报镇中心。",
+            event.entity, event.seq
+        );
     } else {
         println!(
             "已保存{what}(编号 {},本站第 {} 条记录)。联网后运行 sanji station sync 上报镇中心。",

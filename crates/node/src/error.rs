@@ -36,6 +36,10 @@ pub enum NodeError {
     /// The person may not do this at this node at all.
     #[error("{0}")]
     Forbidden(String),
+    /// What the running station service answered (`sanji station serve`),
+    /// already in words.
+    #[error("{0}")]
+    Remote(String),
     /// A fault of this program (a task that panicked), not of the input.
     #[error("内部错误:{0}。数据未写入,请重试;如反复出现请联系县里的技术人员")]
     Internal(String),

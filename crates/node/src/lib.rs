@@ -20,6 +20,7 @@ pub mod ops;
 pub mod reports;
 pub mod server;
 pub mod station;
+pub mod station_api;
 pub mod tracker;
 pub mod views;
 

@@ -70,6 +70,17 @@ impl Station {
     /// [`Station::open`], waiting up to `lock_wait` for another process using
     /// the data folder (a sync) to finish; past that, `StoreError::InUse`.
     pub fn open_waiting(config: NodeConfig, lock_wait: Duration) -> Result<Station, NodeError> {
+        Station::open_unlocking(config, None, lock_wait)
+    }
+
+    /// [`Station::open_waiting`] with the key material brought by the caller
+    /// (a passphrase typed to the running service) instead of the one the
+    /// configuration names (`None`: the configuration's).
+    pub fn open_unlocking(
+        config: NodeConfig,
+        unlock: Option<sanji_store::Unlock>,
+        lock_wait: Duration,
+    ) -> Result<Station, NodeError> {
         if config.role != Role::Station {
             return Err(NodeError::Config(format!(
                 "配置的角色是 {},不是村工作站",
@@ -78,7 +89,13 @@ impl Station {
         }
         config.check()?;
         // The key first: a node-key station missing it is told about the key.
-        let options = config.store_options()?;
+        let options = match unlock {
+            Some(unlock) => sanji_store::StoreOptions {
+                cache_bytes: config.cache_mb << 20,
+                unlock,
+            },
+            None => config.store_options()?,
+        };
         check_certificate(&config)?;
         let store = Store::open_waiting(&config.data_dir, &config.code, options, lock_wait)?;
         let clock = Clock::skewed(config.clock_offset_ms);
@@ -87,6 +104,16 @@ impl Station {
             store,
             clock,
         })
+    }
+
+    /// Opens a station sealed with a passphrase, with the passphrase typed
+    /// (the running service being unlocked); a wrong one is refused.
+    pub fn open_with_passphrase(
+        config: NodeConfig,
+        passphrase: &str,
+    ) -> Result<Station, NodeError> {
+        let unlock = sanji_store::Unlock::passphrase(passphrase);
+        Station::open_unlocking(config, Some(unlock), sanji_store::LOCK_WAIT)
     }
 
     /// Moves an encrypted data folder from the key material it was made with
@@ -129,6 +156,11 @@ impl Station {
         self.clock
     }
 
+    /// Today in China Standard Time, by this station's clock.
+    pub fn today(&self) -> chrono::NaiveDate {
+        sanji_domain::time::cst_date(self.clock.now_ms())
+    }
+
     fn ledger(&self) -> Origin {
         Origin::node(self.config.code.clone())
     }
@@ -163,11 +195,13 @@ impl Station {
         mut screening: Screening,
     ) -> Result<Event, NodeError> {
         screening.village = self.config.code.clone();
+        screening.validate(self.today())?;
         self.record(by, Uuid::now_v7(), EventBody::ScreeningRecorded(screening))
     }
 
     pub fn record_visit(&self, by: Option<&str>, mut visit: Visit) -> Result<Event, NodeError> {
         visit.received_at = self.config.code.clone();
+        visit.validate(self.today())?;
         self.record(by, Uuid::now_v7(), EventBody::VisitRecorded(visit))
     }
 
@@ -176,6 +210,7 @@ impl Station {
         by: Option<&str>,
         case: CaseRegistration,
     ) -> Result<Event, NodeError> {
+        case.validate(self.today())?;
         self.record(by, Uuid::now_v7(), EventBody::CaseRegistered(case))
     }
 

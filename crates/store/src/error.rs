@@ -158,6 +158,9 @@ impl WriteFault {
             WriteFault::ReadOnly => {
                 "请检查磁盘是否出错后被系统改为只读、是否以只读方式挂载,修复并重新挂载为可写后重试,正在运行的服务需重启"
             }
+            WriteFault::Permission if cfg!(windows) => {
+                "请检查该目录及其中文件的安全设置(右键“属性”→“安全”,本账号须有“修改”权限)、是否设为只读,改正后重试,正在运行的服务需重启"
+            }
             WriteFault::Permission => {
                 "请检查该目录及其中文件的属主和权限(chmod/chown,或 chattr 设的不可变属性),改正后重试,正在运行的服务需重启"
             }

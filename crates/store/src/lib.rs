@@ -18,6 +18,7 @@
 //! the lock); readers take no lock of ours and see each batch all or nothing
 //! per lookup.
 
+mod durable;
 mod error;
 mod keys;
 mod seal;
@@ -196,7 +197,7 @@ impl Store {
             .flush_every_ms(None);
         let db = open_when_unlocked(path, &config, lock_wait)?;
         let db_path = path.join("db");
-        let db_file = File::open(&db_path).map_err(|source| StoreError::Io {
+        let db_file = durable::open_for_sync(&db_path).map_err(|source| StoreError::Io {
             path: db_path,
             source,
         })?;
@@ -253,9 +254,7 @@ impl Store {
                 }
                 self.commit(batch)?;
                 // Make the new files' directory entries durable too.
-                File::open(path)
-                    .and_then(|dir| dir.sync_all())
-                    .map_err(|e| self.write_failed(path, e.into()))?;
+                durable::sync_dir(path).map_err(|e| self.write_failed(path, e.into()))?;
                 info!(path = %path.display(), node = %self.inner.node, "新建数据目录,格式版本 {FORMAT_VERSION}");
             }
             None => {
@@ -975,7 +974,7 @@ impl Store {
             let entry = entry?;
             let name = entry.file_name();
             if !synced.contains(&name) {
-                match File::open(entry.path()) {
+                match durable::open_for_sync(&entry.path()) {
                     Ok(file) => file.sync_all()?,
                     // Collected by sled since the listing.
                     Err(e) if e.kind() == io::ErrorKind::NotFound => continue,
@@ -986,7 +985,7 @@ impl Store {
             present.insert(name);
         }
         if new > 0 {
-            File::open(dir)?.sync_all()?;
+            durable::sync_dir(dir)?;
             debug!(new, "已同步 sled 的大页文件");
         }
         *synced = present;
@@ -1516,7 +1515,7 @@ fn lock_held(path: &Path) -> Result<bool, StoreError> {
     match fs2::FileExt::try_lock_exclusive(&file) {
         // Closing `file` releases the probe's own lock at once.
         Ok(()) => Ok(false),
-        Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(true),
+        Err(e) if durable::lock_contended(&e) => Ok(true),
         Err(e) => Err(unwritable_or(path, e)),
     }
 }

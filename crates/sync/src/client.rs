@@ -11,7 +11,7 @@ use sanji_proto as proto;
 use sanji_proto::convert;
 use sanji_proto::replication_client::ReplicationClient;
 use sanji_store::{ApplyMode, Store};
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 use tokio::sync::{Semaphore, mpsc};
 use tokio_stream::wrappers::ReceiverStream;
 use tonic::transport::Channel;
@@ -19,7 +19,7 @@ use tracing::{Instrument, info, info_span};
 
 use crate::{BATCH_EVENTS, Backoff, Clock, PUSH_WINDOW, SyncError, tls};
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushReport {
     /// Our head when the round started.
     pub local_head: u64,
@@ -30,13 +30,13 @@ pub struct PushReport {
     pub duplicates: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullReport {
     pub received: u64,
     pub stored: u64,
 }
 
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct SyncReport {
     pub push: PushReport,
     pub pull: PullReport,

@@ -14,6 +14,8 @@
 mod pages;
 mod serve;
 mod session;
+pub mod station;
+pub mod station_client;
 
 use std::sync::Arc;
 

@@ -103,17 +103,34 @@ pub async fn start(
         (Some(_), _) => format!("https://localhost:{}/", local.port()),
         (None, _) => format!("http://{local}/"),
     };
+    let acceptor = tls.map(|c| tokio_rustls::TlsAcceptor::from(Arc::new(c)));
+    let (shutdown, task) = serve_router(listener, console.router(), acceptor);
+    tracing::info!(%url, "网页工作台已启动");
+    Ok(RunningConsole {
+        addr: local,
+        url,
+        shutdown: Some(shutdown),
+        task,
+    })
+}
+
+/// Accepts connections on `listener` and serves `router` on each (over TLS
+/// when `acceptor` is given), until the returned sender is used or dropped.
+/// The console and the village station's local service both serve this way.
+pub(crate) fn serve_router(
+    listener: TcpListener,
+    router: axum::Router,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
+) -> (oneshot::Sender<()>, JoinHandle<()>) {
     let (tx, mut rx) = oneshot::channel::<()>();
-    let router = console.router();
     let task = tokio::spawn(async move {
-        let acceptor = tls.map(|c| tokio_rustls::TlsAcceptor::from(Arc::new(c)));
         loop {
             let (stream, peer) = tokio::select! {
                 _ = &mut rx => break,
                 accepted = listener.accept() => match accepted {
                     Ok(pair) => pair,
                     Err(e) => {
-                        tracing::warn!(error = %e, "网页工作台接受连接失败");
+                        tracing::warn!(error = %e, "网页服务接受连接失败");
                         continue;
                     }
                 },
@@ -133,7 +150,7 @@ pub async fn start(
                     Some(acceptor) => match acceptor.accept(stream).await {
                         Ok(tls) => builder.serve_connection(TokioIo::new(tls), service).await,
                         Err(e) => {
-                            tracing::debug!(%peer, error = %e, "网页工作台 TLS 握手失败");
+                            tracing::debug!(%peer, error = %e, "网页服务 TLS 握手失败");
                             return;
                         }
                     },
@@ -144,18 +161,12 @@ pub async fn start(
                     }
                 };
                 if let Err(e) = served {
-                    tracing::debug!(%peer, error = %e, "网页工作台连接中断");
+                    tracing::debug!(%peer, error = %e, "网页服务连接中断");
                 }
             });
         }
     });
-    tracing::info!(%url, "网页工作台已启动");
-    Ok(RunningConsole {
-        addr: local,
-        url,
-        shutdown: Some(tx),
-        task,
-    })
+    (tx, task)
 }
 
 fn tls_config(certs: &CertFiles, names: &[String]) -> Result<rustls::ServerConfig, WebError> {
