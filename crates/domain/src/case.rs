@@ -399,6 +399,9 @@ pub struct CaseFile {
     pub authoritative: bool,
     /// The revision of the last copy taken in.
     pub report_revision: u32,
+    /// Brought in from an old ledger rather than received here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<crate::imported::ImportNote>,
 }
 
 /// Why a step was refused, with what would be allowed instead.
@@ -467,6 +470,7 @@ impl CaseFile {
             file: Vec::new(),
             authoritative: true,
             report_revision: 0,
+            imported: None,
         }
     }
 

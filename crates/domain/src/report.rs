@@ -267,6 +267,8 @@ fn closed_on(file: &CaseFile) -> Option<NaiveDate> {
         .rev()
         .find(|e| matches!(e.step, StepKind::Resolve | StepKind::NotAccept))
         .map(|e| cst_date(e.at.wall_ms))
+        // A case imported closed ended on the day its old ledger says.
+        .or_else(|| file.imported.as_ref().and_then(|i| i.closed_on))
 }
 
 /// Computes the month's report. `as_of` bounds "at the month's end" for the
