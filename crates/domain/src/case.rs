@@ -280,6 +280,10 @@ pub const CONVERT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Direct
 pub const REPORT_ROLES: &[ActorRole] =
     &[ActorRole::Operator, ActorRole::Director, ActorRole::County];
 
+/// Who imports the township's old ledgers (导入): the center's own staff,
+/// never member units, villages or the county.
+pub const IMPORT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
+
 /// Who registers visits at the township center's window (接访登记).
 pub const VISIT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
 
