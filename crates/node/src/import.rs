@@ -998,6 +998,15 @@ fn numbers_held(store: &Store) -> Result<HashMap<String, bool>, NodeError> {
     Ok(held)
 }
 
+/// Who may import here: the center's operator or director, at a hub.
+pub fn may_import(actor: &Actor, node: &Code) -> Result<(), NodeError> {
+    check_role("导入台账", IMPORT_ROLES, actor.role).map_err(NodeError::Forbidden)?;
+    if node.level() != Level::Township {
+        return Err(NodeError::Forbidden("只有镇中心可以导入本镇的台账".into()));
+    }
+    Ok(())
+}
+
 /// Checks a whole file and, unless it is a dry run or anything is wrong,
 /// writes every row in one durable batch. Callers hold the operator
 /// layer's step lock (case numbers are taken here too).

@@ -23,12 +23,15 @@ mod cases;
 mod conflicts;
 mod county;
 mod directory;
+mod import;
 mod login;
 mod reports;
 mod screenings;
 mod stations;
 mod today;
 mod visits;
+
+pub(crate) use import::Held as HeldImport;
 
 const STYLESHEET: &str = include_str!("../../static/app.css");
 
@@ -46,6 +49,7 @@ pub fn router() -> Router<Console> {
         .merge(stations::routes())
         .merge(conflicts::routes())
         .merge(visits::routes())
+        .merge(import::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -70,6 +74,8 @@ pub struct Frame {
     pub manages: bool,
     /// Whether this person may read the township's figures (月报表, 奖惩).
     pub reports: bool,
+    /// Whether this person may import old ledgers here (导入).
+    pub imports: bool,
 }
 
 impl Frame {
@@ -89,6 +95,11 @@ impl Frame {
             county,
             manages: sanji_node::accounts::MANAGE_ROLES.contains(&person.account.role),
             reports: sanji_domain::case::REPORT_ROLES.contains(&person.account.role),
+            imports: sanji_node::import::may_import(
+                &person.account.actor(),
+                console.operations().node(),
+            )
+            .is_ok(),
         }
     }
 }
