@@ -531,8 +531,19 @@ fn read_csv(bytes: &[u8]) -> Result<Grid, RowProblem> {
         .from_reader(text.as_bytes());
     let mut grid = Vec::new();
     for record in reader.records() {
+        // Lines counted here, where a record starts: the reader's own
+        // count differs with CRLF line ends.
+        let line_at = |byte: u64| {
+            let bytes = text.as_bytes();
+            let mut start = (byte as usize).min(bytes.len());
+            // The reader may place a record at the line break before it.
+            while start < bytes.len() && matches!(bytes[start], b'\r' | b'\n') {
+                start += 1;
+            }
+            bytes[..start].iter().filter(|&&b| b == b'\n').count() as u32 + 1
+        };
         let record = record.map_err(|e| {
-            let row = e.position().map_or(0, |p| p.line() as u32);
+            let row = e.position().map_or(0, |p| line_at(p.byte()));
             RowProblem {
                 row,
                 column: String::new(),
@@ -541,7 +552,7 @@ fn read_csv(bytes: &[u8]) -> Result<Grid, RowProblem> {
         })?;
         let row = record
             .position()
-            .map_or(grid.len() as u32 + 1, |p| p.line() as u32);
+            .map_or(grid.len() as u32 + 1, |p| line_at(p.byte()));
         grid.push((
             row,
             record.iter().map(|c| Raw::Text(c.to_owned())).collect(),
@@ -1189,5 +1200,18 @@ fn display_name(name: &str) -> String {
         "上传的文件".to_owned()
     } else {
         base
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn csv_rows_are_numbered_as_excel_shows_them() {
+        let text = "\u{feff}a,b\r\n1,2\r\n\r\n3,4\r\n";
+        let grid = read_csv(text.as_bytes()).unwrap();
+        let rows: Vec<u32> = grid.iter().map(|(r, _)| *r).collect();
+        assert_eq!(rows, [1, 2, 4], "{grid:?}");
     }
 }
