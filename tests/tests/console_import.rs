@@ -223,7 +223,10 @@ async fn a_good_workbook_of_cases_is_previewed_then_imported_as_history() {
 
     let (status, done) = confirm(&desk, &browser, &preview).await;
     assert_eq!(status, StatusCode::OK, "{done}");
-    assert!(done.contains("已从2025年案件.xlsx导入 2 件案件"), "{done}");
+    assert!(
+        done.contains("已从「2025年案件.xlsx」导入 2 件案件"),
+        "{done}"
+    );
     assert_eq!(desk.hub_head(), before + 2, "one event per case, one batch");
 
     let rows = cases(&desk).await;

@@ -389,7 +389,7 @@ impl ImportReport {
             .collect();
         if !self.is_good() {
             return format!(
-                "{}有 {} 处问题{},未导入任何记录;请改正后重新上传",
+                "「{}」有 {} 处问题{},未导入任何记录;请改正后重新上传",
                 self.file_name,
                 self.problems.len(),
                 if bad_rows.is_empty() {
@@ -401,12 +401,12 @@ impl ImportReport {
         }
         if self.dry_run {
             format!(
-                "{}检查无误:共 {} {what}可以导入,尚未写入",
+                "「{}」检查无误:共 {} {what}可以导入,尚未写入",
                 self.file_name,
                 self.rows.len()
             )
         } else {
-            format!("已从{}导入 {} {what}", self.file_name, self.written)
+            format!("已从「{}」导入 {} {what}", self.file_name, self.written)
         }
     }
 }

@@ -29,8 +29,9 @@ pub(super) fn routes() -> Router<Console> {
         .route("/import/template", get(template))
         .route(
             "/import/preview",
-            // Room for the form's other fields beside the largest file taken.
-            post(preview).layer(DefaultBodyLimit::max(MAX_FILE_BYTES + 64 * 1024)),
+            // A file somewhat over the limit is read and refused in words;
+            // one far over it has its connection cut.
+            post(preview).layer(DefaultBodyLimit::max(4 * MAX_FILE_BYTES)),
         )
         .route("/import/confirm", post(confirm))
 }
@@ -206,7 +207,14 @@ async fn read_upload(mut form: Multipart) -> Result<Upload, String> {
             "kind" => upload.kind = Some(field.text().await.map_err(failed)?),
             "file" => {
                 upload.file_name = field.file_name().unwrap_or_default().to_owned();
-                upload.bytes = field.bytes().await.map_err(failed)?.to_vec();
+                let mut field = field;
+                // Read to the end even past the limit (keeping nothing
+                // more), so the browser is answered rather than cut off.
+                while let Some(chunk) = field.chunk().await.map_err(failed)? {
+                    if upload.bytes.len() <= MAX_FILE_BYTES {
+                        upload.bytes.extend_from_slice(&chunk);
+                    }
+                }
             }
             _ => {}
         }
