@@ -249,6 +249,18 @@ async fn a_good_workbook_of_cases_is_previewed_then_imported_as_history() {
         page.contains("石门-2025-031") && page.contains("东山村"),
         "{page}"
     );
+    let file = text(
+        browser
+            .get(desk.url(&format!("/cases/{}", archived.id)))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(
+        file.contains("2025年案件.xlsx 第 2 行 由 刘芳 导入;原台账状态:已归档,办结日期 2025-04-10"),
+        "{file}"
+    );
 
     // This month's report counts neither as received nor as resolved.
     let ops = &desk.cluster.hub().operations;
