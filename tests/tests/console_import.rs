@@ -279,6 +279,24 @@ async fn a_good_workbook_of_cases_is_previewed_then_imported_as_history() {
     );
     assert_eq!(report.open, 1, "the open one is worked here now");
 
+    // The village's station pulls the case placed there, over the wire:
+    // converted, applied and folded to the same file as at the hub.
+    let station = desk.cluster.open_station(&sanji_tests::village(1));
+    station.sync(3).await.expect("the station syncs");
+    match station
+        .store()
+        .entity(archived.id)
+        .unwrap()
+        .map(|e| e.state)
+    {
+        Some(sanji_domain::EntityState::Case(file)) => {
+            assert_eq!(file.status, CaseStatus::Archived);
+            assert_eq!(file.case_number.as_deref(), Some("石门-2025-031"));
+            assert!(file.imported.is_some());
+        }
+        other => panic!("the station holds no imported case: {other:?}"),
+    }
+
     // A confirmation sent twice imports once.
     let (status, again) = confirm(&desk, &browser, &preview).await;
     assert_eq!(status, StatusCode::CONFLICT, "{again}");
