@@ -58,6 +58,18 @@ pub enum HubCommand {
     /// 名录:本镇的村(代码与名称)和成员单位
     #[command(subcommand)]
     Directory(crate::directory_cmd::HubDirectory),
+    /// 导入旧台账(Excel .xlsx 或 CSV):先检查整个文件,有任何一行不对就一条也不写入
+    Import {
+        /// 台账种类:cases(案件台账)或 screenings(排查台账)
+        #[arg(long)]
+        kind: String,
+        /// 要导入的文件(.xlsx 或 .csv;列名见 docs/IMPORT.md,或网页「导入」下载模板)
+        #[arg(long)]
+        file: std::path::PathBuf,
+        /// 只检查并列出将导入的记录,不写入
+        #[arg(long)]
+        dry_run: bool,
+    },
     /// 本镇月报表
     Report {
         /// 月份(YYYY-MM,如 2026-11)
@@ -391,6 +403,31 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
         HubCommand::Screening(ScreeningAction::Convert { screening, claim }) => {
             let screening = screening_id(&screening)?;
             act(&config, person, Action::Convert { screening, claim }, json).await
+        }
+        HubCommand::Import {
+            kind,
+            file,
+            dry_run,
+        } => {
+            let kind = sanji_node::import::LedgerKind::parse(&kind)?;
+            let bytes = std::fs::read(&file).map_err(|e| sanji_node::NodeError::io(&file, e))?;
+            let request = sanji_node::import::ImportRequest {
+                kind,
+                file_name: file.display().to_string(),
+                bytes,
+                dry_run,
+            };
+            let report = console::import_remote(&config, person, &request).await?;
+            if json {
+                render::json(&report);
+            } else {
+                render::import_report(&report);
+            }
+            Ok(if report.is_good() {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::FAILURE
+            })
         }
         HubCommand::Due => {
             show::<sanji_node::tracker::Tracked>(&config, Query::Due, json, render::due).await

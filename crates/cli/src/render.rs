@@ -555,3 +555,24 @@ pub fn accounts(outcome: &sanji_node::ops::AdminOutcome) {
         println!("请当面或电话告知本人;本人首次登录后须设置自己的密码。此密码不会再次显示。");
     }
 }
+
+/// What an import found: every problem by row and column, or on a dry run
+/// the rows as they will be stored; the summary sentence last.
+pub fn import_report(report: &sanji_node::import::ImportReport) {
+    if !report.is_good() {
+        for problem in &report.problems {
+            println!("{problem}");
+        }
+    } else if report.dry_run {
+        let mut header = vec!["行"];
+        header.extend(report.headings.iter().map(String::as_str));
+        let mut t = table(&header);
+        for row in &report.rows {
+            let mut cells = vec![row.row.to_string()];
+            cells.extend(row.cells.iter().map(|c| clip(&c.text, 20)));
+            t.add_row(cells);
+        }
+        println!("{t}");
+    }
+    println!("{}", report.summary());
+}

@@ -1120,3 +1120,66 @@ fn the_administrator_keeps_the_directory_of_names_from_the_command_line() {
     ));
     assert_eq!(townships["townships"][0]["name"], "石门镇", "{townships}");
 }
+
+#[test]
+fn an_old_ledger_is_imported_from_the_command_line_with_the_pages_messages() {
+    let demo = ServingDemo::start();
+    let d = demo.dir.path();
+    let hub = demo.path("config/360123100.toml");
+    let op = demo.operator();
+    let header = "排查日期,村,类别,风险等级,易激化,群体性,涉及人数,当事人,基本情况,化解措施,排查人";
+    let bad = d.join("bad.csv");
+    std::fs::write(
+        &bad,
+        format!("{header}\n2025/6/18,无此村,土地山林水利,一般,,,2,王某,界址纠纷,,李明\n"),
+    )
+    .unwrap();
+    let import = |file: &Path, dry: bool| {
+        let file = file.display().to_string();
+        let mut args = vec![
+            "hub",
+            "import",
+            "--config",
+            &hub,
+            "--as",
+            &op,
+            "--kind",
+            "screenings",
+            "--file",
+            &file,
+        ];
+        if dry {
+            args.push("--dry-run");
+        }
+        sanji(d, &args)
+    };
+    let out = import(&bad, false);
+    assert!(!out.status.success());
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(
+        said.contains("第 2 行「村」:名录中没有叫「无此村」的村"),
+        "{said}"
+    );
+    assert!(said.contains("「bad.csv」有 1 处问题"), "{said}");
+
+    let good = d.join("good.csv");
+    std::fs::write(
+        &good,
+        format!("{header}\n2025/6/18,东山村,土地山林水利,一般,,,2,王某,界址纠纷,,李明\n"),
+    )
+    .unwrap();
+    let out = import(&good, true);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{said}{}", stderr(&out));
+    assert!(
+        said.contains("「good.csv」检查无误:共 1 条排查可以导入"),
+        "{said}"
+    );
+    let out = import(&good, false);
+    let said = String::from_utf8_lossy(&out.stdout).into_owned();
+    assert!(out.status.success(), "{said}{}", stderr(&out));
+    assert!(said.contains("已从「good.csv」导入 1 条排查"), "{said}");
+    let out = import(&good, false);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stdout).contains("第 2 行:这条记录已经导入过"));
+}

@@ -280,6 +280,10 @@ pub const CONVERT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Direct
 pub const REPORT_ROLES: &[ActorRole] =
     &[ActorRole::Operator, ActorRole::Director, ActorRole::County];
 
+/// Who imports the township's old ledgers (导入): the center's own staff,
+/// never member units, villages or the county.
+pub const IMPORT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
+
 /// Who registers visits at the township center's window (接访登记).
 pub const VISIT_ROLES: &[ActorRole] = &[ActorRole::Operator, ActorRole::Director];
 
@@ -399,6 +403,9 @@ pub struct CaseFile {
     pub authoritative: bool,
     /// The revision of the last copy taken in.
     pub report_revision: u32,
+    /// Brought in from an old ledger rather than received here.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<crate::imported::ImportNote>,
 }
 
 /// Why a step was refused, with what would be allowed instead.
@@ -467,6 +474,7 @@ impl CaseFile {
             file: Vec::new(),
             authoritative: true,
             report_revision: 0,
+            imported: None,
         }
     }
 

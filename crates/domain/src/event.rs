@@ -12,6 +12,7 @@ use crate::case::{self, ActorRole, CaseAction, CaseFile};
 use crate::code::{Code, CodeError, Level};
 use crate::error::FieldError;
 use crate::hlc::Hlc;
+use crate::imported::{ImportedCase, ImportedScreening};
 use crate::record::{self, CaseRegistration, Screening, Visit};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
@@ -178,6 +179,10 @@ pub enum EventBody {
     ScreeningConverted(Conversion),
     /// A township's monthly report, forwarded to the county.
     MonthlyReportFiled(MonthlyReport),
+    /// A case from the township's old ledger, brought in by the hub (导入).
+    CaseImported(Box<ImportedCase>),
+    /// A screening from the township's old ledger, brought in by the hub.
+    ScreeningImported(ImportedScreening),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -235,6 +240,8 @@ impl EventBody {
             EventBody::ScreeningSignedOff(_) => "screening_signed_off",
             EventBody::ScreeningConverted(_) => "screening_converted",
             EventBody::MonthlyReportFiled(_) => "monthly_report_filed",
+            EventBody::CaseImported(_) => "case_imported",
+            EventBody::ScreeningImported(_) => "screening_imported",
         }
     }
 
@@ -289,7 +296,10 @@ impl EventBody {
             }
             // The outbox carries a copy of a severe screening's signature to the county.
             EventBody::ScreeningSignedOff(_) => origin.code().level() == Level::Township,
-            EventBody::ScreeningConverted(_) => {
+            // Old ledgers are the township's: only its hub imports them.
+            EventBody::ScreeningConverted(_)
+            | EventBody::CaseImported(_)
+            | EventBody::ScreeningImported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Township
             }
         };
@@ -487,6 +497,38 @@ impl Event {
                     .map_err(|why| FieldError::new("payload.data.role", why))?;
                 if c.case.is_nil() {
                     return Err(FieldError::new("payload.data.case", "不能为空 UUID"));
+                }
+                Ok(())
+            }
+            EventBody::CaseImported(c) => {
+                c.validate(today).map_err(|e| e.within("payload.data"))?;
+                let place = &c.registration.place;
+                if place != self.origin.code() && !place.is_under(self.origin.code()) {
+                    return Err(FieldError::new(
+                        "payload.data.registration.place",
+                        format!("{place} 不在导入单位 {} 的辖区内", self.origin.code()),
+                    ));
+                }
+                if self.entity != ImportedCase::entity_id(self.origin.code(), &c.case_number) {
+                    return Err(FieldError::new(
+                        "entity",
+                        "导入案件的实体编号须由乡镇代码和案件编号导出",
+                    ));
+                }
+                Ok(())
+            }
+            EventBody::ScreeningImported(s) => {
+                s.validate(today).map_err(|e| e.within("payload.data"))?;
+                under_code(
+                    "payload.data.screening.village",
+                    &s.screening.village,
+                    self.origin.code(),
+                )?;
+                if self.entity != ImportedScreening::entity_id(self.origin.code(), &s.screening) {
+                    return Err(FieldError::new(
+                        "entity",
+                        "导入排查的实体编号须由乡镇代码和排查内容导出",
+                    ));
                 }
                 Ok(())
             }

@@ -47,6 +47,9 @@ pub struct ScreeningState {
     /// When the village recorded it, known even where only the hub's report
     /// arrived, so the county can check the 24-hour rule.
     pub village_recorded_at: Hlc,
+    /// Brought in from an old ledger by the hub: where it came from.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub imported: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -158,6 +161,7 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             signed_off: None,
             converted_to: None,
             village_recorded_at: event.hlc,
+            imported: None,
         })),
         (Some(S::Screening(mut s)), EventBody::ScreeningRecorded(record))
             if s.recorded.is_none() =>
@@ -174,6 +178,17 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             signed_off: None,
             converted_to: None,
             village_recorded_at: report.recorded_at,
+            imported: None,
+        })),
+        // History from the township's old ledger: recorded, by the hub.
+        (None, EventBody::ScreeningImported(imported)) => Ok(S::Screening(ScreeningState {
+            record: imported.screening.clone(),
+            recorded: Some(Provenance::of(event)),
+            reported: None,
+            signed_off: None,
+            converted_to: None,
+            village_recorded_at: event.hlc,
+            imported: Some(imported.source.clone()),
         })),
         (Some(S::Screening(mut s)), EventBody::SevereScreeningReported(_))
             if s.reported.is_none() =>
@@ -212,6 +227,11 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             &event.author,
             event.hlc,
             None,
+        )))),
+        (None, EventBody::CaseImported(imported)) => Ok(S::Case(Box::new(CaseFile::imported(
+            imported,
+            &event.author,
+            event.hlc,
         )))),
         (None, EventBody::CaseHandedDown(h)) => {
             let mut file = CaseFile::new(h.registration.clone(), &event.author, event.hlc, None);

@@ -15,6 +15,7 @@ pub mod error;
 pub mod event;
 pub mod fold;
 pub mod hlc;
+pub mod imported;
 pub mod index;
 pub mod labels;
 pub mod record;

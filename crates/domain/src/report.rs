@@ -269,6 +269,8 @@ fn closed_on(file: &CaseFile) -> Option<NaiveDate> {
         .rev()
         .find(|e| matches!(e.step, StepKind::Resolve | StepKind::NotAccept))
         .map(|e| cst_date(e.at.wall_ms))
+        // A case imported closed ended on the day its old ledger says.
+        .or_else(|| file.imported.as_ref().and_then(|i| i.closed_on))
 }
 
 /// "At the month's end" for a report made on `as_of`: the month's last day,

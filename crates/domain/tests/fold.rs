@@ -100,6 +100,7 @@ fn a_screening_and_its_report_fold_the_same_in_every_order() {
                 signed_off: None,
                 converted_to: None,
                 village_recorded_at: recorded.hlc,
+                imported: None,
             }),
             conflicts: vec![Conflict {
                 event: second.event_ref(),
@@ -182,6 +183,7 @@ fn a_report_stamped_before_the_recording_still_yields_both() {
             signed_off: None,
             converted_to: None,
             village_recorded_at: recorded.hlc,
+            imported: None,
         })
     );
     assert_eq!(entity.last_hlc, recorded.hlc);
@@ -200,6 +202,7 @@ fn the_county_sees_a_reported_screening_without_the_village_event() {
             signed_off: None,
             converted_to: None,
             village_recorded_at: severe_screening_event().hlc,
+            imported: None,
         })
     );
 }

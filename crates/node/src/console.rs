@@ -131,6 +131,17 @@ impl ConsoleService {
         }
         let actor = Actor::from_identity(&identity)
             .map_err(|e| Status::permission_denied(e.to_string()))?;
+        if req.action == IMPORT_ACTION {
+            let request = serde_json::from_str(&req.json)
+                .map_err(|e| Status::invalid_argument(format!("导入请求无法识别:{e}")))?;
+            let report = self
+                .operations
+                .import(&actor, request)
+                .await
+                .map_err(status_of)?;
+            let json = serde_json::to_string(&report).expect("reports serialise");
+            return Ok(Response::new(proto::ActReply { json }));
+        }
         let action = Action::from_wire(&req.action, &req.json)
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let outcome = self
@@ -178,8 +189,8 @@ fn query_to_wire(query: &Query) -> (String, BTreeMap<String, String>) {
     (view, params)
 }
 
-/// A console connection to a running hub or county, as this node or as a
-/// person whose certificate stem (in the node's certificate folder) is given.
+/// A console connection to a running hub or county, as this node or as the
+/// person whose opened certificate set is given.
 async fn console_client(
     config: &crate::NodeConfig,
     person: Option<&sanji_pki::CertFiles>,
@@ -263,9 +274,18 @@ async fn act_on_wire<A: WireAction, T: serde::de::DeserializeOwned>(
     action: &A,
 ) -> Result<T, NodeError> {
     let (name, json) = action.to_wire();
+    send_act(config, person, name, json).await
+}
+
+async fn send_act<T: serde::de::DeserializeOwned>(
+    config: &crate::NodeConfig,
+    person: Option<&sanji_pki::CertFiles>,
+    action: String,
+    json: String,
+) -> Result<T, NodeError> {
     let reply = console_client(config, person)
         .await?
-        .act(proto::ActRequest { action: name, json })
+        .act(proto::ActRequest { action, json })
         .await
         .map_err(remote_error)?
         .into_inner();
@@ -304,6 +324,19 @@ pub async fn act_remote(
     action: &Action,
 ) -> Result<ops::ActOutcome, NodeError> {
     act_on_wire(config, person, action).await
+}
+
+/// The console RPC's action name for an import (`Operations::import`).
+const IMPORT_ACTION: &str = "import";
+
+/// Imports an old ledger into a running hub as the person `person`.
+pub async fn import_remote(
+    config: &crate::NodeConfig,
+    person: Option<&sanji_pki::CertFiles>,
+    request: &crate::import::ImportRequest,
+) -> Result<crate::import::ImportReport, NodeError> {
+    let json = serde_json::to_string(request).expect("requests serialise");
+    send_act(config, person, IMPORT_ACTION.to_owned(), json).await
 }
 
 /// A wildcard listen address is reached on loopback from the same machine.

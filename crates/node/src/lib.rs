@@ -16,6 +16,7 @@ pub mod directory;
 mod error;
 pub mod export;
 pub mod forward;
+pub mod import;
 pub mod ops;
 pub mod reports;
 pub mod server;

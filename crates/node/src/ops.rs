@@ -132,13 +132,17 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
 fn peek_case_number(store: &Store, today: NaiveDate) -> Result<String, NodeError> {
     use chrono::Datelike;
     let year = today.year();
-    let next = store
+    let next = last_issued(store, year)? + 1;
+    Ok(format!("{}-{year}-{next:04}", store.node()))
+}
+
+/// The last case number this hub issued (or an import brought in) in `year`.
+fn last_issued(store: &Store, year: i32) -> Result<u64, NodeError> {
+    Ok(store
         .meta_get(CASE_NUMBERS, &year.to_string())?
         .and_then(|b| b.try_into().ok())
         .map(u64::from_be_bytes)
-        .unwrap_or(0)
-        + 1;
-    Ok(format!("{}-{year}-{next:04}", store.node()))
+        .unwrap_or(0))
 }
 
 /// The bookkeeping that marks `number` as taken, written in the same batch
@@ -149,6 +153,40 @@ fn case_number_taken(number: &str) -> MetaPut {
     let seq: u64 = parts.next().and_then(|s| s.parse().ok()).unwrap_or(0);
     let year = parts.next().unwrap_or("0");
     MetaPut::new(CASE_NUMBERS, year, seq.to_be_bytes())
+}
+
+/// The bookkeeping that keeps this hub from handing out again a number an
+/// import brought in: for each year, the highest imported number of this
+/// hub's own form (`360123100-2026-0007`) above the last one issued.
+pub(crate) fn case_numbers_imported(
+    store: &Store,
+    numbers: &[String],
+) -> Result<Vec<MetaPut>, NodeError> {
+    let prefix = format!("{}-", store.node());
+    let mut highest: std::collections::BTreeMap<i32, u64> = Default::default();
+    for number in numbers {
+        let Some(rest) = number.trim().strip_prefix(&prefix) else {
+            continue;
+        };
+        let Some((year, seq)) = rest.split_once('-') else {
+            continue;
+        };
+        if let (Ok(year), Ok(seq)) = (year.parse::<i32>(), seq.parse::<u64>()) {
+            let top = highest.entry(year).or_default();
+            *top = (*top).max(seq);
+        }
+    }
+    let mut marks = Vec::new();
+    for (year, seq) in highest {
+        if seq > last_issued(store, year)? {
+            marks.push(MetaPut::new(
+                CASE_NUMBERS,
+                year.to_string(),
+                seq.to_be_bytes(),
+            ));
+        }
+    }
+    Ok(marks)
 }
 
 /// Takes one step on a case, from `ledger` (this node's own), as `actor`.
@@ -753,6 +791,34 @@ impl Operations {
                 .map_err(|e| NodeError::Internal(format!("办理时内部任务失败:{e}")))??;
         self.acted.notify_one();
         Ok(outcome)
+    }
+
+    /// Imports an old ledger (导入) as `actor`: checks the whole file and,
+    /// unless it is a dry run or any row is wrong, writes every row in one
+    /// durable batch. A file with problems is not an error: the report
+    /// lists every one and nothing is written.
+    pub async fn import(
+        &self,
+        actor: &Actor,
+        request: crate::import::ImportRequest,
+    ) -> Result<crate::import::ImportReport, NodeError> {
+        acts_here(actor, self.node())?;
+        let _one_at_a_time = self.steps.lock().await;
+        let (store, policy, now, actor) = (
+            self.store.clone(),
+            self.policy,
+            self.clock.now_ms(),
+            actor.clone(),
+        );
+        let report = tokio::task::spawn_blocking(move || {
+            crate::import::import(&store, &actor, &request, &policy, now)
+        })
+        .await
+        .map_err(|e| NodeError::Internal(format!("导入时内部任务失败:{e}")))??;
+        if report.written > 0 {
+            self.acted.notify_one();
+        }
+        Ok(report)
     }
 
     /// The deadline tracker's pass (automatic urges and supervision

@@ -257,6 +257,8 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::SevereScreeningReported(_) => "重大排查上报".to_owned(),
         B::CaseReported(_) => "案件上报".to_owned(),
         B::ScreeningSummary(_) | B::MonthlyReportFiled(_) => "汇总上报".to_owned(),
+        B::CaseImported(_) => "导入案件".to_owned(),
+        B::ScreeningImported(_) => "导入排查".to_owned(),
     }
 }
 

@@ -42,6 +42,9 @@ struct Inner {
     sessions: session::Sessions,
     /// Cookies are marked `Secure` when the console is served over HTTPS.
     secure: bool,
+    /// Each person's file previewed for import and not yet confirmed (one
+    /// each: a new upload replaces it).
+    imports: std::sync::Mutex<std::collections::HashMap<String, pages::HeldImport>>,
 }
 
 impl Console {
@@ -52,6 +55,7 @@ impl Console {
                 operations,
                 sessions: session::Sessions::default(),
                 secure,
+                imports: Default::default(),
             }),
         }
     }
@@ -74,6 +78,31 @@ impl Console {
 
     fn secure(&self) -> bool {
         self.inner.secure
+    }
+
+    fn hold_import(&self, login: &str, held: pages::HeldImport) {
+        self.held_imports().insert(login.to_owned(), held);
+    }
+
+    /// The file `login` previewed, if `token` names it; taken, so a
+    /// confirmation sent twice imports once.
+    fn take_import(&self, login: &str, token: &str) -> Option<pages::HeldImport> {
+        let mut held = self.held_imports();
+        if held.get(login).is_some_and(|h| h.token() == token) {
+            held.remove(login)
+        } else {
+            None
+        }
+    }
+
+    fn held_imports(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, pages::HeldImport>> {
+        // A panic while holding it leaves a map that is still whole.
+        self.inner
+            .imports
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// Every page and form of the console.

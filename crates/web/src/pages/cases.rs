@@ -176,6 +176,8 @@ struct CasePage {
     assignee: String,
     /// 县综治办交办: by whom, with the leader's instruction.
     handed_down: Option<String>,
+    /// 导入: from which file and row, and what the old ledger said.
+    imported: Option<String>,
     lines: Vec<FileLine>,
     conflicts: Vec<String>,
     forms: Vec<StepForm>,
@@ -347,6 +349,17 @@ async fn render_case(
                         .unwrap_or(&file.registration.place)
                 ),
                 file.handed_down_note.as_deref().unwrap_or("(无)")
+            )
+        }),
+        imported: file.imported.as_ref().map(|i| {
+            format!(
+                "{} 由 {} 导入;原台账状态:{}{}",
+                i.source,
+                i.by,
+                i.ledger_status.label(),
+                i.closed_on
+                    .map(|d| format!(",办结日期 {d}"))
+                    .unwrap_or_default()
             )
         }),
         assignee: file

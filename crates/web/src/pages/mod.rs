@@ -24,12 +24,15 @@ mod conflicts;
 mod county;
 mod county_home;
 mod directory;
+mod import;
 mod login;
 mod reports;
 mod screenings;
 mod stations;
 mod today;
 mod visits;
+
+pub(crate) use import::Held as HeldImport;
 
 const STYLESHEET: &str = include_str!("../../static/app.css");
 
@@ -47,6 +50,7 @@ pub fn router() -> Router<Console> {
         .merge(stations::routes())
         .merge(conflicts::routes())
         .merge(visits::routes())
+        .merge(import::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
@@ -71,6 +75,8 @@ pub struct Frame {
     pub manages: bool,
     /// Whether this person may read the township's figures (月报表, 奖惩).
     pub reports: bool,
+    /// Whether this person may import old ledgers here (导入).
+    pub imports: bool,
 }
 
 impl Frame {
@@ -90,6 +96,11 @@ impl Frame {
             county,
             manages: sanji_node::accounts::MANAGE_ROLES.contains(&person.account.role),
             reports: sanji_domain::case::REPORT_ROLES.contains(&person.account.role),
+            imports: sanji_node::import::may_import(
+                &person.account.actor(),
+                console.operations().node(),
+            )
+            .is_ok(),
         }
     }
 }
