@@ -244,6 +244,19 @@ async fn a_good_workbook_of_cases_is_previewed_then_imported_as_history() {
     assert_eq!(open.status, CaseStatus::Accepted);
     assert!(open.complex);
     assert_eq!(open.parties, ["钱某", "孙某"]);
+    // An imported number is found by that number, as a clerk types it.
+    let found: sanji_node::ops::CaseView = serde_json::from_value(
+        desk.cluster
+            .hub()
+            .operations
+            .query(sanji_node::ops::Query::Case {
+                case: "石门-2025-031".into(),
+            })
+            .await
+            .expect("the imported case is found by its number"),
+    )
+    .unwrap();
+    assert_eq!(found.id, archived.id);
     let page = text(browser.get(desk.url("/cases")).send().await.unwrap()).await;
     assert!(
         page.contains("石门-2025-031") && page.contains("东山村"),

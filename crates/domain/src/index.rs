@@ -192,8 +192,8 @@ fn case_terms(file: &CaseFile, out: &mut BTreeSet<Term>) {
         IndexName::CaseRegistered,
         file.registration.registered_on,
     ));
-    if let Some(number) = file.case_number.as_deref().filter(|n| is_plain_number(n)) {
-        out.insert(Term::new(IndexName::CaseNumber, number));
+    if let Some(number) = file.case_number.as_deref() {
+        out.insert(Term::new(IndexName::CaseNumber, number_key(number)));
         if let Some(tail) = number_tail(number) {
             out.insert(Term::new(IndexName::CaseNumberTail, tail));
         }
@@ -225,8 +225,20 @@ fn case_dates(file: &CaseFile) -> Vec<NaiveDate> {
     dates
 }
 
-/// Numbers the hub issues are codes, years and digits; anything else (which
-/// could be a person's text in an odd event) is not put in a clear key.
+/// The value a case number is indexed and looked up under: a number the hub
+/// issues (codes, years and digits) as it is; any other (an imported
+/// `石门-2024-101`, or text in an odd event) by a digest, so no text goes into
+/// a clear key and it is still found by its number.
+pub fn number_key(number: &str) -> String {
+    let number = number.trim();
+    if is_plain_number(number) {
+        return number.to_owned();
+    }
+    use sha2::Digest as _;
+    let digest = sha2::Sha256::digest(number.as_bytes());
+    format!("#{}", hex::encode(&digest[..16]))
+}
+
 fn is_plain_number(number: &str) -> bool {
     !number.is_empty()
         && number.len() <= 64

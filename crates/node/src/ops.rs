@@ -90,8 +90,10 @@ pub fn find_case(store: &Store, text: &str) -> Result<(Uuid, Box<CaseFile>), Nod
     let short_number = (text.len() <= 4 && text.bytes().all(|b| b.is_ascii_digit()))
         .then(|| format!("{:04}", text.parse::<u32>().unwrap_or(0)));
     use sanji_domain::index::{IndexName, TermRange};
-    let mut candidates =
-        store.ids_where(IndexName::CaseNumber, &TermRange::Exact(text.to_owned()))?;
+    let mut candidates = store.ids_where(
+        IndexName::CaseNumber,
+        &TermRange::Exact(sanji_domain::index::number_key(text)),
+    )?;
     if let Some(tail) = &short_number {
         candidates
             .extend(store.ids_where(IndexName::CaseNumberTail, &TermRange::Exact(tail.clone()))?);

@@ -614,7 +614,10 @@ impl CaseFilter {
         if let Some(number) = self.number.as_deref() {
             return Some(match short_number(number) {
                 Some(tail) => (IndexName::CaseNumberTail, TermRange::Exact(tail)),
-                None => (IndexName::CaseNumber, TermRange::Exact(number.to_owned())),
+                None => (
+                    IndexName::CaseNumber,
+                    TermRange::Exact(index::number_key(number)),
+                ),
             });
         }
         if let Some(status) = self.status {
