@@ -10,8 +10,19 @@ const HUB: &str = "360123100";
 const NOW: u64 = 1_764_000_000_000;
 const ADDRESS: &str = "192.168.1.23";
 
+/// A hub's accounts, its directory holding the member unit 司法所 (a unit
+/// staff account's unit must be one the directory holds).
 fn accounts(dir: &std::path::Path) -> Accounts {
     let store = Store::open(dir, &Code::parse(HUB).unwrap(), StoreOptions::default()).unwrap();
+    sanji_node::directory::Directory::new(store.clone())
+        .edit(
+            sanji_node::directory::DirectoryEdit::Unit {
+                name: "司法所".into(),
+            },
+            NOW,
+            "admin",
+        )
+        .unwrap();
     Accounts::new(store)
 }
 
