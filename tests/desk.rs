@@ -497,9 +497,13 @@ pub mod browser {
             .unwrap_or_else(|e| panic!("never arrived at {page}: {e}"));
     }
 
-    /// Clicks the form's button, as a person would: WebDriver's click returns
-    /// once the navigation it started has loaded the next page.
+    /// Clicks the form's button, as a person would, and returns once the page
+    /// it was on has gone. WebDriver's click waits for a navigation only when
+    /// it starts at once; a form posting a file can start later, and a page
+    /// that answers with the same `data-page` would then be "arrived at"
+    /// before the answer came (a CI run found exactly that).
     pub async fn send(browser: &Client, form: &str) {
+        let leaving = browser.find(Locator::Css("html")).await.unwrap();
         browser
             .find(Locator::Css(&format!("{form} button[type=submit]")))
             .await
@@ -507,6 +511,26 @@ pub mod browser {
             .click()
             .await
             .unwrap();
+        gone(leaving).await;
+    }
+
+    /// Waits until `element`'s page has been replaced by the next one.
+    async fn gone(element: fantoccini::elements::Element) {
+        let started = std::time::Instant::now();
+        loop {
+            match element.tag_name().await {
+                Err(e) if e.is_stale_element_reference() => return,
+                Err(e) => panic!("the page could not be read while leaving it: {e}"),
+                Ok(_) => {
+                    assert!(
+                        started.elapsed() < std::time::Duration::from_secs(30),
+                        "the form was sent but its page never went away"
+                    );
+                    // The same polling fantoccini's own waits do.
+                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+                }
+            }
+        }
     }
 
     pub async fn sign_out(browser: &Client) {
