@@ -247,7 +247,8 @@ fn url_at(console: &RunningConsole, path: &str) -> String {
     format!("{}{}", console.url.trim_end_matches('/'), path)
 }
 
-fn browser() -> reqwest::Client {
+/// A browser over raw HTTP: cookies kept, redirects not followed.
+pub fn browser() -> reqwest::Client {
     reqwest::Client::builder()
         .cookie_store(true)
         .redirect(Policy::none())

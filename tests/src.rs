@@ -21,6 +21,10 @@ pub mod proxy;
 #[path = "desk.rs"]
 pub mod desk;
 
+/// The clerk's pages on a station service, over raw HTTP.
+#[path = "station_desk.rs"]
+pub mod station_desk;
+
 use std::collections::{BTreeMap, BTreeSet};
 use std::net::SocketAddr;
 use std::path::PathBuf;

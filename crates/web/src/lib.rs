@@ -16,6 +16,7 @@ mod serve;
 mod session;
 pub mod station;
 pub mod station_client;
+mod station_pages;
 
 use std::sync::Arc;
 

@@ -143,6 +143,7 @@ struct HostInner {
     /// Asks the background sync to run now (a record was made, it was unlocked).
     wake: Notify,
     stopping: watch::Receiver<bool>,
+    browsers: crate::station_pages::BrowserSessions,
 }
 
 impl StationHost {
@@ -153,6 +154,16 @@ impl StationHost {
     /// The open station, or the sentence that says it waits for its passphrase.
     pub async fn station(&self) -> Result<Arc<Station>, NodeError> {
         self.inner.station.read().await.clone().ok_or_else(locked)
+    }
+
+    /// The clerk's browsers and their tickets.
+    pub(crate) fn browsers(&self) -> &crate::station_pages::BrowserSessions {
+        &self.inner.browsers
+    }
+
+    /// Today at the station, China Standard Time.
+    pub fn today(&self) -> chrono::NaiveDate {
+        sanji_domain::time::cst_date(crate::station_pages::wall_clock_ms())
     }
 
     pub async fn is_locked(&self) -> bool {
@@ -248,13 +259,21 @@ impl StationHost {
         }
     }
 
-    /// Every route of the station service, behind the checks above.
+    /// Every route of the station service: the API for local programs
+    /// behind the secret, the clerk's pages behind a ticket's session, and
+    /// all of it behind the Host and Origin checks.
     pub fn router(&self) -> Router {
-        Router::new()
+        let api = Router::new()
             .route("/api/ping", get(ping))
             .route("/api/request", post(request))
             .route("/api/sync", post(sync))
             .route("/api/unlock", post(unlock))
+            .route("/api/ticket", post(ticket))
+            .layer(axum::middleware::from_fn_with_state(
+                self.clone(),
+                needs_secret,
+            ));
+        api.merge(crate::station_pages::router())
             .layer(axum::middleware::from_fn_with_state(self.clone(), guard))
             .with_state(self.clone())
     }
@@ -274,8 +293,8 @@ fn locked() -> NodeError {
     )
 }
 
-/// A request is served only with a loopback Host of our port, no foreign
-/// Origin, and the secret; otherwise it is refused before its body is read.
+/// A request is served only with a loopback Host of our port and no
+/// foreign Origin; otherwise it is refused before its body is read.
 async fn guard(State(host): State<StationHost>, request: Request, next: Next) -> Response {
     let headers = request.headers();
     let allowed = host.allowed_hosts();
@@ -303,7 +322,12 @@ async fn guard(State(host): State<StationHost>, request: Request, next: Next) ->
             );
         }
     }
-    if !carries_token(headers, &host.inner.token) {
+    next.run(request).await
+}
+
+/// The API is for programs that can read `serve.json`: it wants the secret.
+async fn needs_secret(State(host): State<StationHost>, request: Request, next: Next) -> Response {
+    if !carries_token(request.headers(), &host.inner.token) {
         tracing::warn!("拒绝了没有本站服务密钥的请求");
         return refuse(
             StatusCode::UNAUTHORIZED,
@@ -394,6 +418,19 @@ async fn sync(State(host): State<StationHost>, Json(ask): Json<SyncAsk>) -> Resp
         Ok(report) => Json(report).into_response(),
         Err(e) => failed(&e),
     }
+}
+
+/// A one-time address that signs a browser in to the clerk's pages.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct PageTicket {
+    pub url: String,
+}
+
+async fn ticket(State(host): State<StationHost>) -> Json<PageTicket> {
+    let ticket = host.browsers().mint(crate::station_pages::wall_clock_ms());
+    Json(PageTicket {
+        url: format!("http://127.0.0.1:{}/open?ticket={ticket}", host.inner.port),
+    })
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -499,6 +536,7 @@ pub async fn start(
             syncing: tokio::sync::Mutex::new(()),
             wake: Notify::new(),
             stopping,
+            browsers: Default::default(),
         }),
     };
     ServeInfo {

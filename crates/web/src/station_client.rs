@@ -9,7 +9,7 @@ use sanji_node::NodeError;
 use sanji_node::station_api::{StationReply, StationRequest, WireError};
 use sanji_sync::SyncReport;
 
-use crate::station::{Ping, ServeInfo, SyncAsk, UnlockAsk};
+use crate::station::{PageTicket, Ping, ServeInfo, SyncAsk, UnlockAsk};
 
 /// A running station service, as reached from the same computer.
 pub struct StationClient {
@@ -100,6 +100,13 @@ impl StationClient {
 
     pub async fn sync(&self, attempts: u32) -> Result<SyncReport, NodeError> {
         self.post("/api/sync", &SyncAsk { attempts }).await
+    }
+
+    /// A one-time address that opens the clerk's pages in a browser,
+    /// signed in; good for one use within a minute.
+    pub async fn page_url(&self) -> Result<String, NodeError> {
+        let ticket: PageTicket = self.post("/api/ticket", &serde_json::json!({})).await?;
+        Ok(ticket.url)
     }
 
     pub async fn unlock(&self, passphrase: &str) -> Result<(), NodeError> {

@@ -54,7 +54,7 @@ pub fn router() -> Router<Console> {
         .route("/static/app.css", get(stylesheet))
 }
 
-async fn stylesheet() -> impl IntoResponse {
+pub(crate) async fn stylesheet() -> impl IntoResponse {
     (
         [(header::CONTENT_TYPE, "text/css; charset=utf-8")],
         STYLESHEET,

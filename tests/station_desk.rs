@@ -1,0 +1,73 @@
+//! The clerk's pages on a village station service, as a browser reaches
+//! them: a real hub (the [`Cluster`]'s), a real station store served by
+//! [`sanji_web::station::start`] on loopback, and a browser let in the way
+//! the Start-menu shortcut lets it in (a one-time ticket from the service).
+
+use reqwest::StatusCode;
+use sanji_domain::Code;
+use sanji_web::station::RunningStation;
+use sanji_web::station_client::StationClient;
+
+use crate::{Cluster, village};
+
+pub struct StationDesk {
+    pub cluster: Cluster,
+    pub service: RunningStation,
+    pub village: Code,
+}
+
+impl StationDesk {
+    /// The hub, and village 1's station served on a free loopback port.
+    pub async fn start() -> StationDesk {
+        let cluster = Cluster::start().await;
+        let village = village(1);
+        // Initialised first, as `sanji station init` leaves it.
+        drop(cluster.open_station(&village));
+        let config = cluster.station_config(&village);
+        let claimed = sanji_web::station::claim_folder(&config).expect("the folder is free");
+        let station = sanji_node::Station::open(config.clone()).expect("station opens");
+        let service = sanji_web::station::start(
+            config,
+            Some(station),
+            "127.0.0.1:0".parse().unwrap(),
+            claimed,
+        )
+        .await
+        .expect("the station serves");
+        StationDesk {
+            cluster,
+            service,
+            village,
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{path}", self.service.addr)
+    }
+
+    /// A one-time address that lets a browser in, as `sanji station open` gets it.
+    pub async fn ticket_url(&self) -> String {
+        let client = StationClient::find(&self.cluster.station_dir(&self.village))
+            .await
+            .expect("serve.json readable")
+            .expect("the service answers");
+        client.page_url().await.expect("a ticket")
+    }
+
+    /// A browser (cookies kept, redirects not followed) let in with a ticket.
+    pub async fn signed_in(&self) -> reqwest::Client {
+        let browser = crate::desk::browser();
+        let response = browser.get(self.ticket_url().await).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::SEE_OTHER,
+            "the ticket lets in"
+        );
+        browser
+    }
+
+    pub async fn stop(self) {
+        self.service.stop().await;
+        self.cluster.shutdown().await;
+    }
+}
