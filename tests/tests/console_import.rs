@@ -107,6 +107,34 @@ fn csv_of(rows: &[&[&str]]) -> String {
     String::from_utf8(w.into_inner().unwrap()).unwrap()
 }
 
+/// One good row of a wage case, with the columns named in `changed` changed.
+fn wage_case(changed: &[(&str, &'static str)]) -> Vec<&'static str> {
+    let mut row = vec![
+        "2025-001",
+        "2025-03-01",
+        "东山村",
+        "来访",
+        "劳资",
+        "赵某",
+        "1",
+        "讨薪",
+        "陈芳",
+        "中心",
+        "",
+        "已归档",
+        "2025-03-20",
+        "调解成功",
+    ];
+    for (heading, value) in changed {
+        let column = CASE_HEADINGS
+            .iter()
+            .position(|h| h == heading)
+            .expect("a heading");
+        row[column] = value;
+    }
+    row
+}
+
 const SCREENING_HEADINGS: &[&str] = &[
     "排查日期",
     "村",
@@ -369,73 +397,20 @@ async fn screenings_import_from_csv_in_utf8_with_a_bom_and_in_gbk() {
 async fn three_bad_rows_are_each_named_and_nothing_is_written() {
     let desk = Desk::start().await;
     let browser = desk.signed_in("刘芳").await;
-    let good: &[&str] = &[
-        "2025-001",
-        "2025-03-01",
-        "东山村",
-        "来访",
-        "劳资",
-        "赵某",
-        "1",
-        "讨薪",
-        "陈芳",
-        "中心",
-        "",
-        "已归档",
-        "2025-03-20",
-        "调解成功",
-    ];
     let file = csv_of(&[
         CASE_HEADINGS,
-        good,
-        &[
-            "2025-002",
-            "2025-03-02",
-            "不存在村",
-            "来访",
-            "劳资",
-            "赵某",
-            "1",
-            "讨薪",
-            "陈芳",
-            "中心",
-            "",
-            "已归档",
-            "2025-03-20",
-            "调解成功",
-        ],
-        &[
-            "2025-003",
-            "2025年13月2日",
-            "东山村",
-            "来访",
-            "劳资",
-            "赵某",
-            "1",
-            "讨薪",
-            "陈芳",
-            "中心",
-            "",
-            "已归档",
-            "2025-03-20",
-            "调解成功",
-        ],
-        &[
-            "2025-004",
-            "2025-03-04",
-            "东山村",
-            "来访",
-            "劳资",
-            "赵某",
-            "1",
-            "讨薪",
-            "陈芳",
-            "中心",
-            "",
-            "已结案",
-            "2025-03-20",
-            "调解成功",
-        ],
+        &wage_case(&[]),
+        &wage_case(&[
+            ("案件编号", "2025-002"),
+            ("登记日期", "2025-03-02"),
+            ("发生地", "不存在村"),
+        ]),
+        &wage_case(&[("案件编号", "2025-003"), ("登记日期", "2025年13月2日")]),
+        &wage_case(&[
+            ("案件编号", "2025-004"),
+            ("登记日期", "2025-03-04"),
+            ("状态", "已结案"),
+        ]),
     ]);
     let cases_before = cases(&desk).await.len();
     let head_before = desk.hub_head();
@@ -467,38 +442,12 @@ async fn three_bad_rows_are_each_named_and_nothing_is_written() {
     // A rule of the domain is named at its column too: closed before registered.
     let file = csv_of(&[
         CASE_HEADINGS,
-        &[
-            "2025-005",
-            "2025-03-05",
-            "东山村",
-            "来访",
-            "劳资",
-            "赵某",
-            "1",
-            "讨薪",
-            "陈芳",
-            "中心",
-            "",
-            "已归档",
-            "2025-03-01",
-            "调解成功",
-        ],
-        &[
-            "2025-005",
-            "2025-03-05",
-            "东山村",
-            "来访",
-            "劳资",
-            "赵某",
-            "1",
-            "讨薪",
-            "陈芳",
-            "中心",
-            "",
-            "已归档",
-            "2025-03-20",
-            "调解成功",
-        ],
+        &wage_case(&[
+            ("案件编号", "2025-005"),
+            ("登记日期", "2025-03-05"),
+            ("办结日期", "2025-03-01"),
+        ]),
+        &wage_case(&[("案件编号", "2025-005"), ("登记日期", "2025-03-05")]),
     ]);
     let (_, page) = upload(
         &desk,

@@ -7,15 +7,11 @@ use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, ChildStderr, Command, Output, Stdio};
 
-use sanji_domain::Code;
 use sanji_node::{NodeConfig, Role, Station};
 
-const HUB: &str = "360123100";
-const VILLAGE: &str = "360123100201";
+mod common;
 
-fn code(text: &str) -> Code {
-    Code::parse(text).expect("a valid code")
-}
+use common::{HUB, code};
 
 /// What a raw lock error from sled or the OS looks like; the clerk must see none of it.
 const RAW_LOCK_TEXT: [&str; 4] = [
@@ -103,41 +99,8 @@ fn finish(
     (child.wait().unwrap(), text)
 }
 
-/// The county CA, the hub's and the village's certificates, and a station
-/// initialised against `hub_addr`; returns the station's config path.
 fn setup(d: &Path, hub_addr: &str) -> PathBuf {
-    ok(sanji(
-        d,
-        &["pki", "init", "--county", "360123", "--dir", "ca"],
-    ));
-    for c in [HUB, VILLAGE] {
-        ok(sanji(
-            d,
-            &[
-                "pki", "issue", "node", "--code", c, "--ca-dir", "ca", "--out", "certs",
-            ],
-        ));
-    }
-    ok(sanji(
-        d,
-        &[
-            "station",
-            "init",
-            "--config",
-            "station.toml",
-            "--code",
-            VILLAGE,
-            "--hub",
-            hub_addr,
-            "--data",
-            "station",
-            "--certs",
-            "certs",
-            "--by",
-            "李红梅",
-        ],
-    ));
-    d.join("station.toml")
+    common::setup_station(d, hub_addr, &[], &[])
 }
 
 const ADD: [&str; 15] = [

@@ -4,6 +4,7 @@
 //! HTTP from a program or web page that has no business driving it. Every
 //! wait is on a line a process prints, a process ending, or a sync round.
 
+mod common;
 #[path = "../../../tests/proxy.rs"]
 #[allow(dead_code)]
 mod proxy;
@@ -17,8 +18,7 @@ use sanji_domain::record::{Category, Party, RiskLevel, Screening};
 use sanji_domain::{Code, EventBody, Origin};
 use sanji_node::{NodeConfig, Role, Station};
 
-const HUB: &str = "360123100";
-const VILLAGE: &str = "360123100201";
+use common::{HUB, VILLAGE};
 
 fn sanji_cmd(dir: &Path, args: &[&str]) -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sanji"));
@@ -62,46 +62,14 @@ fn run_station(d: &Path, args: &[&str]) -> Output {
     sanji(d, &args.iter().map(String::as_str).collect::<Vec<_>>())
 }
 
-/// The county CA, the hub's and the village's certificates, and a station
-/// initialised against `hub_addr` (with `encryption`).
+/// A station initialised against `hub_addr` (with `encryption`).
 fn setup(d: &Path, hub_addr: &str, encryption: &str) -> PathBuf {
-    ok(sanji(
+    common::setup_station(
         d,
-        &["pki", "init", "--county", "360123", "--dir", "ca"],
-    ));
-    for c in [HUB, VILLAGE] {
-        ok(sanji(
-            d,
-            &[
-                "pki", "issue", "node", "--code", c, "--ca-dir", "ca", "--out", "certs",
-            ],
-        ));
-    }
-    ok(sanji_cmd(
-        d,
-        &[
-            "station",
-            "init",
-            "--config",
-            "station.toml",
-            "--code",
-            VILLAGE,
-            "--hub",
-            hub_addr,
-            "--data",
-            "station",
-            "--certs",
-            "certs",
-            "--by",
-            "李红梅",
-            "--encryption",
-            encryption,
-        ],
+        hub_addr,
+        &["--encryption", encryption],
+        &[("SANJI_PASSPHRASE", "村里的口令")],
     )
-    .env("SANJI_PASSPHRASE", "村里的口令")
-    .output()
-    .unwrap());
-    d.join("station.toml")
 }
 
 /// `sanji station serve` on port 0, up once it says where it serves; its

@@ -1,4 +1,6 @@
-//! What more than one of the binary's test files needs.
+//! What more than one of the binary's test files needs. Each file uses
+//! some of it, so what one file leaves unused is no warning.
+#![allow(dead_code)]
 
 use sanji_domain::{Code, Origin};
 use sanji_proto as proto;
@@ -8,6 +10,61 @@ use tokio_stream::wrappers::ReceiverStream;
 
 pub const HUB: &str = "360123100";
 pub const VILLAGE: &str = "360123100201";
+
+/// The county CA, the hub's and the village's certificates in `d`, and a
+/// station initialised against `hub_addr` (`station init` with `extra`
+/// flags and `env`); returns the station's config path.
+pub fn setup_station(
+    d: &std::path::Path,
+    hub_addr: &str,
+    extra: &[&str],
+    env: &[(&str, &str)],
+) -> std::path::PathBuf {
+    let run = |args: &[&str], env: &[(&str, &str)]| {
+        let out = std::process::Command::new(env!("CARGO_BIN_EXE_sanji"))
+            .args(args)
+            .current_dir(d)
+            .env("SANJI_LOG", "error")
+            .env_remove("SANJI_CONFIG")
+            .env_remove("SANJI_PASSPHRASE")
+            .envs(env.iter().copied())
+            .output()
+            .expect("sanji runs");
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+    };
+    run(&["pki", "init", "--county", "360123", "--dir", "ca"], &[]);
+    for c in [HUB, VILLAGE] {
+        run(
+            &[
+                "pki", "issue", "node", "--code", c, "--ca-dir", "ca", "--out", "certs",
+            ],
+            &[],
+        );
+    }
+    let mut init = vec![
+        "station",
+        "init",
+        "--config",
+        "station.toml",
+        "--code",
+        VILLAGE,
+        "--hub",
+        hub_addr,
+        "--data",
+        "station",
+        "--certs",
+        "certs",
+        "--by",
+        "李红梅",
+    ];
+    init.extend_from_slice(extra);
+    run(&init, env);
+    d.join("station.toml")
+}
 
 pub fn code(text: &str) -> Code {
     Code::parse(text).expect("a valid code")
