@@ -779,18 +779,11 @@ impl Operations {
 
     /// Takes one action as `actor`, one at a time on this node.
     pub async fn act(&self, actor: &Actor, action: Action) -> Result<ActOutcome, NodeError> {
-        acts_here(actor, self.node())?;
-        let _one_at_a_time = self.steps.lock().await;
-        let (store, policy, now, actor) = (
-            self.store.clone(),
-            self.policy,
-            self.clock.now_ms(),
-            actor.clone(),
-        );
-        let outcome =
-            tokio::task::spawn_blocking(move || perform(&store, &actor, action, &policy, now))
-                .await
-                .map_err(|e| NodeError::Internal(format!("办理时内部任务失败:{e}")))??;
+        let outcome = self
+            .one_at_a_time(actor, "办理", move |store, actor, policy, now| {
+                perform(store, actor, action, policy, now)
+            })
+            .await?;
         self.acted.notify_one();
         Ok(outcome)
     }
@@ -804,6 +797,26 @@ impl Operations {
         actor: &Actor,
         request: crate::import::ImportRequest,
     ) -> Result<crate::import::ImportReport, NodeError> {
+        let report = self
+            .one_at_a_time(actor, "导入", move |store, actor, policy, now| {
+                crate::import::import(store, actor, &request, policy, now)
+            })
+            .await?;
+        if report.written > 0 {
+            self.acted.notify_one();
+        }
+        Ok(report)
+    }
+
+    /// Runs `job` as `actor` on this node, after any other person's work
+    /// here has finished, off the async threads (it fsyncs); `doing` names
+    /// the work in the message of a task that failed.
+    async fn one_at_a_time<T: Send + 'static>(
+        &self,
+        actor: &Actor,
+        doing: &'static str,
+        job: impl FnOnce(&Store, &Actor, &DeadlinePolicy, u64) -> Result<T, NodeError> + Send + 'static,
+    ) -> Result<T, NodeError> {
         acts_here(actor, self.node())?;
         let _one_at_a_time = self.steps.lock().await;
         let (store, policy, now, actor) = (
@@ -812,15 +825,9 @@ impl Operations {
             self.clock.now_ms(),
             actor.clone(),
         );
-        let report = tokio::task::spawn_blocking(move || {
-            crate::import::import(&store, &actor, &request, &policy, now)
-        })
-        .await
-        .map_err(|e| NodeError::Internal(format!("导入时内部任务失败:{e}")))??;
-        if report.written > 0 {
-            self.acted.notify_one();
-        }
-        Ok(report)
+        tokio::task::spawn_blocking(move || job(&store, &actor, &policy, now))
+            .await
+            .map_err(|e| NodeError::Internal(format!("{doing}时内部任务失败:{e}")))?
     }
 
     /// The deadline tracker's pass (automatic urges and supervision
