@@ -56,6 +56,17 @@ fn mode(path: &Path) -> u32 {
     fs::metadata(path).unwrap().permissions().mode() & 0o777
 }
 
+/// A person's certificate issued under [`PASS`].
+fn person(
+    ca_dir: &Path,
+    at: &Code,
+    role: PersonRole,
+    name: &str,
+    out: &Path,
+) -> Result<(String, Vec<PathBuf>), PkiError> {
+    issue_person(ca_dir, at, role, name, out, PASS)
+}
+
 #[test]
 fn init_writes_a_county_ca() {
     let tmp = tempfile::tempdir().unwrap();
@@ -211,13 +222,12 @@ fn person_certificates_round_trip() {
     let ca_dir = new_ca(tmp.path(), "360123");
     let out = tmp.path().join("people");
 
-    let (stem, paths) = issue_person(
+    let (stem, paths) = person(
         &ca_dir,
         &code("360123100"),
         PersonRole::Operator,
         " 张三 ",
         &out,
-        PASS,
     )
     .unwrap();
     assert!(stem.starts_with("360123100-operator-"), "{stem}");
@@ -266,22 +276,20 @@ fn person_certificates_round_trip() {
 
     // Village staff, same out dir; names sharing a long prefix get distinct stems.
     let village = code("360123100201");
-    let (a, _) = issue_person(
+    let (a, _) = person(
         &ca_dir,
         &village,
         PersonRole::VillageStaff,
         "欧阳修文",
         &out,
-        PASS,
     )
     .unwrap();
-    let (b, _) = issue_person(
+    let (b, _) = person(
         &ca_dir,
         &village,
         PersonRole::VillageStaff,
         "欧阳修武",
         &out,
-        PASS,
     )
     .unwrap();
     assert_ne!(a, b);
@@ -298,13 +306,12 @@ fn person_certificates_round_trip() {
     );
 
     // The same person again is refused rather than overwritten.
-    let err = issue_person(
+    let err = person(
         &ca_dir,
         &code("360123100"),
         PersonRole::Operator,
         "张三",
         &out,
-        PASS,
     )
     .unwrap_err();
     assert!(matches!(err, PkiError::AlreadyExists { .. }), "{err}");
@@ -317,31 +324,21 @@ fn person_input_is_checked() {
     let out = tmp.path().join("people");
     let township = code("360123100");
     for bad in ["", "   ", "张\n三", "a\u{7f}b", &"张".repeat(51)] {
-        let err =
-            issue_person(&ca_dir, &township, PersonRole::Director, bad, &out, PASS).unwrap_err();
+        let err = person(&ca_dir, &township, PersonRole::Director, bad, &out).unwrap_err();
         assert!(matches!(err, PkiError::BadName { .. }), "{bad:?}: {err}");
     }
     assert!(
-        issue_person(
+        person(
             &ca_dir,
             &township,
             PersonRole::Director,
             &"张".repeat(50),
-            &out,
-            PASS
+            &out
         )
         .is_ok()
     );
 
-    let err = issue_person(
-        &ca_dir,
-        &township,
-        PersonRole::VillageStaff,
-        "李四",
-        &out,
-        PASS,
-    )
-    .unwrap_err();
+    let err = person(&ca_dir, &township, PersonRole::VillageStaff, "李四", &out).unwrap_err();
     assert!(matches!(err, PkiError::WrongLevel { .. }), "{err}");
     assert!(
         err.to_string().contains("村级") && err.to_string().contains("360123100"),
@@ -352,10 +349,9 @@ fn person_input_is_checked() {
         PersonRole::Director,
         PersonRole::UnitStaff,
     ] {
-        let err =
-            issue_person(&ca_dir, &code("360123100201"), role, "李四", &out, PASS).unwrap_err();
+        let err = person(&ca_dir, &code("360123100201"), role, "李四", &out).unwrap_err();
         assert!(matches!(err, PkiError::WrongLevel { .. }), "{err}");
-        let err = issue_person(&ca_dir, &code("360123"), role, "李四", &out, PASS).unwrap_err();
+        let err = person(&ca_dir, &code("360123"), role, "李四", &out).unwrap_err();
         assert!(matches!(err, PkiError::WrongLevel { .. }), "{err}");
     }
 }
@@ -371,13 +367,12 @@ fn codes_outside_the_county_are_refused() {
         let msg = err.to_string();
         assert!(msg.contains(text) && msg.contains("360123"), "{msg}");
     }
-    let err = issue_person(
+    let err = person(
         &ca_dir,
         &code("360124100"),
         PersonRole::UnitStaff,
         "王五",
         &out,
-        PASS,
     )
     .unwrap_err();
     assert!(matches!(err, PkiError::OutsideCounty { .. }), "{err}");
@@ -520,13 +515,12 @@ fn the_node_certificates_in_a_folder_are_listed_with_the_codes_they_name() {
     issue_node(&ca_dir, &code("360123100201"), &out, &[]).unwrap();
     // Renamed as if for another village: the certificate still says 201.
     fs::rename(out.join("360123100201.pem"), out.join("360123100204.pem")).unwrap();
-    issue_person(
+    person(
         &ca_dir,
         &code("360123100"),
         PersonRole::Operator,
         "赵敏",
         &out,
-        PASS,
     )
     .unwrap();
     let found = sanji_pki::node_certificates(&out);
@@ -724,13 +718,12 @@ fn a_persons_key_opens_only_with_their_passphrase() {
     let tmp = tempfile::tempdir().unwrap();
     let ca_dir = new_ca(tmp.path(), "360123");
     let out = tmp.path().join("people");
-    let (stem, _) = issue_person(
+    let (stem, _) = person(
         &ca_dir,
         &code("360123100"),
         PersonRole::Director,
         "陈志远",
         &out,
-        PASS,
     )
     .unwrap();
     let key_path = out.join(format!("{stem}-key.pem"));
@@ -779,13 +772,12 @@ fn a_persons_key_kept_in_clear_is_refused_until_its_owner_protects_it() {
     let tmp = tempfile::tempdir().unwrap();
     let ca_dir = new_ca(tmp.path(), "360123");
     let out = tmp.path().join("people");
-    let (stem, _) = issue_person(
+    let (stem, _) = person(
         &ca_dir,
         &code("360123100"),
         PersonRole::Operator,
         "赵敏",
         &out,
-        PASS,
     )
     .unwrap();
     // A key as an earlier release wrote it: in clear.
