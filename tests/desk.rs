@@ -50,20 +50,8 @@ impl Desk {
                 .expect("county account created");
             passwords.insert(name, password);
         }
-        let console = sanji_web::start(
-            Console::new(cluster.hub().operations.clone(), false),
-            "127.0.0.1:0",
-            None,
-        )
-        .await
-        .expect("console serves");
-        let county_console = sanji_web::start(
-            Console::new(cluster.county().operations.clone(), false),
-            "127.0.0.1:0",
-            None,
-        )
-        .await
-        .expect("the county's console serves");
+        let console = plain_console(&cluster.hub().operations).await;
+        let county_console = plain_console(&cluster.county().operations).await;
         Desk {
             cluster,
             console,
@@ -153,13 +141,7 @@ impl Desk {
         let (_, password) = accounts
             .add("赵科长", None, ActorRole::County, None, 0, "测试")
             .expect("account created");
-        let console = sanji_web::start(
-            Console::new(self.cluster.county().operations.clone(), false),
-            "127.0.0.1:0",
-            None,
-        )
-        .await
-        .expect("the county's console serves");
+        let console = plain_console(&self.cluster.county().operations).await;
         CountyDesk { console, password }
     }
 
@@ -245,6 +227,13 @@ impl CountyDesk {
 
 fn url_at(console: &RunningConsole, path: &str) -> String {
     format!("{}{}", console.url.trim_end_matches('/'), path)
+}
+
+/// The console of `operations` on a free loopback port, over plain HTTP.
+pub async fn plain_console(operations: &sanji_node::ops::Operations) -> RunningConsole {
+    sanji_web::start(Console::new(operations.clone(), false), "127.0.0.1:0", None)
+        .await
+        .expect("the console serves")
 }
 
 /// A browser over raw HTTP: cookies kept, redirects not followed.
@@ -532,6 +521,18 @@ pub mod browser {
                 }
             }
         }
+    }
+
+    /// Clicks the link that says `text`, as a person would, and waits for `page`.
+    pub async fn follow(browser: &Client, text: &str, page: &str) {
+        browser
+            .find(Locator::LinkText(text))
+            .await
+            .unwrap_or_else(|_| panic!("a link {text}"))
+            .click()
+            .await
+            .unwrap();
+        arrive(browser, page).await;
     }
 
     pub async fn sign_out(browser: &Client) {

@@ -15,7 +15,6 @@ use sanji_tests::desk::browser::{
     Driver, PASSWORD, account, arrive, body, screenshot, send, sign_in, sign_out,
 };
 use sanji_tests::{Cluster, village};
-use sanji_web::Console;
 
 /// Opens the step's form on the case page, fills it and sends it.
 async fn take_step(browser: &Client, step: &str, fields: &[(&str, &str)]) {
@@ -55,13 +54,7 @@ async fn a_case_lives_its_life_in_the_browser_from_registration_to_archive() {
         "chenzhiyuan",
         ActorRole::Director,
     );
-    let console = sanji_web::start(
-        Console::new(hub.operations.clone(), false),
-        "127.0.0.1:0",
-        None,
-    )
-    .await
-    .unwrap();
+    let console = sanji_tests::desk::plain_console(&hub.operations).await;
     let base = console.url.clone();
 
     // A village registers a case and syncs it to the hub.

@@ -168,22 +168,8 @@ async fn a_case_is_assigned_by_village_name_and_the_county_hands_one_down_in_the
 
     // The county hands a case down to 石门镇, chosen by name.
     sign_in(&browser, &county_base, "周明").await;
-    browser
-        .find(Locator::LinkText("交办督办"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    arrive(&browser, "handdowns").await;
-    browser
-        .find(Locator::LinkText("向乡镇交办案件"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    arrive(&browser, "handdown").await;
+    sanji_tests::desk::browser::follow(&browser, "交办督办", "handdowns").await;
+    sanji_tests::desk::browser::follow(&browser, "向乡镇交办案件", "handdown").await;
     choose(&browser, "select[name='township']", "石门镇(360123100)").await;
     choose(&browser, "select[name='category']", "土地山林水利").await;
     fill(&browser, "input[name='parties']", "周大山、周小河").await;
@@ -229,14 +215,7 @@ async fn a_case_is_assigned_by_village_name_and_the_county_hands_one_down_in_the
     screenshot(&browser, "handdowns-severe").await;
 
     // The county's home page: the late hand-down in red, this week's severe screening.
-    browser
-        .find(Locator::LinkText("今日概览"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    arrive(&browser, "today").await;
+    sanji_tests::desk::browser::follow(&browser, "今日概览", "today").await;
     let late = browser
         .find(Locator::Css("tr.overdue"))
         .await

@@ -11,7 +11,6 @@ use sanji_tests::Cluster;
 use sanji_tests::desk::browser::{
     Driver, PASSWORD, account, arrive, body, screenshot, send, sign_in,
 };
-use sanji_web::Console;
 
 const HEADINGS: &str = "案件编号,登记日期,发生地,来源,类别,当事人,涉及人数,诉求,首问首接人,首接单位,疑难,状态,办结日期,办结结果";
 
@@ -41,24 +40,11 @@ async fn choose_and_check(browser: &fantoccini::Client, path: &std::path::Path) 
 async fn upload_preview_fix_and_confirm_in_a_browser() {
     let cluster = Cluster::start().await;
     account(cluster.hub_store(), "刘芳", "liufang", ActorRole::Operator);
-    let console = sanji_web::start(
-        Console::new(cluster.hub().operations.clone(), false),
-        "127.0.0.1:0",
-        None,
-    )
-    .await
-    .unwrap();
+    let console = sanji_tests::desk::plain_console(&cluster.hub().operations).await;
     let driver = Driver::start();
     let browser = driver.browser().await;
     sign_in(&browser, &console.url, "liufang", PASSWORD).await;
-    browser
-        .find(Locator::LinkText("导入"))
-        .await
-        .expect("导入 in the navigation")
-        .click()
-        .await
-        .unwrap();
-    arrive(&browser, "import").await;
+    sanji_tests::desk::browser::follow(&browser, "导入", "import").await;
     screenshot(&browser, "import").await;
 
     let folder = tempfile::tempdir().unwrap();

@@ -17,7 +17,6 @@ use sanji_tests::desk::steps_to_a_confirmed_agreement;
 use sanji_tests::{
     Cluster, code, county, heads, raw_replication, record_samples, township, village,
 };
-use sanji_web::Console;
 
 /// Prints the page on A4 and keeps the PDF; returns how many pages it took.
 async fn print_a4(browser: &Client, name: &str, orientation: PrintOrientation) -> usize {
@@ -131,33 +130,14 @@ async fn the_report_and_its_print_view_look_right_at_the_hub_and_the_county() {
     )
     .unwrap();
 
-    let hub_console = sanji_web::start(
-        Console::new(hub.operations.clone(), false),
-        "127.0.0.1:0",
-        None,
-    )
-    .await
-    .unwrap();
-    let county_console = sanji_web::start(
-        Console::new(cluster.county().operations.clone(), false),
-        "127.0.0.1:0",
-        None,
-    )
-    .await
-    .unwrap();
+    let hub_console = sanji_tests::desk::plain_console(&hub.operations).await;
+    let county_console = sanji_tests::desk::plain_console(&cluster.county().operations).await;
     let driver = Driver::start();
     let browser = driver.browser().await;
 
     // The operator opens 月报表 from the menu: this month, every figure.
     sign_in(&browser, &hub_console.url, "liufang", PASSWORD).await;
-    browser
-        .find(Locator::LinkText("月报表"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    arrive(&browser, "report").await;
+    sanji_tests::desk::browser::follow(&browser, "月报表", "report").await;
     let page = body(&browser).await;
     assert!(
         page.contains("综治信访维稳中心主要工作数据月报表")

@@ -14,7 +14,6 @@ use sanji_domain::record::RiskLevel;
 use sanji_node::accounts::Accounts;
 use sanji_tests::desk::browser::{self, Driver, arrive, body, sign_out};
 use sanji_tests::{Cluster, station_today, village};
-use sanji_web::Console;
 
 const PASSWORD: &str = "dongshan-2026";
 
@@ -59,13 +58,7 @@ async fn the_director_signs_a_severe_screening_and_the_operator_makes_it_a_case(
             .change_password(login, &once, PASSWORD, 0, "测试")
             .unwrap();
     }
-    let console = sanji_web::start(
-        Console::new(cluster.hub().operations.clone(), false),
-        "127.0.0.1:0",
-        None,
-    )
-    .await
-    .unwrap();
+    let console = sanji_tests::desk::plain_console(&cluster.hub().operations).await;
     let base = console.url.clone();
 
     // A village screens a 较大 and a 重大 matter and a visit, and syncs.
