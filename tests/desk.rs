@@ -493,7 +493,11 @@ pub mod browser {
     /// that answers with the same `data-page` would then be "arrived at"
     /// before the answer came (a CI run found exactly that).
     pub async fn send(browser: &Client, form: &str) {
-        let leaving = browser.find(Locator::Css("html")).await.unwrap();
+        // A mark on this page's window, which the next page's window lacks.
+        browser
+            .execute("window.sanjiLeaving = true; return true;", Vec::new())
+            .await
+            .expect("the page runs a script");
         browser
             .find(Locator::Css(&format!("{form} button[type=submit]")))
             .await
@@ -501,25 +505,22 @@ pub mod browser {
             .click()
             .await
             .unwrap();
-        gone(leaving).await;
-    }
-
-    /// Waits until `element`'s page has been replaced by the next one.
-    async fn gone(element: fantoccini::elements::Element) {
         let started = std::time::Instant::now();
         loop {
-            match element.tag_name().await {
-                Err(e) if e.is_stale_element_reference() => return,
-                Err(e) => panic!("the page could not be read while leaving it: {e}"),
-                Ok(_) => {
-                    assert!(
-                        started.elapsed() < std::time::Duration::from_secs(30),
-                        "the form was sent but its page never went away"
-                    );
-                    // The same polling fantoccini's own waits do.
-                    tokio::time::sleep(std::time::Duration::from_millis(25)).await;
-                }
+            // While the next page loads, the script may fail to run at all.
+            let still_here = browser
+                .execute("return window.sanjiLeaving === true;", Vec::new())
+                .await
+                .map_or(true, |v| v != serde_json::Value::Bool(false));
+            if !still_here {
+                return;
             }
+            assert!(
+                started.elapsed() < std::time::Duration::from_secs(30),
+                "the form {form} was sent but its page never went away"
+            );
+            // The same polling fantoccini's own waits do.
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
         }
     }
 
