@@ -5,8 +5,9 @@
 
 use std::collections::BTreeSet;
 
+use sanji_domain::case::CaseStep;
 use sanji_domain::record::{Category, RiskLevel};
-use sanji_domain::{Labelled, Origin};
+use sanji_domain::{Event, EventBody, Labelled, Origin};
 use sanji_node::{NodeError, views};
 use sanji_proto as proto;
 use sanji_sync::SyncError;
@@ -295,7 +296,9 @@ async fn a_long_first_sync_resumes_from_the_last_ack_and_pulls_only_its_scope_in
     assert_eq!(assert_chain(cluster.hub_store(), &ledger(&v)), created);
 
     // Pulling the station's scope in batches of 100: the hub's reports of this
-    // village's severe screenings, none of the neighbour's, then `complete`.
+    // village's severe screenings, none of the neighbour's, and the hub's
+    // receipt of each of this village's cases (its acceptance deadline, fixed
+    // by the pass just run), then `complete`.
     cluster.forward().await;
     let mut batches = client
         .pull(proto::PullRequest {
@@ -317,7 +320,8 @@ async fn a_long_first_sync_resumes_from_the_last_ack_and_pulls_only_its_scope_in
             break;
         }
     }
-    let full = tally.severe.len() / 100;
+    let expected = tally.severe.len() + tally.cases.len();
+    let full = expected / 100;
     assert_eq!(sizes.len(), full + 1, "{sizes:?}");
     assert!(
         sizes[..full]
@@ -325,15 +329,24 @@ async fn a_long_first_sync_resumes_from_the_last_ack_and_pulls_only_its_scope_in
             .all(|&(n, complete)| n == 100 && !complete),
         "{sizes:?}"
     );
-    assert_eq!(sizes[full], (tally.severe.len() % 100, true), "{sizes:?}");
+    assert_eq!(sizes[full], (expected % 100, true), "{sizes:?}");
     let outbox = Origin::outbox(township());
-    assert!(pulled.iter().all(|e| e.origin == outbox));
-    assert!(pulled.windows(2).all(|w| w[0].seq < w[1].seq));
-    let about: BTreeSet<Uuid> = pulled.iter().map(|e| e.entity).collect();
+    let hub_ledger = Origin::node(township());
+    let (reports, receipts): (Vec<&Event>, Vec<&Event>) =
+        pulled.iter().partition(|e| e.origin == outbox);
+    assert!(reports.windows(2).all(|w| w[0].seq < w[1].seq));
+    let about: BTreeSet<Uuid> = reports.iter().map(|e| e.entity).collect();
     assert_eq!(
         about, tally.severe,
         "exactly this village's severe screenings"
     );
+    assert!(receipts.iter().all(|e| e.origin == hub_ledger
+        && matches!(
+            &e.body,
+            EventBody::CaseStepped(a) if matches!(a.step, CaseStep::Received { .. })
+        )));
+    let received: BTreeSet<Uuid> = receipts.iter().map(|e| e.entity).collect();
+    assert_eq!(received, tally.cases, "exactly this village's cases");
 
     // The station's own pull stores the same, and a second round finds nothing new.
     let report = station.sync(1).await.unwrap();

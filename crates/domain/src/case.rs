@@ -74,6 +74,7 @@ labelled_enum! {
         Extend = "extend", "延期";
         Escalate = "escalate", "上报县级";
         Reopen = "reopen", "重新办理";
+        Received = "received", "收到登记";
     }
 }
 
@@ -154,8 +155,8 @@ pub enum CaseStep {
     Archive {
         note: String,
     },
-    /// `about`: the deadline the notice concerns (the acceptance deadline
-    /// is not on the file, so the tracker names it).
+    /// `about`: the deadline the notice concerns (named by the tracker: a
+    /// file received before acceptance deadlines were stored has none).
     Urge {
         note: String,
         automatic: bool,
@@ -179,6 +180,12 @@ pub enum CaseStep {
     Reopen {
         reason: String,
         deadline: NaiveDate,
+    },
+    /// The township has the registration: its acceptance deadline, fixed
+    /// now under the policy in force, so a later policy change moves no
+    /// running deadline and rewrites no month already reported.
+    Received {
+        accept_by: NaiveDate,
     },
 }
 
@@ -207,6 +214,7 @@ impl CaseStep {
             CaseStep::Extend { .. } => StepKind::Extend,
             CaseStep::Escalate { .. } => StepKind::Escalate,
             CaseStep::Reopen { .. } => StepKind::Reopen,
+            CaseStep::Received { .. } => StepKind::Received,
         }
     }
 
@@ -226,7 +234,7 @@ impl CaseStep {
                 }
                 record::name("person", person)
             }
-            CaseStep::Approve => Ok(()),
+            CaseStep::Approve | CaseStep::Received { .. } => Ok(()),
             CaseStep::Progress { note, .. } | CaseStep::Feedback { note } => {
                 record::text("note", note, 1)
             }
@@ -267,6 +275,20 @@ pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
         }
         StepKind::FollowUp => &[Operator, Director, UnitStaff, VillageStaff],
         StepKind::Urge | StepKind::Supervise => &[Operator, Director, County, System],
+        StepKind::Received => &[System],
+    }
+}
+
+impl StepKind {
+    /// Taken by the system alone (the deadline tracker), never offered to a person.
+    pub fn is_automatic(self) -> bool {
+        roles_for(self) == [ActorRole::System]
+    }
+
+    /// The steps a person may take (on some case, in some role): what the
+    /// CLI and the console offer.
+    pub fn taken_by_people() -> impl Iterator<Item = StepKind> {
+        StepKind::ALL.iter().copied().filter(|k| !k.is_automatic())
     }
 }
 
@@ -509,6 +531,17 @@ impl CaseFile {
         steps
     }
 
+    /// The steps the deadline tracker takes by itself now, never offered
+    /// to a person: fixing the acceptance deadline of a registration the
+    /// township has just received.
+    pub fn automatic_steps(&self) -> Vec<StepKind> {
+        if self.status == CaseStatus::Registered && self.deadline.is_none() {
+            vec![StepKind::Received]
+        } else {
+            Vec::new()
+        }
+    }
+
     pub fn recurred(&self) -> bool {
         self.follow_ups.last().is_some_and(|f| f.recurred)
     }
@@ -553,7 +586,7 @@ impl CaseFile {
         {
             return Err(self.refuse("分流尚未经中心主任审批"));
         }
-        if !self.allowed_steps().contains(&kind) {
+        if !self.allowed_steps().contains(&kind) && !self.automatic_steps().contains(&kind) {
             return Err(self.refuse(format!("此时不能「{}」", kind.label())));
         }
         check_role(kind.label(), roles_for(kind), role).map_err(|why| self.refuse(why))?;
@@ -773,6 +806,10 @@ impl CaseFile {
                 self.remember_village();
                 self.assignment = None;
                 format!("矛盾反复,重新办理:{reason}")
+            }
+            CaseStep::Received { accept_by } => {
+                self.deadline = Some(*accept_by);
+                format!("镇中心收到登记,受理期限 {accept_by}")
             }
         };
         self.file.push(FileEntry {

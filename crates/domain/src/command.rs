@@ -168,7 +168,7 @@ impl StepKind {
     pub fn inputs(self) -> &'static [StepInput] {
         use InputKind::*;
         match self {
-            StepKind::Accept | StepKind::Approve => const { &[] },
+            StepKind::Accept | StepKind::Approve | StepKind::Received => const { &[] },
             StepKind::NotAccept => const { &[input("reason", "不予受理的理由", LongText)] },
             StepKind::Assign => {
                 const {

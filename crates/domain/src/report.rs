@@ -343,10 +343,11 @@ pub fn monthly_report(
     let overdue_open = open_at_end
         .iter()
         .filter(|f| {
+            // A registration not yet received has no deadline on its file.
             let deadline = match f.status {
-                CaseStatus::Registered => {
-                    Some(policy.accept_deadline(f.registration.registered_on))
-                }
+                CaseStatus::Registered => f
+                    .deadline
+                    .or_else(|| Some(policy.accept_deadline(f.registration.registered_on))),
                 _ => f.deadline,
             };
             deadline.is_some_and(|d| d < end)

@@ -106,6 +106,9 @@ fn sample(kind: StepKind, file: &CaseFile) -> CaseStep {
         }
         StepKind::Escalate => escalate(),
         StepKind::Reopen => reopen("2027-01-30"),
+        StepKind::Received => CaseStep::Received {
+            accept_by: date("2026-12-10"),
+        },
     }
 }
 
@@ -266,8 +269,12 @@ fn every_status_allows_exactly_its_steps() {
             ));
         }
         for &kind in StepKind::ALL {
-            // The director may take every kind of step (roles_for says so
-            // below), so only the state decides here.
+            // The director may take every kind of step a person takes
+            // (roles_for says so below), so only the state decides here;
+            // the tracker's own steps have their test below.
+            if kind.is_automatic() {
+                continue;
+            }
             let step = sample(kind, file);
             let verdict = file.check(ActorRole::Director, &step, &code(TOWNSHIP));
             let legal = expected.contains(&kind);
@@ -377,6 +384,7 @@ fn roles_by_hand(kind: StepKind) -> &'static [ActorRole] {
             &[Operator, Director, UnitStaff, VillageStaff]
         }
         StepKind::Urge | StepKind::Supervise => &[Operator, Director, County, System],
+        StepKind::Received => &[System],
     }
 }
 
@@ -388,7 +396,7 @@ fn state_allowing(kind: StepKind, role: ActorRole) -> Life {
         recurred: kind == StepKind::Reopen,
     };
     let status = match kind {
-        StepKind::Accept | StepKind::NotAccept => CaseStatus::Registered,
+        StepKind::Accept | StepKind::NotAccept | StepKind::Received => CaseStatus::Registered,
         StepKind::Assign | StepKind::Urge | StepKind::Supervise | StepKind::Escalate => {
             CaseStatus::Accepted
         }
@@ -399,7 +407,10 @@ fn state_allowing(kind: StepKind, role: ActorRole) -> Life {
         StepKind::Archive | StepKind::Reopen => CaseStatus::FollowedUp,
     };
     let life = drive_to(status, route);
-    assert!(life.file.allowed_steps().contains(&kind), "{kind:?}");
+    assert!(
+        life.file.allowed_steps().contains(&kind) || life.file.automatic_steps().contains(&kind),
+        "{kind:?}"
+    );
     life
 }
 
@@ -1147,4 +1158,45 @@ fn only_the_director_signs_a_screening_off() {
         assert!(err.rule.contains("中心主任"), "{role:?}: {err}");
         assert!(err.rule.contains(role.label()), "{role:?}: {err}");
     }
+}
+
+#[test]
+fn the_township_fixes_the_acceptance_deadline_once_on_receipt_and_nobody_else_can() {
+    let life = drive_to(CaseStatus::Registered, Route::default());
+    let file = &life.file;
+    assert_eq!(file.deadline, None, "a registration carries no deadline");
+    assert_eq!(file.automatic_steps(), vec![StepKind::Received]);
+    assert!(!file.allowed_steps().contains(&StepKind::Received));
+    let received = CaseStep::Received {
+        accept_by: date("2026-12-05"),
+    };
+    for &role in ActorRole::ALL {
+        let verdict = file.check(role, &received, &origin_of(role));
+        if role == ActorRole::System {
+            assert_eq!(verdict, Ok(()));
+        } else {
+            let refusal = verdict.expect_err("only the tracker fixes it");
+            assert!(
+                !refusal.allowed.contains(&StepKind::Received),
+                "never offered to {role:?}"
+            );
+        }
+    }
+    let mut life = life;
+    life.step(ActorRole::System, TOWNSHIP, "2026-11-20", received.clone());
+    assert_eq!(life.file.deadline, Some(date("2026-12-05")));
+    assert_eq!(life.file.status, CaseStatus::Registered);
+    assert!(
+        life.file
+            .file
+            .last()
+            .is_some_and(|e| e.text.contains("受理期限 2026-12-05")),
+        "the case file says so"
+    );
+    assert!(life.file.automatic_steps().is_empty());
+    let again = life
+        .file
+        .check(ActorRole::System, &received, &code(TOWNSHIP))
+        .expect_err("fixed once");
+    assert_eq!(again.reason, "此时不能「收到登记」");
 }

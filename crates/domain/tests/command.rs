@@ -40,7 +40,7 @@ fn command(
 /// and the wire can never name a step or a field differently.
 #[test]
 fn every_step_declares_exactly_the_fields_of_its_command() {
-    for &kind in StepKind::ALL {
+    for kind in StepKind::taken_by_people() {
         let given = filled(kind);
         let cmd = command(kind, &given).unwrap_or_else(|e| panic!("{kind:?}: {e}"));
         assert_eq!(cmd.kind(), kind);

@@ -5,7 +5,7 @@
 //! the assignee's station on its next pull.
 
 use chrono::NaiveDate;
-use sanji_domain::case::{ActorRole, CaseAction, CaseFile, CaseStatus, CaseStep};
+use sanji_domain::case::{ActorRole, CaseAction, CaseFile, CaseStatus, CaseStep, StepKind};
 use sanji_domain::deadline::{DeadlinePolicy, DeadlineStanding};
 use sanji_domain::fold::EntityState;
 use sanji_domain::time::cst_date;
@@ -18,10 +18,14 @@ use crate::NodeError;
 
 pub const SYSTEM_AUTHOR: &str = "系统(限时督办)";
 
-/// The deadline a case is measured against now.
+/// The deadline a case is measured against now: the one on its file, or
+/// for a registration not yet received here (the tracker's next pass fixes
+/// it), the one today's policy would fix.
 pub fn running_deadline(file: &CaseFile, policy: &DeadlinePolicy) -> Option<NaiveDate> {
     match file.status {
-        CaseStatus::Registered => Some(policy.accept_deadline(file.registration.registered_on)),
+        CaseStatus::Registered => file
+            .deadline
+            .or_else(|| Some(policy.accept_deadline(file.registration.registered_on))),
         s if s.is_open() => file.deadline,
         _ => None,
     }
@@ -130,7 +134,25 @@ pub fn open_cases(
 pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<Event>, NodeError> {
     let today = cst_date(now_ms);
     let mut drafts = Vec::new();
+    let system_step = |id, step| Draft {
+        author: SYSTEM_AUTHOR.to_owned(),
+        entity: id,
+        body: EventBody::CaseStepped(CaseAction {
+            role: ActorRole::System,
+            step,
+        }),
+    };
     for (id, file) in open_files(store)? {
+        if file.automatic_steps().contains(&StepKind::Received) {
+            // Fixed now, under the policy in force: a later change of policy
+            // moves no running deadline and rewrites no month.
+            drafts.push(system_step(
+                id,
+                CaseStep::Received {
+                    accept_by: policy.accept_deadline(file.registration.registered_on),
+                },
+            ));
+        }
         let Some(deadline) = running_deadline(&file, policy) else {
             continue;
         };
@@ -158,14 +180,7 @@ pub fn sweep(store: &Store, policy: &DeadlinePolicy, now_ms: u64) -> Result<Vec<
             }
             _ => continue,
         };
-        drafts.push(Draft {
-            author: SYSTEM_AUTHOR.to_owned(),
-            entity: id,
-            body: EventBody::CaseStepped(CaseAction {
-                role: ActorRole::System,
-                step,
-            }),
-        });
+        drafts.push(system_step(id, step));
     }
     if drafts.is_empty() {
         return Ok(Vec::new());

@@ -432,9 +432,7 @@ async fn take_step(
     Form(mut posted): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     person.check_csrf(posted.remove("csrf").as_deref())?;
-    let kind = StepKind::ALL
-        .iter()
-        .copied()
+    let kind = StepKind::taken_by_people()
         .find(|k| k.id() == step)
         .ok_or_else(|| PageError::NotFound(format!("办理步骤 {step}")))?;
     // The file must be one this person may see before anything is tried on it.
