@@ -114,6 +114,11 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
     )
     .unwrap();
     assert!(report.received >= 2 && report.accepted == 1, "{report:?}");
+    let visits = report.visits.expect("visits counted");
+    assert!(
+        visits.visit_batches + visits.letters + visits.calls > 0,
+        "the village's visits: {visits:?}"
+    );
 
     let browser = desk.signed_in("刘芳").await;
     // Without a month: this month's (CST) report.
@@ -155,6 +160,12 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
         ("群体性", report.mass_incidents.to_string()),
         ("越级上访", report.skip_level_petitions.to_string()),
         ("统计案件数", report.cases_covered.to_string()),
+        ("来访批次", visits.visit_batches.to_string()),
+        ("来访人次", visits.visit_people.to_string()),
+        ("来信件数", visits.letters.to_string()),
+        ("来电次数", visits.calls.to_string()),
+        ("当场答复", visits.answered_on_spot.to_string()),
+        ("转为案件", visits.became_cases.to_string()),
     ]
     .into_iter()
     .map(|(h, v)| (h.to_owned(), v))

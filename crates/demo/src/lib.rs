@@ -80,6 +80,8 @@ pub struct DemoReport {
     pub case_numbers: Vec<String>,
     /// The county's monthly table for this month: one row per township.
     pub county_report: Vec<MonthlyReport>,
+    /// 接访 (来访 batches, 来信, 来电) the county's table counts for the hub.
+    pub visits_in_report: u64,
     pub converged: bool,
     /// What did not converge, if anything, in words.
     pub problems: Vec<String>,
@@ -708,7 +710,7 @@ fn check(
             "县里确认了镇中心上报台账的 {outbox_acked} 条,共 {outbox_events} 条"
         ));
     }
-    let hub_files = reports::ledger_for_reports(&hub.store, None)?.0;
+    let hub_files = reports::ledger_for_reports(&hub.store, None)?.cases;
     let cases_archived = hub_files
         .iter()
         .filter(|(_, f)| f.status == CaseStatus::Archived)
@@ -723,7 +725,7 @@ fn check(
     case_numbers.sort();
     let mut urges_delivered = 0;
     for station in stations {
-        for (_, f) in reports::ledger_for_reports(station.store(), None)?.0 {
+        for (_, f) in reports::ledger_for_reports(station.store(), None)?.cases {
             urges_delivered += (f.urges.len() + f.supervisions.len()) as u64;
         }
     }
@@ -750,12 +752,22 @@ fn check(
         }
         None => problems.push("县里没有收到本镇月报".into()),
     }
+    let visits_in_report = county_report
+        .iter()
+        .filter(|r| r.township == hub_report.township)
+        .filter_map(|r| r.visits)
+        .map(|v| u64::from(v.visit_batches) + u64::from(v.letters) + u64::from(v.calls))
+        .sum();
+    if visits_in_report == 0 {
+        problems.push("县里的月报没有统计到村里登记的接访".into());
+    }
     Ok(DemoReport {
         cases_archived,
         urges_delivered,
         conflicts,
         case_numbers,
         county_report,
+        visits_in_report,
         dir: dir.display().to_string(),
         county_addr: county.addr.to_string(),
         hub_addr: hub.addr.to_string(),

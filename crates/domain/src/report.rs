@@ -12,7 +12,7 @@ use crate::code::Code;
 use crate::deadline::DeadlinePolicy;
 use crate::error::FieldError;
 use crate::labels::Labelled;
-use crate::record::{CaseSource, Category, Screening};
+use crate::record::{CaseSource, Category, Screening, Visit, VisitChannel};
 use crate::time::cst_date;
 
 /// A calendar month, `2026-11`.
@@ -146,6 +146,73 @@ pub struct MonthlyReport {
     /// end (see [`counts_in_month`]).
     pub cases_covered: u32,
     pub revision: u32,
+    /// 接访 this month. `None` only in a report filed before visits were
+    /// counted: shown as not counted, never as zeros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub visits: Option<VisitCounts>,
+}
+
+/// 接访 of a month, by channel, as the documents count them: 来访 in
+/// batches (批次) and people (人次), 来信 and 来电 by the piece; of all of
+/// them, those answered on the spot (当场答复) and those registered as cases.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct VisitCounts {
+    pub visit_batches: u32,
+    pub visit_people: u32,
+    pub letters: u32,
+    pub calls: u32,
+    pub answered_on_spot: u32,
+    pub became_cases: u32,
+}
+
+impl VisitCounts {
+    fn add(self, other: VisitCounts) -> VisitCounts {
+        VisitCounts {
+            visit_batches: self.visit_batches + other.visit_batches,
+            visit_people: self.visit_people + other.visit_people,
+            letters: self.letters + other.letters,
+            calls: self.calls + other.calls,
+            answered_on_spot: self.answered_on_spot + other.answered_on_spot,
+            became_cases: self.became_cases + other.became_cases,
+        }
+    }
+}
+
+/// The visits received under `township` in `month` (at its villages'
+/// stations or its own window), counted; a visit became a case when one of
+/// `cases` was registered from it (`from_record`).
+pub fn visit_counts(
+    township: &Code,
+    month: Month,
+    visits: &[(Uuid, &Visit)],
+    cases: &[CaseRef<'_>],
+) -> VisitCounts {
+    let from_visits: std::collections::BTreeSet<Uuid> = cases
+        .iter()
+        .filter_map(|c| c.file.registration.from_record)
+        .collect();
+    visits
+        .iter()
+        .filter(|(_, v)| {
+            month.contains(v.visited_on)
+                && (v.received_at == *township || v.received_at.is_under(township))
+        })
+        .fold(VisitCounts::default(), |counts, (id, v)| {
+            let (batches, people, letters, calls) = match v.channel {
+                VisitChannel::InPerson => (1, v.people_count, 0, 0),
+                VisitChannel::Letter => (0, 0, 1, 0),
+                VisitChannel::Phone => (0, 0, 0, 1),
+            };
+            counts.add(VisitCounts {
+                visit_batches: batches,
+                visit_people: people,
+                letters,
+                calls,
+                answered_on_spot: u32::from(v.answer.is_some()),
+                became_cases: u32::from(from_visits.contains(id)),
+            })
+        })
 }
 
 /// Names monthly reports so that every revision of one township-month is one entity.
@@ -208,6 +275,12 @@ impl MonthlyReport {
             skip_level_petitions: sum(|r| r.skip_level_petitions),
             cases_covered: sum(|r| r.cases_covered),
             revision: 0,
+            // Counted where any row counted them; a row filed before
+            // visits were counted adds nothing it did not count.
+            visits: rows
+                .iter()
+                .filter_map(|r| r.visits)
+                .reduce(VisitCounts::add),
         }
     }
 
@@ -241,6 +314,27 @@ impl MonthlyReport {
         }
         if self.mediated > self.resolved {
             return Err(FieldError::new("mediated", "调解成功数不能多于办结数"));
+        }
+        if let Some(v) = self.visits {
+            let all = u64::from(v.visit_batches) + u64::from(v.letters) + u64::from(v.calls);
+            if v.visit_people < v.visit_batches {
+                return Err(FieldError::new(
+                    "visits.visit_people",
+                    "来访人次不能少于来访批次",
+                ));
+            }
+            if u64::from(v.answered_on_spot) > all {
+                return Err(FieldError::new(
+                    "visits.answered_on_spot",
+                    "当场答复数不能多于接访总数",
+                ));
+            }
+            if u64::from(v.became_cases) > all {
+                return Err(FieldError::new(
+                    "visits.became_cases",
+                    "转为案件数不能多于接访总数",
+                ));
+            }
         }
         Ok(())
     }
@@ -402,6 +496,9 @@ pub fn monthly_report(
         skip_level_petitions: follow_ups().filter(|u| u.skip_level).count() as u32,
         cases_covered: mine.len() as u32,
         revision,
+        // Visits live in their own ledger: the caller counts them with
+        // [`visit_counts`] from the visits it holds.
+        visits: None,
     }
 }
 

@@ -7,12 +7,14 @@ mod common;
 use chrono::NaiveDate;
 use common::*;
 use sanji_domain::Labelled;
-use sanji_domain::case::{ActorRole, Assignee, CaseStep, Outcome};
+use sanji_domain::case::{ActorRole, Assignee, CaseFile, CaseStep, Outcome};
 use sanji_domain::deadline::DeadlinePolicy;
-use sanji_domain::record::{CaseRegistration, CaseSource, Category, RiskLevel, Screening};
+use sanji_domain::record::{
+    CaseRegistration, CaseSource, Category, RiskLevel, Screening, Visit, VisitChannel,
+};
 use sanji_domain::report::{
     CaseRef, CategoryCount, Month, MonthlyReport, Period, RewardLine, RewardTotal, SourceCount,
-    monthly_report, rewards,
+    VisitCounts, monthly_report, rewards, visit_counts,
 };
 use uuid::Uuid;
 
@@ -975,4 +977,114 @@ fn months_parse_strictly() {
     assert_eq!(serde_json::to_string(&m).unwrap(), "\"2026-11\"");
     assert_eq!(serde_json::from_str::<Month>("\"2026-11\"").unwrap(), m);
     assert!(serde_json::from_str::<Month>("\"2026-13\"").is_err());
+}
+
+/// 接访 of November, worked out by hand: at 201, two visits of 3 and 1
+/// people (one answered on the spot, the other registered as a case), a
+/// letter answered on the spot and a call; at the township's window one
+/// visit of 5; at a village of another township, and in October, none count.
+#[test]
+fn visits_are_counted_by_channel_answered_on_the_spot_and_turned_into_cases() {
+    let at = |place: &str, on: &str, channel: VisitChannel, people: u32, answered: bool| Visit {
+        received_at: code(place),
+        visited_on: date(on),
+        channel,
+        people_count: people,
+        answer: answered.then(|| "已当场答复".into()),
+        ..visit()
+    };
+    let turned = Uuid::from_u128(2);
+    let visits = [
+        (
+            Uuid::from_u128(1),
+            at(V201, "2026-11-03", VisitChannel::InPerson, 3, true),
+        ),
+        (
+            turned,
+            at(V201, "2026-11-10", VisitChannel::InPerson, 1, false),
+        ),
+        (
+            Uuid::from_u128(3),
+            at(V201, "2026-11-11", VisitChannel::Letter, 1, true),
+        ),
+        (
+            Uuid::from_u128(4),
+            at(V201, "2026-11-30", VisitChannel::Phone, 1, false),
+        ),
+        (
+            Uuid::from_u128(5),
+            at(TOWNSHIP, "2026-11-12", VisitChannel::InPerson, 5, false),
+        ),
+        (
+            Uuid::from_u128(6),
+            at(
+                "360123101201",
+                "2026-11-12",
+                VisitChannel::InPerson,
+                2,
+                true,
+            ),
+        ),
+        (
+            Uuid::from_u128(7),
+            at(V201, "2026-10-31", VisitChannel::InPerson, 2, true),
+        ),
+    ];
+    let refs: Vec<(Uuid, &Visit)> = visits.iter().map(|(id, v)| (*id, v)).collect();
+    let from_visit = CaseFile::new(
+        CaseRegistration {
+            from_record: Some(turned),
+            ..case()
+        },
+        "陈芳",
+        sanji_domain::Hlc::new(0, 0),
+        None,
+    );
+    let cases = [CaseRef {
+        id: Uuid::from_u128(9),
+        file: &from_visit,
+    }];
+    let counts = visit_counts(&code(TOWNSHIP), month("2026-11"), &refs, &cases);
+    assert_eq!(
+        counts,
+        VisitCounts {
+            visit_batches: 3,
+            visit_people: 9,
+            letters: 1,
+            calls: 1,
+            answered_on_spot: 2,
+            became_cases: 1,
+        }
+    );
+    // The county's total adds them up; a row filed before visits were
+    // counted adds nothing and is not taken for zeros.
+    let mut counted = report_for(TOWNSHIP, "2026-11", "2026-12-05");
+    counted.visits = Some(counts);
+    assert_eq!(counted.validate(), Ok(()));
+    let mut before = counted.clone();
+    before.visits = None;
+    let county = code(COUNTY);
+    let total = MonthlyReport::total(
+        &county,
+        month("2026-11"),
+        &[counted.clone(), counted.clone(), before.clone()],
+    );
+    assert_eq!(
+        total.visits.map(|v| (v.visit_batches, v.visit_people)),
+        Some((6, 18))
+    );
+    assert_eq!(
+        MonthlyReport::total(&county, month("2026-11"), &[before]).visits,
+        None
+    );
+    // A report that says more were answered than received is refused.
+    let mut wrong = counted;
+    wrong.visits = Some(VisitCounts {
+        answered_on_spot: 6,
+        ..counts
+    });
+    assert_eq!(
+        wrong.validate().map_err(|e| e.field),
+        Err("visits.answered_on_spot".into())
+    );
 }

@@ -8,7 +8,7 @@
 use sanji_domain::Labelled;
 use sanji_domain::case::Assignee;
 use sanji_domain::record::{CaseSource, Category};
-use sanji_domain::report::{Month, MonthlyReport, RewardLine, RewardTotal};
+use sanji_domain::report::{Month, MonthlyReport, RewardLine, RewardTotal, VisitCounts};
 use sanji_domain::time::format_cst;
 
 use crate::NodeError;
@@ -302,6 +302,21 @@ fn report_figures() -> Vec<Column<MonthlyReport>> {
         figure("重大排查", |r| r.severe_screenings).under("排查与稳控"),
         figure("群体性", |r| r.mass_incidents).under("排查与稳控"),
         figure("越级上访", |r| r.skip_level_petitions).under("排查与稳控"),
+    ]);
+    // Blank, not zero, in a report filed before visits were counted.
+    let visits = |heading: &str, value: fn(&VisitCounts) -> u32| {
+        Column::new(heading, move |r: &MonthlyReport| {
+            r.visits.as_ref().map_or(Cell::Blank, |v| count(value(v)))
+        })
+        .under("接访")
+    };
+    columns.extend([
+        visits("来访批次", |v| v.visit_batches),
+        visits("来访人次", |v| v.visit_people),
+        visits("来信件数", |v| v.letters),
+        visits("来电次数", |v| v.calls),
+        visits("当场答复", |v| v.answered_on_spot),
+        visits("转为案件", |v| v.became_cases),
         figure("统计案件数", |r| r.cases_covered),
     ]);
     columns

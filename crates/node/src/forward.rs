@@ -264,7 +264,11 @@ fn monthly_reports(
             if *previous == report {
                 continue;
             }
-        } else if report.received == 0 && report.screenings == 0 && report.cases_covered == 0 {
+        } else if report.received == 0
+            && report.screenings == 0
+            && report.cases_covered == 0
+            && report.visits.is_none_or(|v| v == Default::default())
+        {
             continue;
         }
         report.revision = previous.map_or(1, |p| p.revision + 1);

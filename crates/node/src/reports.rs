@@ -7,26 +7,33 @@ use chrono::NaiveDate;
 use sanji_domain::case::CaseFile;
 use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::fold::EntityState;
-use sanji_domain::record::Screening;
-use sanji_domain::report::{CaseRef, Month, MonthlyReport, monthly_report};
+use sanji_domain::record::{Screening, Visit};
+use sanji_domain::report::{CaseRef, Month, MonthlyReport, monthly_report, visit_counts};
 use sanji_store::Store;
 use uuid::Uuid;
 
 use crate::NodeError;
 
-/// The case files this node keeps (with their ids; see
-/// [`crate::tracker::kept_here`]) and the screenings it holds.
-pub type ReportLedger = (Vec<(Uuid, CaseFile)>, Vec<Screening>);
+/// What a report is computed from: the case files this node keeps (with
+/// their ids; see [`crate::tracker::kept_here`]), and the screenings and
+/// visits it holds.
+#[derive(Debug, Default)]
+pub struct ReportLedger {
+    pub cases: Vec<(Uuid, CaseFile)>,
+    pub screenings: Vec<Screening>,
+    pub visits: Vec<(Uuid, Visit)>,
+}
 
-/// Every case file this node keeps and the screenings it holds screened on or
-/// after `screened_since` (all of them for `None`): the whole-ledger pass
+/// Every case file this node keeps and the screenings and visits it holds
+/// made on or after `since` (all of them for `None`): the whole-ledger pass
 /// that [`ledger_for_months`] answers from the indexes.
 pub fn ledger_for_reports(
     store: &Store,
-    screened_since: Option<NaiveDate>,
+    since: Option<NaiveDate>,
 ) -> Result<ReportLedger, NodeError> {
     let mut cases = Vec::new();
     let mut screenings = Vec::new();
+    let mut visits = Vec::new();
     store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
         if let EntityState::Case(file) = e.state
             && crate::tracker::kept_here(&file, store.node())
@@ -37,19 +44,31 @@ pub fn ledger_for_reports(
     })?;
     store.for_each_entity_of(sanji_domain::fold::EntityKind::Screening, |e| {
         if let EntityState::Screening(s) = e.state
-            && screened_since.is_none_or(|since| s.record.screened_on >= since)
+            && since.is_none_or(|since| s.record.screened_on >= since)
         {
             screenings.push(s.record)
         }
         Ok(())
     })?;
-    Ok((cases, screenings))
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::Visit, |e| {
+        if let EntityState::Visit(v) = e.state
+            && since.is_none_or(|since| v.record.visited_on >= since)
+        {
+            visits.push((e.id, v.record))
+        }
+        Ok(())
+    })?;
+    Ok(ReportLedger {
+        cases,
+        screenings,
+        visits,
+    })
 }
 
 /// The case files this node keeps that a report or the rewards of the months
 /// `from` to `to` can draw on (those with a date in those months, and, with
 /// `open_too`, every case open now, which a month's end may find open), and
-/// the screenings made in those months. Reads only those records, through
+/// the screenings and visits made in those months. Reads only those records, through
 /// the store's indexes; `monthly_report` picks what counts
 /// (`sanji_domain::report::counts_in_month`), so it gives the same report
 /// as from [`ledger_for_reports`].
@@ -91,7 +110,22 @@ pub fn ledger_for_months(
             _ => None,
         })
         .collect();
-    Ok((cases, screenings))
+    let visits = store
+        .entities_where(
+            IndexName::VisitDay,
+            &TermRange::days(from.first_day(), to.last_day()),
+        )?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Visit(v) => Some((e.id, v.record)),
+            _ => None,
+        })
+        .collect();
+    Ok(ReportLedger {
+        cases,
+        screenings,
+        visits,
+    })
 }
 
 /// This node's report for `month` from `ledger` (read with screenings since
@@ -103,13 +137,14 @@ pub fn township_report(
     policy: &DeadlinePolicy,
     today: NaiveDate,
 ) -> MonthlyReport {
-    let (cases, screenings) = ledger;
-    let case_refs: Vec<CaseRef<'_>> = cases
+    let case_refs: Vec<CaseRef<'_>> = ledger
+        .cases
         .iter()
         .map(|(id, file)| CaseRef { id: *id, file })
         .collect();
-    let screening_refs: Vec<&Screening> = screenings.iter().collect();
-    monthly_report(
+    let screening_refs: Vec<&Screening> = ledger.screenings.iter().collect();
+    let visit_refs: Vec<(Uuid, &Visit)> = ledger.visits.iter().map(|(id, v)| (*id, v)).collect();
+    let mut report = monthly_report(
         store.node(),
         month,
         &case_refs,
@@ -117,5 +152,7 @@ pub fn township_report(
         policy,
         today,
         0,
-    )
+    );
+    report.visits = Some(visit_counts(store.node(), month, &visit_refs, &case_refs));
+    report
 }

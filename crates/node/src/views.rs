@@ -264,7 +264,7 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
 
 pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeError> {
     let (from, to) = period.range();
-    let (cases, _) = reports::ledger_for_months(store, Month::of(from), Month::of(to), false)?;
+    let cases = reports::ledger_for_months(store, Month::of(from), Month::of(to), false)?.cases;
     let refs: Vec<CaseRef<'_>> = cases
         .iter()
         .map(|(id, f)| CaseRef { id: *id, file: f })

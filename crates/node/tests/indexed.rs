@@ -13,7 +13,9 @@ use sanji_domain::case::{ActorRole, Assignee, CaseAction, CaseStatus, CaseStep, 
 use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::fold::{EntityKind, EntityState};
 use sanji_domain::index::CaseCard;
-use sanji_domain::record::{CaseRegistration, CaseSource, Category, Party, RiskLevel, Screening};
+use sanji_domain::record::{
+    CaseRegistration, CaseSource, Category, Party, RiskLevel, Screening, Visit, VisitChannel,
+};
 use sanji_domain::report::{CaseRef, Month, MonthlyReport, Period, monthly_report, rewards};
 use sanji_domain::{Code, DailySummary, EventBody, Labelled, Origin, SevereScreeningReport};
 use sanji_node::reports;
@@ -107,7 +109,43 @@ fn build() -> World {
         let today = on(now);
         // The villages' screenings, pushed to the hub; severe ones reported by the outbox.
         let mut outgoing = Vec::new();
+        // Recorded by the village's clerk and pushed to the hub at once.
+        let recorded_at_village = |store: &Store, village: &Code, now: u64, body: EventBody| {
+            let written = store
+                .append_local(
+                    &Origin::node(village.clone()),
+                    now,
+                    vec![Draft {
+                        author: "李明".into(),
+                        entity: Uuid::now_v7(),
+                        body,
+                    }],
+                )
+                .unwrap();
+            hub.apply(written.clone(), ApplyMode::Chain).unwrap();
+            written
+        };
         for (village, store) in &villages {
+            // A visit now and then, some answered on the spot: the month's
+            // report counts them from the visit index.
+            if rng.chance(15) {
+                let channel = VisitChannel::ALL[rng.below(3) as usize];
+                let visit = Visit {
+                    received_at: village.clone(),
+                    visited_on: today,
+                    channel,
+                    visitor: Party {
+                        name: PARTIES[rng.below(5) as usize].into(),
+                        contact: None,
+                    },
+                    people_count: 1 + rng.below(4) as u32,
+                    category: Category::ALL[rng.below(Category::ALL.len() as u64) as usize],
+                    summary: "反映邻里纠纷".into(),
+                    receiver: "李明".into(),
+                    answer: rng.chance(50).then(|| "已当场解释政策".into()),
+                };
+                recorded_at_village(store, village, now, EventBody::VisitRecorded(visit));
+            }
             if !rng.chance(40) {
                 continue;
             }
@@ -132,18 +170,12 @@ fn build() -> World {
                 description: "地界纠纷".into(),
                 measures: "已约双方调解".into(),
             };
-            let written = store
-                .append_local(
-                    &Origin::node(village.clone()),
-                    now,
-                    vec![Draft {
-                        author: "李明".into(),
-                        entity: Uuid::now_v7(),
-                        body: EventBody::ScreeningRecorded(screening.clone()),
-                    }],
-                )
-                .unwrap();
-            hub.apply(written.clone(), ApplyMode::Chain).unwrap();
+            let written = recorded_at_village(
+                store,
+                village,
+                now,
+                EventBody::ScreeningRecorded(screening.clone()),
+            );
             let event = &written[0];
             by_day
                 .entry((village.clone(), screening.screened_on))
@@ -317,12 +349,13 @@ fn build() -> World {
         // The outbox files this month's report now and then, as the forwarder would.
         if d % 10 == 0 {
             let month = Month::of(today);
-            let (cases, screenings) = reports::ledger_for_reports(&hub, None).unwrap();
-            let refs: Vec<CaseRef<'_>> = cases
+            let ledger = reports::ledger_for_reports(&hub, None).unwrap();
+            let refs: Vec<CaseRef<'_>> = ledger
+                .cases
                 .iter()
                 .map(|(id, file)| CaseRef { id: *id, file })
                 .collect();
-            let screening_refs: Vec<&Screening> = screenings.iter().collect();
+            let screening_refs: Vec<&Screening> = ledger.screenings.iter().collect();
             let revision = filed.entry(month).or_default();
             *revision += 1;
             let report = monthly_report(
@@ -452,7 +485,14 @@ fn indexed_queries_answer_what_a_pass_over_every_record_answers() {
                 full_scan_report(store, month, as_of),
                 "{month} as of {as_of}"
             );
-            if indexed.resolved > 0 && indexed.open > 0 && indexed.overdue > 0 {
+            let visits = indexed.visits.expect("a report made now counts visits");
+            if indexed.resolved > 0
+                && indexed.open > 0
+                && indexed.overdue > 0
+                && visits.visit_batches > 0
+                && visits.letters + visits.calls > 0
+                && visits.answered_on_spot > 0
+            {
                 busy += 1;
             }
         }
@@ -467,7 +507,7 @@ fn indexed_queries_answer_what_a_pass_over_every_record_answers() {
     );
 
     // Rewards of months, quarters and years.
-    let (files, _) = reports::ledger_for_reports(store, None).unwrap();
+    let files = reports::ledger_for_reports(store, None).unwrap().cases;
     let refs: Vec<CaseRef<'_>> = files
         .iter()
         .map(|(id, file)| CaseRef { id: *id, file })

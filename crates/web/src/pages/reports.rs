@@ -187,14 +187,14 @@ fn wide(table: &Table, tone: impl Fn(&[Cell]) -> &'static str) -> Wide {
 /// county's table of every township.
 enum MonthSheet {
     Township(Box<MonthlyReport>),
-    County(CountyReport),
+    County(Box<CountyReport>),
 }
 
 impl MonthSheet {
     async fn of(console: &Console, month: Month) -> Result<MonthSheet, PageError> {
         let month = month.to_string();
         Ok(if console.operations().node().level() == Level::County {
-            MonthSheet::County(query(console, Query::Reports { month }).await?)
+            MonthSheet::County(Box::new(query(console, Query::Reports { month }).await?))
         } else {
             MonthSheet::Township(query(console, Query::Report { month }).await?)
         })
