@@ -259,6 +259,23 @@ pub fn station_status(s: &StationStatus) {
             }
         }
     }
+    arrived(s);
+}
+
+/// What the last successful sync brought from the hub, a line each.
+pub fn arrived(s: &StationStatus) {
+    let Some(last) = &s.last_sync else { return };
+    if last.succeeded_ms.is_none() {
+        return;
+    }
+    if last.arrived.is_empty() {
+        println!("  上次成功同步:{}", sanji_domain::arrived::NOTHING_NEW);
+        return;
+    }
+    println!("  上次成功同步带来的消息:");
+    for line in &last.arrived {
+        println!("    · {line}");
+    }
 }
 
 pub fn sync_report(r: &SyncReport) {

@@ -499,6 +499,11 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
                         );
                     } else {
                         render::sync_report(&report);
+                        if let Ok(StationReply::Status { status }) =
+                            desk.handle(StationRequest::Status).await
+                        {
+                            render::arrived(&status);
+                        }
                     }
                     Ok(if report.all_acked() {
                         ExitCode::SUCCESS

@@ -7,6 +7,7 @@
 //! Must not depend on: any IO (files, network, the system clock, randomness),
 //! async runtimes, storage or wire formats. Callers pass `now` in.
 
+pub mod arrived;
 pub mod case;
 pub mod code;
 pub mod command;

@@ -28,6 +28,24 @@ pub struct LastSync {
     /// The attempt was stopped by the person running it, not by a fault.
     #[serde(default)]
     pub interrupted: bool,
+    /// What the last round that succeeded brought from the hub, in words
+    /// ([`sanji_domain::arrived::describe`]); empty when it brought nothing.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub arrived: Vec<String>,
+    /// The latest news from the hub, newest first, whichever round brought
+    /// it (the background's or the clerk's): at most [`RECENT_KEPT`].
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub recent: Vec<Arrival>,
+}
+
+/// How many lines of news a station keeps to show.
+pub const RECENT_KEPT: usize = 30;
+
+/// A line of news from the hub and when it arrived.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Arrival {
+    pub at_ms: u64,
+    pub line: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -298,6 +316,7 @@ impl Station {
         };
         let started = self.clock.now_ms();
         let ledger = self.ledger();
+        let before = self.store.version_vector()?;
         let round = sanji_sync::sync_with_retry(
             &upstream,
             &self.store,
@@ -325,6 +344,20 @@ impl Station {
                 last.succeeded_ms = Some(self.clock.now_ms());
                 last.acked = report.push.acked;
                 last.error = None;
+                last.arrived = self.arrived_since(&before)?;
+                let now = self.clock.now_ms();
+                let mut recent: Vec<Arrival> = last
+                    .arrived
+                    .iter()
+                    .rev()
+                    .map(|line| Arrival {
+                        at_ms: now,
+                        line: line.clone(),
+                    })
+                    .collect();
+                recent.append(&mut last.recent);
+                recent.truncate(RECENT_KEPT);
+                last.recent = recent;
             }
             Err(e) => last.error = Some(e.to_string()),
         }
@@ -387,6 +420,47 @@ impl Station {
         };
         write_new_private(out, &bytes)?;
         Ok(summary)
+    }
+
+    /// What the hub's events stored since `before` tell, in words.
+    fn arrived_since(
+        &self,
+        before: &sanji_domain::VersionVector,
+    ) -> Result<Vec<String>, NodeError> {
+        let own = self.ledger();
+        let mut events = Vec::new();
+        for (origin, head) in self.store.version_vector()? {
+            if origin == own {
+                continue;
+            }
+            let from = before.get(&origin).copied().unwrap_or(0);
+            if head > from {
+                events.extend(
+                    self.store
+                        .events_after(&origin, from, (head - from) as usize)?,
+                );
+            }
+        }
+        events.sort_by_key(|e| e.hlc);
+        let label = |event: &Event| match self.store.entity(event.entity) {
+            Ok(Some(sanji_domain::Entity {
+                state: sanji_domain::EntityState::Case(file),
+                ..
+            })) => file.case_number.clone().unwrap_or_else(|| {
+                let who = file
+                    .registration
+                    .parties
+                    .first()
+                    .map_or("", |p| p.name.as_str());
+                format!("({who},{} 登记)", file.registration.registered_on)
+            }),
+            _ => String::from("(本村的案件)"),
+        };
+        Ok(sanji_domain::arrived::describe(
+            &events,
+            &self.config.code,
+            label,
+        ))
     }
 
     pub fn last_sync(&self) -> Result<Option<LastSync>, NodeError> {

@@ -140,6 +140,9 @@ struct HostInner {
     station: RwLock<Option<Arc<Station>>>,
     /// One sync round at a time, whoever asks.
     syncing: tokio::sync::Mutex<()>,
+    /// Rounds asked for and not yet over (running, or waiting for the one
+    /// that runs): the page shows a sync under way while this is above 0.
+    rounds: std::sync::atomic::AtomicU32,
     /// Asks the background sync to run now (a record was made, it was unlocked).
     wake: Notify,
     stopping: watch::Receiver<bool>,
@@ -189,6 +192,11 @@ impl StationHost {
     /// One sync round now, after any round already under way; stopped (and
     /// recorded as interrupted) if the service is stopped meanwhile.
     pub async fn sync(&self, attempts: u32) -> Result<SyncReport, NodeError> {
+        let _counted = RoundUnderWay::new(&self.inner);
+        self.round(attempts).await
+    }
+
+    async fn round(&self, attempts: u32) -> Result<SyncReport, NodeError> {
         let station = self.station().await?;
         let _one_round_at_a_time = self.inner.syncing.lock().await;
         let mut stopping = self.inner.stopping.clone();
@@ -196,6 +204,24 @@ impl StationHost {
             let _ = stopping.wait_for(|stop| *stop).await;
         };
         station.sync_unless(attempts, stopped).await
+    }
+
+    /// Whether a sync round runs now or has been asked for.
+    pub fn is_syncing(&self) -> bool {
+        self.inner.rounds.load(std::sync::atomic::Ordering::SeqCst) > 0
+    }
+
+    /// Starts a round in the background (the clerk's 立即同步): counted as
+    /// under way before this returns, so the page shown next says so.
+    pub fn start_sync(&self) {
+        let counted = RoundUnderWay::new(&self.inner);
+        let host = self.clone();
+        tokio::spawn(async move {
+            let _counted = counted;
+            if let Err(e) = host.round(3).await {
+                tracing::warn!(error = %e, "网页上发起的同步未成功");
+            }
+        });
     }
 
     /// Opens the sealed store with `passphrase`; a wrong one leaves it locked.
@@ -284,6 +310,26 @@ impl StationHost {
             .iter()
             .map(|h| format!("{h}:{port}"))
             .collect()
+    }
+}
+
+/// Counts a round as under way for as long as it lives.
+struct RoundUnderWay(Arc<HostInner>);
+
+impl RoundUnderWay {
+    fn new(inner: &Arc<HostInner>) -> RoundUnderWay {
+        inner
+            .rounds
+            .fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        RoundUnderWay(inner.clone())
+    }
+}
+
+impl Drop for RoundUnderWay {
+    fn drop(&mut self) {
+        self.0
+            .rounds
+            .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
     }
 }
 
@@ -534,6 +580,7 @@ pub async fn start(
             port: local.port(),
             station: RwLock::new(station.map(Arc::new)),
             syncing: tokio::sync::Mutex::new(()),
+            rounds: Default::default(),
             wake: Notify::new(),
             stopping,
             browsers: Default::default(),

@@ -28,6 +28,7 @@ use crate::session::token;
 use crate::station::StationHost;
 
 mod home;
+mod sync;
 
 pub const STATION_COOKIE: &str = "sanji_station";
 /// How long a ticket from `sanji station open` may wait to be used.
@@ -250,6 +251,7 @@ pub fn router() -> Router<StationHost> {
     Router::new()
         .route("/open", get(open))
         .merge(home::routes())
+        .merge(sync::routes())
         .route("/static/app.css", get(crate::pages::stylesheet))
 }
 
