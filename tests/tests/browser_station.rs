@@ -87,6 +87,7 @@ async fn the_clerks_day_on_the_station_pages() {
         .await
         .unwrap();
     assert!(home.contains("黄大年"), "{home}");
+    browser::screenshot(&b, "station-home-waiting").await;
     screening(
         &b,
         &desk,
@@ -127,6 +128,7 @@ async fn the_clerks_day_on_the_station_pages() {
         ],
     )
     .await;
+    browser::screenshot(&b, "station-visit").await;
     send(&b, "form#record").await;
     arrive(&b, "visit-saved").await;
     assert!(body(&b).await.contains("当场答复"));
@@ -150,6 +152,7 @@ async fn the_clerks_day_on_the_station_pages() {
     send(&b, "form#record").await;
     arrive(&b, "visit-saved").await;
     follow(&b, "登记为案件", "visit-case").await;
+    browser::screenshot(&b, "station-visit-case").await;
     let party = b
         .find(Locator::Css("input[name=party]"))
         .await
@@ -165,6 +168,7 @@ async fn the_clerks_day_on_the_station_pages() {
 
     // The lists show the day's work.
     open(&b, &desk, "/screenings", "screenings").await;
+    browser::screenshot(&b, "station-screenings").await;
     let list = body(&b).await;
     for name in ["黄大年", "吴秀兰", "郑立新"] {
         assert!(list.contains(name), "{name}: {list}");
@@ -187,6 +191,7 @@ async fn the_clerks_day_on_the_station_pages() {
         .await
         .unwrap();
     arrive(&b, "case").await;
+    browser::screenshot(&b, "station-case").await;
     follow(&b, "打印案件受理登记表", "case-print").await;
     let paper = body(&b).await;
     assert!(

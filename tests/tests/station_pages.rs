@@ -503,3 +503,84 @@ async fn a_case_registered_at_the_village_is_worked_there_once_the_township_assi
     );
     desk.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn no_form_of_the_clerks_pages_stores_anything_without_the_sessions_token() {
+    use sanji_node::station_api::{StationReply, StationRequest};
+    let desk = StationDesk::start().await;
+    let clerk = desk.signed_in().await;
+    let on = desk.service.host.today();
+    let mut ids = Vec::new();
+    for request in [
+        StationRequest::RecordVisit {
+            by: None,
+            visit: sanji_tests::visit(1, &desk.village, on),
+        },
+        StationRequest::RegisterCase {
+            by: None,
+            case: sanji_tests::case(1, &desk.village, on),
+        },
+    ] {
+        match desk.service.host.handle(request).await.expect("recorded") {
+            StationReply::Recorded { event } => ids.push(event.entity),
+            other => panic!("{other:?}"),
+        }
+    }
+    let (visit, case) = (ids[0], ids[1]);
+    let before = desk.ledgers().await;
+    let today = today();
+    let registration = vec![
+        ("place", desk.village.as_str()),
+        ("source", "visit"),
+        ("category", "other"),
+        ("party", "赵四"),
+        ("people_involved", "1"),
+        ("claim", "修路灯"),
+        ("first_receiver", "李明"),
+        ("first_unit", "村综治信访维稳工作站"),
+    ];
+    for (path, fields) in [
+        ("/screenings".to_owned(), screening_form(&today, "3")),
+        (
+            "/visits".to_owned(),
+            vec![
+                ("channel", "phone"),
+                ("visited_on", today.as_str()),
+                ("receiver", "李明"),
+                ("party", "赵四"),
+                ("people_count", "1"),
+                ("category", "other"),
+                ("summary", "反映路灯不亮"),
+            ],
+        ),
+        ("/cases".to_owned(), registration.clone()),
+        (format!("/visits/{visit}/case"), registration.clone()),
+        (
+            format!("/cases/{case}/steps/progress"),
+            vec![("note", "已约谈")],
+        ),
+    ] {
+        for token in [None, Some("0")] {
+            let mut form = fields.clone();
+            if let Some(token) = token {
+                form.push(("csrf", token));
+            }
+            let refused = clerk
+                .post(desk.url(&path))
+                .form(&form)
+                .send()
+                .await
+                .unwrap();
+            assert_eq!(refused.status(), StatusCode::FORBIDDEN, "{path} {token:?}");
+        }
+    }
+    let after = desk.ledgers().await;
+    assert_eq!(after.screenings.len(), before.screenings.len());
+    assert_eq!(after.visits.len(), before.visits.len());
+    assert_eq!(after.cases.len(), before.cases.len());
+    assert_eq!(
+        after.visits[0].became_case, None,
+        "the visit did not become a case"
+    );
+    desk.stop().await;
+}
