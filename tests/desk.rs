@@ -510,6 +510,10 @@ pub mod browser {
         loop {
             match element.tag_name().await {
                 Err(e) if e.is_stale_element_reference() => return,
+                // Chromium's other word for it, when the element is read in
+                // the instant its document is replaced: no error code of its
+                // own (an "unknown error"), only this message.
+                Err(e) if e.to_string().contains("does not belong to the document") => return,
                 Err(e) => panic!("the page could not be read while leaving it: {e}"),
                 Ok(_) => {
                     assert!(

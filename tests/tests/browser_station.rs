@@ -179,6 +179,7 @@ async fn the_clerks_day_on_the_station_pages() {
         list.contains("当场答复") && list.contains("已登记为案件"),
         "{list}"
     );
+    browser::screenshot(&b, "station-visits").await;
     open(&b, &desk, "/cases", "cases").await;
     assert!(body(&b).await.contains("郑立新"));
     browser::screenshot(&b, "station-cases").await;
@@ -200,6 +201,12 @@ async fn the_clerks_day_on_the_station_pages() {
     );
     assert!(b.find(Locator::Css("#syncbar")).await.is_err());
     browser::screenshot(&b, "station-print").await;
+    open(&b, &desk, "/screenings", "screenings").await;
+    click(&b, "tr.severe a").await;
+    arrive(&b, "screening").await;
+    follow(&b, "打印登记表", "screening-print").await;
+    assert!(body(&b).await.contains("不安定因素排查登记表"));
+    browser::screenshot(&b, "station-print-screening").await;
 
     // SYNC STEPS: the lead adds the /sync page's steps here (the hub comes
     // back with `desk.cluster.start_hub().await`; sync with the progress
