@@ -28,21 +28,28 @@ pub struct StationDesk {
 impl StationDesk {
     /// The hub, and village 1's station served on a free loopback port.
     pub async fn start() -> StationDesk {
+        StationDesk::serve(true).await
+    }
+
+    /// [`StationDesk::start`], the service waiting for the store's
+    /// passphrase (as a sealed station started without it does).
+    pub async fn start_locked() -> StationDesk {
+        StationDesk::serve(false).await
+    }
+
+    async fn serve(open: bool) -> StationDesk {
         let cluster = Cluster::start().await;
         let village = village(1);
         // Initialised first, as `sanji station init` leaves it.
         drop(cluster.open_station(&village));
         let config = cluster.station_config(&village);
         let claimed = sanji_web::station::claim_folder(&config).expect("the folder is free");
-        let station = sanji_node::Station::open(config.clone()).expect("station opens");
-        let service = sanji_web::station::start(
-            config,
-            Some(station),
-            "127.0.0.1:0".parse().unwrap(),
-            claimed,
-        )
-        .await
-        .expect("the station serves");
+        let station =
+            open.then(|| sanji_node::Station::open(config.clone()).expect("station opens"));
+        let service =
+            sanji_web::station::start(config, station, "127.0.0.1:0".parse().unwrap(), claimed)
+                .await
+                .expect("the station serves");
         StationDesk {
             cluster,
             service,

@@ -584,3 +584,20 @@ async fn no_form_of_the_clerks_pages_stores_anything_without_the_sessions_token(
     );
     desk.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn while_the_store_waits_for_its_passphrase_every_page_leads_to_the_prompt() {
+    let desk = StationDesk::start_locked().await;
+    let clerk = desk.signed_in().await;
+    let home = desk.page(&clerk, "/").await;
+    assert!(
+        home.contains("输入口令") && home.contains("id=\"unlock\""),
+        "{home}"
+    );
+    for path in ["/screenings", "/screenings/new", "/visits/new", "/cases"] {
+        let sent = clerk.get(desk.url(path)).send().await.unwrap();
+        assert_eq!(sent.status(), StatusCode::SEE_OTHER, "{path}");
+        assert_eq!(location(&sent), "/", "{path}");
+    }
+    desk.stop().await;
+}

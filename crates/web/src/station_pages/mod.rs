@@ -115,7 +115,7 @@ impl FromRequestParts<StationHost> for Clerk {
         host: &StationHost,
     ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        jar.get(STATION_COOKIE)
+        let clerk = jar.get(STATION_COOKIE)
             .and_then(|c| host.browsers().csrf_of(c.value()))
             .map(|csrf| Clerk { csrf })
             .ok_or_else(|| {
@@ -127,7 +127,13 @@ impl FromRequestParts<StationHost> for Clerk {
                     )),
                 )
                     .into_response()
-            })
+            })?;
+        // While the store waits for its passphrase, every page but the
+        // prompt sends the clerk to the prompt.
+        if host.is_locked().await && !matches!(parts.uri.path(), "/" | "/unlock") {
+            return Err(Redirect::to("/").into_response());
+        }
+        Ok(clerk)
     }
 }
 
