@@ -524,6 +524,17 @@ pub mod browser {
         }
     }
 
+    /// Clicks the element `css` names, as a person would.
+    pub async fn click(browser: &Client, css: &str) {
+        browser
+            .find(Locator::Css(css))
+            .await
+            .unwrap_or_else(|_| panic!("{css} is on the page"))
+            .click()
+            .await
+            .unwrap();
+    }
+
     /// Clicks the link that says `text`, as a person would, and waits for `page`.
     pub async fn follow(browser: &Client, text: &str, page: &str) {
         browser

@@ -5,10 +5,19 @@
 
 use reqwest::StatusCode;
 use sanji_domain::Code;
+use sanji_node::station_api::{StationReply, StationRequest};
+use sanji_node::views::{CaseRow, ScreeningRow, VisitRow};
 use sanji_web::station::RunningStation;
 use sanji_web::station_client::StationClient;
 
 use crate::{Cluster, village};
+
+/// The station's records, as its ledger holds them.
+pub struct Ledgers {
+    pub screenings: Vec<ScreeningRow>,
+    pub visits: Vec<VisitRow>,
+    pub cases: Vec<CaseRow>,
+}
 
 pub struct StationDesk {
     pub cluster: Cluster,
@@ -19,21 +28,28 @@ pub struct StationDesk {
 impl StationDesk {
     /// The hub, and village 1's station served on a free loopback port.
     pub async fn start() -> StationDesk {
+        StationDesk::serve(true).await
+    }
+
+    /// [`StationDesk::start`], the service waiting for the store's
+    /// passphrase (as a sealed station started without it does).
+    pub async fn start_locked() -> StationDesk {
+        StationDesk::serve(false).await
+    }
+
+    async fn serve(open: bool) -> StationDesk {
         let cluster = Cluster::start().await;
         let village = village(1);
         // Initialised first, as `sanji station init` leaves it.
         drop(cluster.open_station(&village));
         let config = cluster.station_config(&village);
         let claimed = sanji_web::station::claim_folder(&config).expect("the folder is free");
-        let station = sanji_node::Station::open(config.clone()).expect("station opens");
-        let service = sanji_web::station::start(
-            config,
-            Some(station),
-            "127.0.0.1:0".parse().unwrap(),
-            claimed,
-        )
-        .await
-        .expect("the station serves");
+        let station =
+            open.then(|| sanji_node::Station::open(config.clone()).expect("station opens"));
+        let service =
+            sanji_web::station::start(config, station, "127.0.0.1:0".parse().unwrap(), claimed)
+                .await
+                .expect("the station serves");
         StationDesk {
             cluster,
             service,
@@ -64,6 +80,63 @@ impl StationDesk {
             "the ticket lets in"
         );
         browser
+    }
+
+    /// The page at `path`, as `browser` is shown it (refused unless 200).
+    pub async fn page(&self, browser: &reqwest::Client, path: &str) -> String {
+        let response = browser.get(self.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::OK, "{path}");
+        crate::desk::text(response).await
+    }
+
+    /// The session's CSRF token, as every page of the session carries it.
+    pub async fn csrf(&self, browser: &reqwest::Client) -> String {
+        crate::desk::hidden(&self.page(browser, "/").await, "csrf")
+    }
+
+    /// Posts a form of the clerk's pages with the session's token, as the
+    /// clerk's browser sends it.
+    pub async fn post(
+        &self,
+        browser: &reqwest::Client,
+        path: &str,
+        fields: &[(&str, &str)],
+    ) -> reqwest::Response {
+        let csrf = self.csrf(browser).await;
+        let mut form: Vec<(&str, &str)> = vec![("csrf", csrf.as_str())];
+        form.extend_from_slice(fields);
+        browser
+            .post(self.url(path))
+            .form(&form)
+            .send()
+            .await
+            .unwrap()
+    }
+
+    /// What the station's ledger holds, asked of the service itself.
+    pub async fn ledgers(&self) -> Ledgers {
+        let request = StationRequest::List {
+            screenings: true,
+            visits: true,
+            cases: true,
+        };
+        match self.service.host.handle(request).await.expect("the lists") {
+            StationReply::Lists {
+                screenings,
+                visits,
+                cases,
+            } => Ledgers {
+                screenings,
+                visits,
+                cases,
+            },
+            other => panic!("not the lists: {other:?}"),
+        }
+    }
+
+    /// One sync round with the hub now, as the 立即同步 button asks.
+    pub async fn sync(&self) {
+        self.service.host.sync(1).await.expect("the station syncs");
     }
 
     pub async fn stop(self) {

@@ -569,9 +569,42 @@ impl CaseFile {
         }
     }
 
+    /// The steps `role` acting from `origin` may take now, as far as can be
+    /// told before the step's inputs are typed: what a form offers.
+    pub fn steps_for(&self, role: ActorRole, origin: &Code) -> Vec<StepKind> {
+        self.allowed_steps()
+            .into_iter()
+            .filter(|kind| self.check_kind(role, *kind, origin).is_ok())
+            .collect()
+    }
+
     /// Whether `role` acting from `origin` may take `step` now.
     pub fn check(&self, role: ActorRole, step: &CaseStep, origin: &Code) -> Result<(), Refusal> {
-        let kind = step.kind();
+        self.check_kind(role, step.kind(), origin)?;
+        match step {
+            CaseStep::Extend {
+                new_deadline, days, ..
+            } => {
+                let current = self
+                    .deadline
+                    .ok_or_else(|| self.refuse("案件没有正在计算的期限"))?;
+                if *new_deadline != crate::deadline::add_days(current, *days) {
+                    return Err(self.refuse(format!("新期限应为 {current} 加 {days} 天")));
+                }
+            }
+            CaseStep::Assign {
+                assignee: Assignee::Village { code },
+                ..
+            } if !code.is_under(origin) && role != ActorRole::County => {
+                return Err(self.refuse(format!("{code} 不在 {origin} 辖区内")));
+            }
+            _ => {}
+        }
+        Ok(())
+    }
+
+    /// [`CaseFile::check`] without what depends on the step's inputs.
+    fn check_kind(&self, role: ActorRole, kind: StepKind, origin: &Code) -> Result<(), Refusal> {
         let assignee_step = matches!(
             kind,
             StepKind::Progress | StepKind::Resolve | StepKind::Feedback
@@ -609,25 +642,6 @@ impl CaseFile {
             && self.assigned_village() != Some(origin)
         {
             return Err(self.refuse(format!("本案与 {origin} 村无关,不能由该村回访")));
-        }
-        match step {
-            CaseStep::Extend {
-                new_deadline, days, ..
-            } => {
-                let current = self
-                    .deadline
-                    .ok_or_else(|| self.refuse("案件没有正在计算的期限"))?;
-                if *new_deadline != crate::deadline::add_days(current, *days) {
-                    return Err(self.refuse(format!("新期限应为 {current} 加 {days} 天")));
-                }
-            }
-            CaseStep::Assign {
-                assignee: Assignee::Village { code },
-                ..
-            } if !code.is_under(origin) && role != ActorRole::County => {
-                return Err(self.refuse(format!("{code} 不在 {origin} 辖区内")));
-            }
-            _ => {}
         }
         Ok(())
     }

@@ -466,6 +466,55 @@ fn every_role_is_allowed_exactly_its_steps() {
     assert!(failures.is_empty(), "\n{}", failures.join("\n"));
 }
 
+/// What a form offers (`steps_for`) is exactly what `check` then allows:
+/// every status, both routes, every role from its own tier, and a
+/// village's staff from another village too.
+#[test]
+fn the_steps_offered_are_the_steps_check_allows() {
+    let mut failures = Vec::new();
+    for &status in CaseStatus::ALL {
+        for unit in [false, true] {
+            let life = drive_to(
+                status,
+                Route {
+                    unit,
+                    recurred: true,
+                },
+            );
+            let file = &life.file;
+            for &role in ActorRole::ALL {
+                let mut origins = vec![origin_of(role)];
+                if role == ActorRole::VillageStaff {
+                    origins.push(code(OTHER_VILLAGE));
+                }
+                for origin in origins {
+                    let offered = file.steps_for(role, &origin);
+                    for &kind in &file.allowed_steps() {
+                        let allowed = file.check(role, &sample(kind, file), &origin).is_ok();
+                        if offered.contains(&kind) != allowed {
+                            failures.push(format!(
+                                "{status:?} unit={unit} {kind:?} by {role:?} at {origin}: offered={}, check={allowed}",
+                                offered.contains(&kind)
+                            ));
+                        }
+                    }
+                }
+            }
+        }
+    }
+    assert!(failures.is_empty(), "\n{}", failures.join("\n"));
+    // The assigned village is offered its mediation steps, another is not.
+    let mediation = drive_to(CaseStatus::InMediation, Route::default());
+    let own = mediation
+        .file
+        .steps_for(ActorRole::VillageStaff, &code(VILLAGE));
+    assert_eq!(set(&own), set(&[StepKind::Progress, StepKind::Resolve]));
+    let other = mediation
+        .file
+        .steps_for(ActorRole::VillageStaff, &code(OTHER_VILLAGE));
+    assert!(other.is_empty(), "{other:?}");
+}
+
 #[test]
 fn only_the_director_approves_and_extends() {
     let waiting = drive_to(CaseStatus::AwaitingApproval, Route::default());

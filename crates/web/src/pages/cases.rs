@@ -10,7 +10,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use sanji_domain::Labelled;
-use sanji_domain::case::{ActorRole, CaseFile, CaseStatus, StepKind, roles_for};
+use sanji_domain::case::{ActorRole, CaseFile, CaseStatus, StepKind};
 use sanji_domain::command::{CaseCommand, InputKind, StepInput};
 use sanji_domain::deadline::DeadlineStanding;
 use sanji_domain::time::{cst_date, format_cst};
@@ -24,6 +24,7 @@ use serde::Deserialize;
 use crate::session::Person;
 use crate::{Console, PageError};
 
+use super::forms::Field;
 use super::{Frame, case_label, page, query, tone};
 use sanji_node::ops::Query;
 
@@ -53,6 +54,36 @@ pub struct CaseLine {
     pub assignee: String,
     pub deadline: String,
     pub tone: &'static str,
+}
+
+/// A case as a list shows it on `today`: by its number and names, its
+/// deadline's standing coloured.
+pub(crate) fn case_line(
+    c: sanji_node::views::CaseRow,
+    names: &Listing,
+    today: chrono::NaiveDate,
+    urge_days_before: u32,
+) -> CaseLine {
+    let standing = c
+        .deadline
+        .filter(|_| c.status.is_open())
+        .map(|d| DeadlineStanding::of(d, today, urge_days_before));
+    CaseLine {
+        href: format!("/cases/{}", c.id),
+        number: case_label(&c.case_number, c.id),
+        registered_on: c.registered_on.to_string(),
+        place: names.place_label(&c.place),
+        parties: c.parties.join("、"),
+        category: c.category.label(),
+        status: c.status.label(),
+        assignee: names.assignee_row_label(c.assignee.as_deref(), c.assignee_village.as_ref()),
+        deadline: match (&c.deadline, &standing) {
+            (Some(d), Some(s)) => format!("{d}({})", s.label()),
+            (Some(d), None) => d.to_string(),
+            _ => String::new(),
+        },
+        tone: standing.as_ref().map(tone).unwrap_or(""),
+    }
 }
 
 #[derive(Template)]
@@ -92,31 +123,10 @@ async fn cases(
         let stem = format!("案件台账-{}-{}", ops.node(), today.format("%Y%m%d"));
         return super::reports::download(&table, &stem, format);
     }
+    let urge_days = ops.policy().urge_days_before;
     let lines: Vec<CaseLine> = found
         .into_iter()
-        .map(|c| {
-            let standing = c
-                .deadline
-                .filter(|_| c.status.is_open())
-                .map(|d| DeadlineStanding::of(d, today, ops.policy().urge_days_before));
-            CaseLine {
-                href: format!("/cases/{}", c.id),
-                number: case_label(&c.case_number, c.id),
-                registered_on: c.registered_on.to_string(),
-                place: names.place_label(&c.place),
-                parties: c.parties.join("、"),
-                category: c.category.label(),
-                status: c.status.label(),
-                assignee: names
-                    .assignee_row_label(c.assignee.as_deref(), c.assignee_village.as_ref()),
-                deadline: match (&c.deadline, &standing) {
-                    (Some(d), Some(s)) => format!("{d}({})", s.label()),
-                    (Some(d), None) => d.to_string(),
-                    _ => String::new(),
-                },
-                tone: standing.as_ref().map(tone).unwrap_or(""),
-            }
-        })
+        .map(|c| case_line(c, &names, today, urge_days))
         .collect();
     page(CasesPage {
         frame: Frame::of(&console, &person, "cases"),
@@ -128,19 +138,6 @@ async fn cases(
             .collect(),
         lines,
     })
-}
-
-/// One field of a step's form, as the template draws it.
-pub struct Field {
-    pub name: &'static str,
-    pub label: &'static str,
-    pub hint: &'static str,
-    pub required: bool,
-    /// `text`, `textarea`, `date`, `number`, `checkbox`, `select`.
-    pub control: &'static str,
-    pub options: Vec<(String, String)>,
-    pub value: String,
-    pub error: Option<String>,
 }
 
 /// A step the rules allow this person now, as a form.
@@ -159,29 +156,36 @@ pub struct FileLine {
     pub text: String,
 }
 
+/// A case file (一案一档) as a page shows it, the township's or the
+/// village's: the registration, who works it, the file's entries and the
+/// forms of the steps offered (`case_file.html` draws it).
+pub struct CaseSheet {
+    pub view: CaseView,
+    pub number: String,
+    pub status: &'static str,
+    pub standing: String,
+    pub tone: &'static str,
+    pub source: &'static str,
+    pub category: &'static str,
+    pub parties: String,
+    /// Where it arose, by name.
+    pub place: String,
+    pub assignee: String,
+    /// 县综治办交办: by whom, with the leader's instruction.
+    pub handed_down: Option<String>,
+    /// 导入: from which file and row, and what the old ledger said.
+    pub imported: Option<String>,
+    pub lines: Vec<FileLine>,
+    pub forms: Vec<StepForm>,
+    pub refusal: Option<String>,
+}
+
 #[derive(Template)]
 #[template(path = "case.html")]
 struct CasePage {
     frame: Frame,
-    view: CaseView,
-    number: String,
-    status: &'static str,
-    standing: String,
-    tone: &'static str,
-    source: &'static str,
-    category: &'static str,
-    parties: String,
-    /// Where it arose, by name.
-    place: String,
-    assignee: String,
-    /// 县综治办交办: by whom, with the leader's instruction.
-    handed_down: Option<String>,
-    /// 导入: from which file and row, and what the old ledger said.
-    imported: Option<String>,
-    lines: Vec<FileLine>,
+    sheet: CaseSheet,
     conflicts: Vec<String>,
-    forms: Vec<StepForm>,
-    refusal: Option<String>,
     done: Option<String>,
     /// The step just taken, for `data-page` (what a test waits for).
     done_step: Option<&'static str>,
@@ -213,18 +217,16 @@ fn field_of(input: &StepInput, choices: &Choices, posted: &HashMap<String, Strin
         required: input.required,
         control,
         options,
+        list: "",
         value: posted.get(input.name).cloned().unwrap_or_default(),
         error: None,
     }
 }
 
-/// The steps `account` may take on `file` now: the ones the case's state
-/// allows and the person's role may take (the same rule the layer checks).
-fn offered_steps(account: &Account, file: &CaseFile) -> Vec<StepKind> {
-    file.allowed_steps()
-        .into_iter()
-        .filter(|kind| roles_for(*kind).contains(&account.role))
-        .collect()
+/// The steps `account` may take on `file` now, acting here: the domain's
+/// own answer (the same rule the layer checks when the step is posted).
+fn offered_steps(account: &Account, file: &CaseFile, here: &sanji_domain::Code) -> Vec<StepKind> {
+    file.steps_for(account.role, here)
 }
 
 async fn case_page(
@@ -240,7 +242,7 @@ async fn case_page(
 }
 
 /// Why a posted step did not happen, to show on the case's page.
-enum Rejected {
+pub enum Rejected {
     Field(StepKind, sanji_domain::FieldError, HashMap<String, String>),
     Refused(String),
 }
@@ -267,51 +269,8 @@ async fn render_case(
         )));
     }
     let today = cst_date(ops.now_ms());
-    let file = &view.file;
-    let standing = file
-        .deadline
-        .filter(|_| file.status.is_open())
-        .map(|d| DeadlineStanding::of(d, today, ops.policy().urge_days_before));
     let names = super::names(console).await?;
-    let choices = Choices::of(&names);
-    let offered: Vec<StepKind> = offered_steps(&person.account, file);
-    let (field_error, refusal) = match rejected {
-        // A step that is not offered has no form to mark the field on.
-        Some(Rejected::Field(kind, e, _)) if !offered.contains(&kind) => {
-            (None, Some(format!("「{}」{}", kind.label(), e.rule)))
-        }
-        Some(Rejected::Field(kind, e, posted)) => (Some((kind, e, posted)), None),
-        Some(Rejected::Refused(why)) => (None, Some(why)),
-        None => (None, None),
-    };
-    let forms = offered
-        .into_iter()
-        .map(|kind| {
-            let empty = HashMap::new();
-            let (posted, error) = match &field_error {
-                Some((k, e, posted)) if *k == kind => (posted, Some(e)),
-                _ => (&empty, None),
-            };
-            let mut fields: Vec<Field> = kind
-                .inputs()
-                .iter()
-                .map(|i| field_of(i, &choices, posted))
-                .collect();
-            let mut form_error = None;
-            if let Some(e) = error {
-                match fields.iter_mut().find(|f| f.name == e.field) {
-                    Some(f) => f.error = Some(e.rule.clone()),
-                    None => form_error = Some(e.rule.clone()),
-                }
-            }
-            StepForm {
-                id: kind.id(),
-                label: kind.label(),
-                fields,
-                error: form_error,
-            }
-        })
-        .collect();
+    let offered = offered_steps(&person.account, &view.file, ops.node());
     let entity = ops.store().entity(view.id).map_err(NodeError::from)?;
     let conflicts = entity
         .map(|e| {
@@ -321,87 +280,164 @@ async fn render_case(
                 .collect()
         })
         .unwrap_or_default();
+    let sheet = CaseSheet::of(
+        view,
+        &names,
+        today,
+        ops.policy().urge_days_before,
+        offered,
+        rejected,
+    );
     page(CasePage {
         frame: Frame::of(console, person, "cases"),
-        number: case_label(&file.case_number, view.id),
-        status: file.status.label(),
-        standing: match (&file.deadline, &standing) {
-            (Some(d), Some(s)) => format!("期限 {d},{}", s.label()),
-            _ => String::new(),
-        },
-        tone: standing.as_ref().map(tone).unwrap_or(""),
-        source: file.registration.source.label(),
-        category: file.registration.category.label(),
-        parties: file
-            .registration
-            .parties
-            .iter()
-            .map(|p| p.name.clone())
-            .collect::<Vec<_>>()
-            .join("、"),
-        place: names.place_label(&file.registration.place),
-        handed_down: file.handed_down_by.as_ref().map(|by| {
-            format!(
-                "{by}交办给 {}。批示:{}",
-                names.place_label(
-                    file.handed_down_to
-                        .as_ref()
-                        .unwrap_or(&file.registration.place)
-                ),
-                file.handed_down_note.as_deref().unwrap_or("(无)")
-            )
-        }),
-        imported: file.imported.as_ref().map(|i| {
-            format!(
-                "{} 由 {} 导入;原台账状态:{}{}",
-                i.source,
-                i.by,
-                i.ledger_status.label(),
-                i.closed_on
-                    .map(|d| format!(",办结日期 {d}"))
-                    .unwrap_or_default()
-            )
-        }),
-        assignee: file
-            .assignment
-            .as_ref()
-            .map(|a| {
-                format!(
-                    "{}(承办人 {},期限 {}{})",
-                    names.assignee_label(&a.assignee),
-                    a.person,
-                    a.deadline,
-                    if a.approved_by.is_some() {
-                        ""
-                    } else {
-                        ",待审批"
-                    }
-                )
-            })
-            .unwrap_or_default(),
-        lines: file
-            .file
-            .iter()
-            .map(|e| FileLine {
-                at: format_cst(e.at.wall_ms),
-                by: e.by.clone(),
-                role: e.role.label(),
-                step: e.step.label(),
-                text: e.text.clone(),
-            })
-            .collect(),
+        sheet,
         conflicts,
-        forms,
-        refusal,
         done: done.map(|k| format!("已{}", k.label())),
         done_step: done.map(|k| k.id()),
-        view,
     })
+}
+
+impl CaseSheet {
+    /// `view` as a page shows it on `today`, with forms for the `offered`
+    /// steps, and a posted step that was `rejected` said at its field or
+    /// above the forms.
+    pub fn of(
+        view: CaseView,
+        names: &Listing,
+        today: chrono::NaiveDate,
+        urge_days_before: u32,
+        offered: Vec<StepKind>,
+        rejected: Option<Rejected>,
+    ) -> CaseSheet {
+        let file = &view.file;
+        let standing = file
+            .deadline
+            .filter(|_| file.status.is_open())
+            .map(|d| DeadlineStanding::of(d, today, urge_days_before));
+        let choices = Choices::of(names);
+        let (field_error, refusal) = match rejected {
+            // A step that is not offered has no form to mark the field on.
+            Some(Rejected::Field(kind, e, _)) if !offered.contains(&kind) => {
+                (None, Some(format!("「{}」{}", kind.label(), e.rule)))
+            }
+            Some(Rejected::Field(kind, e, posted)) => (Some((kind, e, posted)), None),
+            Some(Rejected::Refused(why)) => (None, Some(why)),
+            None => (None, None),
+        };
+        let forms = offered
+            .into_iter()
+            .map(|kind| step_form(kind, &choices, field_error.as_ref()))
+            .collect();
+        CaseSheet {
+            number: case_label(&file.case_number, view.id),
+            status: file.status.label(),
+            standing: match (&file.deadline, &standing) {
+                (Some(d), Some(s)) => format!("期限 {d},{}", s.label()),
+                _ => String::new(),
+            },
+            tone: standing.as_ref().map(tone).unwrap_or(""),
+            source: file.registration.source.label(),
+            category: file.registration.category.label(),
+            parties: file
+                .registration
+                .parties
+                .iter()
+                .map(|p| p.name.clone())
+                .collect::<Vec<_>>()
+                .join("、"),
+            place: names.place_label(&file.registration.place),
+            handed_down: file.handed_down_by.as_ref().map(|by| {
+                format!(
+                    "{by}交办给 {}。批示:{}",
+                    names.place_label(
+                        file.handed_down_to
+                            .as_ref()
+                            .unwrap_or(&file.registration.place)
+                    ),
+                    file.handed_down_note.as_deref().unwrap_or("(无)")
+                )
+            }),
+            imported: file.imported.as_ref().map(|i| {
+                format!(
+                    "{} 由 {} 导入;原台账状态:{}{}",
+                    i.source,
+                    i.by,
+                    i.ledger_status.label(),
+                    i.closed_on
+                        .map(|d| format!(",办结日期 {d}"))
+                        .unwrap_or_default()
+                )
+            }),
+            assignee: file
+                .assignment
+                .as_ref()
+                .map(|a| {
+                    format!(
+                        "{}(承办人 {},期限 {}{})",
+                        names.assignee_label(&a.assignee),
+                        a.person,
+                        a.deadline,
+                        if a.approved_by.is_some() {
+                            ""
+                        } else {
+                            ",待审批"
+                        }
+                    )
+                })
+                .unwrap_or_default(),
+            lines: file
+                .file
+                .iter()
+                .map(|e| FileLine {
+                    at: format_cst(e.at.wall_ms),
+                    by: e.by.clone(),
+                    role: e.role.label(),
+                    step: e.step.label(),
+                    text: e.text.clone(),
+                })
+                .collect(),
+            forms,
+            refusal,
+            view,
+        }
+    }
+}
+
+/// The form of step `kind`, showing what was typed and the error if it was
+/// this step that was refused at a field.
+fn step_form(
+    kind: StepKind,
+    choices: &Choices,
+    field_error: Option<&(StepKind, sanji_domain::FieldError, HashMap<String, String>)>,
+) -> StepForm {
+    let empty = HashMap::new();
+    let (posted, error) = match field_error {
+        Some((k, e, posted)) if *k == kind => (posted, Some(e)),
+        _ => (&empty, None),
+    };
+    let mut fields: Vec<Field> = kind
+        .inputs()
+        .iter()
+        .map(|i| field_of(i, choices, posted))
+        .collect();
+    let mut form_error = None;
+    if let Some(e) = error {
+        match fields.iter_mut().find(|f| f.name == e.field) {
+            Some(f) => f.error = Some(e.rule.clone()),
+            None => form_error = Some(e.rule.clone()),
+        }
+    }
+    StepForm {
+        id: kind.id(),
+        label: kind.label(),
+        fields,
+        error: form_error,
+    }
 }
 
 /// What an assignment may name: the villages and member units of the
 /// hub's directory (the operator layer refuses anything else).
-struct Choices {
+pub(crate) struct Choices {
     villages: Vec<(String, String)>,
     units: Vec<(String, String)>,
 }
@@ -432,66 +468,65 @@ async fn take_step(
     Form(mut posted): Form<HashMap<String, String>>,
 ) -> Result<Response, PageError> {
     person.check_csrf(posted.remove("csrf").as_deref())?;
-    let kind = StepKind::taken_by_people()
-        .find(|k| k.id() == step)
-        .ok_or_else(|| PageError::NotFound(format!("办理步骤 {step}")))?;
+    let kind = step_kind(&step).ok_or_else(|| PageError::NotFound(format!("办理步骤 {step}")))?;
     // The file must be one this person may see before anything is tried on it.
     let view: CaseView = query(&console, Query::Case { case: id.clone() }).await?;
     if !person.account.sees(&view.file) {
         return Err(PageError::Forbidden("本案未交办给本单位,无权办理".into()));
     }
-    let command = match CaseCommand::from_inputs(
-        kind,
-        posted.iter().map(|(k, v)| (k.as_str(), v.as_str())),
-    ) {
-        Ok(command) => command,
-        Err(e) => {
-            return render_case(
-                &console,
-                &person,
-                &id,
-                Some(Rejected::Field(kind, e, posted)),
-                None,
-            )
-            .await
-            .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response());
-        }
-    };
-    let action = Action::CaseStep {
-        case: view.id.to_string(),
-        command,
-    };
-    match console
-        .operations()
-        .act(&person.account.actor(), action)
-        .await
-    {
-        Ok(_) => {
+    let actor = person.account.actor();
+    let taken = take_posted_step(kind, posted, async |command| {
+        let action = Action::CaseStep {
+            case: view.id.to_string(),
+            command,
+        };
+        console.operations().act(&actor, action).await.map(|_| ())
+    })
+    .await?;
+    match taken {
+        Ok(()) => {
             Ok(Redirect::to(&format!("/cases/{}?done={}", view.id, kind.id())).into_response())
         }
-        Err(NodeError::Invalid(e)) => render_case(
-            &console,
-            &person,
-            &id,
-            Some(Rejected::Field(kind, e, posted)),
-            None,
-        )
-        .await
-        .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response()),
-        Err(NodeError::StepRefused(refusal)) => render_case(
-            &console,
-            &person,
-            &id,
-            Some(Rejected::Refused(refusal.to_string())),
-            None,
-        )
-        .await
-        .map(|r| (StatusCode::CONFLICT, r).into_response()),
+        Err((status, rejected)) => render_case(&console, &person, &id, Some(rejected), None)
+            .await
+            .map(|r| (status, r).into_response()),
+    }
+}
+
+/// The step named in a form's address (`/cases/{id}/steps/{step}`).
+/// A step a person may post, by its identifier (the tracker's own steps are none).
+pub(crate) fn step_kind(id: &str) -> Option<StepKind> {
+    StepKind::taken_by_people().find(|k| k.id() == id)
+}
+
+/// Takes step `kind` as posted, through `take` (the township's operator
+/// layer, or the village's station): done, or why not, as the case's page
+/// says it with its status — a bad input at its field (422), a refusal by
+/// the rules (409) or for who asked (403). Any other failure is the page's.
+pub(crate) async fn take_posted_step(
+    kind: StepKind,
+    posted: HashMap<String, String>,
+    take: impl AsyncFnOnce(CaseCommand) -> Result<(), NodeError>,
+) -> Result<Result<(), (StatusCode, Rejected)>, NodeError> {
+    let command =
+        CaseCommand::from_inputs(kind, posted.iter().map(|(k, v)| (k.as_str(), v.as_str())));
+    let taken = match command {
+        Ok(command) => take(command).await,
+        Err(e) => Err(NodeError::Invalid(e)),
+    };
+    match taken {
+        Ok(()) => Ok(Ok(())),
+        Err(NodeError::Invalid(e)) => Ok(Err((
+            StatusCode::UNPROCESSABLE_ENTITY,
+            Rejected::Field(kind, e, posted),
+        ))),
+        Err(NodeError::StepRefused(refusal)) => Ok(Err((
+            StatusCode::CONFLICT,
+            Rejected::Refused(refusal.to_string()),
+        ))),
         Err(NodeError::Refused(why) | NodeError::Forbidden(why)) => {
-            render_case(&console, &person, &id, Some(Rejected::Refused(why)), None)
-                .await
-                .map(|r| (StatusCode::FORBIDDEN, r).into_response())
+            Ok(Err((StatusCode::FORBIDDEN, Rejected::Refused(why))))
         }
-        Err(e) => Err(e.into()),
+        Err(other) => Err(other),
     }
 }

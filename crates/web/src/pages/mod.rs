@@ -19,15 +19,16 @@ use crate::{Console, PageError};
 
 mod accounts;
 mod arrivals;
-mod cases;
+pub(crate) mod cases;
 mod conflicts;
 mod county;
 mod county_home;
 mod directory;
+pub(crate) mod forms;
 mod import;
 mod login;
 mod reports;
-mod screenings;
+pub(crate) mod screenings;
 mod stations;
 mod today;
 mod visits;

@@ -60,7 +60,7 @@ pub struct Line {
     pub tone: &'static str,
 }
 
-fn marks(row: &ScreeningRow) -> String {
+pub(crate) fn marks(row: &ScreeningRow) -> String {
     let mut marks = Vec::new();
     if row.may_escalate {
         marks.push("易激化");
@@ -71,7 +71,7 @@ fn marks(row: &ScreeningRow) -> String {
     marks.join("、")
 }
 
-fn signed(row: &ScreeningRow) -> String {
+pub(crate) fn signed(row: &ScreeningRow) -> String {
     match (&row.signed_off_by, row.signed_off_at_ms) {
         (Some(by), Some(at)) => format!("{by} {} 签字", format_cst(at)),
         (Some(by), None) => format!("{by} 已签字"),
@@ -79,11 +79,11 @@ fn signed(row: &ScreeningRow) -> String {
     }
 }
 
-fn is_severe(row: &ScreeningRow) -> bool {
+pub(crate) fn is_severe(row: &ScreeningRow) -> bool {
     row.risk == RiskLevel::Severe || row.mass_incident_risk
 }
 
-fn line_of(row: &ScreeningRow, names: &sanji_node::directory::Listing) -> Line {
+pub(crate) fn line_of(row: &ScreeningRow, names: &sanji_node::directory::Listing) -> Line {
     Line {
         href: format!("/screenings/{}", row.id),
         village: names.place_label(&row.village),

@@ -11,7 +11,8 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use sanji_node::NodeError;
 
-use super::{Clerk, StationFrame, StationPageError, page};
+use super::screenings::Urgent;
+use super::{Clerk, Ledgers, StationFrame, StationPageError, page};
 use crate::station::StationHost;
 
 pub(super) fn routes() -> Router<StationHost> {
@@ -26,6 +27,9 @@ struct Home {
     frame: StationFrame,
     today: String,
     error: Option<String>,
+    /// 重大 and 群体性 screenings the hub does not hold yet: shown until it does.
+    urgent: Vec<Urgent>,
+    hours: u32,
 }
 
 async fn home(State(host): State<StationHost>, clerk: Clerk) -> Result<Response, StationPageError> {
@@ -37,10 +41,23 @@ async fn home_page(
     clerk: &Clerk,
     error: Option<String>,
 ) -> Result<Response, StationPageError> {
+    let frame = StationFrame::of(host, clerk, "home").await?;
+    let mut urgent = Vec::new();
+    if frame.status.is_some() {
+        for row in Ledgers::read(host, true, false, false).await?.screenings {
+            if let Some(u) = Urgent::of(host, &row, &frame).await?
+                && !u.arrived
+            {
+                urgent.push(u);
+            }
+        }
+    }
     page(Home {
-        frame: StationFrame::of(host, clerk, "home").await?,
+        frame,
         today: host.today().to_string(),
         error,
+        urgent,
+        hours: host.config().policy.severe_report_hours,
     })
 }
 

@@ -20,15 +20,23 @@ use axum::http::request::Parts;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use axum::routing::get;
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
+use sanji_domain::{FieldError, Labelled};
 use sanji_node::NodeError;
+use sanji_node::directory::{Listing, Place};
 use sanji_node::station::StationStatus;
 use sanji_node::station_api::{StationReply, StationRequest};
+use sanji_node::views::{CaseRow, ScreeningRow, VisitRow};
 
+use crate::pages::forms::{Field, mark};
 use crate::session::token;
 use crate::station::StationHost;
 
+mod cases;
 mod home;
+mod print;
+mod screenings;
 mod sync;
+mod visits;
 
 pub const STATION_COOKIE: &str = "sanji_station";
 /// How long a ticket from `sanji station open` may wait to be used.
@@ -108,7 +116,7 @@ impl FromRequestParts<StationHost> for Clerk {
         host: &StationHost,
     ) -> Result<Self, Self::Rejection> {
         let jar = CookieJar::from_headers(&parts.headers);
-        jar.get(STATION_COOKIE)
+        let clerk = jar.get(STATION_COOKIE)
             .and_then(|c| host.browsers().csrf_of(c.value()))
             .map(|csrf| Clerk { csrf })
             .ok_or_else(|| {
@@ -120,7 +128,13 @@ impl FromRequestParts<StationHost> for Clerk {
                     )),
                 )
                     .into_response()
-            })
+            })?;
+        // While the store waits for its passphrase, every page but the
+        // prompt sends the clerk to the prompt.
+        if host.is_locked().await && !matches!(parts.uri.path(), "/" | "/unlock") {
+            return Err(Redirect::to("/").into_response());
+        }
+        Ok(clerk)
     }
 }
 
@@ -246,12 +260,192 @@ pub(crate) fn page(template: impl Template) -> Result<Response, StationPageError
     Ok(Html(template.render()?).into_response())
 }
 
+/// A refused form, `template`, answered 422 (or 403 for a refusal of who asked).
+pub(crate) fn refused_page(
+    status: StatusCode,
+    template: impl Template,
+) -> Result<Response, StationPageError> {
+    Ok((status, Html(template.render()?)).into_response())
+}
+
+/// Why a record was not stored, as its form shows it: a field the domain
+/// named (beside that field, 422), a refusal (above the form, 403); any
+/// other failure is the page's own error.
+pub(crate) fn rejection(error: NodeError) -> Result<(StatusCode, FieldError), StationPageError> {
+    match error {
+        NodeError::Invalid(e) => Ok((StatusCode::UNPROCESSABLE_ENTITY, e)),
+        NodeError::Refused(why) | NodeError::Forbidden(why) => {
+            Ok((StatusCode::FORBIDDEN, FieldError::new("", why)))
+        }
+        other => Err(other.into()),
+    }
+}
+
+/// What a record form says around its fields.
+pub(crate) struct FormText {
+    pub title: &'static str,
+    /// Its `data-page`.
+    pub page_id: &'static str,
+    pub action: String,
+    pub intro: String,
+    pub button: &'static str,
+    pub back: &'static str,
+}
+
+/// A record form of the station's pages: its fields, the error the domain
+/// gave (beside its field, else above the form), and the names of the
+/// station's records offered to the name fields.
+#[derive(Template)]
+#[template(path = "station/form.html")]
+pub(crate) struct RecordForm {
+    pub frame: StationFrame,
+    pub text: FormText,
+    pub fields: Vec<Field>,
+    pub error: Option<String>,
+    pub people: Vec<String>,
+}
+
+impl RecordForm {
+    pub(crate) async fn of(
+        host: &StationHost,
+        frame: StationFrame,
+        text: FormText,
+        mut fields: Vec<Field>,
+        error: Option<FieldError>,
+    ) -> Result<RecordForm, StationPageError> {
+        for f in fields
+            .iter_mut()
+            .filter(|f| ["party", "others"].contains(&f.name))
+        {
+            f.list = "people";
+        }
+        let error = mark(&mut fields, error);
+        Ok(RecordForm {
+            people: Ledgers::read(host, true, true, true).await?.people(),
+            frame,
+            text,
+            fields,
+            error,
+        })
+    }
+}
+
+/// Stores what a form posted, as `request` (the station's checks run
+/// there), and goes to the record's page, `saved_at(entity)`; refused, the
+/// form again (`form_again`) with the error and what was typed.
+pub(crate) async fn store_record(
+    host: &StationHost,
+    request: Result<StationRequest, FieldError>,
+    saved_at: impl FnOnce(uuid::Uuid) -> String,
+    form_again: impl AsyncFnOnce(FieldError) -> Result<RecordForm, StationPageError>,
+) -> Result<Response, StationPageError> {
+    let stored = match request {
+        Ok(request) => host.handle(request).await,
+        Err(e) => Err(NodeError::Invalid(e)),
+    };
+    match stored {
+        Ok(StationReply::Recorded { event }) => {
+            Ok(Redirect::to(&saved_at(event.entity)).into_response())
+        }
+        Ok(other) => Err(unexpected(&other)),
+        Err(e) => {
+            let (status, e) = rejection(e)?;
+            refused_page(status, form_again(e).await?)
+        }
+    }
+}
+
+/// What the station holds, each list only when asked for.
+pub(crate) struct Ledgers {
+    pub screenings: Vec<ScreeningRow>,
+    pub visits: Vec<VisitRow>,
+    pub cases: Vec<CaseRow>,
+}
+
+impl Ledgers {
+    pub(crate) async fn read(
+        host: &StationHost,
+        screenings: bool,
+        visits: bool,
+        cases: bool,
+    ) -> Result<Ledgers, StationPageError> {
+        let request = StationRequest::List {
+            screenings,
+            visits,
+            cases,
+        };
+        match host.handle(request).await? {
+            StationReply::Lists {
+                screenings,
+                visits,
+                cases,
+            } => Ok(Ledgers {
+                screenings,
+                visits,
+                cases,
+            }),
+            other => Err(unexpected(&other)),
+        }
+    }
+
+    /// Everyone named in the station's records, once each: what a name
+    /// field offers as the clerk types (the page's `<datalist id="people">`).
+    pub(crate) fn people(&self) -> Vec<String> {
+        let names: std::collections::BTreeSet<&str> = self
+            .screenings
+            .iter()
+            .flat_map(|s| s.parties.iter())
+            .chain(self.visits.iter().map(|v| &v.visitor))
+            .chain(self.cases.iter().flat_map(|c| c.parties.iter()))
+            .map(|n| n.trim())
+            .filter(|n| !n.is_empty())
+            .collect();
+        names.into_iter().map(str::to_owned).collect()
+    }
+}
+
+/// The names a station page gives codes: its own village is 本村 (a
+/// station keeps no directory; the township's names stay at the hub).
+pub(crate) fn names(host: &StationHost) -> Listing {
+    Listing {
+        villages: vec![Place {
+            code: host.config().code.clone(),
+            name: "本村".into(),
+        }],
+        ..Listing::default()
+    }
+}
+
+/// Whether `text` (the search box) is found in any of `fields`; an empty
+/// search finds everything.
+pub(crate) fn found_in<'a>(text: &str, fields: impl IntoIterator<Item = &'a str>) -> bool {
+    let text = text.trim();
+    text.is_empty() || fields.into_iter().any(|f| f.contains(text))
+}
+
+/// A drop-down filter's value, if it names one of `T`'s values.
+pub(crate) fn chosen<T: Labelled>(id: &Option<String>) -> Option<T> {
+    T::ALL
+        .iter()
+        .copied()
+        .find(|v| Some(v.id()) == id.as_deref())
+}
+
+/// `T`'s values as a filter's choices, with the one chosen.
+pub(crate) fn filter_choices<T: Labelled>() -> Vec<(&'static str, &'static str)> {
+    T::ALL.iter().map(|v| (v.id(), v.label())).collect()
+}
+
 /// Every page of the station, for [`StationHost::router`].
 pub fn router() -> Router<StationHost> {
     Router::new()
         .route("/open", get(open))
         .merge(home::routes())
         .merge(sync::routes())
+        .merge(screenings::routes())
+        .merge(visits::routes())
+        .merge(cases::routes())
+        .merge(print::routes())
         .route("/static/app.css", get(crate::pages::stylesheet))
 }
 

@@ -1,0 +1,298 @@
+//! 排查 at the village: the 不安定因素排查登记 form, the station's
+//! screenings with a search, and one screening's page, which says while it
+//! matters that a 重大 or 群体性 one must reach the township in time.
+
+use std::collections::HashMap;
+
+use askama::Template;
+use axum::extract::{Path, Query, State};
+use axum::response::Response;
+use axum::routing::get;
+use axum::{Form, Router};
+use sanji_domain::record::{Category, RiskLevel, Screening};
+use sanji_domain::time::{format_cst, parse_date};
+use sanji_domain::{Code, EntityState, FieldError, Labelled};
+use sanji_node::NodeError;
+use sanji_node::station_api::StationRequest;
+use sanji_node::views::ScreeningRow;
+use serde::Deserialize;
+use uuid::Uuid;
+
+use super::{
+    Clerk, FormText, Ledgers, RecordForm, StationFrame, StationPageError, chosen, filter_choices,
+    found_in, names, page, store_record,
+};
+use crate::pages::forms::{Field, checked, choices, count, field, parties_of, posted_text};
+use crate::pages::screenings::{Line, is_severe, line_of};
+use crate::station::StationHost;
+
+pub(super) fn routes() -> Router<StationHost> {
+    Router::new()
+        .route("/screenings", get(list).post(record))
+        .route("/screenings/new", get(new_screening))
+        .route("/screenings/{id}", get(one))
+}
+
+/// The 不安定因素排查登记表's fields; the date is today unless typed.
+fn screening_fields(today: String, clerk: String, posted: &HashMap<String, String>) -> Vec<Field> {
+    let none = String::new;
+    vec![
+        field("screened_on", "排查日期", "date", posted, today),
+        field("screener", "排查人", "text", posted, clerk),
+        field("category", "纠纷类别", "select", posted, none()).options(choices::<Category>()),
+        field(
+            "risk",
+            "风险等级",
+            "select",
+            posted,
+            RiskLevel::General.id().into(),
+        )
+        .options(choices::<RiskLevel>())
+        .hint("重大或有群体性事件风险的,登记后须在规定时限内报到镇中心"),
+        field("party", "当事人", "text", posted, none()),
+        field("contact", "联系电话", "text", posted, none()).optional(),
+        field("others", "其他当事人", "text", posted, none())
+            .optional()
+            .hint("多名当事人用顿号隔开,如:张三、李四"),
+        field("people_involved", "涉及人数", "number", posted, "1".into()),
+        field("may_escalate", "易激化", "checkbox", posted, none()).optional(),
+        field(
+            "mass_incident_risk",
+            "有群体性事件风险",
+            "checkbox",
+            posted,
+            none(),
+        )
+        .optional(),
+        field("description", "基本情况", "textarea", posted, none())
+            .hint("矛盾纠纷的起因、经过和现状"),
+        field("measures", "已采取的措施", "textarea", posted, none()).optional(),
+    ]
+}
+
+/// A screening as posted; the station writes its own village into it.
+fn screening_of(village: Code, posted: &HashMap<String, String>) -> Result<Screening, FieldError> {
+    Ok(Screening {
+        village,
+        screened_on: parse_date("screened_on", posted_text(posted, "screened_on"))?,
+        screener: posted_text(posted, "screener").to_owned(),
+        category: Category::parse_for("category", posted_text(posted, "category"))?,
+        parties: parties_of(posted),
+        people_involved: count(posted, "people_involved")?,
+        risk: RiskLevel::parse_for("risk", posted_text(posted, "risk"))?,
+        may_escalate: checked(posted, "may_escalate"),
+        mass_incident_risk: checked(posted, "mass_incident_risk"),
+        description: posted_text(posted, "description").to_owned(),
+        measures: posted_text(posted, "measures").to_owned(),
+    })
+}
+
+async fn form_page(
+    host: &StationHost,
+    clerk: &Clerk,
+    posted: &HashMap<String, String>,
+    error: Option<FieldError>,
+) -> Result<RecordForm, StationPageError> {
+    let frame = StationFrame::of(host, clerk, "screenings").await?;
+    let fields = screening_fields(host.today().to_string(), frame.clerk.clone(), posted);
+    let text = FormText {
+        title: "不安定因素排查登记",
+        page_id: "screening-new",
+        action: "/screenings".into(),
+        intro: "排查出的矛盾纠纷和不安定因素,登记后在下次同步时报到镇中心。".into(),
+        button: "登记",
+        back: "/screenings",
+    };
+    RecordForm::of(host, frame, text, fields, error).await
+}
+
+async fn new_screening(
+    State(host): State<StationHost>,
+    clerk: Clerk,
+) -> Result<Response, StationPageError> {
+    page(form_page(&host, &clerk, &HashMap::new(), None).await?)
+}
+
+async fn record(
+    State(host): State<StationHost>,
+    clerk: Clerk,
+    Form(mut posted): Form<HashMap<String, String>>,
+) -> Result<Response, StationPageError> {
+    clerk.check_csrf(posted.remove("csrf").as_deref())?;
+    let request = screening_of(host.config().code.clone(), &posted).map(|screening| {
+        StationRequest::RecordScreening {
+            by: None,
+            screening,
+        }
+    });
+    store_record(
+        &host,
+        request,
+        |id| format!("/screenings/{id}?saved=1"),
+        async |e| form_page(&host, &clerk, &posted, Some(e)).await,
+    )
+    .await
+}
+
+#[derive(Deserialize, Default)]
+struct Search {
+    q: Option<String>,
+    risk: Option<String>,
+    category: Option<String>,
+}
+
+#[derive(Template)]
+#[template(path = "station/screenings.html")]
+struct ListPage {
+    frame: StationFrame,
+    q: String,
+    risk: String,
+    category: String,
+    risks: Vec<(&'static str, &'static str)>,
+    categories: Vec<(&'static str, &'static str)>,
+    lines: Vec<Line>,
+    total: usize,
+}
+
+async fn list(
+    State(host): State<StationHost>,
+    clerk: Clerk,
+    Query(search): Query<Search>,
+) -> Result<Response, StationPageError> {
+    let rows = Ledgers::read(&host, true, false, false).await?.screenings;
+    let q = search.q.unwrap_or_default().trim().to_owned();
+    let risk = chosen::<RiskLevel>(&search.risk);
+    let category = chosen::<Category>(&search.category);
+    let names = names(&host);
+    let lines = rows
+        .iter()
+        .rev()
+        .filter(|r| risk.is_none_or(|k| r.risk == k))
+        .filter(|r| category.is_none_or(|c| r.category == c))
+        .filter(|r| {
+            found_in(
+                &q,
+                r.parties.iter().map(String::as_str).chain([
+                    r.description.as_str(),
+                    r.measures.as_str(),
+                    &r.screener,
+                ]),
+            )
+        })
+        .map(|r| line_of(r, &names))
+        .collect();
+    page(ListPage {
+        frame: StationFrame::of(&host, &clerk, "screenings").await?,
+        q,
+        risk: risk.map(|r| r.id()).unwrap_or_default().to_owned(),
+        category: category.map(|c| c.id()).unwrap_or_default().to_owned(),
+        risks: filter_choices::<RiskLevel>(),
+        categories: filter_choices::<Category>(),
+        lines,
+        total: rows.len(),
+    })
+}
+
+/// One screening of the station, found among its records.
+pub(super) async fn the_screening(
+    host: &StationHost,
+    id: Uuid,
+) -> Result<ScreeningRow, StationPageError> {
+    Ledgers::read(host, true, false, false)
+        .await?
+        .screenings
+        .into_iter()
+        .find(|s| s.id == id)
+        .ok_or_else(|| NodeError::NotFound(format!("排查记录 {id}")).into())
+}
+
+#[derive(Template)]
+#[template(path = "station/screening.html")]
+struct OnePage {
+    frame: StationFrame,
+    row: ScreeningRow,
+    line: Line,
+    recorded: String,
+    saved: bool,
+    /// For a 重大 or 群体性 screening: by when it must reach the township,
+    /// and whether it has.
+    urgent: Option<Urgent>,
+}
+
+/// A 重大 or 群体性 screening and the township's 24 hours (the policy's
+/// `severe_report_hours`).
+pub(super) struct Urgent {
+    pub href: String,
+    pub what: String,
+    pub due: String,
+    pub hours: u32,
+    pub arrived: bool,
+}
+
+impl Urgent {
+    /// `row`'s deadline, if it is severe, and whether the hub has it.
+    pub(super) async fn of(
+        host: &StationHost,
+        row: &ScreeningRow,
+        frame: &StationFrame,
+    ) -> Result<Option<Urgent>, StationPageError> {
+        if !is_severe(row) {
+            return Ok(None);
+        }
+        let hours = host.config().policy.severe_report_hours;
+        Ok(Some(Urgent {
+            href: format!("/screenings/{}", row.id),
+            what: format!("{} {}", row.screened_on, row.parties.join("、")),
+            due: row
+                .recorded_at_ms
+                .map(|at| format_cst(at + u64::from(hours) * 3_600_000))
+                .unwrap_or_default(),
+            hours,
+            arrived: at_the_hub(host, row.id, frame).await?,
+        }))
+    }
+}
+
+/// Whether the hub holds the station's record of screening `id`: the
+/// event that recorded it is at or below the hub's durable mark for our
+/// ledger, as last heard.
+async fn at_the_hub(
+    host: &StationHost,
+    id: Uuid,
+    frame: &StationFrame,
+) -> Result<bool, StationPageError> {
+    let Some(status) = &frame.status else {
+        return Ok(false);
+    };
+    let station = host.station().await?;
+    let entity = station.store().entity(id).map_err(NodeError::from)?;
+    Ok(match entity.map(|e| e.state) {
+        Some(EntityState::Screening(s)) => s
+            .recorded
+            .is_some_and(|r| r.event.seq <= status.acked_by_hub),
+        _ => false,
+    })
+}
+
+#[derive(Deserialize, Default)]
+struct Saved {
+    saved: Option<String>,
+}
+
+async fn one(
+    State(host): State<StationHost>,
+    clerk: Clerk,
+    Path(id): Path<Uuid>,
+    Query(saved): Query<Saved>,
+) -> Result<Response, StationPageError> {
+    let row = the_screening(&host, id).await?;
+    let frame = StationFrame::of(&host, &clerk, "screenings").await?;
+    page(OnePage {
+        urgent: Urgent::of(&host, &row, &frame).await?,
+        line: line_of(&row, &names(&host)),
+        recorded: row.recorded_at_ms.map(format_cst).unwrap_or_default(),
+        saved: saved.saved.is_some(),
+        row,
+        frame,
+    })
+}
