@@ -5,12 +5,14 @@
 
 use reqwest::StatusCode;
 use sanji_domain::Code;
+use sanji_domain::case::ActorRole;
+use sanji_node::ops::{Action, Actor, CaseCommand};
 use sanji_node::station_api::{StationReply, StationRequest};
 use sanji_node::views::{CaseRow, ScreeningRow, VisitRow};
 use sanji_web::station::RunningStation;
 use sanji_web::station_client::StationClient;
 
-use crate::{Cluster, village};
+use crate::{Cluster, township, village};
 
 /// The station's records, as its ledger holds them.
 pub struct Ledgers {
@@ -137,6 +139,41 @@ impl StationDesk {
     /// One sync round with the hub now, as the 立即同步 button asks.
     pub async fn sync(&self) {
         self.service.host.sync(1).await.expect("the station syncs");
+    }
+
+    /// The township takes these steps on a case its hub holds, each as a
+    /// person of the given role, after its tracker has received the case.
+    pub async fn township_takes(&self, case: &str, steps: Vec<(ActorRole, CaseCommand)>) {
+        let hub = &self.cluster.hub().operations;
+        hub.sweep().await.expect("the tracker's sweep");
+        for (role, command) in steps {
+            let actor = Actor {
+                name: "刘芳".into(),
+                role,
+                code: township(),
+            };
+            let case = case.to_string();
+            hub.act(&actor, Action::CaseStep { case, command })
+                .await
+                .expect("the township's step");
+        }
+    }
+
+    /// Accepted at the township and handed back to the village's 李明,
+    /// due 2027-01-10: the steps a village's case usually meets first.
+    pub fn accepted_and_assigned_back(&self) -> Vec<(ActorRole, CaseCommand)> {
+        vec![
+            (ActorRole::Operator, CaseCommand::Accept),
+            (
+                ActorRole::Director,
+                CaseCommand::Assign {
+                    unit: None,
+                    village: Some(self.village.clone()),
+                    person: "李明".into(),
+                    deadline: Some("2027-01-10".parse().unwrap()),
+                },
+            ),
+        ]
     }
 
     pub async fn stop(self) {

@@ -4,6 +4,7 @@
 //! Screenshots go to `target/screenshots/station-*.png`.
 
 use fantoccini::{Client, Locator};
+use sanji_node::station_api::{StationReply, StationRequest};
 use sanji_tests::desk::browser::{self, Driver, arrive, body, click, follow, send};
 use sanji_tests::station_desk::StationDesk;
 
@@ -27,6 +28,45 @@ async fn screening(browser: &Client, desk: &StationDesk, fields: &[(&str, &str)]
     fill(browser, fields).await;
     send(browser, "form#record").await;
     arrive(browser, "screening-saved").await;
+}
+
+/// Presses 立即同步 on the home page's bar and waits for the sync page to say the round
+/// has ended: each time it still shows one, a round of our own waits behind
+/// it (rounds run one at a time), then the page is opened again.
+async fn synced(browser: &Client, desk: &StationDesk) {
+    open(browser, desk, "/", "home").await;
+    send(browser, "#syncbar form").await;
+    arrive(browser, "sync").await;
+    for _ in 0..10 {
+        if browser.find(Locator::Css("#sync-done")).await.is_ok() {
+            return;
+        }
+        let _ = desk.service.host.sync(1).await;
+        open(browser, desk, "/sync", "sync").await;
+    }
+    panic!("the sync page never said the round had ended");
+}
+
+/// The id of the station's case of `party`.
+async fn the_case_of(desk: &StationDesk, party: &str) -> uuid::Uuid {
+    let reply = desk
+        .service
+        .host
+        .handle(StationRequest::List {
+            screenings: false,
+            visits: false,
+            cases: true,
+        })
+        .await
+        .unwrap();
+    let StationReply::Lists { cases, .. } = reply else {
+        panic!("{reply:?}")
+    };
+    cases
+        .into_iter()
+        .find(|c| c.parties.iter().any(|p| p == party))
+        .unwrap_or_else(|| panic!("a case of {party}"))
+        .id
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -208,10 +248,72 @@ async fn the_clerks_day_on_the_station_pages() {
     assert!(body(&b).await.contains("不安定因素排查登记表"));
     browser::screenshot(&b, "station-print-screening").await;
 
-    // SYNC STEPS: the lead adds the /sync page's steps here (the hub comes
-    // back with `desk.cluster.start_hub().await`; sync with the progress
-    // bar, the assignment from the hub with its deadline in the summary, a
-    // result recorded offline, sync again).
+    // Back online: the clerk presses 立即同步 on the bar, and the page
+    // follows the round until it has ended.
+    desk.cluster.start_hub().await;
+    synced(&b, &desk).await;
+    assert!(body(&b).await.contains("同步成功"));
+    browser::screenshot(&b, "station-sync").await;
+
+    // The township takes the case from the visit and hands it back to the
+    // village with a deadline; the next sync says so in words.
+    let case = the_case_of(&desk, "郑立新").await;
+    desk.township_takes(&case.to_string(), desk.accepted_and_assigned_back())
+        .await;
+    synced(&b, &desk).await;
+    let news = b
+        .find(Locator::Css("#recent"))
+        .await
+        .expect("the latest news")
+        .text()
+        .await
+        .unwrap();
+    assert!(
+        news.contains("交本村办理(承办人 李明),期限 2027-01-10"),
+        "{news}"
+    );
+    browser::screenshot(&b, "station-sync-news").await;
+
+    // Offline again, the clerk records the mediation on the case, then syncs
+    // once the hub is back, and the township has it.
+    desk.cluster.stop_hub().await;
+    open(&b, &desk, &format!("/cases/{case}"), "case").await;
+    b.find(Locator::XPath(
+        "//form[contains(@action, '/steps/progress')]/parent::details/summary",
+    ))
+    .await
+    .expect("the progress form is offered")
+    .click()
+    .await
+    .unwrap();
+    let form = b
+        .form(Locator::Css("form[action$='/steps/progress']"))
+        .await
+        .unwrap();
+    form.set_by_name("note", "已约双方到村委会调解,初步同意按老界桩划界。")
+        .await
+        .unwrap();
+    send(&b, "form[action$='/steps/progress']").await;
+    arrive(&b, "case-done-progress").await;
+    desk.cluster.start_hub().await;
+    synced(&b, &desk).await;
+    let at_hub = desk
+        .cluster
+        .hub_store()
+        .entity(case)
+        .unwrap()
+        .expect("the case at the hub");
+    let sanji_domain::EntityState::Case(file) = at_hub.state else {
+        panic!("not a case")
+    };
+    assert_eq!(file.status, sanji_domain::case::CaseStatus::InMediation);
+    assert!(
+        file.file
+            .iter()
+            .any(|e| e.text.contains("初步同意按老界桩划界")),
+        "{:?}",
+        file.file
+    );
 
     b.close().await.unwrap();
     desk.stop().await;

@@ -6,19 +6,10 @@
 use reqwest::StatusCode;
 use sanji_domain::case::ActorRole;
 use sanji_domain::record::{CaseRegistration, CaseSource, Category, Party};
-use sanji_node::ops::{Action, Actor, CaseCommand};
+use sanji_node::ops::CaseCommand;
 use sanji_node::station_api::{StationReply, StationRequest};
 use sanji_tests::desk::{hidden, location, text};
 use sanji_tests::station_desk::StationDesk;
-use sanji_tests::township;
-
-fn hub_person(name: &str, role: ActorRole) -> Actor {
-    Actor {
-        name: name.into(),
-        role,
-        code: township(),
-    }
-}
 
 /// The page once no round is under way: each time it still shows one, a
 /// round of our own waits behind it (rounds run one at a time).
@@ -66,38 +57,15 @@ async fn the_sync_button_tells_what_the_township_did_on_the_villages_case() {
     host.sync(1).await.unwrap();
 
     // The township receives it, accepts it, assigns it to the village and urges it.
-    let hub = &desk.cluster.hub().operations;
-    hub.sweep().await.unwrap();
-    let case = event.entity.to_string();
-    let step = |role, command| {
-        let case = case.clone();
-        async move {
-            hub.act(
-                &hub_person("刘芳", role),
-                Action::CaseStep { case, command },
-            )
-            .await
-            .expect("the township's step")
-        }
-    };
-    step(ActorRole::Operator, CaseCommand::Accept).await;
-    step(
-        ActorRole::Director,
-        CaseCommand::Assign {
-            unit: None,
-            village: Some(desk.village.clone()),
-            person: "李明".into(),
-            deadline: Some("2027-01-10".parse().unwrap()),
-        },
-    )
-    .await;
-    step(
+    let mut steps = desk.accepted_and_assigned_back();
+    steps.push((
         ActorRole::Operator,
         CaseCommand::Urge {
             note: "请本周内约双方调解".into(),
         },
-    )
-    .await;
+    ));
+    let case = event.entity.to_string();
+    desk.township_takes(&case, steps).await;
 
     // The clerk presses 立即同步 on the bar every page shows.
     let clerk = desk.signed_in().await;
