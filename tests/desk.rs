@@ -449,12 +449,17 @@ pub mod browser {
     pub async fn screenshot(browser: &Client, name: &str) {
         let png = browser.screenshot().await.expect("a screenshot");
         std::fs::write(screenshot_dir().join(format!("{name}.png")), &png).unwrap();
-        // The README shows these two; the rest are for looking at.
-        if std::env::var_os("SANJI_UPDATE_SCREENSHOTS").is_some()
-            && ["today", "case"].contains(&name)
+        // The README shows these; the rest are for looking at.
+        let in_readme = match name {
+            "today" | "case" => Some(format!("console-{name}.png")),
+            "station-home-waiting" | "station-sync-news" => Some(format!("{name}.png")),
+            _ => None,
+        };
+        if let Some(file) = in_readme
+            && std::env::var_os("SANJI_UPDATE_SCREENSHOTS").is_some()
         {
             let docs = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs");
-            std::fs::write(docs.join(format!("console-{name}.png")), &png).unwrap();
+            std::fs::write(docs.join(file), &png).unwrap();
         }
     }
 

@@ -13,7 +13,11 @@ async fn a_ticket_lets_one_browser_in_once_and_nothing_else_does() {
     let stranger = browser();
     let refused = stranger.get(desk.url("/")).send().await.unwrap();
     assert_eq!(refused.status(), StatusCode::UNAUTHORIZED);
-    assert!(text(refused).await.contains("sanji 村工作站"));
+    assert!(
+        text(refused)
+            .await
+            .contains(sanji_web::station::SHORTCUT_NAME)
+    );
 
     let ticket = desk.ticket_url().await;
     let clerk = browser();

@@ -3,6 +3,13 @@
 //! loopback over mTLS. Init with a passphrase-sealed store, a screening with
 //! Chinese text (王𠮷: a character outside the Basic Multilingual Plane,
 //! a surrogate pair in Windows' UTF-16), a sync, and the hub holds it.
+//! Then the package a county IT person hands out (`deploy/windows/package.sh`):
+//! `install.cmd` puts it under `%ProgramData%\sanji` with its Start-menu,
+//! desktop and log-on shortcuts and starts the service; `sanji.exe station
+//! open --print-url`, with no `--config`, lets a browser into the clerk's
+//! pages; a record typed at the command line goes to the running service and
+//! reaches the hub; `uninstall.cmd` stops the service and removes the
+//! shortcuts, and every record stays.
 //!
 //! Needs `wine` and `mingw-w64` (`apt-get install -y wine mingw-w64`) and
 //! `rustup target add x86_64-pc-windows-gnu`; it fails, never skips,
@@ -109,11 +116,43 @@ impl Wine {
         cmd.current_dir(&self.dir)
             .env("WINEPREFIX", &self.prefix)
             .env("WINEDEBUG", "-all")
+            // Shortcuts stay in the prefix: no menu entries on this machine.
+            .env("WINEDLLOVERRIDES", "winemenubuilder.exe=d")
             // Wine turns the arguments into UTF-16 through the locale.
             .env("LC_ALL", "C.UTF-8")
             .env("SANJI_LOG", "error")
             .env_remove("SANJI_CONFIG");
         cmd
+    }
+
+    /// Runs `wine program args` with its output in files, not pipes: a
+    /// service it starts in the background outlives it and would hold a
+    /// pipe open. Returns what it printed; panics unless it succeeded.
+    fn detaching(&self, program: &str, args: &[&str]) -> String {
+        let said = self.dir.join("said.txt");
+        let file = std::fs::File::create(&said).unwrap();
+        let status = self
+            .command(Path::new("wine"))
+            .arg(program)
+            .args(args)
+            .env("SANJI_NO_PAUSE", "1")
+            .stdin(Stdio::null())
+            .stdout(file.try_clone().unwrap())
+            .stderr(file)
+            .status()
+            .expect("wine runs");
+        let said = std::fs::read_to_string(&said).unwrap();
+        assert!(status.success(), "wine {program} {args:?} failed: {said}");
+        said
+    }
+
+    /// A Windows path under the prefix's C: drive, as a Linux path.
+    fn c_drive(&self, windows: &str) -> PathBuf {
+        let rest = windows
+            .strip_prefix("C:\\")
+            .unwrap_or_else(|| panic!("not on C: {windows}"));
+        rest.split('\\')
+            .fold(self.prefix.join("drive_c"), |path, part| path.join(part))
     }
 
     fn sanji(&self, args: &[&str]) -> Output {
@@ -242,6 +281,175 @@ async fn a_windows_station_under_wine_records_chinese_text_sealed_and_syncs_with
     let status: serde_json::Value = serde_json::from_slice(&status.stdout).unwrap();
     assert_eq!(status["pending"], 0, "{status}");
 
+    the_package_installs_opens_syncs_and_uninstalls(&wine, &cluster).await;
+
     let _ = wine.command(Path::new("wineserver")).arg("--kill").status();
     cluster.shutdown().await;
+}
+
+/// UTF-16LE, as a shortcut stores its strings.
+fn utf16(text: &str) -> Vec<u8> {
+    text.encode_utf16().flat_map(u16::to_le_bytes).collect()
+}
+
+fn holds(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn the_package_installs_opens_syncs_and_uninstalls(wine: &Wine, cluster: &Cluster) {
+    let village = village(8);
+    cluster.ensure_cert(&village);
+    let out = wine.dir.join("package");
+    let made = Command::new(workspace_root().join("deploy/windows/package.sh"))
+        .arg("--exe")
+        .arg(&wine.exe)
+        .args(["--code", village.as_str()])
+        .arg("--hub")
+        .arg(cluster.hub_addr().to_string())
+        .arg("--certs")
+        .arg(cluster.ca_dir())
+        .args(["--by", "赵村医"])
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .expect("package.sh runs");
+    assert!(
+        made.status.success(),
+        "package.sh failed: {}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    let zip = PathBuf::from(String::from_utf8(made.stdout).unwrap().trim());
+    let unpacked = wine.dir.join("unpacked");
+    let listed = Command::new("unzip")
+        .arg("-q")
+        .arg(&zip)
+        .arg("-d")
+        .arg(&unpacked)
+        .status()
+        .expect("unzip is installed (apt-get install -y unzip)");
+    assert!(listed.success());
+    let package = unpacked.join(format!("sanji-station-{village}"));
+    for file in [
+        "sanji.exe",
+        "install.cmd",
+        "uninstall.cmd",
+        "README.txt",
+        "station.toml",
+        "certs/ca.pem",
+    ] {
+        assert!(package.join(file).is_file(), "the package holds {file}");
+    }
+    assert!(
+        !package.join("certs/ca-key.pem").exists(),
+        "never the county CA's own key"
+    );
+    let guide = std::fs::read_to_string(package.join("README.txt")).unwrap();
+    assert!(
+        guide.starts_with('\u{feff}') && guide.contains("\r\n"),
+        "Notepad's UTF-8"
+    );
+    assert!(guide.contains("双击 install.cmd"));
+
+    // A laptop the station was never on.
+    let home = wine.c_drive("C:\\ProgramData\\sanji");
+    let _ = std::fs::remove_dir_all(&home);
+    let install = windows_path(&package.join("install.cmd"));
+    let said = wine.detaching(
+        "cmd",
+        &["/c", &install, "--listen", "127.0.0.1:0", "--no-browser"],
+    );
+    assert!(said.contains("已初始化村工作站"), "{said}");
+    assert!(said.contains("本站服务已在后台运行"), "{said}");
+    assert!(home.join("sanji.exe").is_file(), "{said}");
+    let links: Vec<PathBuf> = said
+        .lines()
+        .filter_map(|line| line.trim().strip_prefix("快捷方式:"))
+        .map(|link| wine.c_drive(link.trim()))
+        .collect();
+    assert_eq!(links.len(), 3, "Start menu, desktop, log-on: {said}");
+    let config = utf16("station --config \"C:\\ProgramData\\sanji\\station.toml\" open");
+    for link in &links {
+        let bytes = std::fs::read(link).unwrap_or_else(|e| panic!("{}: {e}", link.display()));
+        assert!(
+            holds(&bytes, &config),
+            "{} opens the station",
+            link.display()
+        );
+        assert!(holds(&bytes, &utf16("sanji.exe")), "{}", link.display());
+    }
+    assert!(
+        links
+            .iter()
+            .any(|l| holds(&std::fs::read(l).unwrap(), &utf16("--background"))),
+        "the log-on shortcut starts the service quietly"
+    );
+
+    // The Start-menu shortcut's command, with no --config: a browser is let in.
+    let installed = "C:\\ProgramData\\sanji\\sanji.exe";
+    let said = wine.detaching(installed, &["station", "open", "--print-url"]);
+    let url = said.lines().last().unwrap().trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{said}");
+    let browser = sanji_tests::desk::browser();
+    let entered = browser.get(&url).send().await.expect("the service answers");
+    assert_eq!(
+        entered.status(),
+        reqwest::StatusCode::SEE_OTHER,
+        "the ticket lets in"
+    );
+    let base = url.split("/open").next().unwrap().to_owned();
+    let home_page =
+        sanji_tests::desk::text(browser.get(format!("{base}/")).send().await.unwrap()).await;
+    assert!(home_page.contains("立即同步"), "{home_page}");
+
+    // A record typed at the command line goes to the running service.
+    let said = wine.detaching(
+        installed,
+        &[
+            "station",
+            "screening",
+            "add",
+            "--party",
+            "王𠮷",
+            "--risk",
+            "low",
+            "--category",
+            "family_neighbour",
+            "--people",
+            "2",
+            "--description",
+            "两户因排水沟争执",
+        ],
+    );
+    assert!(said.contains("已保存排查登记"), "{said}");
+    let list = sanji_tests::desk::text(
+        browser
+            .get(format!("{base}/screenings"))
+            .send()
+            .await
+            .unwrap(),
+    )
+    .await;
+    assert!(list.contains("王𠮷"), "the page lists it: {list}");
+    let said = wine.detaching(installed, &["station", "sync"]);
+    assert!(said.contains("同步"), "{said}");
+    let events = held(cluster.hub_store(), &ledger(&village));
+    assert_eq!(events.len(), 1, "the hub holds the laptop's record");
+
+    // Uninstalled: no service, no shortcuts, every record kept.
+    let uninstall = windows_path(&package.join("uninstall.cmd"));
+    let said = wine.detaching("cmd", &["/c", &uninstall]);
+    assert!(said.contains("镇中心已确认本机的全部记录"), "{said}");
+    for link in &links {
+        assert!(!link.exists(), "{} removed", link.display());
+    }
+    assert!(
+        browser.get(format!("{base}/")).send().await.is_err(),
+        "the service has stopped"
+    );
+    let data = home.join(village.as_str());
+    assert!(!data.join("serve.json").exists());
+    let said = wine.detaching(installed, &["station", "status", "--json"]);
+    let status: serde_json::Value = serde_json::from_str(said.trim()).unwrap();
+    assert_eq!(status["screenings"], 1, "{status}");
+    assert_eq!(status["pending"], 0, "{status}");
 }

@@ -12,6 +12,7 @@ mod passphrase;
 mod pki_cmd;
 mod read_cmd;
 mod render;
+mod station_app;
 mod station_cmd;
 mod user_cmd;
 
@@ -53,6 +54,9 @@ enum Command {
     Bench(bench_cmd::BenchArgs),
 }
 
+/// The config a command reads when none is named.
+pub const DEFAULT_CONFIG: &str = "sanji.toml";
+
 /// Options shared by every role's commands.
 #[derive(Args, Clone)]
 pub struct Common {
@@ -61,7 +65,7 @@ pub struct Common {
         long,
         global = true,
         env = "SANJI_CONFIG",
-        default_value = "sanji.toml"
+        default_value = DEFAULT_CONFIG
     )]
     pub config: PathBuf,
     /// 以 JSON 输出(供程序读取)
@@ -172,10 +176,13 @@ fn limit_malloc_arenas() {}
 fn main() -> ExitCode {
     let mut command = clap_zh::localize(Cli::command());
     let matches = clap_zh::matches(&mut command);
-    let cli = match Cli::from_arg_matches(&matches) {
+    let mut cli = match Cli::from_arg_matches(&matches) {
         Ok(cli) => cli,
         Err(e) => clap_zh::exit(&e, &command),
     };
+    if let Command::Station(args) = &mut cli.command {
+        args.use_installed_config();
+    }
     let serving = matches!(
         &cli.command,
         Command::Hub(read_cmd::HubArgs {

@@ -35,6 +35,16 @@ impl StationArgs {
     pub fn config(&self) -> &std::path::Path {
         &self.common.config
     }
+
+    /// On Windows a command that names no config uses the one `sanji
+    /// station install` wrote, so the clerk never types `--config`.
+    pub fn use_installed_config(&mut self) {
+        let unnamed = self.common.config == std::path::Path::new(crate::DEFAULT_CONFIG)
+            && !self.common.config.exists();
+        if unnamed && let Some(installed) = crate::station_app::installed_config() {
+            self.common.config = installed;
+        }
+    }
 }
 
 #[derive(Subcommand)]
@@ -112,6 +122,21 @@ enum StationCommand {
         #[arg(long)]
         listen: Option<String>,
     },
+    /// 打开本站页面:本站服务没有运行就先在后台启动它,再在浏览器中打开(开始菜单的快捷方式运行的就是这个命令)
+    Open {
+        /// 不打开浏览器,只打印一分钟内有效的登录地址
+        #[arg(long)]
+        print_url: bool,
+        /// 只在后台启动本站服务,不打开浏览器(开机登录时的快捷方式用)
+        #[arg(long, conflicts_with = "print_url")]
+        background: bool,
+    },
+    /// 停止正在运行的本站服务(已登记的记录都保留,下次打开继续同步)
+    Stop,
+    /// 在这台电脑上安装村工作站(Windows 安装包的 install.cmd 运行的就是这个命令;已安装时换成本安装包的程序,配置和记录不变)
+    Install(crate::station_app::InstallArgs),
+    /// 卸载:停止本站服务,删除快捷方式;程序、配置和全部记录留在原处
+    Uninstall,
     /// 解锁用口令加密的本站数据:把口令交给正在运行的本站服务(输入时不显示)
     Unlock,
     /// 与镇中心同步一轮(先推送,后拉取)
@@ -255,11 +280,22 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             out,
             passphrase_env,
         } => return open_export(&common, &input, &out, &passphrase_env),
+        StationCommand::Install(install) => return crate::station_app::install(install).await,
+        StationCommand::Uninstall => return crate::station_app::uninstall(&common.config).await,
         _ => {}
     }
     let config = NodeConfig::load(&common.config)?;
-    if let StationCommand::Serve { listen } = &args.command {
-        return serve(config, listen.as_deref()).await;
+    match &args.command {
+        StationCommand::Serve { listen } => return serve(config, listen.as_deref()).await,
+        StationCommand::Open {
+            print_url,
+            background,
+        } => {
+            return crate::station_app::open(&common.config, &config, *print_url, *background)
+                .await;
+        }
+        StationCommand::Stop => return crate::station_app::stop(&config).await,
+        _ => {}
     }
     let desk = reach(config).await?;
     let config = desk.config().clone();
@@ -269,7 +305,11 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
         StationCommand::Init { .. }
         | StationCommand::Rekey { .. }
         | StationCommand::OpenExport { .. }
-        | StationCommand::Serve { .. } => {
+        | StationCommand::Serve { .. }
+        | StationCommand::Open { .. }
+        | StationCommand::Stop
+        | StationCommand::Install(_)
+        | StationCommand::Uninstall => {
             unreachable!("handled above")
         }
         StationCommand::Unlock => unlock(&desk).await,
@@ -694,7 +734,10 @@ async fn serve(config: NodeConfig, listen: Option<&str>) -> Result<ExitCode> {
             "本站数据用口令加密:请在另一个窗口运行 sanji station unlock 输入口令,解锁后开始同步。"
         );
     }
-    crate::shutdown_signal().await;
+    tokio::select! {
+        () = crate::shutdown_signal() => {}
+        () = running.host.stop_asked() => {}
+    }
     running.stop().await;
     Ok(ExitCode::SUCCESS)
 }
@@ -733,7 +776,7 @@ async fn unlock(desk: &Desk) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn init(
+pub(crate) fn init(
     common: &Common,
     code: &str,
     hub: String,

@@ -298,7 +298,7 @@ fn a_second_serve_on_the_same_folder_is_told_the_service_already_runs() {
         "names where it runs: {said}"
     );
     assert!(
-        said.contains("请先在它的窗口按 Ctrl-C 停止它"),
+        said.contains("请先运行 sanji station stop 停止它"),
         "says what to do: {said}"
     );
     assert_eq!(said.matches("错误").count(), 1, "one sentence: {said}");
@@ -312,6 +312,82 @@ fn a_second_serve_on_the_same_folder_is_told_the_service_already_runs() {
     let again = serve(d, &[]);
     assert_eq!(status_json(d)["events_recorded"], 1);
     again.stop();
+}
+
+/// Stops the service a test started in the background, should it fail
+/// before its own `stop`.
+struct Stops<'a>(&'a Path);
+
+impl Drop for Stops<'_> {
+    fn drop(&mut self) {
+        let _ = run_station(self.0, &["stop"]);
+    }
+}
+
+/// The status code of `GET url` over loopback.
+fn get_status(url: &str) -> u16 {
+    let rest = url
+        .strip_prefix("http://")
+        .expect("a plain loopback address");
+    let (addr, path) = rest.split_at(rest.find('/').unwrap_or(rest.len()));
+    let mut stream = std::net::TcpStream::connect(addr).unwrap();
+    write!(
+        stream,
+        "GET {path} HTTP/1.1\r\nHost: {addr}\r\nConnection: close\r\n\r\n"
+    )
+    .unwrap();
+    let mut answer = String::new();
+    stream.read_to_string(&mut answer).unwrap();
+    answer
+        .split(' ')
+        .nth(1)
+        .and_then(|c| c.parse().ok())
+        .unwrap_or(0)
+}
+
+#[test]
+fn open_starts_the_service_in_the_background_and_stop_ends_it() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let config_path = setup(d, "127.0.0.1:9", "node_key");
+    let mut config = NodeConfig::load(&config_path).unwrap();
+    config.listen = Some("127.0.0.1:0".into());
+    config.save(&config_path).unwrap();
+    let _stops = Stops(d);
+
+    // What the Start-menu shortcut runs, with no service running: one starts
+    // and the address it prints lets a browser in, once.
+    let out = ok(run_station(d, &["open", "--print-url"]));
+    let url = text(&out.stdout).trim().to_owned();
+    assert!(url.starts_with("http://127.0.0.1:"), "{url}");
+    assert_eq!(get_status(&url), 303, "the ticket lets a browser in");
+    assert_eq!(get_status(&url), 401, "and only once");
+    let serve_json = d.join("station").join("serve.json");
+    assert!(serve_json.exists(), "the service runs on after open ended");
+
+    // Commands go to it; a second open finds it rather than starting another.
+    ok(run_station(d, ADD.as_slice()));
+    let again = ok(run_station(d, &["open", "--background"]));
+    let port = url
+        .trim_start_matches("http://")
+        .split('/')
+        .next()
+        .unwrap()
+        .to_owned();
+    assert!(
+        text(&again.stdout).contains(&format!("http://{port}/")),
+        "{}",
+        text(&again.stdout)
+    );
+    assert_eq!(status_json(d)["events_recorded"], 1);
+
+    let stopped = ok(run_station(d, &["stop"]));
+    assert!(text(&stopped.stdout).contains("本站服务已停止"));
+    assert!(!serve_json.exists(), "serve.json removed");
+    let idle = ok(run_station(d, &["stop"]));
+    assert!(text(&idle.stdout).contains("本站服务没有在运行"));
+    // The record stays, read from the folder itself now.
+    assert_eq!(status_json(d)["events_recorded"], 1);
 }
 
 #[test]

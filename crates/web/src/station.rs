@@ -33,6 +33,10 @@ use tokio::sync::{Notify, RwLock, watch};
 
 /// Where the station service listens when the configuration names nothing.
 pub const DEFAULT_ADDR: &str = "127.0.0.1:7181";
+
+/// What the clerk's shortcuts to the pages are called (Start menu, desktop),
+/// and so what the pages tell a clerk to click.
+pub const SHORTCUT_NAME: &str = "综治信访维稳村工作站";
 /// The file in the data folder that tells local programs where the service
 /// is and the secret it wants.
 pub const SERVE_FILE: &str = "serve.json";
@@ -55,7 +59,7 @@ pub enum ServeError {
     #[error("本站服务的地址 {0} 格式不对,应为 IP:端口,如 {DEFAULT_ADDR}")]
     BadAddr(String),
     #[error(
-        "数据目录 {} 的本站服务已在运行(sanji station serve{}):无需再启动,登记、查看、同步的命令会自动交给它。要重新启动,请先在它的窗口按 Ctrl-C 停止它",
+        "数据目录 {} 的本站服务已在运行(sanji station serve{}):无需再启动,登记、查看、同步的命令会自动交给它。要重新启动,请先运行 sanji station stop 停止它(或在它的窗口按 Ctrl-C)",
         folder.display(),
         running.as_deref().map(|a| format!(",http://{a}/")).unwrap_or_default()
     )]
@@ -146,6 +150,9 @@ struct HostInner {
     /// Asks the background sync to run now (a record was made, it was unlocked).
     wake: Notify,
     stopping: watch::Receiver<bool>,
+    /// A local program (`sanji station stop`, the uninstaller) asked the
+    /// service to end.
+    asked_to_stop: Notify,
     browsers: crate::station_pages::BrowserSessions,
 }
 
@@ -157,6 +164,12 @@ impl StationHost {
     /// The open station, or the sentence that says it waits for its passphrase.
     pub async fn station(&self) -> Result<Arc<Station>, NodeError> {
         self.inner.station.read().await.clone().ok_or_else(locked)
+    }
+
+    /// Returns once a local program has asked the service to stop
+    /// (`POST /api/stop`); whoever runs the service then stops it.
+    pub async fn stop_asked(&self) {
+        self.inner.asked_to_stop.notified().await;
     }
 
     /// The clerk's browsers and their tickets.
@@ -295,6 +308,7 @@ impl StationHost {
             .route("/api/sync", post(sync))
             .route("/api/unlock", post(unlock))
             .route("/api/ticket", post(ticket))
+            .route("/api/stop", post(stop))
             .layer(axum::middleware::from_fn_with_state(
                 self.clone(),
                 needs_secret,
@@ -479,6 +493,15 @@ async fn ticket(State(host): State<StationHost>) -> Json<PageTicket> {
     })
 }
 
+/// Asks the service to end; it stops as Ctrl-C stops it (a round under
+/// way is recorded as interrupted) once this answer has gone.
+async fn stop(State(host): State<StationHost>) -> Json<serde_json::Value> {
+    tracing::info!("本机程序要求本站服务停止");
+    // A permit is kept if nobody waits yet, so the ask is never lost.
+    host.inner.asked_to_stop.notify_one();
+    Json(serde_json::json!({ "stopping": true }))
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct UnlockAsk {
     pub passphrase: String,
@@ -583,6 +606,7 @@ pub async fn start(
             rounds: Default::default(),
             wake: Notify::new(),
             stopping,
+            asked_to_stop: Notify::new(),
             browsers: Default::default(),
         }),
     };

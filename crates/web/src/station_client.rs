@@ -109,6 +109,19 @@ impl StationClient {
         Ok(ticket.url)
     }
 
+    /// Asks the service to stop, and waits (up to half a minute) until it
+    /// no longer answers; `false` when it still does.
+    pub async fn stop(&self) -> Result<bool, NodeError> {
+        let _: serde_json::Value = self.post("/api/stop", &serde_json::json!({})).await?;
+        for _ in 0..300 {
+            if self.ping().await.is_err() {
+                return Ok(true);
+            }
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+        Ok(false)
+    }
+
     pub async fn unlock(&self, passphrase: &str) -> Result<(), NodeError> {
         let _: serde_json::Value = self
             .post(

@@ -124,7 +124,10 @@ impl FromRequestParts<StationHost> for Clerk {
                     StatusCode::UNAUTHORIZED,
                     Html(crate::pages::error_page(
                         StatusCode::UNAUTHORIZED,
-                        "请从「开始」菜单的「sanji 村工作站」打开本页(或在本机运行 sanji station open):本页只对本机打开它的人开放",
+                        &format!(
+                            "请从「开始」菜单或桌面上的「{}」打开本页(或在本机运行 sanji station open):本页只对本机打开它的人开放",
+                            crate::station::SHORTCUT_NAME
+                        ),
                     )),
                 )
                     .into_response()
@@ -472,7 +475,10 @@ async fn open(State(host): State<StationHost>, Query(ticket): Query<Ticket>) -> 
                 StatusCode::UNAUTHORIZED,
                 Html(crate::pages::error_page(
                     StatusCode::UNAUTHORIZED,
-                    "这个打开本站网页的链接已用过或已过期(一分钟内有效,只能用一次):请从「开始」菜单的「sanji 村工作站」重新打开",
+                    &format!(
+                        "这个打开本站网页的链接已用过或已过期(一分钟内有效,只能用一次):请从「开始」菜单或桌面上的「{}」重新打开",
+                        crate::station::SHORTCUT_NAME
+                    ),
                 )),
             )
                 .into_response()
