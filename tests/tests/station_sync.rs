@@ -11,8 +11,8 @@ use sanji_node::station_api::{StationReply, StationRequest};
 use sanji_tests::desk::{hidden, location, text};
 use sanji_tests::station_desk::StationDesk;
 
-/// The page once no round is under way: each time it still shows one, a
-/// round of our own waits behind it (rounds run one at a time).
+/// The page once no round is under way: each time it still shows one, it
+/// waits for the rounds under way to end, starting none.
 async fn finished_sync_page(desk: &StationDesk, clerk: &reqwest::Client) -> String {
     for _ in 0..10 {
         let page = text(clerk.get(desk.url("/sync")).send().await.unwrap()).await;
@@ -20,7 +20,7 @@ async fn finished_sync_page(desk: &StationDesk, clerk: &reqwest::Client) -> Stri
             return page;
         }
         assert!(page.contains("id=\"sync-running\""), "{page}");
-        let _ = desk.service.host.sync(1).await;
+        desk.service.host.rounds_over().await;
     }
     panic!("the sync page never finished");
 }

@@ -411,7 +411,7 @@ async fn the_package_installs_opens_syncs_and_uninstalls(wine: &Wine, cluster: &
             "--party",
             "王𠮷",
             "--risk",
-            "low",
+            "general",
             "--category",
             "family_neighbour",
             "--people",

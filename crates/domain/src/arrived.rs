@@ -62,6 +62,12 @@ fn step_line(step: &CaseStep, village: &Code, case: &str, by: &str) -> String {
         CaseStep::Accept {
             case_number,
             resolve_deadline,
+        } if case == *case_number => {
+            format!("镇中心已受理案件 {case},办结期限 {resolve_deadline}")
+        }
+        CaseStep::Accept {
+            case_number,
+            resolve_deadline,
         } => format!("镇中心已受理案件 {case},编号 {case_number},办结期限 {resolve_deadline}"),
         CaseStep::NotAccept { reason } => format!("镇中心对案件 {case} 不予受理:{reason}"),
         CaseStep::Assign {

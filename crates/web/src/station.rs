@@ -147,6 +147,8 @@ struct HostInner {
     /// Rounds asked for and not yet over (running, or waiting for the one
     /// that runs): the page shows a sync under way while this is above 0.
     rounds: std::sync::atomic::AtomicU32,
+    /// Told each time the last round under way ends.
+    rounds_ended: Notify,
     /// Asks the background sync to run now (a record was made, it was unlocked).
     wake: Notify,
     stopping: watch::Receiver<bool>,
@@ -217,6 +219,21 @@ impl StationHost {
             let _ = stopping.wait_for(|stop| *stop).await;
         };
         station.sync_unless(attempts, stopped).await
+    }
+
+    /// Returns once no round runs or waits to run (at once if none does),
+    /// without asking for one.
+    pub async fn rounds_over(&self) {
+        loop {
+            let ended = self.inner.rounds_ended.notified();
+            tokio::pin!(ended);
+            // Listening before looking, so an end between the two is heard.
+            ended.as_mut().enable();
+            if !self.is_syncing() {
+                return;
+            }
+            ended.await;
+        }
     }
 
     /// Whether a sync round runs now or has been asked for.
@@ -341,9 +358,13 @@ impl RoundUnderWay {
 
 impl Drop for RoundUnderWay {
     fn drop(&mut self) {
-        self.0
+        let before = self
+            .0
             .rounds
             .fetch_sub(1, std::sync::atomic::Ordering::SeqCst);
+        if before == 1 {
+            self.0.rounds_ended.notify_waiters();
+        }
     }
 }
 
@@ -604,6 +625,7 @@ pub async fn start(
             station: RwLock::new(station.map(Arc::new)),
             syncing: tokio::sync::Mutex::new(()),
             rounds: Default::default(),
+            rounds_ended: Notify::new(),
             wake: Notify::new(),
             stopping,
             asked_to_stop: Notify::new(),
