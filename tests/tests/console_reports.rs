@@ -119,6 +119,9 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
         visits.visit_batches + visits.letters + visits.calls > 0,
         "the village's visits: {visits:?}"
     );
+    let disputes = report
+        .disputes
+        .expect("follow-ups and major disputes counted");
 
     let browser = desk.signed_in("刘芳").await;
     // Without a month: this month's (CST) report.
@@ -166,6 +169,13 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
         ("来电次数", visits.calls.to_string()),
         ("当场答复", visits.answered_on_spot.to_string()),
         ("转为案件", visits.became_cases.to_string()),
+        ("回访数", disputes.followed_up.to_string()),
+        ("满意数", disputes.satisfied.to_string()),
+        ("满意率", disputes.satisfaction_label()),
+        ("重大疑难受理", disputes.major_received.to_string()),
+        ("重大疑难办结", disputes.major_resolved.to_string()),
+        ("重大疑难化解", disputes.major_mediated.to_string()),
+        ("重大疑难在办", disputes.major_open.to_string()),
     ]
     .into_iter()
     .map(|(h, v)| (h.to_owned(), v))

@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::case::{Assignee, CaseFile, CaseStatus, Outcome, StepKind};
+use crate::case::{Assignee, CaseFile, CaseStatus, Outcome, Resolution, StepKind};
 use crate::code::Code;
 use crate::deadline::DeadlinePolicy;
 use crate::error::FieldError;
@@ -150,6 +150,60 @@ pub struct MonthlyReport {
     /// counted: shown as not counted, never as zeros.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub visits: Option<VisitCounts>,
+    /// 回访 and 重大疑难 disputes this month. `None` only in a report filed
+    /// before they were counted: shown as not counted, never as zeros.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub disputes: Option<DisputeCounts>,
+}
+
+/// What the documents report beside the case counts: how many of the people
+/// followed up (回访) were satisfied (满意率), and the 重大疑难 disputes (a
+/// case registered as complex, 疑难复杂) received, resolved, mediated to an
+/// agreement (化解) and still open ("受理了六起重大矛盾纠纷,成功化解了四起,
+/// 还有两起仍在化解之中").
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DisputeCounts {
+    /// 回访 this month.
+    pub followed_up: u32,
+    /// Of those, the people were satisfied.
+    pub satisfied: u32,
+    /// 重大疑难 registered this month.
+    pub major_received: u32,
+    /// 重大疑难 resolved this month, and of those mediated to an agreement.
+    pub major_resolved: u32,
+    pub major_mediated: u32,
+    /// 重大疑难 still open at the month's end.
+    pub major_open: u32,
+}
+
+impl DisputeCounts {
+    fn add(self, other: DisputeCounts) -> DisputeCounts {
+        DisputeCounts {
+            followed_up: self.followed_up + other.followed_up,
+            satisfied: self.satisfied + other.satisfied,
+            major_received: self.major_received + other.major_received,
+            major_resolved: self.major_resolved + other.major_resolved,
+            major_mediated: self.major_mediated + other.major_mediated,
+            major_open: self.major_open + other.major_open,
+        }
+    }
+
+    /// satisfied / followed up (满意率), to a tenth of a percent; "—" when
+    /// nobody was followed up.
+    pub fn satisfaction_label(&self) -> String {
+        permille_label(
+            (self.followed_up > 0)
+                .then(|| (u64::from(self.satisfied) * 1000 / u64::from(self.followed_up)) as u32),
+        )
+    }
+}
+
+fn permille_label(permille: Option<u32>) -> String {
+    match permille {
+        Some(p) => format!("{}.{}%", p / 10, p % 10),
+        None => "—".to_owned(),
+    }
 }
 
 /// 接访 of a month, by channel, as the documents count them: 来访 in
@@ -281,14 +335,15 @@ impl MonthlyReport {
                 .iter()
                 .filter_map(|r| r.visits)
                 .reduce(VisitCounts::add),
+            disputes: rows
+                .iter()
+                .filter_map(|r| r.disputes)
+                .reduce(DisputeCounts::add),
         }
     }
 
     pub fn mediation_success_label(&self) -> String {
-        match self.mediation_success_permille {
-            Some(p) => format!("{}.{}%", p / 10, p % 10),
-            None => "—".to_owned(),
-        }
+        permille_label(self.mediation_success_permille)
     }
 
     pub fn validate(&self) -> Result<(), FieldError> {
@@ -334,6 +389,38 @@ impl MonthlyReport {
                     "visits.became_cases",
                     "转为案件数不能多于接访总数",
                 ));
+            }
+        }
+        if let Some(d) = self.disputes {
+            let rules = [
+                (
+                    d.satisfied > d.followed_up,
+                    "disputes.satisfied",
+                    "满意数不能多于回访数",
+                ),
+                (
+                    d.major_received > self.received,
+                    "disputes.major_received",
+                    "重大疑难受理数不能多于受理登记数",
+                ),
+                (
+                    d.major_resolved > self.resolved,
+                    "disputes.major_resolved",
+                    "重大疑难办结数不能多于办结数",
+                ),
+                (
+                    d.major_mediated > d.major_resolved,
+                    "disputes.major_mediated",
+                    "重大疑难化解数不能多于其办结数",
+                ),
+                (
+                    d.major_open > self.open,
+                    "disputes.major_open",
+                    "重大疑难在办数不能多于在办数",
+                ),
+            ];
+            if let Some((_, field, message)) = rules.iter().find(|(broken, ..)| *broken) {
+                return Err(FieldError::new(*field, *message));
             }
         }
         Ok(())
@@ -448,6 +535,12 @@ pub fn monthly_report(
         })
         .count() as u32;
     let late = resolutions.iter().filter(|r| r.late).count() as u32;
+    let major_resolutions: Vec<&Resolution> = mine
+        .iter()
+        .filter(|f| f.registration.complex)
+        .filter_map(|f| f.resolution.as_ref())
+        .filter(|r| month.contains(r.on))
+        .collect();
     let follow_ups = || {
         mine.iter()
             .flat_map(|f| f.follow_ups.iter())
@@ -499,6 +592,20 @@ pub fn monthly_report(
         // Visits live in their own ledger: the caller counts them with
         // [`visit_counts`] from the visits it holds.
         visits: None,
+        disputes: Some(DisputeCounts {
+            followed_up: follow_ups().count() as u32,
+            satisfied: follow_ups().filter(|u| u.satisfied).count() as u32,
+            major_received: received.iter().filter(|f| f.registration.complex).count() as u32,
+            major_resolved: major_resolutions.len() as u32,
+            major_mediated: major_resolutions
+                .iter()
+                .filter(|r| r.outcome == Outcome::Agreement)
+                .count() as u32,
+            major_open: open_at_end
+                .iter()
+                .filter(|f| f.registration.complex)
+                .count() as u32,
+        }),
     }
 }
 

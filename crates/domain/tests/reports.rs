@@ -13,8 +13,8 @@ use sanji_domain::record::{
     CaseRegistration, CaseSource, Category, RiskLevel, Screening, Visit, VisitChannel,
 };
 use sanji_domain::report::{
-    CaseRef, CategoryCount, Month, MonthlyReport, Period, RewardLine, RewardTotal, SourceCount,
-    VisitCounts, monthly_report, rewards, visit_counts,
+    CaseRef, CategoryCount, DisputeCounts, Month, MonthlyReport, Period, RewardLine, RewardTotal,
+    SourceCount, VisitCounts, monthly_report, rewards, visit_counts,
 };
 use uuid::Uuid;
 
@@ -138,15 +138,15 @@ fn cases() -> Vec<(u32, Life)> {
     c.step(Operator, t, "2026-11-07", not_accept());
     out.push((3, c));
 
-    // C4 排查转案/征地拆迁 at 201, registered in October. Assigned to 201
-    // with deadline 11-25, in mediation since 11-01, escalated to the county
-    // 11-10, still open at the end of November.
+    // C4 排查转案/征地拆迁 at 201, complex, registered in October. Assigned
+    // to 201 with deadline 11-25, in mediation since 11-01, escalated to the
+    // county 11-10, still open at the end of November.
     let mut c = Life::register(registration(
         V201,
         "2026-10-20",
         Src::Screening,
         Cat::Expropriation,
-        false,
+        true,
     ));
     c.step(Operator, t, "2026-10-21", accept_no(4, "2026-12-20"))
         .step(
@@ -214,14 +214,14 @@ fn cases() -> Vec<(u32, Life)> {
         .step(Operator, t, "2026-12-02", follow_up_clean());
     out.push((6, c));
 
-    // C7 来访/劳资 at 201, registered 11-25, not yet decided
+    // C7 来访/劳资 at 201, complex, registered 11-25, not yet decided
     // (acceptance deadline 11-25 + 15 = 12-10).
     let c = Life::register(registration(
         V201,
         "2026-11-25",
         Src::Visit,
         Cat::Labour,
-        false,
+        true,
     ));
     out.push((7, c));
 
@@ -983,6 +983,79 @@ fn months_parse_strictly() {
 /// people (one answered on the spot, the other registered as a case), a
 /// letter answered on the spot and a call; at the township's window one
 /// visit of 5; at a village of another township, and in October, none count.
+#[test]
+fn novembers_follow_ups_and_major_disputes_match_the_hand_count() {
+    // Followed up in November: C1 (11-15), C2 (11-20, a skip-level
+    // petition), C5 (11-25, a petition), C9 (11-22), C12 (11-29); C6's is on
+    // 12-02. The people were satisfied at C1, C9 and C12: 3 of 5, 60.0%.
+    // 重大疑难 (complex): C1, C4, C7. Received in November: C1 (11-02) and C7
+    // (11-25); C4 came in October. Resolved: C1, by agreement. Open at the
+    // month's end: C4 (in mediation, escalated) and C7 (not yet decided).
+    let report = report_for(TOWNSHIP, "2026-11", "2026-12-05");
+    let disputes = report.disputes.expect("counted in a report made now");
+    assert_eq!(
+        disputes,
+        DisputeCounts {
+            followed_up: 5,
+            satisfied: 3,
+            major_received: 2,
+            major_resolved: 1,
+            major_mediated: 1,
+            major_open: 2,
+        }
+    );
+    assert_eq!(disputes.satisfaction_label(), "60.0%");
+    report.validate().expect("consistent");
+
+    // October: nothing followed up, no rate rather than 0%; C4 received.
+    let october = report_for(TOWNSHIP, "2026-10", "2026-12-05")
+        .disputes
+        .unwrap();
+    assert_eq!((october.followed_up, october.major_received), (0, 1));
+    assert_eq!(october.satisfaction_label(), "—");
+
+    // The county's total adds the counted rows; a row filed before these
+    // were counted adds nothing, and a total of such rows counts nothing.
+    let county = code("360123");
+    let mut before = report_for(OTHER_TOWNSHIP, "2026-11", "2026-12-05");
+    before.disputes = None;
+    let total = MonthlyReport::total(&county, month("2026-11"), &[report.clone(), before.clone()]);
+    assert_eq!(total.disputes, Some(disputes));
+    assert_eq!(
+        MonthlyReport::total(&county, month("2026-11"), &[before]).disputes,
+        None
+    );
+
+    // Figures that cannot be true are refused, naming the figure.
+    for (broken, field) in [
+        (
+            DisputeCounts {
+                satisfied: 6,
+                ..disputes
+            },
+            "disputes.satisfied",
+        ),
+        (
+            DisputeCounts {
+                major_mediated: 2,
+                ..disputes
+            },
+            "disputes.major_mediated",
+        ),
+        (
+            DisputeCounts {
+                major_open: report.open + 1,
+                ..disputes
+            },
+            "disputes.major_open",
+        ),
+    ] {
+        let mut wrong = report.clone();
+        wrong.disputes = Some(broken);
+        assert_eq!(wrong.validate().unwrap_err().field, field);
+    }
+}
+
 #[test]
 fn visits_are_counted_by_channel_answered_on_the_spot_and_turned_into_cases() {
     let at = |place: &str, on: &str, channel: VisitChannel, people: u32, answered: bool| Visit {

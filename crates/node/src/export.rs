@@ -8,7 +8,9 @@
 use sanji_domain::Labelled;
 use sanji_domain::case::Assignee;
 use sanji_domain::record::{CaseSource, Category};
-use sanji_domain::report::{Month, MonthlyReport, RewardLine, RewardTotal, VisitCounts};
+use sanji_domain::report::{
+    DisputeCounts, Month, MonthlyReport, RewardLine, RewardTotal, VisitCounts,
+};
 use sanji_domain::time::format_cst;
 
 use crate::NodeError;
@@ -317,6 +319,33 @@ fn report_figures() -> Vec<Column<MonthlyReport>> {
         visits("来电次数", |v| v.calls),
         visits("当场答复", |v| v.answered_on_spot),
         visits("转为案件", |v| v.became_cases),
+    ]);
+    // Blank, not zero, in a report filed before these were counted.
+    let disputes = |heading: &str, group: &'static str, value: fn(&DisputeCounts) -> u32| {
+        Column::new(heading, move |r: &MonthlyReport| {
+            r.disputes.as_ref().map_or(Cell::Blank, |d| count(value(d)))
+        })
+        .under(group)
+    };
+    columns.extend([
+        disputes("回访数", "回访", |d| d.followed_up),
+        disputes("满意数", "回访", |d| d.satisfied),
+        Column::new("满意率", |r: &MonthlyReport| {
+            r.disputes
+                .as_ref()
+                .map_or(Cell::Blank, |d| text(d.satisfaction_label()))
+        })
+        .under("回访"),
+        disputes("重大疑难受理", "重大疑难纠纷", |d| {
+            d.major_received
+        }),
+        disputes("重大疑难办结", "重大疑难纠纷", |d| {
+            d.major_resolved
+        }),
+        disputes("重大疑难化解", "重大疑难纠纷", |d| {
+            d.major_mediated
+        }),
+        disputes("重大疑难在办", "重大疑难纠纷", |d| d.major_open),
         figure("统计案件数", |r| r.cases_covered),
     ]);
     columns

@@ -268,6 +268,7 @@ fn monthly_reports(
             && report.screenings == 0
             && report.cases_covered == 0
             && report.visits.is_none_or(|v| v == Default::default())
+            && report.disputes.is_none_or(|d| d == Default::default())
         {
             continue;
         }
