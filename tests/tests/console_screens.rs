@@ -500,3 +500,75 @@ async fn a_party_named_script_is_shown_as_text() {
     drop(station);
     desk.stop().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_severe_screening_that_reached_the_township_late_is_flagged_at_the_hub_and_the_county() {
+    let desk = Desk::start().await;
+    // A laptop offline since yesterday: its screening was recorded 29½ hours
+    // before the hub received it and passed it on, 5½ past the 24 allowed.
+    let mut config = desk.cluster.station_config(&village(1));
+    config.clock_offset_ms = -(29 * 3_600_000 + 1_800_000);
+    let offline = desk.cluster.open_station_with(config);
+    let mut recorded_offline = severe("迟报人", station_today(&offline));
+    recorded_offline.description = "断网期间登记:两户争水,扬言聚集。".into();
+    let late = offline
+        .record_screening(None, recorded_offline)
+        .unwrap()
+        .entity;
+    drop(offline);
+    // Back on the network with its clock right, it syncs; so does a village
+    // that reports at once.
+    let station = desk.cluster.open_station(&village(1));
+    station.sync(3).await.unwrap();
+    let prompt = desk.cluster.open_station(&village(2));
+    let mut in_time = severe("按时人", station_today(&prompt));
+    in_time.village = village(2);
+    in_time.description = "联网时登记:工地欠薪,工人聚集。".into();
+    let in_time = prompt.record_screening(None, in_time).unwrap().entity;
+    prompt.sync(3).await.unwrap();
+    desk.cluster.forward().await;
+
+    let operator = desk.signed_in("刘芳").await;
+    let late_page = page(&operator, &desk, &format!("/screenings/{late}")).await;
+    assert!(
+        late_page.contains(r#"<dd class="late-severe">超时 6 小时上报</dd>"#),
+        "{late_page}"
+    );
+    let in_time_page = page(&operator, &desk, &format!("/screenings/{in_time}")).await;
+    assert!(in_time_page.contains("<dd>按时上报</dd>"), "{in_time_page}");
+    let list = page(&operator, &desk, "/screenings").await;
+    assert!(
+        list.contains("超时 6 小时上报") && list.contains("按时上报"),
+        "{list}"
+    );
+
+    // The county's table of severe items marks the late one in red.
+    let county_office = desk.signed_in("周明").await;
+    let response = county_office
+        .get(desk.county_url("/handdowns"))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), StatusCode::OK);
+    let table = text(response).await;
+    let row_of = |party: &str| {
+        let at = table
+            .find(party)
+            .unwrap_or_else(|| panic!("{party}: {table}"));
+        let start = table[..at].rfind("<tr").unwrap();
+        let end = at + table[at..].find("</tr>").unwrap();
+        table[start..end].to_owned()
+    };
+    let late_row = row_of("断网期间登记");
+    assert!(
+        late_row.contains("late-severe") && late_row.contains("超时 6 小时上报"),
+        "{late_row}"
+    );
+    let in_time_row = row_of("联网时登记");
+    assert!(
+        !in_time_row.contains("late-severe") && in_time_row.contains("按时上报"),
+        "{in_time_row}"
+    );
+    drop((station, prompt));
+    desk.stop().await;
+}

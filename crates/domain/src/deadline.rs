@@ -65,6 +65,70 @@ impl DeadlinePolicy {
     pub fn resolve_deadline(&self, accepted_on: NaiveDate) -> NaiveDate {
         add_days(accepted_on, self.resolve_days)
     }
+
+    /// Where a 重大 or 群体性 screening stands under the 24-hour rule
+    /// (`severe_report_hours`): recorded by the village at `recorded_at_ms`,
+    /// passed on upward at `passed_on_ms` (if it was), looked at `now_ms`.
+    pub fn severe_report_standing(
+        &self,
+        recorded_at_ms: u64,
+        passed_on_ms: Option<u64>,
+        now_ms: u64,
+    ) -> ReportStanding {
+        let due_ms = recorded_at_ms.saturating_add(u64::from(self.severe_report_hours) * HOUR_MS);
+        // Whole hours, rounded up: a minute late is an hour late on paper.
+        let hours = |ms: u64| ms.div_ceil(HOUR_MS);
+        match passed_on_ms {
+            Some(at) if at <= due_ms => ReportStanding::InTime,
+            Some(at) => ReportStanding::Late {
+                hours_over: hours(at - due_ms),
+            },
+            None if now_ms <= due_ms => ReportStanding::Due {
+                hours_left: hours(due_ms - now_ms),
+            },
+            None => ReportStanding::Overdue {
+                hours_over: hours(now_ms - due_ms),
+            },
+        }
+    }
+}
+
+const HOUR_MS: u64 = 3_600_000;
+
+/// A severe screening under the 24-hour rule (重大、群体性排查须在 24 小时内
+/// 上报), as [`DeadlinePolicy::severe_report_standing`] finds it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "state", rename_all = "snake_case")]
+pub enum ReportStanding {
+    /// Passed on within the hours allowed.
+    InTime,
+    /// Passed on this many hours (rounded up) after the hours allowed.
+    Late { hours_over: u64 },
+    /// Not passed on yet; this many hours (rounded up) are left.
+    Due { hours_left: u64 },
+    /// Not passed on yet, and the hours allowed ran out this long ago.
+    Overdue { hours_over: u64 },
+}
+
+impl ReportStanding {
+    /// Passed on late, or not yet and already late: flagged and counted.
+    pub fn is_late(&self) -> bool {
+        matches!(
+            self,
+            ReportStanding::Late { .. } | ReportStanding::Overdue { .. }
+        )
+    }
+
+    pub fn label(&self) -> String {
+        match self {
+            ReportStanding::InTime => "按时上报".to_owned(),
+            ReportStanding::Late { hours_over } => format!("超时 {hours_over} 小时上报"),
+            ReportStanding::Due { hours_left } => format!("尚未上报,还剩 {hours_left} 小时"),
+            ReportStanding::Overdue { hours_over } => {
+                format!("已超时 {hours_over} 小时,仍未上报")
+            }
+        }
+    }
 }
 
 /// `date` plus `days` calendar days (saturating at the calendar's end).
@@ -129,6 +193,44 @@ mod tests {
             "2028 is a leap year"
         );
         assert_eq!(add_days(d("2027-02-27"), 2), d("2027-03-01"));
+    }
+
+    #[test]
+    fn a_severe_screening_is_late_from_the_first_minute_after_its_hours() {
+        let p = DeadlinePolicy::default();
+        let recorded = 1_780_000_000_000;
+        let hours = |h: u64| recorded + h * HOUR_MS;
+        let minutes = |m: u64| m * 60_000;
+        assert_eq!(
+            p.severe_report_standing(recorded, Some(hours(24)), hours(30)),
+            ReportStanding::InTime,
+            "the 24th hour itself is in time"
+        );
+        assert_eq!(
+            p.severe_report_standing(recorded, Some(hours(24) + minutes(1)), hours(30)),
+            ReportStanding::Late { hours_over: 1 }
+        );
+        assert_eq!(
+            p.severe_report_standing(recorded, Some(hours(50)), hours(60)),
+            ReportStanding::Late { hours_over: 26 }
+        );
+        assert_eq!(
+            p.severe_report_standing(recorded, None, hours(3) + minutes(30)),
+            ReportStanding::Due { hours_left: 21 }
+        );
+        let waiting = p.severe_report_standing(recorded, None, hours(25) + minutes(10));
+        assert_eq!(waiting, ReportStanding::Overdue { hours_over: 2 });
+        assert!(waiting.is_late() && !ReportStanding::InTime.is_late());
+        assert_eq!(waiting.label(), "已超时 2 小时,仍未上报");
+        let strict = DeadlinePolicy {
+            severe_report_hours: 12,
+            ..p
+        };
+        assert_eq!(
+            strict.severe_report_standing(recorded, Some(hours(13)), hours(13)),
+            ReportStanding::Late { hours_over: 1 },
+            "the township's own hours rule"
+        );
     }
 
     #[test]

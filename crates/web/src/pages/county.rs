@@ -219,8 +219,16 @@ pub(super) fn escalated_line(names: &Listing, c: CaseRow) -> EscalatedLine {
     }
 }
 
-pub(super) fn severe_line(names: &Listing, s: ScreeningRow) -> SevereLine {
+pub(super) fn severe_line(
+    names: &Listing,
+    s: ScreeningRow,
+    policy: &sanji_domain::deadline::DeadlinePolicy,
+    now_ms: u64,
+) -> SevereLine {
+    let standing = super::screenings::report_standing(&s, policy, now_ms);
     SevereLine {
+        standing: standing.map(|s| s.label()).unwrap_or_default(),
+        late: standing.is_some_and(|s| s.is_late()),
         screened_on: s.screened_on.to_string(),
         place: county_place(names, &s.village),
         category: s.category.label(),
@@ -271,6 +279,9 @@ pub struct SevereLine {
     pub description: String,
     pub recorded_at: String,
     pub reported_at: String,
+    /// The 24-hour rule's word on it (按时上报, 超时 N 小时上报).
+    pub standing: String,
+    pub late: bool,
 }
 
 #[derive(Template)]
@@ -316,7 +327,10 @@ async fn hand_downs(
     let severe = severe_rows
         .into_iter()
         .rev()
-        .map(|s| severe_line(&names, s))
+        .map(|s| {
+            let ops = console.operations();
+            severe_line(&names, s, ops.policy(), ops.now_ms())
+        })
         .collect();
     page(HandDownsPage {
         frame: Frame::of(&console, &person, "handdowns"),

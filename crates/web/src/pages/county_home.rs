@@ -117,7 +117,10 @@ pub(super) async fn county_home(console: &Console, person: &Person) -> Result<Re
     let severe = severe_rows
         .into_iter()
         .rev()
-        .map(|s| severe_line(&names, s))
+        .map(|s| {
+            let ops = console.operations();
+            severe_line(&names, s, ops.policy(), ops.now_ms())
+        })
         .collect();
 
     let cases: Vec<CaseRow> = query(console, Query::Escalated).await?;

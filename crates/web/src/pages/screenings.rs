@@ -11,6 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
 use sanji_domain::case::{CONVERT_ROLES, SIGN_OFF_ROLES};
+use sanji_domain::deadline::{DeadlinePolicy, ReportStanding};
 use sanji_domain::record::{Category, RiskLevel};
 use sanji_domain::time::{format_cst, parse_date};
 use sanji_domain::{FieldError, Labelled, Level};
@@ -57,6 +58,9 @@ pub struct Line {
     pub converted: Option<String>,
     pub reported: String,
     /// `severe` for 重大 or 群体性.
+    /// The 24-hour rule's word on a severe screening; empty for the others.
+    pub standing: String,
+    pub late: bool,
     pub tone: &'static str,
 }
 
@@ -83,6 +87,21 @@ pub(crate) fn is_severe(row: &ScreeningRow) -> bool {
     row.risk == RiskLevel::Severe || row.mass_incident_risk
 }
 
+/// A severe screening under the 24-hour rule, from when the village
+/// recorded it and when the hub passed it on to the county; `None` for the
+/// others, and where the village's record time is not held.
+pub(crate) fn report_standing(
+    row: &ScreeningRow,
+    policy: &DeadlinePolicy,
+    now_ms: u64,
+) -> Option<ReportStanding> {
+    let recorded = row.recorded_at_ms.filter(|_| is_severe(row))?;
+    Some(policy.severe_report_standing(recorded, row.reported_at_ms, now_ms))
+}
+
+/// A screening's line. Its standing under the 24-hour rule is left empty:
+/// [`Line::under_the_rule`] adds it where the hub or the county shows it (a
+/// station does not know when its hub passed a screening on).
 pub(crate) fn line_of(row: &ScreeningRow, names: &sanji_node::directory::Listing) -> Line {
     Line {
         href: format!("/screenings/{}", row.id),
@@ -96,7 +115,19 @@ pub(crate) fn line_of(row: &ScreeningRow, names: &sanji_node::directory::Listing
         signed: signed(row),
         converted: row.converted_to.map(|c| format!("/cases/{c}")),
         reported: row.reported_at_ms.map(format_cst).unwrap_or_default(),
+        standing: String::new(),
+        late: false,
         tone: if is_severe(row) { "severe" } else { "" },
+    }
+}
+
+impl Line {
+    fn under_the_rule(mut self, row: &ScreeningRow, policy: &DeadlinePolicy, now_ms: u64) -> Line {
+        if let Some(standing) = report_standing(row, policy, now_ms) {
+            self.standing = standing.label();
+            self.late = standing.is_late();
+        }
+        self
     }
 }
 
@@ -163,10 +194,14 @@ async fn list(
         .collect();
     queue.sort_by_key(|r| (!is_severe(r), r.screened_on, r.recorded_at_ms));
     let names = super::names(&console).await?;
+    let (policy, now_ms) = (console.operations().policy(), console.operations().now_ms());
     let queue = if county {
         Vec::new()
     } else {
-        queue.into_iter().map(|r| line_of(r, &names)).collect()
+        queue
+            .into_iter()
+            .map(|r| line_of(r, &names).under_the_rule(r, policy, now_ms))
+            .collect()
     };
     let lines: Vec<Line> = rows
         .iter()
@@ -176,7 +211,7 @@ async fn list(
         .filter(|r| from.is_none_or(|d| r.screened_on >= d))
         .filter(|r| to.is_none_or(|d| r.screened_on <= d))
         .take(500)
-        .map(|r| line_of(r, &names))
+        .map(|r| line_of(r, &names).under_the_rule(r, policy, now_ms))
         .collect();
     page(ListPage {
         frame: Frame::of(&console, &person, "screenings"),
@@ -278,7 +313,11 @@ async fn render(
     };
     page(OnePage {
         frame: Frame::of(console, person, "screenings"),
-        line: line_of(&row, &super::names(console).await?),
+        line: line_of(&row, &super::names(console).await?).under_the_rule(
+            &row,
+            console.operations().policy(),
+            console.operations().now_ms(),
+        ),
         recorded: row.recorded_at_ms.map(format_cst).unwrap_or_default(),
         can_sign: township && row.signed_off_by.is_none() && SIGN_OFF_ROLES.contains(&role),
         can_convert: township && case.is_none() && CONVERT_ROLES.contains(&role),
