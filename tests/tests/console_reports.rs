@@ -160,6 +160,13 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
         ("上报县级", report.escalated.to_string()),
         ("排查数", report.screenings.to_string()),
         ("重大排查", report.severe_screenings.to_string()),
+        (
+            "超时上报",
+            report
+                .late_severe
+                .expect("the 24-hour rule counted")
+                .to_string(),
+        ),
         ("群体性", report.mass_incidents.to_string()),
         ("越级上访", report.skip_level_petitions.to_string()),
         ("统计案件数", report.cases_covered.to_string()),

@@ -542,6 +542,21 @@ async fn a_severe_screening_that_reached_the_township_late_is_flagged_at_the_hub
         "{list}"
     );
 
+    // The month's report counts it, at the hub and in what it files.
+    let report: sanji_domain::report::MonthlyReport = serde_json::from_value(
+        desk.cluster
+            .hub()
+            .operations
+            .query(Query::Report {
+                month: sanji_domain::report::Month::of(station_today(&station)).to_string(),
+            })
+            .await
+            .unwrap(),
+    )
+    .unwrap();
+    assert_eq!(report.late_severe, Some(1), "{report:?}");
+    assert_eq!(report.severe_screenings, 2);
+
     // The county's table of severe items marks the late one in red.
     let county_office = desk.signed_in("周明").await;
     let response = county_office

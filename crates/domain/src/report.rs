@@ -154,6 +154,43 @@ pub struct MonthlyReport {
     /// before they were counted: shown as not counted, never as zeros.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub disputes: Option<DisputeCounts>,
+    /// 重大 and 群体性 screenings of the month that missed the 24-hour rule
+    /// (see [`late_severe`]). `None` only in a report filed before it was
+    /// counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub late_severe: Option<u32>,
+}
+
+/// When a 重大 or 群体性 screening was recorded by its village and passed on
+/// to the county by its hub (if it was yet): what the 24-hour rule is
+/// checked against.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SevereTiming {
+    pub village: Code,
+    pub screened_on: NaiveDate,
+    pub recorded_at_ms: u64,
+    pub passed_on_ms: Option<u64>,
+}
+
+/// How many of the severe screenings under `township` screened in `month`
+/// missed the 24-hour rule at `now_ms`: passed on late, or not passed on and
+/// past the hours allowed ([`DeadlinePolicy::severe_report_standing`]).
+pub fn late_severe(
+    township: &Code,
+    month: Month,
+    timings: &[SevereTiming],
+    policy: &DeadlinePolicy,
+    now_ms: u64,
+) -> u32 {
+    timings
+        .iter()
+        .filter(|t| month.contains(t.screened_on) && t.village.is_under(township))
+        .filter(|t| {
+            policy
+                .severe_report_standing(t.recorded_at_ms, t.passed_on_ms, now_ms)
+                .is_late()
+        })
+        .count() as u32
 }
 
 /// What the documents report beside the case counts: how many of the people
@@ -339,6 +376,10 @@ impl MonthlyReport {
                 .iter()
                 .filter_map(|r| r.disputes)
                 .reduce(DisputeCounts::add),
+            late_severe: rows
+                .iter()
+                .filter_map(|r| r.late_severe)
+                .reduce(|a, b| a + b),
         }
     }
 
@@ -390,6 +431,15 @@ impl MonthlyReport {
                     "转为案件数不能多于接访总数",
                 ));
             }
+        }
+        if self
+            .late_severe
+            .is_some_and(|late| late > self.severe_screenings)
+        {
+            return Err(FieldError::new(
+                "late_severe",
+                "超时上报的重大排查不能多于重大排查数",
+            ));
         }
         if let Some(d) = self.disputes {
             let rules = [
@@ -592,6 +642,9 @@ pub fn monthly_report(
         // Visits live in their own ledger: the caller counts them with
         // [`visit_counts`] from the visits it holds.
         visits: None,
+        // Likewise the 24-hour rule, which needs when each was recorded and
+        // passed on: [`late_severe`].
+        late_severe: None,
         disputes: Some(DisputeCounts {
             followed_up: follow_ups().count() as u32,
             satisfied: follow_ups().filter(|u| u.satisfied).count() as u32,

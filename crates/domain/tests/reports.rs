@@ -14,7 +14,7 @@ use sanji_domain::record::{
 };
 use sanji_domain::report::{
     CaseRef, CategoryCount, DisputeCounts, Month, MonthlyReport, Period, RewardLine, RewardTotal,
-    SourceCount, VisitCounts, monthly_report, rewards, visit_counts,
+    SevereTiming, SourceCount, VisitCounts, late_severe, monthly_report, rewards, visit_counts,
 };
 use uuid::Uuid;
 
@@ -1054,6 +1054,53 @@ fn novembers_follow_ups_and_major_disputes_match_the_hand_count() {
         wrong.disputes = Some(broken);
         assert_eq!(wrong.validate().unwrap_err().field, field);
     }
+}
+
+#[test]
+fn severe_screenings_that_missed_the_24_hour_rule_are_counted_in_their_month() {
+    const HOUR: u64 = 3_600_000;
+    let now = 1_795_000_000_000; // 2026-11-18 19:06 CST
+    let timing =
+        |village: &str, on: &str, recorded_hours_ago: u64, passed_on_after: Option<u64>| {
+            let recorded_at_ms = now - recorded_hours_ago * HOUR;
+            SevereTiming {
+                village: code(village),
+                screened_on: date(on),
+                recorded_at_ms,
+                passed_on_ms: passed_on_after.map(|h| recorded_at_ms + h * HOUR),
+            }
+        };
+    let timings = [
+        timing(V201, "2026-11-10", 200, Some(30)), // passed on 6 hours late
+        timing(V202, "2026-11-12", 150, Some(2)),  // in time
+        timing(V201, "2026-11-17", 30, None),      // not passed on, 6 hours past
+        timing(V202, "2026-11-18", 3, None),       // not passed on, 21 hours left
+        timing(FOREIGN_VILLAGE, "2026-11-11", 190, Some(40)), // another township's
+        timing(V201, "2026-10-30", 500, Some(48)), // October's
+    ];
+    let policy = DeadlinePolicy::default();
+    assert_eq!(
+        late_severe(&code(TOWNSHIP), month("2026-11"), &timings, &policy, now),
+        2
+    );
+    assert_eq!(
+        late_severe(&code(TOWNSHIP), month("2026-10"), &timings, &policy, now),
+        1
+    );
+    let generous = DeadlinePolicy {
+        severe_report_hours: 48,
+        ..policy
+    };
+    assert_eq!(
+        late_severe(&code(TOWNSHIP), month("2026-11"), &timings, &generous, now),
+        0,
+        "the township's own hours"
+    );
+
+    // A report that says more were late than were severe is refused.
+    let mut report = report_for(TOWNSHIP, "2026-11", "2026-12-05");
+    report.late_severe = Some(report.severe_screenings + 1);
+    assert_eq!(report.validate().unwrap_err().field, "late_severe");
 }
 
 #[test]

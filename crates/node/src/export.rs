@@ -302,6 +302,11 @@ fn report_figures() -> Vec<Column<MonthlyReport>> {
         figure("上报县级", |r| r.escalated).under("办理情况"),
         figure("排查数", |r| r.screenings).under("排查与稳控"),
         figure("重大排查", |r| r.severe_screenings).under("排查与稳控"),
+        // Blank, not zero, in a report filed before the rule was counted.
+        Column::new("超时上报", |r: &MonthlyReport| {
+            r.late_severe.map_or(Cell::Blank, count)
+        })
+        .under("排查与稳控"),
         figure("群体性", |r| r.mass_incidents).under("排查与稳控"),
         figure("越级上访", |r| r.skip_level_petitions).under("排查与稳控"),
     ]);

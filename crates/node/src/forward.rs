@@ -254,7 +254,7 @@ fn monthly_reports(
     let ledger = reports::ledger_for_months(store, last, this, true)?;
     let mut drafts = Vec::new();
     for month in [last, this] {
-        let mut report = reports::township_report(store, &ledger, month, policy, today);
+        let mut report = reports::township_report(store, &ledger, month, policy, now_ms);
         let key = month.to_string();
         let previous: Option<MonthlyReport> = store
             .meta_get(MONTHLY, &key)?

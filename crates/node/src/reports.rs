@@ -6,9 +6,11 @@
 use chrono::NaiveDate;
 use sanji_domain::case::CaseFile;
 use sanji_domain::deadline::DeadlinePolicy;
-use sanji_domain::fold::EntityState;
+use sanji_domain::fold::{EntityState, ScreeningState};
 use sanji_domain::record::{Screening, Visit};
-use sanji_domain::report::{CaseRef, Month, MonthlyReport, monthly_report, visit_counts};
+use sanji_domain::report::{
+    CaseRef, Month, MonthlyReport, SevereTiming, late_severe, monthly_report, visit_counts,
+};
 use sanji_store::Store;
 use uuid::Uuid;
 
@@ -21,7 +23,20 @@ use crate::NodeError;
 pub struct ReportLedger {
     pub cases: Vec<(Uuid, CaseFile)>,
     pub screenings: Vec<Screening>,
+    /// The severe ones among them, with when they were recorded and passed on.
+    pub severe_timings: Vec<SevereTiming>,
     pub visits: Vec<(Uuid, Visit)>,
+}
+
+/// A severe screening's times, where this node holds the village's record
+/// time (an imported one has none).
+fn severe_timing(s: &ScreeningState) -> Option<SevereTiming> {
+    (s.record.is_severe() && s.imported.is_none()).then(|| SevereTiming {
+        village: s.record.village.clone(),
+        screened_on: s.record.screened_on,
+        recorded_at_ms: s.village_recorded_at.wall_ms,
+        passed_on_ms: s.reported.as_ref().map(|r| r.hlc.wall_ms),
+    })
 }
 
 /// Every case file this node keeps and the screenings and visits it holds
@@ -33,6 +48,7 @@ pub fn ledger_for_reports(
 ) -> Result<ReportLedger, NodeError> {
     let mut cases = Vec::new();
     let mut screenings = Vec::new();
+    let mut severe_timings = Vec::new();
     let mut visits = Vec::new();
     store.for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
         if let EntityState::Case(file) = e.state
@@ -46,6 +62,7 @@ pub fn ledger_for_reports(
         if let EntityState::Screening(s) = e.state
             && since.is_none_or(|since| s.record.screened_on >= since)
         {
+            severe_timings.extend(severe_timing(&s));
             screenings.push(s.record)
         }
         Ok(())
@@ -61,6 +78,7 @@ pub fn ledger_for_reports(
     Ok(ReportLedger {
         cases,
         screenings,
+        severe_timings,
         visits,
     })
 }
@@ -99,17 +117,19 @@ pub fn ledger_for_months(
             cases.push((id, *file));
         }
     }
-    let screenings = store
+    let states: Vec<ScreeningState> = store
         .entities_where(
             IndexName::ScreeningDay,
             &TermRange::days(from.first_day(), to.last_day()),
         )?
         .into_iter()
         .filter_map(|e| match e.state {
-            EntityState::Screening(s) => Some(s.record),
+            EntityState::Screening(s) => Some(s),
             _ => None,
         })
         .collect();
+    let severe_timings = states.iter().filter_map(severe_timing).collect();
+    let screenings = states.into_iter().map(|s| s.record).collect();
     let visits = store
         .entities_where(
             IndexName::VisitDay,
@@ -124,6 +144,7 @@ pub fn ledger_for_months(
     Ok(ReportLedger {
         cases,
         screenings,
+        severe_timings,
         visits,
     })
 }
@@ -135,8 +156,9 @@ pub fn township_report(
     ledger: &ReportLedger,
     month: Month,
     policy: &DeadlinePolicy,
-    today: NaiveDate,
+    now_ms: u64,
 ) -> MonthlyReport {
+    let today = sanji_domain::time::cst_date(now_ms);
     let case_refs: Vec<CaseRef<'_>> = ledger
         .cases
         .iter()
@@ -154,5 +176,12 @@ pub fn township_report(
         0,
     );
     report.visits = Some(visit_counts(store.node(), month, &visit_refs, &case_refs));
+    report.late_severe = Some(late_severe(
+        store.node(),
+        month,
+        &ledger.severe_timings,
+        policy,
+        now_ms,
+    ));
     report
 }

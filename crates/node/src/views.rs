@@ -280,7 +280,7 @@ pub fn report(store: &Store, month: Month, ctx: &ViewContext) -> Result<MonthlyR
         &ledger,
         month,
         &ctx.policy,
-        cst_date(ctx.now_ms),
+        ctx.now_ms,
     ))
 }
 

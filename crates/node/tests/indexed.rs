@@ -408,7 +408,19 @@ fn all_cards(store: &Store) -> Vec<CaseCard> {
 /// The report of a month from every case file and every screening held.
 fn full_scan_report(store: &Store, month: Month, as_of: NaiveDate) -> MonthlyReport {
     let ledger = reports::ledger_for_reports(store, None).unwrap();
-    reports::township_report(store, &ledger, month, &DeadlinePolicy::default(), as_of)
+    reports::township_report(
+        store,
+        &ledger,
+        month,
+        &DeadlinePolicy::default(),
+        noon_ms(as_of),
+    )
+}
+
+/// Noon of `day` in China Standard Time, as Unix ms.
+fn noon_ms(day: NaiveDate) -> u64 {
+    let noon = day.and_hms_opt(12, 0, 0).unwrap();
+    (noon.and_utc().timestamp_millis() - 8 * 3_600_000) as u64
 }
 
 #[test]
@@ -478,7 +490,7 @@ fn indexed_queries_answer_what_a_pass_over_every_record_answers() {
                 &reports::ledger_for_months(store, month, month, true).unwrap(),
                 month,
                 &policy,
-                as_of,
+                noon_ms(as_of),
             );
             assert_eq!(
                 indexed,
