@@ -919,6 +919,17 @@ async fn two_offline_edits_of_one_case_surface_as_a_conflict() {
         at_village.iter().map(|c| &c.conflict).collect::<Vec<_>>(),
         vec![&conflict.conflict]
     );
+    // And the clerk was told, in the words of the sync that brought it.
+    let told = station
+        .last_sync()
+        .expect("readable")
+        .expect("synced")
+        .arrived;
+    assert!(
+        told.iter()
+            .any(|line| line.starts_with("冲突:案件") && line.contains("未交办给")),
+        "{told:?}"
+    );
 
     drop(station);
     world.shutdown().await;

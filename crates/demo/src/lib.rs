@@ -82,6 +82,9 @@ pub struct DemoReport {
     pub county_report: Vec<MonthlyReport>,
     /// 接访 (来访 batches, 来信, 来电) the county's table counts for the hub.
     pub visits_in_report: u64,
+    /// 重大 and 群体性 screenings the county's table flags as passed on
+    /// later than the 24-hour rule allows.
+    pub late_severe_flagged: u64,
     pub converged: bool,
     /// What did not converge, if anything, in words.
     pub problems: Vec<String>,
@@ -244,6 +247,7 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
     let hub = server::start_with(hub_cfg, hub_store, hub_incoming).await?;
 
     let mut stations = Vec::new();
+    let mut late_month = None;
     for (village, _, clerk) in VILLAGES {
         let mut cfg = NodeConfig::new(
             Role::Station,
@@ -254,6 +258,9 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         cfg.parent_addr = Some(hub_addr.clone());
         cfg.default_author = Some((*clerk).to_owned());
         cfg.save(&config_path(dir, village))?;
+        if *village == OFFLINE_VILLAGE {
+            late_month = Some(record_before_the_network_went(&cfg, clerk)?);
+        }
         stations.push(Station::open(cfg)?);
     }
 
@@ -302,7 +309,7 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
     let people = issue_people(&ca_dir, &dir.join("people"))?;
     case_story(&county, &hub, &mut stations, &people).await?;
 
-    let mut report = check(dir, &county, &hub, &stations, offline_error)?;
+    let mut report = check(dir, &county, &hub, &stations, offline_error, late_month)?;
     let county_console = console_of(&county).await?;
     let hub_console = console_of(&hub).await?;
     report.consoles = DemoConsoles {
@@ -623,6 +630,23 @@ async fn case_story(
     Ok(())
 }
 
+/// The offline village's laptop, the day before: its clock (as the clock
+/// of a laptop that has been offline since yesterday would be, seen from
+/// now) 30 hours back, it records a 重大 screening with a mass-incident risk
+/// that will reach the township only when the village comes online. Returns
+/// the month it was screened in.
+fn record_before_the_network_went(config: &NodeConfig, clerk: &str) -> Result<Month, NodeError> {
+    let mut yesterday = config.clone();
+    yesterday.clock_offset_ms = -30 * 3_600_000;
+    let station = Station::open(yesterday)?;
+    let day = cst_date(station.clock().now_ms());
+    let mut screening = samples::screening(station.code(), 0, day, 0, clerk);
+    screening.risk = RiskLevel::Severe;
+    screening.mass_incident_risk = true;
+    station.record_screening(None, screening)?;
+    Ok(Month::of(day))
+}
+
 /// A loopback port nothing listens on: what an unplugged network looks like.
 fn closed_port() -> Result<String, NodeError> {
     let listener =
@@ -641,6 +665,7 @@ fn check(
     hub: &RunningNode,
     stations: &[Station],
     offline_error: Option<String>,
+    late_month: Option<Month>,
 ) -> Result<DemoReport, NodeError> {
     let mut problems = Vec::new();
     let hub_vv = hub.store.version_vector()?;
@@ -761,6 +786,21 @@ fn check(
     if visits_in_report == 0 {
         problems.push("县里的月报没有统计到村里登记的接访".into());
     }
+    // The offline village's 重大 screening of yesterday reached the township
+    // a day late: the month's report filed at the county says so.
+    let mut late_severe_flagged = 0;
+    if let Some(late_month) = late_month {
+        late_severe_flagged = views::county_reports(&county.store, late_month)?
+            .rows
+            .iter()
+            .filter(|r| r.township == hub_report.township)
+            .filter_map(|r| r.late_severe)
+            .map(u64::from)
+            .sum();
+    }
+    if late_severe_flagged == 0 {
+        problems.push("县里的月报没有标出超过 24 小时才上报的重大排查".into());
+    }
     Ok(DemoReport {
         cases_archived,
         urges_delivered,
@@ -768,6 +808,7 @@ fn check(
         case_numbers,
         county_report,
         visits_in_report,
+        late_severe_flagged,
         dir: dir.display().to_string(),
         county_addr: county.addr.to_string(),
         hub_addr: hub.addr.to_string(),

@@ -54,6 +54,23 @@ pub fn describe(
     lines
 }
 
+/// A record's conflicts, in words: each step that no longer fits what the
+/// record became (two offline edits collided) and so did not take effect.
+/// The step is kept in the ledger; the case file shows it under 冲突.
+pub fn conflict_lines(record: &str, conflicts: &[crate::fold::Conflict]) -> Vec<String> {
+    conflicts
+        .iter()
+        .map(|c| {
+            format!(
+                "冲突:{record} 上 {} {} 的一步未生效({}),记录仍保留,请与镇中心核对",
+                c.author,
+                crate::time::format_cst(c.hlc.wall_ms),
+                c.reason
+            )
+        })
+        .collect()
+}
+
 fn step_line(step: &CaseStep, village: &Code, case: &str, by: &str) -> String {
     match step {
         CaseStep::Received { accept_by } => {
@@ -117,6 +134,25 @@ mod tests {
             body,
             prev_hash: Digest::GENESIS,
         }
+    }
+
+    #[test]
+    fn a_conflict_is_told_with_who_when_and_why() {
+        let conflict = crate::fold::Conflict {
+            event: crate::event::EventRef {
+                origin: Origin::node(code("360123100201")),
+                seq: 4,
+            },
+            author: "李明".into(),
+            hlc: Hlc::new(1_795_000_000_000, 0),
+            reason: "案件未交办给本村".into(),
+        };
+        assert_eq!(
+            conflict_lines("案件 360123100-2026-0001", &[conflict]),
+            vec![
+                "冲突:案件 360123100-2026-0001 上 李明 2026-11-18 19:06 的一步未生效(案件未交办给本村),记录仍保留,请与镇中心核对"
+            ]
+        );
     }
 
     fn step(step: CaseStep) -> EventBody {

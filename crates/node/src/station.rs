@@ -456,11 +456,30 @@ impl Station {
             }),
             _ => String::from("(本村的案件)"),
         };
-        Ok(sanji_domain::arrived::describe(
-            &events,
-            &self.config.code,
-            label,
-        ))
+        let mut lines = sanji_domain::arrived::describe(&events, &self.config.code, label);
+        // A record the round touched that now holds a step which did not
+        // take effect: the clerk hears of it here, not only in the file.
+        let mut touched: Vec<&Event> = Vec::new();
+        for event in &events {
+            if !touched.iter().any(|t| t.entity == event.entity) {
+                touched.push(event);
+            }
+        }
+        for event in touched {
+            if let Some(entity) = self.store.entity(event.entity)?
+                && !entity.conflicts.is_empty()
+            {
+                let record = match &entity.state {
+                    sanji_domain::EntityState::Case(_) => format!("案件 {}", label(event)),
+                    _ => "本村的一条记录".to_owned(),
+                };
+                lines.extend(sanji_domain::arrived::conflict_lines(
+                    &record,
+                    &entity.conflicts,
+                ));
+            }
+        }
+        Ok(lines)
     }
 
     pub fn last_sync(&self) -> Result<Option<LastSync>, NodeError> {
