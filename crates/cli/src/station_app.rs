@@ -292,30 +292,46 @@ pub async fn install(args: InstallArgs) -> Result<ExitCode> {
         let certs = args.certs.unwrap_or_else(|| package.join("certs"));
         let village = sanji_domain::Code::parse_level("code", &code, sanji_domain::Level::Village)?;
         let installed_certs = home.join("certs");
-        copy_certificates(&certs, &installed_certs, &village)?;
-        copy_program(&exe)?;
-        let common = crate::Common {
-            config: config_path.clone(),
-            json: false,
-        };
+        let listen = args.listen.or(settings.listen);
+        if let Some(listen) = &listen {
+            sanji_web::station::loopback_addr(listen)?;
+        }
         let encryption = args
             .encryption
             .or(settings.encryption)
             .unwrap_or_else(|| "node_key".into());
-        crate::station_cmd::init(
-            &common,
-            &code,
-            hub,
-            Some(home.join(village.as_str())),
-            installed_certs,
-            args.by.or(settings.by),
-            &encryption,
-        )?;
-        if let Some(listen) = args.listen.or(settings.listen) {
-            let mut config = NodeConfig::load(&config_path)?;
-            sanji_web::station::loopback_addr(&listen)?;
-            config.listen = Some(listen);
-            config.save(&config_path)?;
+        copy_certificates(&certs, &installed_certs, &village)?;
+        let copied = copy_program(&exe)?;
+        let set_up = || -> Result<()> {
+            let common = crate::Common {
+                config: config_path.clone(),
+                json: false,
+            };
+            crate::station_cmd::init(
+                &common,
+                &code,
+                hub,
+                Some(home.join(village.as_str())),
+                installed_certs.clone(),
+                args.by.or(settings.by),
+                &encryption,
+            )?;
+            if let Some(listen) = listen {
+                let mut config = NodeConfig::load(&config_path)?;
+                config.listen = Some(listen);
+                config.save(&config_path)?;
+            }
+            Ok(())
+        };
+        if let Err(e) = set_up() {
+            // A failed install leaves nothing of its own behind, so the next
+            // try starts clean; a data folder is never removed.
+            let _ = std::fs::remove_dir_all(&installed_certs);
+            if copied {
+                let _ = std::fs::remove_file(&exe);
+            }
+            let _ = std::fs::remove_file(&config_path);
+            return Err(e);
         }
     }
     keep_to_this_account(&home);
@@ -337,13 +353,14 @@ pub async fn install(args: InstallArgs) -> Result<ExitCode> {
     Ok(ExitCode::SUCCESS)
 }
 
-fn copy_program(to: &Path) -> Result<()> {
+/// Copies this program to `to`; `false` when it already runs from there.
+fn copy_program(to: &Path) -> Result<bool> {
     let this = std::env::current_exe().context("找不到 sanji 程序本身的位置")?;
-    let same = std::fs::canonicalize(&this).ok() == std::fs::canonicalize(to).ok();
-    if !same {
-        std::fs::copy(&this, to).with_context(|| format!("无法把程序复制到 {}", to.display()))?;
+    if std::fs::canonicalize(&this).ok() == std::fs::canonicalize(to).ok() {
+        return Ok(false);
     }
-    Ok(())
+    std::fs::copy(&this, to).with_context(|| format!("无法把程序复制到 {}", to.display()))?;
+    Ok(true)
 }
 
 fn copy_certificates(from: &Path, to: &Path, village: &sanji_domain::Code) -> Result<()> {

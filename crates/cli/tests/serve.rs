@@ -538,3 +538,53 @@ fn a_sealed_station_serves_locked_until_its_passphrase_is_typed() {
         "says how to unlock: {said}"
     );
 }
+
+#[test]
+fn an_install_with_a_bad_setting_leaves_nothing_behind_and_a_good_one_serves() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d, "127.0.0.1:9", "node_key");
+    let home = d.join("installed");
+    let install = |encryption: &str| {
+        sanji(
+            d,
+            &[
+                "station",
+                "install",
+                "--home",
+                home.to_str().unwrap(),
+                "--code",
+                VILLAGE,
+                "--hub",
+                "127.0.0.1:9",
+                "--certs",
+                "certs",
+                "--encryption",
+                encryption,
+                "--listen",
+                "127.0.0.1:0",
+                "--no-browser",
+            ],
+        )
+    };
+
+    let refused = install("rot13");
+    assert!(!refused.status.success());
+    let said = text(&refused.stderr);
+    assert!(
+        said.contains("encryption") && said.contains("rot13"),
+        "{said}"
+    );
+    for left in ["station.toml", "certs", "sanji"] {
+        assert!(!home.join(left).exists(), "{left} left behind: {said}");
+    }
+
+    let installed = ok(install("node_key"));
+    let said = text(&installed.stdout);
+    assert!(said.contains("本站服务已在后台运行"), "{said}");
+    let config = home.join("station.toml");
+    let config_arg = config.to_str().unwrap();
+    let stopped = ok(sanji(d, &["station", "--config", config_arg, "stop"]));
+    assert!(text(&stopped.stdout).contains("本站服务已停止"));
+    assert!(home.join("sanji").is_file() && home.join("certs/ca.pem").is_file());
+}
