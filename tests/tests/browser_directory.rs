@@ -101,6 +101,7 @@ async fn a_case_is_assigned_by_village_name_and_the_county_hands_one_down_in_the
                     township: code("360123100"),
                     registration: late,
                     note: "请尽快受理。".into(),
+                    deadline: None,
                 },
             },
         )

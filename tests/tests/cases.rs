@@ -1031,6 +1031,8 @@ async fn escalations_go_up_hand_downs_come_down_and_nothing_else_leaves() {
             from_record: None,
         },
         note: "请镇中心十五日内受理并反馈。".into(),
+        // Sooner than the township's 60 days, so the county's runs.
+        deadline: today.checked_add_days(chrono::Days::new(20)),
     };
     let sent =
         sanji_node::console::act_remote(&county.config, None, &Action::HandDown { hand_down })
@@ -1057,6 +1059,14 @@ async fn escalations_go_up_hand_downs_come_down_and_nothing_else_leaves() {
     assert_eq!(copy.case_number, accepted.case_number);
     assert_eq!(copy.handed_down_to, Some(code(TOWNSHIP)));
     assert!(!copy.authoritative, "the county's copy is a copy");
+    // The county's 办结期限 binds the township as its own would.
+    let county_deadline = today.checked_add_days(chrono::Days::new(20));
+    assert_eq!(
+        case_file(world.hub_store(), sent.entity).deadline,
+        county_deadline
+    );
+    assert_eq!(copy.deadline, county_deadline);
+    assert_eq!(copy.handed_down_deadline, county_deadline);
 
     world.shutdown().await;
 }
@@ -1212,6 +1222,7 @@ async fn a_hand_down_left_unaccepted_is_supervised_and_counted_at_the_hub() {
                 township: code(TOWNSHIP),
                 registration: late,
                 note: "请镇中心十五日内受理并反馈。".into(),
+                deadline: None,
             },
         },
     )

@@ -261,6 +261,22 @@ async fn a_hand_down_to_a_township_not_in_the_directory_is_refused_and_the_count
         .await
         .unwrap();
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    // A 办结期限 before the day it is registered is named at its field.
+    let mut early = fields("360123100", "要求调处山林界址");
+    early.push(("registered_on", "2026-11-20".to_owned()));
+    early.push(("deadline", "2026-11-10".to_owned()));
+    let refused = county_office
+        .post(desk.county_url("/handdown"))
+        .form(&early)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    let page = text(refused).await;
+    assert!(
+        page.contains("办结期限不能早于登记日期") && page.contains(r#"value="2026-11-10""#),
+        "named at its field, what was typed kept: {page}"
+    );
     assert_eq!(
         own_head(desk.cluster.county_store(), county()),
         before,

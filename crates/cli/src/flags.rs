@@ -76,6 +76,7 @@ pub const HAND_DOWN: Flags = Flags(&[
     ("claim", "--claim"),
     ("first_receiver", "--receiver"),
     ("note", "--note"),
+    ("deadline", "--deadline"),
 ]);
 
 pub const MONTH: Flags = Flags(&[("month", "--month")]);

@@ -344,6 +344,9 @@ pub struct HanddownArgs {
     /// 县里的经办人(首问首接)
     #[arg(long)]
     receiver: String,
+    /// 办结期限(YYYY-MM-DD;乡镇受理后以此和乡镇自己的办结时限中较早的为准;不填则按乡镇的时限)
+    #[arg(long)]
+    deadline: Option<String>,
 }
 
 pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
@@ -608,10 +611,16 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
                         h.receiver,
                         "县综治办".into(),
                     )?;
+                    let deadline = h
+                        .deadline
+                        .as_deref()
+                        .map(|d| sanji_domain::time::parse_date("deadline", d))
+                        .transpose()?;
                     let hand_down = HandDown {
                         township,
                         registration,
                         note: h.note,
+                        deadline,
                     };
                     act(&config, None, Action::HandDown { hand_down }, json).await
                 })

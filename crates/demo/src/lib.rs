@@ -611,6 +611,8 @@ async fn case_story(
             from_record: None,
         },
         note: "请镇中心十五日内受理并反馈。".into(),
+        // Sooner than the township's own 60 days: the county's runs.
+        deadline: today.checked_add_days(chrono::Days::new(30)),
     };
     let county_actor = ops::Actor {
         name: "县综治办".into(),

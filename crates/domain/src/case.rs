@@ -416,6 +416,9 @@ pub struct CaseFile {
     /// The county leader's instruction (批示) that came with the hand-down.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub handed_down_note: Option<String>,
+    /// The county's 办结期限 for a case it handed down, if it set one.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub handed_down_deadline: Option<NaiveDate>,
     pub reopened: u32,
     pub archived_on: Option<NaiveDate>,
     pub file: Vec<FileEntry>,
@@ -491,6 +494,7 @@ impl CaseFile {
             handed_down_by: None,
             handed_down_to: None,
             handed_down_note: None,
+            handed_down_deadline: None,
             reopened: 0,
             archived_on: None,
             file: Vec::new(),

@@ -348,7 +348,12 @@ impl CaseCommand {
         Ok(match self {
             CaseCommand::Accept => CaseStep::Accept {
                 case_number: next_case_number(),
-                resolve_deadline: policy.resolve_deadline(today),
+                // The county's deadline for a case it handed down binds the
+                // township as its own does: the earlier of the two runs.
+                resolve_deadline: file.handed_down_deadline.map_or_else(
+                    || policy.resolve_deadline(today),
+                    |county| county.min(policy.resolve_deadline(today)),
+                ),
             },
             CaseCommand::NotAccept { reason } => CaseStep::NotAccept { reason },
             CaseCommand::Assign {

@@ -191,6 +191,11 @@ pub struct HandDown {
     pub township: Code,
     pub registration: CaseRegistration,
     pub note: String,
+    /// The county's 办结期限: once the township accepts the case, its
+    /// resolution is due by this day or the township's own deadline,
+    /// whichever comes first. None: the township's deadline alone.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<chrono::NaiveDate>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -473,6 +478,12 @@ impl Event {
                     return Err(FieldError::new(
                         "payload.data.registration.source",
                         "县级交办的案件来源须为「上级交办」",
+                    ));
+                }
+                if h.deadline.is_some_and(|d| d < h.registration.registered_on) {
+                    return Err(FieldError::new(
+                        "payload.data.deadline",
+                        "办结期限不能早于登记日期",
                     ));
                 }
                 Ok(())

@@ -238,6 +238,7 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             file.handed_down_by = Some(event.author.clone());
             file.handed_down_to = Some(h.township.clone());
             file.handed_down_note = Some(h.note.clone());
+            file.handed_down_deadline = h.deadline;
             // At the county this is the county's own record of what it handed
             // down; the hub's reports replace it as the case moves.
             file.authoritative = false;

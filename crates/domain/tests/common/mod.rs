@@ -515,6 +515,7 @@ pub fn one_event_of_each_kind() -> Vec<Event> {
                     township: code(TOWNSHIP),
                     registration: handed_down,
                     note: "请核实后依法处理".into(),
+                    deadline: None,
                 }),
             )
         },

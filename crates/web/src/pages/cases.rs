@@ -348,13 +348,16 @@ impl CaseSheet {
             place: names.place_label(&file.registration.place),
             handed_down: file.handed_down_by.as_ref().map(|by| {
                 format!(
-                    "{by}交办给 {}。批示:{}",
+                    "{by}交办给 {}。批示:{}{}",
                     names.place_label(
                         file.handed_down_to
                             .as_ref()
                             .unwrap_or(&file.registration.place)
                     ),
-                    file.handed_down_note.as_deref().unwrap_or("(无)")
+                    file.handed_down_note.as_deref().unwrap_or("(无)"),
+                    file.handed_down_deadline
+                        .map(|d| format!("。县里要求 {d} 前办结"))
+                        .unwrap_or_default()
                 )
             }),
             imported: file.imported.as_ref().map(|i| {

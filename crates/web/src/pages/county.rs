@@ -41,6 +41,7 @@ const FIELDS: &[&str] = &[
     "claim",
     "complex",
     "note",
+    "deadline",
 ];
 
 #[derive(Template)]
@@ -138,6 +139,10 @@ fn hand_down_of(
         },
         township,
         note: field("note").to_owned(),
+        deadline: match field("deadline") {
+            "" => None,
+            text => Some(parse_date("deadline", text)?),
+        },
     })
 }
 
