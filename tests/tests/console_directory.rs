@@ -234,13 +234,12 @@ async fn a_hand_down_to_a_township_not_in_the_directory_is_refused_and_the_count
     };
     let before = own_head(desk.cluster.county_store(), county());
 
+    let send = |form: Vec<(&'static str, String)>| {
+        let request = county_office.post(desk.county_url("/handdown")).form(&form);
+        async move { request.send().await.unwrap() }
+    };
     // A township code of this county that the directory does not hold.
-    let refused = county_office
-        .post(desk.county_url("/handdown"))
-        .form(&fields("360123199", "要求调处山林界址"))
-        .send()
-        .await
-        .unwrap();
+    let refused = send(fields("360123199", "要求调处山林界址")).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = text(refused).await;
     assert!(
@@ -254,23 +253,13 @@ async fn a_hand_down_to_a_township_not_in_the_directory_is_refused_and_the_count
         "what was typed stays: {page}"
     );
     // A missing claim is named at its field.
-    let refused = county_office
-        .post(desk.county_url("/handdown"))
-        .form(&fields("360123100", ""))
-        .send()
-        .await
-        .unwrap();
+    let refused = send(fields("360123100", "")).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     // A 办结期限 before the day it is registered is named at its field.
     let mut early = fields("360123100", "要求调处山林界址");
     early.push(("registered_on", "2026-11-20".to_owned()));
     early.push(("deadline", "2026-11-10".to_owned()));
-    let refused = county_office
-        .post(desk.county_url("/handdown"))
-        .form(&early)
-        .send()
-        .await
-        .unwrap();
+    let refused = send(early).await;
     assert_eq!(refused.status(), StatusCode::UNPROCESSABLE_ENTITY);
     let page = text(refused).await;
     assert!(
@@ -283,12 +272,7 @@ async fn a_hand_down_to_a_township_not_in_the_directory_is_refused_and_the_count
         "nothing written for refused hand-downs"
     );
 
-    let done = county_office
-        .post(desk.county_url("/handdown"))
-        .form(&fields("360123100", "要求调处山林界址"))
-        .send()
-        .await
-        .unwrap();
+    let done = send(fields("360123100", "要求调处山林界址")).await;
     assert_eq!(done.status(), StatusCode::SEE_OTHER);
     assert!(location(&done).starts_with("/handdowns?done="));
     assert_eq!(own_head(desk.cluster.county_store(), county()), before + 1);
