@@ -67,14 +67,23 @@ pub async fn open(
         println!("{url}");
         return Ok(ExitCode::SUCCESS);
     }
-    open::that_detached(&url).with_context(|| {
-        format!("无法打开浏览器;请在一分钟内把这个地址复制到浏览器中打开:{url}")
+    open_in_browser(&client, &url)?;
+    Ok(ExitCode::SUCCESS)
+}
+
+/// Opens the one-time address `url` of the clerk's pages in the default
+/// browser; says what to do when no browser opens.
+fn open_in_browser(client: &StationClient, url: &str) -> Result<()> {
+    open::that_detached(url).with_context(|| {
+        format!(
+            "无法打开浏览器;请在一分钟内把这个地址复制到浏览器中打开:{url}(过后请从开始菜单或桌面上的“{SHORTCUT_NAME}”打开)"
+        )
     })?;
     println!(
         "已在浏览器中打开本村工作站的页面(http://{}/)。关掉浏览器不影响后台同步。",
         client.addr()
     );
-    Ok(ExitCode::SUCCESS)
+    Ok(())
 }
 
 /// The service serving this station, started with `exe` when none runs.
@@ -344,11 +353,11 @@ pub async fn install(args: InstallArgs) -> Result<ExitCode> {
         "本站服务已在后台运行(http://{}/),开机登录后自动启动,联网时自动同步。",
         client.addr()
     );
-    if !args.no_browser {
-        let url = client.page_url().await?;
-        if open::that_detached(&url).is_err() {
-            println!("请从开始菜单或桌面上的“{SHORTCUT_NAME}”打开本站页面。");
-        }
+    // Installed either way: a browser that does not open is said, not failed.
+    if !args.no_browser
+        && let Err(e) = open_in_browser(&client, &client.page_url().await?)
+    {
+        eprintln!("{e:#}");
     }
     Ok(ExitCode::SUCCESS)
 }

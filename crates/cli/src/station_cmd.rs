@@ -833,13 +833,9 @@ pub(crate) fn init(
 /// under `%ProgramData%\sanji`, as Windows programs keep data for every
 /// user of the computer; elsewhere there is no such convention to follow.
 fn default_data_dir(code: &Code) -> Result<PathBuf> {
-    if cfg!(windows) {
-        let base = std::env::var_os("ProgramData")
-            .map(PathBuf::from)
-            .unwrap_or_else(|| PathBuf::from(r"C:\ProgramData"));
-        Ok(base.join("sanji").join(code.as_str()))
-    } else {
-        anyhow::bail!("须指明本地数据目录(--data),如 /var/lib/sanji/{code}")
+    match crate::station_app::default_home() {
+        Some(home) => Ok(home.join(code.as_str())),
+        None => anyhow::bail!("须指明本地数据目录(--data),如 /var/lib/sanji/{code}"),
     }
 }
 
