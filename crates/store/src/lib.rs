@@ -1452,6 +1452,17 @@ fn unwritable_or(path: &Path, e: io::Error) -> StoreError {
 /// How long [`Store::open`] waits for another handle to let go of the folder.
 pub const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
 
+/// The folder's bare sled tree, for tools and tests that look beneath the
+/// store (an index rebuilt, keys as they are on disk). Waits as
+/// [`Store::open`] does: a store just dropped lets go of the folder a moment
+/// later, on sled's own threads.
+pub fn open_raw(path: &Path) -> Result<sled::Db, StoreError> {
+    // Without sled's background flusher, whose thread would hold the lock
+    // for a moment after this handle, too, is dropped.
+    let config = sled::Config::new().path(path).flush_every_ms(None);
+    open_when_unlocked(path, &config, LOCK_WAIT)
+}
+
 /// Opens sled, waiting up to `wait` while the folder's file lock is held:
 /// sled's threads let go of it a moment after the last handle is dropped, and
 /// another process may be using the folder for a while (a sync). sled reports

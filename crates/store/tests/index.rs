@@ -103,7 +103,7 @@ fn expected_terms(store: &Store) -> BTreeSet<(u8, String, Uuid)> {
 
 /// The `q` keys really on disk (the store must be closed).
 fn terms_on_disk(dir: &Path) -> BTreeSet<(u8, String, Uuid)> {
-    let db = sled::open(dir).unwrap();
+    let db = sanji_store::open_raw(dir).unwrap();
     db.scan_prefix(b"q")
         .keys()
         .map(|k| {
@@ -271,7 +271,7 @@ fn a_store_without_the_index_or_with_an_older_one_is_indexed_once_on_open() {
         {
             // As a store from before the index (no marker), or from an older index version
             // (its terms may be wrong: one here is stale, one missing).
-            let db = sled::open(dir.path()).unwrap();
+            let db = sanji_store::open_raw(dir.path()).unwrap();
             let stale: Vec<_> = db
                 .scan_prefix(b"q")
                 .keys()
@@ -332,7 +332,7 @@ fn a_sealed_stores_index_holds_no_personal_text_and_its_cards_are_sealed() {
             *name as char
         );
     }
-    let db = sled::open(dir.path()).unwrap();
+    let db = sanji_store::open_raw(dir.path()).unwrap();
     for item in db.scan_prefix(b"w") {
         let (_, value) = item.unwrap();
         assert!(

@@ -1092,7 +1092,7 @@ fn entities_are_indexed_by_kind_and_an_older_store_is_indexed_on_open() {
 
     // As a store from before the index: no `t` entries, no marker.
     {
-        let db = sled::open(dir.path()).unwrap();
+        let db = sanji_store::open_raw(dir.path()).unwrap();
         let stale: Vec<_> = db
             .scan_prefix(b"t")
             .keys()
