@@ -233,6 +233,21 @@ impl Cluster {
             .expect("the hub has a county configured")
     }
 
+    /// A township `silent` that reaches the county (it asks for its outbox's
+    /// mark, so the county knows it) and files nothing.
+    pub async fn township_that_files_nothing(&self, silent: &Code) {
+        let channel = self
+            .channel(&self.certs(silent), &county(), self.county_addr())
+            .await
+            .expect("the silent township connects");
+        heads(
+            &mut raw_replication(channel),
+            &Origin::outbox(silent.clone()),
+            0,
+        )
+        .await;
+    }
+
     /// Issues a node certificate into the CA folder unless it exists.
     pub fn ensure_cert(&self, node: &Code) {
         let ca = self.ca_dir();

@@ -8,7 +8,7 @@ use sanji_domain::Code;
 use sanji_domain::case::ActorRole;
 use sanji_node::ops::{Action, Actor, CaseCommand};
 use sanji_node::station_api::{StationReply, StationRequest};
-use sanji_node::views::{CaseRow, ScreeningRow, VisitRow};
+use sanji_node::views::{CaseRow, ScreeningRow, VisitRow, ZeroReportRow};
 use sanji_web::station::RunningStation;
 use sanji_web::station_client::StationClient;
 
@@ -19,6 +19,7 @@ pub struct Ledgers {
     pub screenings: Vec<ScreeningRow>,
     pub visits: Vec<VisitRow>,
     pub cases: Vec<CaseRow>,
+    pub zero_reports: Vec<ZeroReportRow>,
 }
 
 pub struct StationDesk {
@@ -121,16 +122,19 @@ impl StationDesk {
             screenings: true,
             visits: true,
             cases: true,
+            zero_reports: true,
         };
         match self.service.host.handle(request).await.expect("the lists") {
             StationReply::Lists {
                 screenings,
                 visits,
                 cases,
+                zero_reports,
             } => Ledgers {
                 screenings,
                 visits,
                 cases,
+                zero_reports,
             },
             other => panic!("not the lists: {other:?}"),
         }

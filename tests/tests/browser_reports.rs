@@ -14,9 +14,7 @@ use sanji_tests::desk::browser::{
     Driver, PASSWORD, account, arrive, body, screenshot, screenshot_dir, sign_in,
 };
 use sanji_tests::desk::steps_to_a_confirmed_agreement;
-use sanji_tests::{
-    Cluster, code, county, heads, raw_replication, record_samples, township, village,
-};
+use sanji_tests::{Cluster, code, record_samples, township, village};
 
 /// Prints the page on A4 and keeps the PDF; returns how many pages it took.
 async fn print_a4(browser: &Client, name: &str, orientation: PrintOrientation) -> usize {
@@ -109,16 +107,7 @@ async fn the_report_and_its_print_view_look_right_at_the_hub_and_the_county() {
     cluster.forward().await;
     // A second township the county knows that has filed nothing.
     let silent = code("360123200");
-    let channel = cluster
-        .channel(&cluster.certs(&silent), &county(), cluster.county_addr())
-        .await
-        .unwrap();
-    heads(
-        &mut raw_replication(channel),
-        &sanji_domain::Origin::outbox(silent),
-        0,
-    )
-    .await;
+    cluster.township_that_files_nothing(&silent).await;
     let month = Month::of(cst_date(hub.operations.now_ms()));
     let report: MonthlyReport = serde_json::from_value(
         hub.operations

@@ -56,6 +56,7 @@ async fn the_case_of(desk: &StationDesk, party: &str) -> uuid::Uuid {
             screenings: false,
             visits: false,
             cases: true,
+            zero_reports: false,
         })
         .await
         .unwrap();

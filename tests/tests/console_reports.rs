@@ -7,15 +7,15 @@ use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
 use reqwest::StatusCode;
+use sanji_domain::Labelled;
 use sanji_domain::case::ActorRole;
 use sanji_domain::record::{CaseSource, Category};
 use sanji_domain::report::{Month, MonthlyReport, Period, RewardTotal};
 use sanji_domain::time::cst_date;
-use sanji_domain::{Labelled, Origin};
 use sanji_node::ops::{Action, CaseCommand, Query};
 use sanji_node::views::{CountyReport, ScreeningRow};
 use sanji_tests::desk::{Desk, steps_to_a_confirmed_agreement, text};
-use sanji_tests::{code, county, heads, raw_replication, record_samples, village};
+use sanji_tests::{code, record_samples, village};
 
 /// The value a page shows beside `heading`: `<th>heading</th><td class="num">value</td>`.
 fn figure(page: &str, heading: &str) -> String {
@@ -122,6 +122,12 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
     let disputes = report
         .disputes
         .expect("follow-ups and major disputes counted");
+    let villages = report.reporting.expect("villages' reporting counted");
+    assert_eq!(
+        villages.villages, 10,
+        "the directory's villages: {villages:?}"
+    );
+    assert_eq!(villages.reported, 1, "the one that screened: {villages:?}");
 
     let browser = desk.signed_in("刘芳").await;
     // Without a month: this month's (CST) report.
@@ -183,6 +189,9 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
         ("重大疑难办结", disputes.major_resolved.to_string()),
         ("重大疑难化解", disputes.major_mediated.to_string()),
         ("重大疑难在办", disputes.major_open.to_string()),
+        ("有排查", villages.reported.to_string()),
+        ("零报告", villages.zero.to_string()),
+        ("未报送", villages.missing.to_string()),
     ]
     .into_iter()
     .map(|(h, v)| (h.to_owned(), v))
@@ -452,21 +461,7 @@ async fn the_county_month_table_shows_a_township_that_filed_nothing_as_unfiled()
     desk.cluster.forward().await;
     // A second township connects to the county and files nothing.
     let silent = code("360123200");
-    let channel = desk
-        .cluster
-        .channel(
-            &desk.cluster.certs(&silent),
-            &county(),
-            desk.cluster.county_addr(),
-        )
-        .await
-        .unwrap();
-    heads(
-        &mut raw_replication(channel),
-        &Origin::outbox(silent.clone()),
-        0,
-    )
-    .await;
+    desk.cluster.township_that_files_nothing(&silent).await;
 
     let ops = &desk.cluster.county().operations;
     let month = Month::of(cst_date(ops.now_ms()));
@@ -479,7 +474,8 @@ async fn the_county_month_table_shows_a_township_that_filed_nothing_as_unfiled()
     )
     .unwrap();
     assert_eq!(table.rows.len(), 1, "the hub filed its month");
-    assert_eq!(table.unfiled, vec![silent.clone()]);
+    // The stranger, and 桥头镇 of the county's directory, which never reported.
+    assert_eq!(table.unfiled, vec![code("360123101"), silent.clone()]);
     let filed = &table.rows[0];
 
     let county_desk = desk.county_desk().await;
@@ -519,7 +515,7 @@ async fn the_county_month_table_shows_a_township_that_filed_nothing_as_unfiled()
         .find(|r| r.contains(&format!(">{month}</td>")))
         .unwrap_or_else(|| panic!("no filing row for {month}: {home}"));
     assert!(
-        filing.contains("1 / 2 个乡镇") && filing.contains("360123200"),
+        filing.contains("1 / 3 个乡镇") && filing.contains("360123200"),
         "{filing}"
     );
 
@@ -529,12 +525,12 @@ async fn the_county_month_table_shows_a_township_that_filed_nothing_as_unfiled()
     )
     .await;
     let rows = xlsx_rows(&bytes);
-    assert_eq!(rows.len(), 4, "two townships and the total: {rows:?}");
+    assert_eq!(rows.len(), 5, "three townships and the total: {rows:?}");
     assert_eq!(rows[0][..4], ["单位", "月份", "报送情况", "受理登记"]);
     assert_eq!(rows[1][..4], hub_row[..4]);
-    assert_eq!(rows[2][2], "未报送");
-    assert!(rows[2][3..].iter().all(String::is_empty), "{:?}", rows[2]);
-    assert_eq!(rows[3][0], "合计");
+    assert_eq!(rows[3][2], "未报送");
+    assert!(rows[3][3..].iter().all(String::is_empty), "{:?}", rows[3]);
+    assert_eq!(rows[4][0], "合计");
     let (_, _, bytes) = get(
         &browser,
         county_desk.url(&format!("/report?month={month}&format=csv")),

@@ -60,6 +60,7 @@ pub async fn run(args: DemoArgs) -> Result<ExitCode> {
     } else {
         // Let `sanji station ...` in another terminal open the village folders.
         demo.stations.clear();
+        demo.quiet_station = None;
         if !args.json {
             where_to_look(&demo)?;
         }
@@ -118,6 +119,13 @@ fn show(demo: &demo::Demo) -> Result<()> {
         r.urges_delivered, r.conflicts
     );
     render::conflicts(&views::conflicts(&demo.hub.store)?);
+    println!(
+        "\n【{}({})】本月没有矛盾纠纷:{}报了零报告,镇中心收到 {} 份零报告,月报表以零报告报送县里",
+        demo::QUIET_NAME,
+        demo::QUIET_TOWNSHIP,
+        demo::QUIET_VILLAGE.1,
+        r.zero_reports
+    );
     println!("\n【县综治办月报】");
     let month = sanji_domain::report::Month::of(sanji_domain::time::cst_date(
         demo.hub.store.clock()?.wall_ms,
@@ -169,6 +177,7 @@ fn where_to_look(demo: &demo::Demo) -> Result<()> {
     );
     println!("  sanji hub due          --config {}", hub.display());
     println!("  sanji hub conflicts    --config {}", hub.display());
+    println!("  sanji hub reporting    --config {}", hub.display());
     if let Some(number) = demo.report.case_numbers.first() {
         println!(
             "  sanji hub case show    --config {} --case {number}",
@@ -196,6 +205,10 @@ fn where_to_look(demo: &demo::Demo) -> Result<()> {
         village.display()
     );
     println!("  sanji station sync     --config {}", village.display());
+    println!(
+        "  sanji station zero-report list --config {}",
+        demo.config_path(demo::QUIET_VILLAGE.0).display()
+    );
     println!("按 Ctrl-C 停止。");
     Ok(())
 }

@@ -23,6 +23,14 @@ pub const SCREENING: Flags = Flags(&[
     ("author", "--by"),
 ]);
 
+pub const ZERO_REPORT: Flags = Flags(&[
+    ("round_on", "--date"),
+    ("date", "--date"),
+    ("screener", "--screener"),
+    ("note", "--note"),
+    ("author", "--by"),
+]);
+
 pub const VISIT: Flags = Flags(&[
     ("visited_on", "--date"),
     ("date", "--date"),

@@ -70,6 +70,12 @@ pub enum HubCommand {
         #[arg(long)]
         dry_run: bool,
     },
+    /// 报送情况:各村每周是有排查登记、报了零报告,还是未报送
+    Reporting {
+        /// 月份(YYYY-MM,如 2026-11;默认本月)
+        #[arg(long)]
+        month: Option<String>,
+    },
     /// 本镇月报表
     Report {
         /// 月份(YYYY-MM,如 2026-11)
@@ -471,6 +477,31 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
                 if let Some(path) = csv {
                     println!("已另存为 {}", path.display());
                 }
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Reporting { month } => {
+            let month = match month {
+                Some(m) => flags::MONTH.on(|| Ok(sanji_domain::report::Month::parse(&m)?))?,
+                None => sanji_domain::report::Month::of(sanji_domain::time::cst_date(
+                    sanji_sync::Clock::skewed(config.clock_offset_ms).now_ms(),
+                )),
+            };
+            let value = console::query_remote(
+                &config,
+                &Query::Reporting {
+                    month: month.to_string(),
+                },
+            )
+            .await?;
+            if json {
+                render::json(&value);
+            } else {
+                let table: sanji_node::reports::ReportingTable = serde_json::from_value(value)?;
+                let names: sanji_node::directory::Listing = serde_json::from_value(
+                    console::query_remote(&config, &Query::Directory).await?,
+                )?;
+                render::reporting(&table, &names);
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -6,7 +6,7 @@ use sanji_domain::record::RiskLevel;
 use sanji_domain::time::format_cst;
 use sanji_domain::{DailySummary, Labelled};
 use sanji_node::station::StationStatus;
-use sanji_node::views::{CaseRow, PeerRow, ScreeningRow, TownshipRow, VisitRow};
+use sanji_node::views::{CaseRow, PeerRow, ScreeningRow, TownshipRow, VisitRow, ZeroReportRow};
 use sanji_sync::SyncReport;
 use serde::Serialize;
 
@@ -107,6 +107,48 @@ pub fn visits(rows: &[VisitRow]) {
         ]);
     }
     print("接访记录", rows.len(), t);
+}
+
+pub fn zero_reports(rows: &[ZeroReportRow]) {
+    let mut t = table(&["排查日期", "所管一周", "村", "排查人", "说明"]);
+    for r in rows {
+        t.add_row(vec![
+            r.round_on.to_string(),
+            format!("{} 至 {}", r.week.0, r.week.1),
+            r.village.to_string(),
+            r.screener.clone(),
+            clip(&r.note, 30),
+        ]);
+    }
+    print("零报告", rows.len(), t);
+}
+
+/// 报送情况: each village in each week of the month.
+pub fn reporting(
+    sheet: &sanji_node::reports::ReportingTable,
+    names: &sanji_node::directory::Listing,
+) {
+    let mut headings = vec!["村".to_owned()];
+    headings.extend(
+        sheet
+            .weeks
+            .iter()
+            .map(|(from, to)| format!("{}–{}", from.format("%m-%d"), to.format("%m-%d"))),
+    );
+    headings.push("本月".to_owned());
+    let heading_refs: Vec<&str> = headings.iter().map(String::as_str).collect();
+    let mut t = table(&heading_refs);
+    for (row, month) in sheet.villages.iter().zip(&sheet.month_standing) {
+        let mut cells = vec![names.place_label(&row.village)];
+        cells.extend(row.periods.iter().map(|s| s.label()));
+        cells.push(month.label());
+        t.add_row(cells);
+    }
+    print(
+        &format!("{} 报送情况({})", sheet.month, sheet.counts.label()),
+        sheet.villages.len(),
+        t,
+    );
 }
 
 pub fn cases(rows: &[CaseRow]) {

@@ -6,6 +6,7 @@ use chrono::NaiveDate;
 use clap::{Args, Subcommand};
 use sanji_domain::record::{
     CaseRegistration, CaseSource, Category, Party, RiskLevel, Screening, Visit, VisitChannel,
+    ZeroReport,
 };
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, FieldError, Labelled, Level};
@@ -82,6 +83,9 @@ enum StationCommand {
     /// 不安定因素排查登记
     #[command(subcommand)]
     Screening(AddScreening),
+    /// 零报告:本周排查没有发现矛盾纠纷和不安定因素时报一次,镇中心就知道本村排查过了
+    #[command(subcommand, name = "zero-report")]
+    ZeroReport(AddZeroReport),
     /// 接访记录
     #[command(subcommand)]
     Visit(AddVisit),
@@ -183,6 +187,27 @@ enum AddScreening {
         #[arg(long)]
         by: Option<String>,
     },
+}
+
+#[derive(Subcommand)]
+enum AddZeroReport {
+    /// 报本周零报告(本周已有排查登记的不能报)
+    Add {
+        /// 排查日期(YYYY-MM-DD,不能晚于今天;默认今天),零报告管这一天所在的一周(周一到周日)
+        #[arg(long)]
+        date: Option<String>,
+        /// 说明(如:已逐户走访,未发现矛盾纠纷)
+        #[arg(long, default_value = "")]
+        note: String,
+        /// 排查人姓名(默认同经办人)
+        #[arg(long)]
+        screener: Option<String>,
+        /// 经办人姓名(默认取配置中的 default_author)
+        #[arg(long)]
+        by: Option<String>,
+    },
+    /// 本站报过的零报告
+    List,
 }
 
 #[derive(Subcommand)]
@@ -350,6 +375,47 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
                 .await?;
             recorded(&common, "排查登记", reply, &desk)
         }
+        StationCommand::ZeroReport(AddZeroReport::Add {
+            date,
+            note,
+            screener,
+            by,
+        }) => {
+            let request = flags::ZERO_REPORT.on(|| {
+                let screener = screener
+                    .or_else(|| by.clone())
+                    .or_else(|| default_author.clone());
+                let zero_report = ZeroReport {
+                    village: config.code.clone(),
+                    round_on: date_or_today("date", date.as_deref(), today)?,
+                    screener: screener.unwrap_or_default(),
+                    note,
+                };
+                Ok(StationRequest::RecordZeroReport { by, zero_report })
+            })?;
+            let reply = flags::ZERO_REPORT
+                .on_async(async { Ok(desk.handle(request).await?) })
+                .await?;
+            recorded(&common, "零报告", reply, &desk)
+        }
+        StationCommand::ZeroReport(AddZeroReport::List) => {
+            let request = StationRequest::List {
+                screenings: false,
+                visits: false,
+                cases: false,
+                zero_reports: true,
+            };
+            let rows = match desk.handle(request).await? {
+                StationReply::Lists { zero_reports, .. } => zero_reports,
+                other => return unexpected(&other),
+            };
+            if common.json {
+                render::json(&rows);
+            } else {
+                render::zero_reports(&rows);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
         StationCommand::Visit(AddVisit::Add {
             channel,
             visitor,
@@ -460,12 +526,14 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
                 screenings: show("screenings"),
                 visits: show("visits"),
                 cases: show("cases"),
+                zero_reports: false,
             };
             let (screenings, visits, cases) = match desk.handle(request).await? {
                 StationReply::Lists {
                     screenings,
                     visits,
                     cases,
+                    ..
                 } => (screenings, visits, cases),
                 other => return unexpected(&other),
             };

@@ -52,9 +52,17 @@ fn the_demo_converges_across_all_three_tiers() {
     assert!(report["urges_delivered"].as_u64().unwrap() >= 1);
     assert!(report["conflicts"].as_u64().unwrap() >= 1);
     let rows = report["county_report"].as_array().unwrap();
-    assert_eq!(rows.len(), 1, "one row per township");
+    assert_eq!(rows.len(), 2, "one row per township: {rows:#?}");
     assert_eq!(rows[0]["township"], "360123100");
     assert!(rows[0]["resolved"].as_u64().unwrap() >= 1);
+    // The quiet township files zeros, on its village's zero report.
+    assert_eq!(rows[1]["township"], "360123101");
+    assert_eq!(rows[1]["received"], 0);
+    assert_eq!(rows[1]["screenings"], 0);
+    assert_eq!(rows[1]["reporting"]["zero"], 1);
+    assert!(report["zero_reports"].as_u64().unwrap() >= 1);
+    assert!(report["late_severe_flagged"].as_u64().unwrap() >= 1);
+    assert!(report["visits_in_report"].as_u64().unwrap() >= 1);
 }
 
 #[test]
@@ -530,7 +538,8 @@ fn operators_work_cases_from_the_command_line_against_running_servers() {
             "county", "report", "--config", &county, "--json", "--month", &month,
         ],
     ));
-    assert_eq!(report["rows"].as_array().unwrap().len(), 1);
+    // The demo's two townships: the busy one, and the quiet one's 零报告.
+    assert_eq!(report["rows"].as_array().unwrap().len(), 2);
     let csv = d.join("report.csv");
     let out = sanji(
         d,

@@ -39,9 +39,14 @@ pub const VILLAGES: &[(&str, &str, &str)] = &[
 /// The township's member units in its directory (名录).
 pub const UNITS: &[&str] = &["司法所", "派出所", "法庭", "劳动保障所"];
 /// The county's townships in its directory: the demo's hub, and a neighbour.
-pub const TOWNSHIPS: &[(&str, &str)] = &[(TOWNSHIP, "石门镇"), ("360123101", "桥头镇")];
+pub const TOWNSHIPS: &[(&str, &str)] = &[(TOWNSHIP, "石门镇"), (QUIET_TOWNSHIP, QUIET_NAME)];
 /// The village that starts the demo offline.
 pub const OFFLINE_VILLAGE: &str = "360123100203";
+/// The county's quiet township: its hub files a 零报告 for the month, on
+/// the word of its one village, whose round found nothing.
+pub const QUIET_TOWNSHIP: &str = "360123101";
+pub const QUIET_NAME: &str = "桥头镇";
+pub const QUIET_VILLAGE: (&str, &str, &str) = ("360123101201", "桥头村", "刘桂兰");
 
 #[derive(Debug, Clone, Serialize)]
 pub struct DemoStation {
@@ -85,6 +90,10 @@ pub struct DemoReport {
     /// 重大 and 群体性 screenings the county's table flags as passed on
     /// later than the 24-hour rule allows.
     pub late_severe_flagged: u64,
+    /// 零报告 the quiet township's hub holds from its villages.
+    pub zero_reports: u64,
+    /// The quiet township's hub.
+    pub quiet_hub_addr: String,
     pub converged: bool,
     /// What did not converge, if anything, in words.
     pub problems: Vec<String>,
@@ -161,6 +170,10 @@ pub struct Demo {
     pub dir: PathBuf,
     pub county: RunningNode,
     pub hub: RunningNode,
+    /// The quiet township's hub and its village (`None` once let go, as
+    /// [`Demo::stations`] may be cleared).
+    pub quiet_hub: RunningNode,
+    pub quiet_station: Option<Station>,
     /// The county's and the hub's web consoles.
     pub consoles: Vec<sanji_web::RunningConsole>,
     pub stations: Vec<Station>,
@@ -171,9 +184,11 @@ pub struct Demo {
 impl Demo {
     pub async fn stop(self) -> Result<(), NodeError> {
         drop(self.stations);
+        drop(self.quiet_station);
         for console in self.consoles {
             console.stop().await;
         }
+        self.quiet_hub.stop().await?;
         self.hub.stop().await?;
         self.county.stop().await
     }
@@ -206,7 +221,7 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
     let certs = dir.join("certs");
     let data = dir.join("data");
     sanji_pki::init_ca(&ca_dir, &code(COUNTY))?;
-    for c in [COUNTY, TOWNSHIP]
+    for c in [COUNTY, TOWNSHIP, QUIET_TOWNSHIP, QUIET_VILLAGE.0]
         .into_iter()
         .chain(VILLAGES.iter().map(|v| v.0))
     {
@@ -227,24 +242,7 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
     let county_store = server::open_store(&county_cfg)?;
     let county = server::start_with(county_cfg, county_store, county_incoming).await?;
 
-    let mut hub_cfg = NodeConfig::new(
-        Role::Hub,
-        code(TOWNSHIP),
-        data.join(TOWNSHIP),
-        certs.clone(),
-    );
-    let hub_incoming = server::bind("127.0.0.1:0")?;
-    let hub_addr = hub_incoming
-        .local_addr()
-        .map_err(|e| NodeError::Serve(e.to_string()))?
-        .to_string();
-    hub_cfg.listen = Some(hub_addr.clone());
-    hub_cfg.parent_addr = Some(county_addr.clone());
-    hub_cfg.console_addr = Some("127.0.0.1:0".into());
-    hub_cfg.console_plain_http = true;
-    hub_cfg.save(&config_path(dir, TOWNSHIP))?;
-    let hub_store = server::open_store(&hub_cfg)?;
-    let hub = server::start_with(hub_cfg, hub_store, hub_incoming).await?;
+    let (hub, hub_addr) = start_hub(dir, TOWNSHIP, &county_addr, true).await?;
 
     let mut stations = Vec::new();
     let mut late_month = None;
@@ -305,11 +303,21 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         forwarder.once().await?;
     }
 
+    let (quiet_hub, quiet_station) = quiet_township(dir, &county_addr).await?;
+
     seed_directory(&county, &hub).await?;
     let people = issue_people(&ca_dir, &dir.join("people"))?;
     case_story(&county, &hub, &mut stations, &people).await?;
 
-    let mut report = check(dir, &county, &hub, &stations, offline_error, late_month)?;
+    let mut report = check(
+        dir,
+        &county,
+        &hub,
+        &quiet_hub,
+        &stations,
+        offline_error,
+        late_month,
+    )?;
     let county_console = console_of(&county).await?;
     let hub_console = console_of(&hub).await?;
     report.consoles = DemoConsoles {
@@ -321,11 +329,86 @@ pub async fn run(dir: &Path) -> Result<Demo, NodeError> {
         dir: dir.to_owned(),
         county,
         hub,
+        quiet_hub,
+        quiet_station: Some(quiet_station),
         consoles: vec![hub_console, county_console],
         stations,
         report,
         operator: people.operator_file,
     })
+}
+
+/// Starts the hub of `township` under the county at `county_addr`, with
+/// its web console on loopback when `console` is set.
+async fn start_hub(
+    dir: &Path,
+    township: &str,
+    county_addr: &str,
+    console: bool,
+) -> Result<(RunningNode, String), NodeError> {
+    let mut cfg = NodeConfig::new(
+        Role::Hub,
+        code(township),
+        dir.join("data").join(township),
+        dir.join("certs"),
+    );
+    let incoming = server::bind("127.0.0.1:0")?;
+    let addr = incoming
+        .local_addr()
+        .map_err(|e| NodeError::Serve(e.to_string()))?
+        .to_string();
+    cfg.listen = Some(addr.clone());
+    cfg.parent_addr = Some(county_addr.to_owned());
+    if console {
+        cfg.console_addr = Some("127.0.0.1:0".into());
+        cfg.console_plain_http = true;
+    }
+    cfg.save(&config_path(dir, township))?;
+    let store = server::open_store(&cfg)?;
+    Ok((server::start_with(cfg, store, incoming).await?, addr))
+}
+
+/// The quiet township: its one village screens, finds nothing and says so
+/// with a 零报告; the hub files its month with zeros, so the county tells
+/// it apart from a township that filed nothing.
+async fn quiet_township(
+    dir: &Path,
+    county_addr: &str,
+) -> Result<(RunningNode, Station), NodeError> {
+    let (hub, hub_addr) = start_hub(dir, QUIET_TOWNSHIP, county_addr, false).await?;
+    let (village, name, clerk) = QUIET_VILLAGE;
+    let edit = sanji_node::directory::DirectoryEdit::Village {
+        code: village.into(),
+        name: name.into(),
+    };
+    hub.operations
+        .admin(ops::Admin::EditDirectory { edit }, "演示")
+        .await?;
+    let mut cfg = NodeConfig::new(
+        Role::Station,
+        code(village),
+        dir.join("data").join(village),
+        dir.join("certs"),
+    );
+    cfg.parent_addr = Some(hub_addr);
+    cfg.default_author = Some(clerk.to_owned());
+    cfg.save(&config_path(dir, village))?;
+    let station = Station::open(cfg)?;
+    let today = cst_date(station.clock().now_ms());
+    station.record_zero_report(
+        None,
+        sanji_domain::record::ZeroReport {
+            village: station.code().clone(),
+            round_on: today,
+            screener: clerk.to_owned(),
+            note: "已逐组走访,未发现矛盾纠纷和不安定因素".into(),
+        },
+    )?;
+    station.sync(3).await?;
+    if let Some(forwarder) = &hub.forwarder {
+        forwarder.once().await?;
+    }
+    Ok((hub, station))
 }
 
 /// The directory of names an administrator would set up first: the hub's
@@ -665,6 +748,7 @@ fn check(
     dir: &Path,
     county: &RunningNode,
     hub: &RunningNode,
+    quiet_hub: &RunningNode,
     stations: &[Station],
     offline_error: Option<String>,
     late_month: Option<Month>,
@@ -803,7 +887,33 @@ fn check(
     if late_severe_flagged == 0 {
         problems.push("县里的月报没有标出超过 24 小时才上报的重大排查".into());
     }
+    // Every township of the county has a row; the quiet one a 零报告 that
+    // says its village reported zero.
+    for (township, name) in TOWNSHIPS {
+        if !county_report
+            .iter()
+            .any(|r| r.township.as_str() == *township)
+        {
+            problems.push(format!("县里的月报表没有{name}({township})的一行"));
+        }
+    }
+    let zero_reports = views::zero_reports(&quiet_hub.store, "")?.len() as u64;
+    match county_report
+        .iter()
+        .find(|r| r.township.as_str() == QUIET_TOWNSHIP)
+    {
+        Some(quiet) if quiet.is_zero() && quiet.reporting.is_some_and(|c| c.zero > 0) => {}
+        Some(_) => problems.push(format!(
+            "县里收到的{QUIET_NAME}月报不是村里报了零报告的零报告"
+        )),
+        None => {}
+    }
+    if zero_reports == 0 {
+        problems.push(format!("{QUIET_NAME}中心没有收到村里的零报告"));
+    }
     Ok(DemoReport {
+        zero_reports,
+        quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,
         urges_delivered,
         conflicts,

@@ -13,7 +13,7 @@ use crate::code::{Code, CodeError, Level};
 use crate::error::FieldError;
 use crate::hlc::Hlc;
 use crate::imported::{ImportedCase, ImportedScreening};
-use crate::record::{self, CaseRegistration, Screening, Visit};
+use crate::record::{self, CaseRegistration, Screening, Visit, ZeroReport};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
 use crate::time::cst_date;
@@ -183,6 +183,8 @@ pub enum EventBody {
     CaseImported(Box<ImportedCase>),
     /// A screening from the township's old ledger, brought in by the hub.
     ScreeningImported(ImportedScreening),
+    /// A village's screening round found nothing (零报告).
+    ZeroReported(ZeroReport),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -247,6 +249,7 @@ impl EventBody {
             EventBody::MonthlyReportFiled(_) => "monthly_report_filed",
             EventBody::CaseImported(_) => "case_imported",
             EventBody::ScreeningImported(_) => "screening_imported",
+            EventBody::ZeroReported(_) => "zero_reported",
         }
     }
 
@@ -280,7 +283,7 @@ impl EventBody {
     /// Which origins may write this kind of event.
     fn check_origin(&self, origin: &Origin) -> Result<(), FieldError> {
         let allowed = match self {
-            EventBody::ScreeningRecorded(_) => {
+            EventBody::ScreeningRecorded(_) | EventBody::ZeroReported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Village
             }
             EventBody::VisitRecorded(_) | EventBody::CaseRegistered(_) => {
@@ -397,6 +400,10 @@ impl Event {
             EventBody::ScreeningRecorded(s) => {
                 s.validate(today).map_err(|e| e.within("payload.data"))?;
                 same_code("payload.data.village", &s.village, self.origin.code())
+            }
+            EventBody::ZeroReported(z) => {
+                z.validate(today).map_err(|e| e.within("payload.data"))?;
+                same_code("payload.data.village", &z.village, self.origin.code())
             }
             EventBody::VisitRecorded(v) => {
                 v.validate(today).map_err(|e| e.within("payload.data"))?;

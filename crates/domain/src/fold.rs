@@ -10,7 +10,7 @@ use crate::case::{CaseFile, StepContext};
 use crate::code::Level;
 use crate::event::{Event, EventBody, EventRef};
 use crate::hlc::Hlc;
-use crate::record::{Screening, Visit};
+use crate::record::{Screening, Visit, ZeroReport};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
 use crate::time::cst_date;
@@ -58,6 +58,13 @@ pub struct VisitState {
     pub recorded: Provenance,
 }
 
+/// A village's 零报告, as its station recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZeroReportState {
+    pub record: ZeroReport,
+    pub recorded: Provenance,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EntityState {
@@ -66,6 +73,7 @@ pub enum EntityState {
     Case(Box<CaseFile>),
     Summary(DailySummary),
     MonthlyReport(MonthlyReport),
+    ZeroReport(ZeroReportState),
 }
 
 /// What kind of record an entity is; a kind never changes once folded.
@@ -77,6 +85,7 @@ pub enum EntityKind {
     Case,
     Summary,
     MonthlyReport,
+    ZeroReport,
 }
 
 impl EntityState {
@@ -87,6 +96,7 @@ impl EntityState {
             EntityState::Case(_) => EntityKind::Case,
             EntityState::Summary(_) => EntityKind::Summary,
             EntityState::MonthlyReport(_) => EntityKind::MonthlyReport,
+            EntityState::ZeroReport(_) => EntityKind::ZeroReport,
         }
     }
 }
@@ -196,6 +206,10 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             s.reported = Some(Provenance::of(event));
             Ok(S::Screening(s))
         }
+        (None, EventBody::ZeroReported(record)) => Ok(S::ZeroReport(ZeroReportState {
+            record: record.clone(),
+            recorded: Provenance::of(event),
+        })),
         (None, EventBody::VisitRecorded(record)) => Ok(S::Visit(VisitState {
             record: record.clone(),
             recorded: Provenance::of(event),

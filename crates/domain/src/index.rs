@@ -57,6 +57,8 @@ pub enum IndexName {
     SummaryDay,
     /// The month of a filed monthly report.
     ReportMonth,
+    /// The day of a village's screening round that found nothing (零报告).
+    ZeroReportDay,
 }
 
 impl IndexName {
@@ -74,6 +76,7 @@ impl IndexName {
         IndexName::VisitDay,
         IndexName::SummaryDay,
         IndexName::ReportMonth,
+        IndexName::ZeroReportDay,
     ];
 
     /// The byte that names this index in a key. Never renumber.
@@ -92,6 +95,7 @@ impl IndexName {
             IndexName::VisitDay => b'V',
             IndexName::SummaryDay => b'D',
             IndexName::ReportMonth => b'M',
+            IndexName::ZeroReportDay => b'Z',
         }
     }
 }
@@ -180,6 +184,9 @@ pub fn terms(state: &EntityState) -> BTreeSet<Term> {
         }
         EntityState::MonthlyReport(r) => {
             out.insert(Term::new(IndexName::ReportMonth, r.month));
+        }
+        EntityState::ZeroReport(z) => {
+            out.insert(Term::new(IndexName::ZeroReportDay, z.record.round_on));
         }
     }
     out

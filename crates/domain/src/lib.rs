@@ -21,6 +21,7 @@ pub mod index;
 pub mod labels;
 pub mod record;
 pub mod report;
+pub mod reporting;
 pub mod scope;
 pub mod summary;
 pub mod time;

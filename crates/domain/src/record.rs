@@ -110,6 +110,30 @@ impl Screening {
     }
 }
 
+/// 零报告: a screening round that found nothing to register (本轮排查无
+///矛盾纠纷和不安定因素), so the township can tell a quiet village from one
+/// that did not screen. It answers for the week of `round_on` (Monday to
+/// Sunday, CST): the documents hold a 矛盾纠纷大排查 every week.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ZeroReport {
+    pub village: Code,
+    pub round_on: NaiveDate,
+    pub screener: String,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl ZeroReport {
+    pub fn validate(&self, today: NaiveDate) -> Result<(), FieldError> {
+        level("village", &self.village, Level::Village)?;
+        date("round_on", self.round_on, today)?;
+        name("screener", &self.screener)?;
+        text("note", &self.note, 0)?;
+        Ok(())
+    }
+}
+
 /// 接访记录.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]

@@ -13,6 +13,7 @@ use crate::deadline::DeadlinePolicy;
 use crate::error::FieldError;
 use crate::labels::Labelled;
 use crate::record::{CaseSource, Category, Screening, Visit, VisitChannel};
+use crate::reporting::ReportingCounts;
 use crate::time::cst_date;
 
 /// A calendar month, `2026-11`.
@@ -159,6 +160,11 @@ pub struct MonthlyReport {
     /// counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub late_severe: Option<u32>,
+    /// How many of the township's villages reported screenings, reported
+    /// zero (零报告) or did not report this month. `None` only in a report
+    /// filed before it was counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub reporting: Option<ReportingCounts>,
 }
 
 /// When a 重大 or 群体性 screening was recorded by its village and passed on
@@ -380,7 +386,19 @@ impl MonthlyReport {
                 .iter()
                 .filter_map(|r| r.late_severe)
                 .reduce(|a, b| a + b),
+            reporting: rows.iter().filter_map(|r| r.reporting).reduce(|a, b| a + b),
         }
+    }
+
+    /// A 零报告 of the township: nothing received, screened, visited or
+    /// open in the month (a report of zeros, filed so the county can tell
+    /// a quiet month from a township that filed nothing).
+    pub fn is_zero(&self) -> bool {
+        self.received == 0
+            && self.screenings == 0
+            && self.cases_covered == 0
+            && self.visits.is_none_or(|v| v == VisitCounts::default())
+            && self.disputes.is_none_or(|d| d == DisputeCounts::default())
     }
 
     pub fn mediation_success_label(&self) -> String {
@@ -645,6 +663,9 @@ pub fn monthly_report(
         // Likewise the 24-hour rule, which needs when each was recorded and
         // passed on: [`late_severe`].
         late_severe: None,
+        // And which villages reported, which needs the township's villages
+        // and their zero reports: [`crate::reporting`].
+        reporting: None,
         disputes: Some(DisputeCounts {
             followed_up: follow_ups().count() as u32,
             satisfied: follow_ups().filter(|u| u.satisfied).count() as u32,

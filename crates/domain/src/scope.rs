@@ -18,6 +18,7 @@ pub fn audience(entity: &Entity) -> BTreeSet<Code> {
     match &entity.state {
         EntityState::Screening(s) => village(&s.record.village),
         EntityState::Visit(v) => village(&v.record.received_at),
+        EntityState::ZeroReport(z) => village(&z.record.village),
         EntityState::Case(c) => {
             village(&c.registration.place);
             c.assigned_village()

@@ -954,3 +954,53 @@ fn an_absurd_stamp_is_judged_not_a_panic() {
         assert_eq!(event.hlc.to_string(), "+262142-12-31 23:59#0", "{wall}");
     }
 }
+
+fn zero_report_event(round_on: &str) -> Event {
+    event(
+        village_origin(),
+        5,
+        Hlc::new(NOW_MS, 3),
+        v7(NOW_MS, 0x2E50),
+        EventBody::ZeroReported(sanji_domain::record::ZeroReport {
+            village: code(VILLAGE),
+            round_on: round_on.parse().unwrap(),
+            screener: "李红梅".into(),
+            note: String::new(),
+        }),
+    )
+}
+
+#[test]
+fn a_zero_report_is_its_villages_own_and_names_a_day_that_has_come() {
+    let today = sanji_domain::time::cst_date(NOW_MS).to_string();
+    assert_eq!(zero_report_event(&today).validate(), Ok(()));
+    let tomorrow = (sanji_domain::time::cst_date(NOW_MS) + chrono::Days::new(1)).to_string();
+    check_events(vec![
+        (
+            "a zero report for a day to come",
+            zero_report_event(&tomorrow),
+            "payload.data.round_on",
+            "将来",
+        ),
+        (
+            "a zero report from another village's ledger",
+            with(zero_report_event(&today), |e| {
+                e.origin = Origin::node(code(OTHER_VILLAGE))
+            }),
+            "payload.data.village",
+            "与事件来源",
+        ),
+        (
+            "a zero report from the township",
+            with(zero_report_event(&today), |e| e.origin = township_origin()),
+            "origin",
+            "zero_reported",
+        ),
+        (
+            "a zero report from the outbox",
+            with(zero_report_event(&today), |e| e.origin = outbox_origin()),
+            "origin",
+            "zero_reported",
+        ),
+    ]);
+}

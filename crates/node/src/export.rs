@@ -11,6 +11,7 @@ use sanji_domain::record::{CaseSource, Category};
 use sanji_domain::report::{
     DisputeCounts, Month, MonthlyReport, RewardLine, RewardTotal, VisitCounts,
 };
+use sanji_domain::reporting::ReportingCounts;
 use sanji_domain::time::format_cst;
 
 use crate::NodeError;
@@ -353,6 +354,20 @@ fn report_figures() -> Vec<Column<MonthlyReport>> {
         disputes("重大疑难在办", "重大疑难纠纷", |d| d.major_open),
         figure("统计案件数", |r| r.cases_covered),
     ]);
+    // Blank, not zero, in a report filed before villages' reporting was counted.
+    let villages = |heading: &str, value: fn(&ReportingCounts) -> u32| {
+        Column::new(heading, move |r: &MonthlyReport| {
+            r.reporting
+                .as_ref()
+                .map_or(Cell::Blank, |c| count(value(c)))
+        })
+        .under("村级报送")
+    };
+    columns.extend([
+        villages("有排查", |c| c.reported),
+        villages("零报告", |c| c.zero),
+        villages("未报送", |c| c.missing),
+    ]);
     columns
 }
 
@@ -382,6 +397,8 @@ pub struct CountyLine {
 
 /// 未报送, as the county's month table says of a township that filed nothing.
 pub const UNFILED: &str = "未报送";
+/// 零报告, as it says of a township that filed a report of zeros.
+pub const ZERO_REPORT: &str = "零报告";
 
 /// The county's month table: every township it knows, those that filed
 /// nothing as 未报送 with blank figures (never zeros, never left out), and
@@ -393,7 +410,11 @@ pub fn county_lines(table: &CountyReport) -> Vec<CountyLine> {
         .map(|r| CountyLine {
             unit: r.township.to_string(),
             month: table.month,
-            standing: format!("已报送(第 {} 版)", r.revision),
+            standing: if r.is_zero() {
+                format!("{ZERO_REPORT}(第 {} 版)", r.revision)
+            } else {
+                format!("已报送(第 {} 版)", r.revision)
+            },
             report: Some(r.clone()),
         })
         .chain(table.unfiled.iter().map(|code| CountyLine {
@@ -407,11 +428,19 @@ pub fn county_lines(table: &CountyReport) -> Vec<CountyLine> {
     lines.push(CountyLine {
         unit: "合计".to_owned(),
         month: table.month,
-        standing: format!(
-            "{} 个乡镇已报送,{} 个未报送",
-            table.rows.len(),
-            table.unfiled.len()
-        ),
+        standing: {
+            let zero = table.rows.iter().filter(|r| r.is_zero()).count();
+            let of_them = if zero > 0 {
+                format!("(其中 {zero} 个{ZERO_REPORT})")
+            } else {
+                String::new()
+            };
+            format!(
+                "{} 个乡镇已报送{of_them},{} 个未报送",
+                table.rows.len(),
+                table.unfiled.len()
+            )
+        },
         report: Some(table.total.clone()),
     });
     lines

@@ -254,7 +254,7 @@ fn monthly_reports(
     let ledger = reports::ledger_for_months(store, last, this, true)?;
     let mut drafts = Vec::new();
     for month in [last, this] {
-        let mut report = reports::township_report(store, &ledger, month, policy, now_ms);
+        let mut report = reports::township_report(store, &ledger, month, policy, now_ms)?;
         let key = month.to_string();
         let previous: Option<MonthlyReport> = store
             .meta_get(MONTHLY, &key)?
@@ -264,12 +264,12 @@ fn monthly_reports(
             if *previous == report {
                 continue;
             }
-        } else if report.received == 0
-            && report.screenings == 0
-            && report.cases_covered == 0
-            && report.visits.is_none_or(|v| v == Default::default())
-            && report.disputes.is_none_or(|d| d == Default::default())
-        {
+        } else if month != this && report.is_zero() {
+            // A month this hub first reports after it ended with nothing in
+            // it (it was set up since): no report rather than a 零报告 for
+            // a month it did not watch. The running month is filed once its
+            // ledgers move (a village's 零报告 is enough), zeros and all, so
+            // a quiet township is not taken for one that filed nothing.
             continue;
         }
         report.revision = previous.map_or(1, |p| p.revision + 1);

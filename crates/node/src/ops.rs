@@ -709,6 +709,10 @@ pub enum Query {
     Reports {
         month: String,
     },
+    /// 报送情况: each village's screenings, 零报告 or silence, week by week.
+    Reporting {
+        month: String,
+    },
     Stations,
     Summaries {
         #[serde(default)]
@@ -959,6 +963,11 @@ impl Operations {
             Query::Rewards { period } => json(views::rewards(store, Period::parse(period)?)?),
             Query::Report { month } => json(views::report(store, Month::parse(month)?, &ctx)?),
             Query::Reports { month } => json(views::county_reports(store, Month::parse(month)?)?),
+            Query::Reporting { month } => json(crate::reports::reporting_table(
+                store,
+                Month::parse(month)?,
+                today,
+            )?),
             Query::Stations => json(views::peers(store)?),
             Query::Summaries { village } => json(views::summaries(store, &prefix(village))?),
             Query::Severe { village, since } => {

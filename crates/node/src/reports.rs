@@ -7,10 +7,12 @@ use chrono::NaiveDate;
 use sanji_domain::case::CaseFile;
 use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::fold::{EntityState, ScreeningState};
-use sanji_domain::record::{Screening, Visit};
+use sanji_domain::record::{Screening, Visit, ZeroReport};
 use sanji_domain::report::{
     CaseRef, Month, MonthlyReport, SevereTiming, late_severe, monthly_report, visit_counts,
 };
+use sanji_domain::reporting::{ReportingCounts, Standing, VillageReporting};
+use sanji_domain::{Code, Level};
 use sanji_store::Store;
 use uuid::Uuid;
 
@@ -26,6 +28,8 @@ pub struct ReportLedger {
     /// The severe ones among them, with when they were recorded and passed on.
     pub severe_timings: Vec<SevereTiming>,
     pub visits: Vec<(Uuid, Visit)>,
+    /// The villages' 零报告 of the same days.
+    pub zero_reports: Vec<ZeroReport>,
 }
 
 /// A severe screening's times, where this node holds the village's record
@@ -75,11 +79,21 @@ pub fn ledger_for_reports(
         }
         Ok(())
     })?;
+    let mut zero_reports = Vec::new();
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::ZeroReport, |e| {
+        if let EntityState::ZeroReport(z) = e.state
+            && since.is_none_or(|since| z.record.round_on >= since)
+        {
+            zero_reports.push(z.record)
+        }
+        Ok(())
+    })?;
     Ok(ReportLedger {
         cases,
         screenings,
         severe_timings,
         visits,
+        zero_reports,
     })
 }
 
@@ -141,11 +155,13 @@ pub fn ledger_for_months(
             _ => None,
         })
         .collect();
+    let zero_reports = zero_reports_between(store, from.first_day(), to.last_day())?;
     Ok(ReportLedger {
         cases,
         screenings,
         severe_timings,
         visits,
+        zero_reports,
     })
 }
 
@@ -157,7 +173,7 @@ pub fn township_report(
     month: Month,
     policy: &DeadlinePolicy,
     now_ms: u64,
-) -> MonthlyReport {
+) -> Result<MonthlyReport, NodeError> {
     let today = sanji_domain::time::cst_date(now_ms);
     let case_refs: Vec<CaseRef<'_>> = ledger
         .cases
@@ -183,5 +199,127 @@ pub fn township_report(
         policy,
         now_ms,
     ));
-    report
+    if store.node().level() == Level::Township {
+        let villages = known_villages(store)?;
+        let rows = village_reporting(
+            &villages,
+            &[(month.first_day(), month.last_day())],
+            &ledger.screenings,
+            &ledger.zero_reports,
+        );
+        report.reporting = Some(ReportingCounts::of(rows.iter().map(|r| r.periods[0])));
+    }
+    Ok(report)
+}
+
+/// The villages' 零报告 made from `from` to `to`, read through the index.
+pub fn zero_reports_between(
+    store: &Store,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> Result<Vec<ZeroReport>, NodeError> {
+    use sanji_domain::index::{IndexName, TermRange};
+    Ok(store
+        .entities_where(IndexName::ZeroReportDay, &TermRange::days(from, to))?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::ZeroReport(z) => Some(z.record),
+            _ => None,
+        })
+        .collect())
+}
+
+/// The hub's villages: those its directory names (in use) and any that
+/// has a link or a ledger here, in code order.
+pub fn known_villages(store: &Store) -> Result<Vec<Code>, NodeError> {
+    let me = store.node();
+    let listing = crate::directory::Directory::new(store.clone()).listing()?;
+    let mut codes: Vec<Code> = listing
+        .villages
+        .into_iter()
+        .map(|p| p.code)
+        .chain(
+            crate::views::peers(store)?
+                .into_iter()
+                .filter_map(|p| Code::parse(&p.code).ok()),
+        )
+        .chain(
+            store
+                .version_vector()?
+                .into_keys()
+                .filter(|o| !o.is_outbox())
+                .map(|o| o.code().clone()),
+        )
+        .filter(|c| c.is_child_of(me) && c.level() == Level::Village)
+        .collect();
+    codes.sort();
+    codes.dedup();
+    Ok(codes)
+}
+
+/// Each village's standing in each period, from the screenings and zero
+/// reports of `ledger` (which must hold the periods' days).
+pub fn village_reporting(
+    villages: &[Code],
+    periods: &[(NaiveDate, NaiveDate)],
+    screenings: &[Screening],
+    zero_reports: &[ZeroReport],
+) -> Vec<VillageReporting> {
+    sanji_domain::reporting::reporting(villages, periods, |village| {
+        (
+            screenings
+                .iter()
+                .filter(|s| s.village == *village)
+                .map(|s| s.screened_on)
+                .collect(),
+            zero_reports
+                .iter()
+                .filter(|z| z.village == *village)
+                .map(|z| z.round_on)
+                .collect(),
+        )
+    })
+}
+
+/// The standing of every village of this hub in each week of `month` (to
+/// today), for the 报送情况 page and `sanji hub reporting`.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct ReportingTable {
+    pub month: Month,
+    /// Each week of the month, cut to its days (and to today).
+    pub weeks: Vec<(NaiveDate, NaiveDate)>,
+    pub villages: Vec<VillageReporting>,
+    /// Each village's standing for the whole month so far.
+    pub month_standing: Vec<Standing>,
+    pub counts: ReportingCounts,
+}
+
+pub fn reporting_table(
+    store: &Store,
+    month: Month,
+    today: NaiveDate,
+) -> Result<ReportingTable, NodeError> {
+    let until = month.last_day().min(today);
+    let weeks: Vec<(NaiveDate, NaiveDate)> = sanji_domain::reporting::weeks_in(month)
+        .into_iter()
+        .filter(|(from, _)| *from <= until)
+        .map(|(from, to)| (from, to.min(until)))
+        .collect();
+    let ledger = ledger_for_months(store, month, month, false)?;
+    let villages = known_villages(store)?;
+    let rows = village_reporting(&villages, &weeks, &ledger.screenings, &ledger.zero_reports);
+    let month_rows = village_reporting(
+        &villages,
+        &[(month.first_day(), until)],
+        &ledger.screenings,
+        &ledger.zero_reports,
+    );
+    let month_standing: Vec<Standing> = month_rows.iter().map(|r| r.periods[0]).collect();
+    Ok(ReportingTable {
+        month,
+        weeks,
+        counts: ReportingCounts::of(month_standing.iter().copied()),
+        villages: rows,
+        month_standing,
+    })
 }

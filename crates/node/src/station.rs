@@ -3,7 +3,7 @@
 
 use std::time::Duration;
 
-use sanji_domain::record::{CaseRegistration, Screening, Visit};
+use sanji_domain::record::{CaseRegistration, Screening, Visit, ZeroReport};
 use sanji_domain::{Code, Event, EventBody, Origin};
 use sanji_pki::CertFiles;
 use sanji_store::{Draft, Store};
@@ -215,6 +215,44 @@ impl Station {
         screening.village = self.config.code.clone();
         screening.validate(self.today())?;
         self.record(by, Uuid::now_v7(), EventBody::ScreeningRecorded(screening))
+    }
+
+    /// Records that this week's screening round found nothing (零报告).
+    /// Refused where the week already holds this village's screenings (it
+    /// was not a quiet week) or a zero report (it is already said).
+    pub fn record_zero_report(
+        &self,
+        by: Option<&str>,
+        mut report: ZeroReport,
+    ) -> Result<Event, NodeError> {
+        use sanji_domain::index::{IndexName, TermRange};
+        report.village = self.config.code.clone();
+        report.validate(self.today())?;
+        let (monday, sunday) = sanji_domain::reporting::week_of(report.round_on);
+        let week = TermRange::days(monday, sunday);
+        let days = format!("{monday} 至 {sunday}");
+        let screenings = self.store.ids_where(IndexName::ScreeningDay, &week)?.len();
+        if screenings > 0 {
+            return Err(NodeError::Invalid(sanji_domain::FieldError::new(
+                "round_on",
+                format!(
+                    "本周({days})本村已登记 {screenings} 条排查,不是零报告;没有新情况就不用再报"
+                ),
+            )));
+        }
+        if let Some(earlier) = crate::reports::zero_reports_between(&self.store, monday, sunday)?
+            .into_iter()
+            .find(|z| z.village == report.village)
+        {
+            return Err(NodeError::Invalid(sanji_domain::FieldError::new(
+                "round_on",
+                format!(
+                    "本周({days})已于 {} 报过零报告,不用重复报",
+                    earlier.round_on
+                ),
+            )));
+        }
+        self.record(by, Uuid::now_v7(), EventBody::ZeroReported(report))
     }
 
     pub fn record_visit(&self, by: Option<&str>, mut visit: Visit) -> Result<Event, NodeError> {

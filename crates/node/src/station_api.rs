@@ -6,14 +6,14 @@
 
 use std::path::PathBuf;
 
-use sanji_domain::record::{CaseRegistration, Screening, Visit};
+use sanji_domain::record::{CaseRegistration, Screening, Visit, ZeroReport};
 use sanji_domain::{Event, FieldError};
 use serde::{Deserialize, Serialize};
 
 use crate::NodeError;
 use crate::ops::{CaseCommand, CaseView};
 use crate::station::{ExportSummary, Station, StationStatus};
-use crate::views::{CaseRow, ScreeningRow, VisitRow};
+use crate::views::{CaseRow, ScreeningRow, VisitRow, ZeroReportRow};
 
 /// One thing asked of a station, other than a sync (which is async and
 /// long; see [`Station::sync_unless`]).
@@ -29,6 +29,11 @@ pub enum StationRequest {
         #[serde(default)]
         by: Option<String>,
         visit: Visit,
+    },
+    RecordZeroReport {
+        #[serde(default)]
+        by: Option<String>,
+        zero_report: ZeroReport,
     },
     RegisterCase {
         #[serde(default)]
@@ -49,6 +54,8 @@ pub enum StationRequest {
         screenings: bool,
         visits: bool,
         cases: bool,
+        #[serde(default)]
+        zero_reports: bool,
     },
     Status,
     /// `out` is absolute: the service may run in another folder.
@@ -73,6 +80,8 @@ pub enum StationReply {
         screenings: Vec<ScreeningRow>,
         visits: Vec<VisitRow>,
         cases: Vec<CaseRow>,
+        #[serde(default)]
+        zero_reports: Vec<ZeroReportRow>,
     },
     Status {
         status: Box<StationStatus>,
@@ -95,6 +104,9 @@ impl Station {
             StationRequest::RecordVisit { by, visit } => {
                 recorded(self.record_visit(by.as_deref(), visit)?)
             }
+            StationRequest::RecordZeroReport { by, zero_report } => {
+                recorded(self.record_zero_report(by.as_deref(), zero_report)?)
+            }
             StationRequest::RegisterCase { by, case } => {
                 recorded(self.register_case(by.as_deref(), case)?)
             }
@@ -108,6 +120,7 @@ impl Station {
                 screenings,
                 visits,
                 cases,
+                zero_reports,
             } => {
                 let store = self.store();
                 StationReply::Lists {
@@ -123,6 +136,11 @@ impl Station {
                     },
                     cases: if cases {
                         crate::views::cases(store, "")?
+                    } else {
+                        Vec::new()
+                    },
+                    zero_reports: if zero_reports {
+                        crate::views::zero_reports(store, "")?
                     } else {
                         Vec::new()
                     },

@@ -220,6 +220,11 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
                     "已登记".to_owned()
                 },
             ),
+            EntityState::ZeroReport(z) => (
+                "zero_report",
+                format!("零报告 {} {}", z.record.village, z.record.round_on),
+                "已登记".to_owned(),
+            ),
             EntityState::Summary(_) | EntityState::MonthlyReport(_) => {
                 ("summary", "汇总".to_owned(), String::new())
             }
@@ -259,6 +264,7 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::ScreeningSummary(_) | B::MonthlyReportFiled(_) => "汇总上报".to_owned(),
         B::CaseImported(_) => "导入案件".to_owned(),
         B::ScreeningImported(_) => "导入排查".to_owned(),
+        B::ZeroReported(_) => "零报告".to_owned(),
     }
 }
 
@@ -275,13 +281,7 @@ pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeEr
 /// The township's report for `month`, computed now from the ledger.
 pub fn report(store: &Store, month: Month, ctx: &ViewContext) -> Result<MonthlyReport, NodeError> {
     let ledger = reports::ledger_for_months(store, month, month, true)?;
-    Ok(reports::township_report(
-        store,
-        &ledger,
-        month,
-        &ctx.policy,
-        ctx.now_ms,
-    ))
+    reports::township_report(store, &ledger, month, &ctx.policy, ctx.now_ms)
 }
 
 /// The county's monthly table: one row per township that filed, and the total.
@@ -319,12 +319,14 @@ pub fn county_reports(store: &Store, month: Month) -> Result<CountyReport, NodeE
     })
 }
 
-/// The townships a county knows from their links and outboxes, without
-/// reading any record.
+/// The townships a county knows from its directory (in use), their links
+/// and outboxes, without reading any record.
 pub fn known_townships(store: &Store) -> Result<Vec<Code>, NodeError> {
+    let listed = crate::directory::Directory::new(store.clone()).listing()?;
     let mut codes: Vec<Code> = peers(store)?
         .into_iter()
         .filter_map(|l| Code::parse(&l.code).ok())
+        .chain(listed.townships.into_iter().map(|p| p.code))
         .chain(
             store
                 .version_vector()?
@@ -418,6 +420,45 @@ fn screening_row(e: Entity) -> Option<ScreeningRow> {
         }
         _ => None,
     }
+}
+
+/// A village's 零报告 as a list shows it: the day of the round and the week
+/// it answers for.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ZeroReportRow {
+    pub id: Uuid,
+    pub village: Code,
+    pub round_on: NaiveDate,
+    pub week: (NaiveDate, NaiveDate),
+    pub screener: String,
+    pub note: String,
+    pub author: String,
+    pub recorded_at_ms: u64,
+}
+
+/// The zero reports of villages under `prefix`, the latest round first.
+pub fn zero_reports(store: &Store, prefix: &str) -> Result<Vec<ZeroReportRow>, NodeError> {
+    let mut rows: Vec<ZeroReportRow> = store
+        .entities_of(sanji_domain::fold::EntityKind::ZeroReport)?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::ZeroReport(z) if matches(&z.record.village, prefix) => {
+                Some(ZeroReportRow {
+                    id: e.id,
+                    week: sanji_domain::reporting::week_of(z.record.round_on),
+                    village: z.record.village,
+                    round_on: z.record.round_on,
+                    screener: z.record.screener,
+                    note: z.record.note,
+                    author: z.recorded.author,
+                    recorded_at_ms: z.recorded.hlc.wall_ms,
+                })
+            }
+            _ => None,
+        })
+        .collect();
+    rows.sort_by_key(|r| std::cmp::Reverse((r.round_on, r.recorded_at_ms)));
+    Ok(rows)
 }
 
 pub fn visits(store: &Store, prefix: &str) -> Result<Vec<VisitRow>, NodeError> {

@@ -415,6 +415,7 @@ fn full_scan_report(store: &Store, month: Month, as_of: NaiveDate) -> MonthlyRep
         &DeadlinePolicy::default(),
         noon_ms(as_of),
     )
+    .unwrap()
 }
 
 /// Noon of `day` in China Standard Time, as Unix ms.
@@ -491,7 +492,8 @@ fn indexed_queries_answer_what_a_pass_over_every_record_answers() {
                 month,
                 &policy,
                 noon_ms(as_of),
-            );
+            )
+            .unwrap();
             assert_eq!(
                 indexed,
                 full_scan_report(store, month, as_of),

@@ -62,6 +62,7 @@ pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
         Case => b'c',
         Summary => b'd',
         MonthlyReport => b'r',
+        ZeroReport => b'z',
     }
 }
 

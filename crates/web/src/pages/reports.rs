@@ -31,6 +31,7 @@ pub(super) fn routes() -> Router<Console> {
         .route("/rewards", get(rewards))
         .route("/rewards/print", get(rewards_print))
         .route("/screenings/export", get(screenings_export))
+        .route("/reporting", get(reporting))
 }
 
 /// The township's figures are for the center's staff and the county only.
@@ -142,7 +143,7 @@ pub struct WideCell {
 
 pub struct WideRow {
     pub cells: Vec<WideCell>,
-    /// `total`, `unfiled`, `subtotal` or empty.
+    /// `total`, `unfiled`, `zero`, `subtotal` or empty.
     pub tone: &'static str,
 }
 
@@ -224,6 +225,9 @@ impl MonthSheet {
                 Some(wide(table, |row| match (&row[0], &row[2]) {
                     (Cell::Text(unit), _) if unit == "合计" => "total",
                     (_, Cell::Text(standing)) if standing == export::UNFILED => "unfiled",
+                    (_, Cell::Text(standing)) if standing.starts_with(export::ZERO_REPORT) => {
+                        "zero"
+                    }
                     _ => "",
                 })),
             ),
@@ -323,6 +327,91 @@ async fn report(
         },
         figures,
         wide,
+    })?;
+    Ok((status, body).into_response())
+}
+
+#[derive(Template)]
+#[template(path = "reporting.html")]
+struct ReportingPage {
+    frame: Frame,
+    month: String,
+    month_error: Option<String>,
+    prev: String,
+    next: Option<String>,
+    /// Each week's heading (`11-02–11-08`).
+    weeks: Vec<String>,
+    rows: Vec<ReportingRow>,
+    counts: String,
+    missing: u32,
+}
+
+pub struct ReportingRow {
+    pub village: String,
+    /// Each week's, then the month's: (css class, words).
+    pub cells: Vec<(&'static str, String)>,
+}
+
+/// 报送情况: every village of the hub, week by week, with screenings, a
+/// 零报告 or nothing; the month's figure beside them is what the monthly
+/// report counts.
+async fn reporting(
+    State(console): State<Console>,
+    person: Person,
+    UrlQuery(asked): UrlQuery<Asked>,
+) -> Result<Response, PageError> {
+    check_reader(&person, "查看报送情况")?;
+    if console.operations().node().level() == Level::County {
+        return Err(NodeError::NotFound(
+            "县级没有各村的报送表:各乡镇的村级报送情况在月报表的「村级报送」一栏".into(),
+        )
+        .into());
+    }
+    let now = this_month(&console);
+    let (month, month_error) = asked_or(asked.month.as_deref(), Month::parse, now, false)?;
+    let table: sanji_node::reports::ReportingTable = query(
+        &console,
+        Query::Reporting {
+            month: month.to_string(),
+        },
+    )
+    .await?;
+    let names = super::names(&console).await?;
+    let cell = |s: &sanji_domain::reporting::Standing| (s.id(), s.label());
+    let rows = table
+        .villages
+        .iter()
+        .zip(&table.month_standing)
+        .map(|(row, month)| ReportingRow {
+            village: names.place_label(&row.village),
+            cells: row.periods.iter().chain([month]).map(cell).collect(),
+        })
+        .collect();
+    let status = if month_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = page(ReportingPage {
+        frame: Frame::of(&console, &person, "stations"),
+        month: month.to_string(),
+        month_error,
+        prev: previous(month).to_string(),
+        next: (month < now).then(|| month.next().to_string()),
+        weeks: table
+            .weeks
+            .iter()
+            .map(|(from, to)| {
+                if from == to {
+                    from.format("%m-%d").to_string()
+                } else {
+                    format!("{}–{}", from.format("%m-%d"), to.format("%m-%d"))
+                }
+            })
+            .collect(),
+        rows,
+        counts: table.counts.label(),
+        missing: table.counts.missing,
     })?;
     Ok((status, body).into_response())
 }

@@ -25,7 +25,7 @@ use sanji_node::NodeError;
 use sanji_node::directory::{Listing, Place};
 use sanji_node::station::StationStatus;
 use sanji_node::station_api::{StationReply, StationRequest};
-use sanji_node::views::{CaseRow, ScreeningRow, VisitRow};
+use sanji_node::views::{CaseRow, ScreeningRow, VisitRow, ZeroReportRow};
 
 use crate::pages::forms::{Field, mark};
 use crate::session::token;
@@ -363,6 +363,8 @@ pub(crate) struct Ledgers {
     pub screenings: Vec<ScreeningRow>,
     pub visits: Vec<VisitRow>,
     pub cases: Vec<CaseRow>,
+    /// Read with the screenings: the rounds that found nothing.
+    pub zero_reports: Vec<ZeroReportRow>,
 }
 
 impl Ledgers {
@@ -376,16 +378,19 @@ impl Ledgers {
             screenings,
             visits,
             cases,
+            zero_reports: screenings,
         };
         match host.handle(request).await? {
             StationReply::Lists {
                 screenings,
                 visits,
                 cases,
+                zero_reports,
             } => Ok(Ledgers {
                 screenings,
                 visits,
                 cases,
+                zero_reports,
             }),
             other => Err(unexpected(&other)),
         }

@@ -6,10 +6,14 @@ use std::collections::HashMap;
 
 use askama::Template;
 use axum::extract::{Path, Query, State};
+use axum::http::StatusCode;
 use axum::response::Response;
-use axum::routing::get;
+use axum::response::{IntoResponse, Redirect};
+use axum::routing::{get, post};
 use axum::{Form, Router};
-use sanji_domain::record::{Category, RiskLevel, Screening};
+use chrono::NaiveDate;
+use sanji_domain::record::{Category, RiskLevel, Screening, ZeroReport};
+use sanji_domain::reporting::{Standing, week_of};
 use sanji_domain::time::{format_cst, parse_date};
 use sanji_domain::{Code, EntityState, FieldError, Labelled};
 use sanji_node::NodeError;
@@ -31,6 +35,81 @@ pub(super) fn routes() -> Router<StationHost> {
         .route("/screenings", get(list).post(record))
         .route("/screenings/new", get(new_screening))
         .route("/screenings/{id}", get(one))
+        .route("/zero-reports", post(zero_report))
+}
+
+/// 本周排查: where the village stands for this week (Monday to Sunday),
+/// and whether a 零报告 can still be made for it.
+pub(super) struct ThisWeek {
+    pub days: String,
+    pub standing: Standing,
+    /// The day of this week's zero report, if one was made.
+    pub zero_on: Option<String>,
+}
+
+impl ThisWeek {
+    pub(super) fn of(ledgers: &Ledgers, today: NaiveDate) -> ThisWeek {
+        let (monday, sunday) = week_of(today);
+        let zero_on = ledgers
+            .zero_reports
+            .iter()
+            .find(|z| monday <= z.round_on && z.round_on <= sunday)
+            .map(|z| z.round_on.to_string());
+        ThisWeek {
+            days: format!(
+                "{}–{}",
+                monday.format("%m月%d日"),
+                sunday.format("%m月%d日")
+            ),
+            standing: Standing::of(
+                ledgers.screenings.iter().map(|s| s.screened_on),
+                ledgers.zero_reports.iter().map(|z| z.round_on),
+                monday,
+                sunday,
+            ),
+            zero_on,
+        }
+    }
+
+    /// Nothing said for this week yet: a zero report is what the page offers.
+    pub fn missing(&self) -> bool {
+        self.standing == Standing::Missing
+    }
+}
+
+/// 报零报告: from the home page's card, for today's week.
+async fn zero_report(
+    State(host): State<StationHost>,
+    clerk: Clerk,
+    Form(mut posted): Form<HashMap<String, String>>,
+) -> Result<Response, StationPageError> {
+    clerk.check_csrf(posted.remove("csrf").as_deref())?;
+    let frame = StationFrame::of(&host, &clerk, "home").await?;
+    let request = parse_date("round_on", posted_text(&posted, "round_on")).map(|round_on| {
+        StationRequest::RecordZeroReport {
+            by: None,
+            zero_report: ZeroReport {
+                village: host.config().code.clone(),
+                round_on,
+                screener: frame.clerk.clone(),
+                note: posted_text(&posted, "note").to_owned(),
+            },
+        }
+    });
+    let stored = match request {
+        Ok(request) => host.handle(request).await,
+        Err(e) => Err(NodeError::Invalid(e)),
+    };
+    match stored {
+        Ok(_) => Ok(Redirect::to("/?zero=1").into_response()),
+        Err(NodeError::Invalid(e)) => {
+            let refused = super::home::Refused::ZeroReport(e.rule);
+            super::home::home_page(&host, &clerk, Some(refused))
+                .await
+                .map(|r| (StatusCode::UNPROCESSABLE_ENTITY, r).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// The 不安定因素排查登记表's fields; the date is today unless typed.
