@@ -187,6 +187,11 @@ impl Desk {
             .entity
     }
 
+    /// The page at `path` of the hub's console, as `browser` is shown it.
+    pub async fn page(&self, browser: &reqwest::Client, path: &str) -> String {
+        text(browser.get(self.url(path)).send().await.unwrap()).await
+    }
+
     pub fn hub_head(&self) -> u64 {
         self.cluster
             .hub_store()

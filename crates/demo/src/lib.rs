@@ -16,7 +16,7 @@ pub mod samples;
 
 use std::path::{Path, PathBuf};
 
-use sanji_domain::case::{ActorRole, CaseStatus, MediationKind, Outcome};
+use sanji_domain::case::{ActorRole, AftermathKind, MediationKind, Outcome, StepKind};
 use sanji_domain::event::HandDown;
 use sanji_domain::record::RiskLevel;
 use sanji_domain::report::{Month, MonthlyReport};
@@ -75,8 +75,11 @@ pub struct DemoReport {
     pub summaries_at_county: u64,
     pub outbox_events: u64,
     pub outbox_acked_by_county: u64,
-    /// Cases that reached the end of their life (归档) at the hub.
+    /// Cases that reached the end of their life (归档) at the hub, even if
+    /// they were reopened since.
     pub cases_archived: u64,
+    /// Archived cases reopened after a recurrence found on the archived file.
+    pub reopened_after_archive: u64,
     /// Urges and supervision notices that reached a station.
     pub urges_delivered: u64,
     /// Offline edits kept but not applied, surfaced to the operator.
@@ -518,21 +521,14 @@ async fn case_story(
 
     // 西岭村's boundary case: accepted, assigned back to the village, approved.
     let west = village_case(&stations[1])?;
+    let back_to_west = CaseCommand::Assign {
+        unit: None,
+        village: Some(stations[1].code().clone()),
+        person: "张建军".into(),
+        deadline: None,
+    };
     act(hub, op, step(&west, CaseCommand::Accept)).await?;
-    act(
-        hub,
-        op,
-        step(
-            &west,
-            CaseCommand::Assign {
-                unit: None,
-                village: Some(stations[1].code().clone()),
-                person: "张建军".into(),
-                deadline: None,
-            },
-        ),
-    )
-    .await?;
+    act(hub, op, step(&west, back_to_west.clone())).await?;
     act(hub, dir, step(&west, CaseCommand::Approve)).await?;
 
     // 东山村's case goes to the village with a deadline of today: it is due.
@@ -636,6 +632,48 @@ async fn case_story(
         ),
     )
     .await?;
+
+    // Archived, then the dispute flares up again: the recurrence is recorded
+    // on the archived file, the case reopened and handed back to the village,
+    // which settles it again offline.
+    act(
+        hub,
+        op,
+        step(
+            &west,
+            CaseCommand::Aftermath {
+                kind: AftermathKind::Recurrence,
+                on: None,
+                who: "吴春生".into(),
+                taken_to: String::new(),
+                note: "邻居又在界址内堆放柴草,双方再起争执。".into(),
+            },
+        ),
+    )
+    .await?;
+    act(
+        hub,
+        op,
+        step(
+            &west,
+            CaseCommand::Reopen {
+                reason: "归档后矛盾反复,重新调处。".into(),
+            },
+        ),
+    )
+    .await?;
+    act(hub, dir, step(&west, back_to_west.clone())).await?;
+    stations[1].sync(3).await?;
+    stations[1].case_step(
+        None,
+        &west,
+        CaseCommand::Resolve {
+            outcome: Outcome::Agreement,
+            kind: Some(MediationKind::People),
+            summary: "再次调解,柴草已清走,双方重申按界址图各自管理。".into(),
+        },
+    )?;
+    stations[1].sync(3).await?;
 
     // Two offline edits of 东山村's case: the director moves it to the judicial
     // office while the village, not yet knowing, records progress.
@@ -822,12 +860,25 @@ fn check(
         ));
     }
     let hub_files = reports::ledger_for_reports(&hub.store, None)?.cases;
+    let archived_at =
+        |f: &sanji_domain::case::CaseFile| f.file.iter().position(|e| e.step == StepKind::Archive);
     let cases_archived = hub_files
         .iter()
-        .filter(|(_, f)| f.status == CaseStatus::Archived)
+        .filter(|(_, f)| archived_at(f).is_some())
         .count() as u64;
     if cases_archived == 0 {
         problems.push("没有一件案件走完全流程归档".into());
+    }
+    let reopened_after_archive = hub_files
+        .iter()
+        .filter(|(_, f)| {
+            archived_at(f).is_some_and(|at| {
+                f.file[at..].iter().any(|e| e.step == StepKind::Reopen) && !f.aftermath.is_empty()
+            })
+        })
+        .count() as u64;
+    if reopened_after_archive == 0 {
+        problems.push("没有一件归档后矛盾反复的案件重新办理".into());
     }
     let mut case_numbers: Vec<String> = hub_files
         .iter()
@@ -913,6 +964,7 @@ fn check(
     }
     Ok(DemoReport {
         zero_reports,
+        reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,
         urges_delivered,

@@ -44,6 +44,17 @@ labelled_enum! {
 }
 
 labelled_enum! {
+    /// What was found after a case's follow-up (回访), when the case may
+    /// already be archived: the 50-yuan deduction and the 越级上访 figure
+    /// depend on it.
+    AftermathKind {
+        Petition = "petition", "办结后又上访";
+        SkipLevel = "skip_level", "越级上访";
+        Recurrence = "recurrence", "矛盾反复";
+    }
+}
+
+labelled_enum! {
     CaseStatus {
         Registered = "registered", "待受理";
         NotAccepted = "not_accepted", "不予受理";
@@ -74,6 +85,7 @@ labelled_enum! {
         Extend = "extend", "延期";
         Escalate = "escalate", "上报县级";
         Reopen = "reopen", "重新办理";
+        Aftermath = "aftermath", "登记回访后的上访或反复";
         Received = "received", "收到登记";
     }
 }
@@ -181,6 +193,17 @@ pub enum CaseStep {
         reason: String,
         deadline: NaiveDate,
     },
+    /// A petition, a skip-level petition or a recurrence found after the
+    /// follow-up, on the day it happened, by whom and where it was taken.
+    Aftermath {
+        kind: AftermathKind,
+        on: NaiveDate,
+        who: String,
+        #[serde(default)]
+        taken_to: String,
+        #[serde(default)]
+        note: String,
+    },
     /// The township has the registration: its acceptance deadline, fixed
     /// now under the policy in force, so a later policy change moves no
     /// running deadline and rewrites no month already reported.
@@ -214,6 +237,7 @@ impl CaseStep {
             CaseStep::Extend { .. } => StepKind::Extend,
             CaseStep::Escalate { .. } => StepKind::Escalate,
             CaseStep::Reopen { .. } => StepKind::Reopen,
+            CaseStep::Aftermath { .. } => StepKind::Aftermath,
             CaseStep::Received { .. } => StepKind::Received,
         }
     }
@@ -257,6 +281,19 @@ impl CaseStep {
             CaseStep::Escalate { reason } | CaseStep::Reopen { reason, .. } => {
                 record::text("reason", reason, 1)
             }
+            CaseStep::Aftermath {
+                kind,
+                who,
+                taken_to,
+                note,
+                ..
+            } => {
+                record::name("who", who)?;
+                // A petition went somewhere: the county's 信访局, the city's ….
+                let needed = usize::from(*kind != AftermathKind::Recurrence);
+                record::text("taken_to", taken_to, needed)?;
+                record::text("note", note, 0)
+            }
         }
     }
 }
@@ -268,7 +305,7 @@ pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
         StepKind::Accept | StepKind::NotAccept | StepKind::Assign | StepKind::Archive => {
             &[Operator, Director]
         }
-        StepKind::Escalate | StepKind::Reopen => &[Operator, Director],
+        StepKind::Escalate | StepKind::Reopen | StepKind::Aftermath => &[Operator, Director],
         StepKind::Approve | StepKind::Extend => &[Director],
         StepKind::Progress | StepKind::Resolve | StepKind::Feedback => {
             &[Operator, Director, UnitStaff, VillageStaff]
@@ -376,6 +413,27 @@ pub struct FollowUpRecord {
     pub note: String,
 }
 
+/// A petition or recurrence found after the follow-up ([`CaseStep::Aftermath`]).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AftermathRecord {
+    pub kind: AftermathKind,
+    pub on: NaiveDate,
+    pub who: String,
+    pub taken_to: String,
+    pub note: String,
+    /// Who recorded it.
+    pub by: String,
+    /// How many follow-ups the case had when it was recorded: a recurrence
+    /// reopens the case only until the next follow-up answers it.
+    pub after_follow_ups: usize,
+}
+
+impl AftermathRecord {
+    pub fn is_petition(&self) -> bool {
+        self.kind != AftermathKind::Recurrence
+    }
+}
+
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Notice {
     pub on: NaiveDate,
@@ -407,6 +465,9 @@ pub struct CaseFile {
     pub extended: Option<(u32, String)>,
     pub resolution: Option<Resolution>,
     pub follow_ups: Vec<FollowUpRecord>,
+    /// Petitions and recurrences found after a follow-up.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub aftermath: Vec<AftermathRecord>,
     pub urges: Vec<Notice>,
     pub supervisions: Vec<Notice>,
     pub escalated: Option<Notice>,
@@ -488,6 +549,7 @@ impl CaseFile {
             extended: None,
             resolution: None,
             follow_ups: Vec::new(),
+            aftermath: Vec::new(),
             urges: Vec::new(),
             supervisions: Vec::new(),
             escalated: None,
@@ -529,8 +591,11 @@ impl CaseFile {
         {
             steps.push(Extend);
         }
-        if matches!(self.status, CaseStatus::FollowedUp | CaseStatus::Archived) && self.recurred() {
-            steps.push(Reopen);
+        if matches!(self.status, CaseStatus::FollowedUp | CaseStatus::Archived) {
+            steps.push(Aftermath);
+            if self.recurred() {
+                steps.push(Reopen);
+            }
         }
         steps
     }
@@ -546,8 +611,29 @@ impl CaseFile {
         }
     }
 
+    /// The last follow-up found the dispute back, or a recurrence was found
+    /// since it.
     pub fn recurred(&self) -> bool {
         self.follow_ups.last().is_some_and(|f| f.recurred)
+            || self.aftermath.iter().any(|a| {
+                a.kind == AftermathKind::Recurrence && a.after_follow_ups == self.follow_ups.len()
+            })
+    }
+
+    /// The first petition after the case was handled: at its follow-up, or
+    /// found later. (Date and whether it went over the township's head.)
+    pub fn first_petition(&self) -> Option<(NaiveDate, bool)> {
+        self.follow_ups
+            .iter()
+            .filter(|u| u.petitioned)
+            .map(|u| (u.on, u.skip_level))
+            .chain(
+                self.aftermath
+                    .iter()
+                    .filter(|a| a.is_petition())
+                    .map(|a| (a.on, a.kind == AftermathKind::SkipLevel)),
+            )
+            .min_by_key(|(on, _)| *on)
     }
 
     /// Keeps the village the case is leaving in its audience, so its
@@ -824,6 +910,34 @@ impl CaseFile {
                 self.remember_village();
                 self.assignment = None;
                 format!("矛盾反复,重新办理:{reason}")
+            }
+            CaseStep::Aftermath {
+                kind,
+                on,
+                who,
+                taken_to,
+                note,
+            } => {
+                self.aftermath.push(AftermathRecord {
+                    kind: *kind,
+                    on: *on,
+                    who: who.clone(),
+                    taken_to: taken_to.clone(),
+                    note: note.clone(),
+                    by: ctx.author.to_owned(),
+                    after_follow_ups: self.follow_ups.len(),
+                });
+                let place = if taken_to.is_empty() {
+                    String::new()
+                } else {
+                    format!(",到{taken_to}")
+                };
+                let note = if note.is_empty() {
+                    String::new()
+                } else {
+                    format!(":{note}")
+                };
+                format!("{on} {who}{place}{}{note}", kind.label())
             }
             CaseStep::Received { accept_by } => {
                 self.deadline = Some(*accept_by);

@@ -12,7 +12,7 @@
 use chrono::NaiveDate;
 use serde::{Deserialize, Serialize};
 
-use crate::case::{Assignee, CaseFile, CaseStep, MediationKind, Outcome, StepKind};
+use crate::case::{AftermathKind, Assignee, CaseFile, CaseStep, MediationKind, Outcome, StepKind};
 use crate::code::{Code, Level};
 use crate::deadline::{DeadlinePolicy, add_days};
 use crate::error::FieldError;
@@ -83,6 +83,17 @@ pub enum CaseCommand {
     Reopen {
         reason: String,
     },
+    Aftermath {
+        kind: AftermathKind,
+        /// The day it happened; today if not given.
+        #[serde(default)]
+        on: Option<NaiveDate>,
+        who: String,
+        #[serde(default)]
+        taken_to: String,
+        #[serde(default)]
+        note: String,
+    },
 }
 
 /// What kind of value an input takes.
@@ -109,6 +120,7 @@ pub enum InputKind {
 pub enum Vocabulary {
     MediationKind,
     Outcome,
+    Aftermath,
 }
 
 impl Vocabulary {
@@ -120,6 +132,7 @@ impl Vocabulary {
         match self {
             Vocabulary::MediationKind => all::<MediationKind>(),
             Vocabulary::Outcome => all::<Outcome>(),
+            Vocabulary::Aftermath => all::<AftermathKind>(),
         }
     }
 }
@@ -234,6 +247,20 @@ impl StepKind {
             }
             StepKind::Escalate => const { &[input("reason", "上报理由", LongText)] },
             StepKind::Reopen => const { &[input("reason", "重新办理的原因", LongText)] },
+            StepKind::Aftermath => {
+                const {
+                    &[
+                        input("kind", "情况", Choice(Vocabulary::Aftermath)),
+                        hinted(optional("on", "发生日期", Date), "默认今天"),
+                        input("who", "上访人或当事人", Text),
+                        hinted(
+                            optional("taken_to", "上访到", Text),
+                            "如 县信访局;上访的须填写",
+                        ),
+                        optional("note", "情况说明", LongText),
+                    ]
+                }
+            }
         }
     }
 
@@ -260,6 +287,7 @@ impl CaseCommand {
             CaseCommand::Extend { .. } => StepKind::Extend,
             CaseCommand::Escalate { .. } => StepKind::Escalate,
             CaseCommand::Reopen { .. } => StepKind::Reopen,
+            CaseCommand::Aftermath { .. } => StepKind::Aftermath,
         }
     }
 
@@ -465,6 +493,38 @@ impl CaseCommand {
                 reason,
                 deadline: policy.accept_deadline(today),
             },
+            CaseCommand::Aftermath {
+                kind,
+                on,
+                who,
+                taken_to,
+                note,
+            } => {
+                let on = on.unwrap_or(today);
+                if on > today {
+                    return Err(FieldError::new("on", format!("日期 {on} 还没有到")));
+                }
+                let handled = file.follow_ups.last().map(|u| u.on);
+                if let Some(handled) = handled.filter(|h| on < *h) {
+                    return Err(FieldError::new(
+                        "on",
+                        format!("日期 {on} 早于回访日 {handled};回访前的情况请在回访时登记"),
+                    ));
+                }
+                if kind != AftermathKind::Recurrence && taken_to.trim().is_empty() {
+                    return Err(FieldError::new(
+                        "taken_to",
+                        format!("请填写「上访到」:{}到了哪一级、哪个部门", kind.label()),
+                    ));
+                }
+                CaseStep::Aftermath {
+                    kind,
+                    on,
+                    who,
+                    taken_to,
+                    note,
+                }
+            }
         })
     }
 }

@@ -227,6 +227,7 @@ fn case_dates(file: &CaseFile) -> Vec<NaiveDate> {
         .chain(file.file.iter().map(|e| cst_date(e.at.wall_ms)))
         .chain(file.resolution.iter().map(|r| r.on))
         .chain(file.follow_ups.iter().map(|u| u.on))
+        .chain(file.aftermath.iter().map(|a| a.on))
         .collect();
     dates.sort();
     dates

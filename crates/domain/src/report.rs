@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::case::{Assignee, CaseFile, CaseStatus, Outcome, Resolution, StepKind};
+use crate::case::{AftermathKind, Assignee, CaseFile, CaseStatus, Outcome, Resolution, StepKind};
 use crate::code::Code;
 use crate::deadline::DeadlinePolicy;
 use crate::error::FieldError;
@@ -547,6 +547,7 @@ pub fn counts_in_month(file: &CaseFile, month: Month, end: NaiveDate) -> bool {
             .as_ref()
             .is_some_and(|r| month.contains(r.on))
         || file.follow_ups.iter().any(|u| month.contains(u.on))
+        || file.aftermath.iter().any(|a| month.contains(a.on))
 }
 
 /// Computes the month's report. `as_of` bounds "at the month's end" for the
@@ -654,7 +655,13 @@ pub fn monthly_report(
         screenings: in_month.len() as u32,
         severe_screenings: in_month.iter().filter(|s| s.is_severe()).count() as u32,
         mass_incidents: in_month.iter().filter(|s| s.mass_incident_risk).count() as u32,
-        skip_level_petitions: follow_ups().filter(|u| u.skip_level).count() as u32,
+        // At a follow-up, or found after it (an archived case too).
+        skip_level_petitions: (follow_ups().filter(|u| u.skip_level).count()
+            + mine
+                .iter()
+                .flat_map(|f| f.aftermath.iter())
+                .filter(|a| a.kind == AftermathKind::SkipLevel && month.contains(a.on))
+                .count()) as u32,
         cases_covered: mine.len() as u32,
         revision,
         // Visits live in their own ledger: the caller counts them with
@@ -794,17 +801,21 @@ pub fn rewards(cases: &[CaseRef<'_>], period: Period) -> Vec<RewardTotal> {
             continue;
         };
         let mut lines = Vec::new();
-        if let Some(petition) = file.follow_ups.iter().find(|u| u.petitioned) {
-            if period.contains(petition.on) {
-                lines.push(RewardLine {
-                    case_id: c.id,
-                    case_number: file.case_number.clone(),
-                    on: petition.on,
-                    amount: rules::PETITION_AFTER,
-                    reason: "调解不力引发上访".to_owned(),
-                });
-            }
-        } else if resolution.outcome == Outcome::Agreement {
+        // The deduction falls on the day the petition was found, at the
+        // follow-up or after it; a reward earned before stays where it was.
+        if let Some((on, _)) = file.first_petition()
+            && period.contains(on)
+        {
+            lines.push(RewardLine {
+                case_id: c.id,
+                case_number: file.case_number.clone(),
+                on,
+                amount: rules::PETITION_AFTER,
+                reason: "调解不力引发上访".to_owned(),
+            });
+        }
+        if !file.follow_ups.iter().any(|u| u.petitioned) && resolution.outcome == Outcome::Agreement
+        {
             let confirmed = file
                 .follow_ups
                 .iter()

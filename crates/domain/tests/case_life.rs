@@ -9,7 +9,8 @@ use std::collections::BTreeSet;
 
 use common::*;
 use sanji_domain::case::{
-    ActorRole, Assignee, CaseFile, CaseStatus, CaseStep, Outcome, Refusal, StepKind, roles_for,
+    ActorRole, AftermathKind, Assignee, CaseFile, CaseStatus, CaseStep, Outcome, Refusal, StepKind,
+    roles_for,
 };
 use sanji_domain::deadline::add_days;
 use sanji_domain::event::SignOff;
@@ -106,6 +107,7 @@ fn sample(kind: StepKind, file: &CaseFile) -> CaseStep {
         }
         StepKind::Escalate => escalate(),
         StepKind::Reopen => reopen("2027-01-30"),
+        StepKind::Aftermath => aftermath(AftermathKind::Petition, "2026-11-30"),
         StepKind::Received => CaseStep::Received {
             accept_by: date("2026-12-10"),
         },
@@ -234,22 +236,22 @@ fn every_status_allows_exactly_its_steps() {
         (
             "followed up, settled",
             drive_to(CaseStatus::FollowedUp, Route::default()),
-            set(&[Archive]),
+            set(&[Archive, Aftermath]),
         ),
         (
             "followed up, recurred",
             drive_to(CaseStatus::FollowedUp, recurred),
-            set(&[Archive, Reopen]),
+            set(&[Archive, Aftermath, Reopen]),
         ),
         (
             "archived, settled",
             drive_to(CaseStatus::Archived, Route::default()),
-            set(&[]),
+            set(&[Aftermath]),
         ),
         (
             "archived, recurred",
             drive_to(CaseStatus::Archived, recurred),
-            set(&[Reopen]),
+            set(&[Aftermath, Reopen]),
         ),
     ];
     let covered: BTreeSet<CaseStatus> = table.iter().map(|(_, l, _)| l.file.status).collect();
@@ -329,7 +331,7 @@ fn every_status_allows_exactly_its_steps() {
 }
 
 #[test]
-fn an_archived_case_refuses_everything_and_says_so() {
+fn an_archived_case_refuses_everything_but_what_is_found_after_it_and_says_so() {
     let life = drive_to(CaseStatus::Archived, Route::default());
     let refusal = life
         .file
@@ -337,7 +339,7 @@ fn an_archived_case_refuses_everything_and_says_so() {
         .unwrap_err();
     assert_eq!(
         refusal.to_string(),
-        "此时不能「催办」(案件当前状态:已归档;此时可以:无)"
+        "此时不能「催办」(案件当前状态:已归档;此时可以:登记回访后的上访或反复)"
     );
     let refusal = life
         .file
@@ -378,7 +380,8 @@ fn roles_by_hand(kind: StepKind) -> &'static [ActorRole] {
         | StepKind::Assign
         | StepKind::Archive
         | StepKind::Escalate
-        | StepKind::Reopen => &[Operator, Director],
+        | StepKind::Reopen
+        | StepKind::Aftermath => &[Operator, Director],
         StepKind::Approve | StepKind::Extend => &[Director],
         StepKind::Progress | StepKind::Resolve | StepKind::Feedback | StepKind::FollowUp => {
             &[Operator, Director, UnitStaff, VillageStaff]
@@ -404,7 +407,7 @@ fn state_allowing(kind: StepKind, role: ActorRole) -> Life {
         StepKind::Progress | StepKind::Resolve | StepKind::Extend => CaseStatus::Assigned,
         StepKind::Feedback => CaseStatus::Resolved,
         StepKind::FollowUp => CaseStatus::FeedbackGiven,
-        StepKind::Archive | StepKind::Reopen => CaseStatus::FollowedUp,
+        StepKind::Archive | StepKind::Reopen | StepKind::Aftermath => CaseStatus::FollowedUp,
     };
     let life = drive_to(status, route);
     assert!(
@@ -1248,4 +1251,92 @@ fn the_township_fixes_the_acceptance_deadline_once_on_receipt_and_nobody_else_ca
         .check(ActorRole::System, &received, &code(TOWNSHIP))
         .expect_err("fixed once");
     assert_eq!(again.reason, "此时不能「收到登记」");
+}
+
+// ------------------------------------------------------ after the follow-up
+
+#[test]
+fn a_recurrence_found_after_archiving_lets_the_case_reopen_until_the_next_follow_up() {
+    use ActorRole::*;
+    let mut life = drive_to(CaseStatus::Archived, Route::default());
+    assert!(!life.file.allowed_steps().contains(&StepKind::Reopen));
+    life.step(
+        Operator,
+        TOWNSHIP,
+        "2026-12-01",
+        aftermath(AftermathKind::Recurrence, "2026-11-30"),
+    );
+    // Recorded, not acted on: still archived, now reopenable.
+    assert_eq!(life.file.status, CaseStatus::Archived);
+    assert_eq!(life.file.aftermath.len(), 1);
+    assert_eq!(life.file.aftermath[0].by, life.file.file.last().unwrap().by);
+    assert!(life.file.recurred());
+    assert!(
+        life.file
+            .file
+            .last()
+            .unwrap()
+            .text
+            .contains("2026-11-30 吴春生矛盾反复"),
+        "{:?}",
+        life.file.file.last()
+    );
+    life.step(Operator, TOWNSHIP, "2026-12-01", reopen("2027-01-30"));
+    assert_eq!(life.file.status, CaseStatus::Accepted);
+    // Worked again and followed up clean: the old recurrence reopens nothing more.
+    life.step(
+        Director,
+        TOWNSHIP,
+        "2026-12-02",
+        assign_village(VILLAGE, "2026-12-29"),
+    )
+    .step(VillageStaff, VILLAGE, "2026-12-03", progress())
+    .step(
+        VillageStaff,
+        VILLAGE,
+        "2026-12-04",
+        resolve(Outcome::Agreement),
+    )
+    .step(VillageStaff, VILLAGE, "2026-12-05", feedback())
+    .step(Operator, TOWNSHIP, "2026-12-06", follow_up_clean());
+    assert!(!life.file.recurred());
+    assert!(!life.file.allowed_steps().contains(&StepKind::Reopen));
+}
+
+#[test]
+fn an_aftermath_is_refused_before_the_follow_up_and_to_whoever_is_not_the_center() {
+    use ActorRole::*;
+    let resolved = drive_to(CaseStatus::Resolved, Route::default());
+    let refusal = resolved
+        .file
+        .check(
+            Operator,
+            &aftermath(AftermathKind::Petition, "2026-11-25"),
+            &code(TOWNSHIP),
+        )
+        .unwrap_err();
+    assert!(refusal.to_string().contains("此时不能"), "{refusal}");
+    let archived = drive_to(CaseStatus::Archived, Route::default());
+    for role in [UnitStaff, VillageStaff, County] {
+        assert!(
+            archived
+                .file
+                .check(
+                    role,
+                    &aftermath(AftermathKind::Petition, "2026-11-30"),
+                    &origin_of(role)
+                )
+                .is_err(),
+            "{role:?}"
+        );
+    }
+    // A petition must say where it went.
+    let nowhere = CaseStep::Aftermath {
+        kind: AftermathKind::Petition,
+        on: date("2026-11-30"),
+        who: "吴春生".into(),
+        taken_to: String::new(),
+        note: String::new(),
+    };
+    assert_eq!(nowhere.validate().unwrap_err().field, "taken_to");
 }

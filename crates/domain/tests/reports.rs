@@ -1208,3 +1208,72 @@ fn visits_are_counted_by_channel_answered_on_the_spot_and_turned_into_cases() {
         Err("visits.answered_on_spot".into())
     );
 }
+
+/// A case settled in November (rewarded then), archived, and found in
+/// December to have gone to the county over the township's head: the
+/// deduction falls in December, the reward stays in November, and
+/// December's 越级上访 counts it.
+#[test]
+fn a_petition_found_after_archiving_deducts_in_its_own_month_and_counts_as_skip_level() {
+    use ActorRole::*;
+    use sanji_domain::case::AftermathKind;
+    let mut c = Life::register(registration(
+        V201,
+        "2026-11-02",
+        CaseSource::Visit,
+        Category::Labour,
+        false,
+    ));
+    c.step(Operator, TOWNSHIP, "2026-11-03", accept_no(1, "2027-01-02"))
+        .step(
+            Director,
+            TOWNSHIP,
+            "2026-11-03",
+            assign_village(V201, "2026-11-20"),
+        )
+        .step(
+            VillageStaff,
+            V201,
+            "2026-11-10",
+            resolve(Outcome::Agreement),
+        )
+        .step(VillageStaff, V201, "2026-11-11", feedback())
+        .step(Operator, TOWNSHIP, "2026-11-15", follow_up_clean())
+        .step(Operator, TOWNSHIP, "2026-11-16", archive())
+        .step(
+            Operator,
+            TOWNSHIP,
+            "2026-12-03",
+            aftermath(AftermathKind::SkipLevel, "2026-12-02"),
+        );
+    assert_eq!(c.file.status, sanji_domain::case::CaseStatus::Archived);
+    let lives = [(1, c)];
+    let amounts = |period: &str| -> Vec<i64> {
+        rewards(&refs(&lives), Period::parse(period).unwrap())
+            .iter()
+            .flat_map(|t| t.lines.iter().map(|l| l.amount))
+            .collect()
+    };
+    assert_eq!(amounts("2026-11"), [50], "November's reward stands");
+    assert_eq!(amounts("2026-12"), [-50], "December's deduction");
+    assert_eq!(amounts("2026"), [-50, 50]);
+
+    let report = |m: &str, as_of: &str| {
+        monthly_report(
+            &code(TOWNSHIP),
+            month(m),
+            &refs(&lives),
+            &[],
+            &DeadlinePolicy::default(),
+            NaiveDate::parse_from_str(as_of, "%Y-%m-%d").unwrap(),
+            0,
+        )
+    };
+    let december = report("2026-12", "2026-12-03");
+    assert_eq!(december.skip_level_petitions, 1);
+    assert_eq!(
+        december.cases_covered, 1,
+        "the archived case counts in December"
+    );
+    assert_eq!(report("2026-11", "2026-11-30").skip_level_petitions, 0);
+}

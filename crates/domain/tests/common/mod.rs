@@ -373,6 +373,21 @@ pub fn escalate() -> CaseStep {
     }
 }
 
+/// A petition (or recurrence) found on `on`, after the follow-up.
+pub fn aftermath(kind: sanji_domain::case::AftermathKind, on: &str) -> CaseStep {
+    CaseStep::Aftermath {
+        kind,
+        on: date(on),
+        who: "吴春生".into(),
+        taken_to: if kind == sanji_domain::case::AftermathKind::Recurrence {
+            String::new()
+        } else {
+            "县信访局".into()
+        },
+        note: String::new(),
+    }
+}
+
 pub fn reopen(deadline: &str) -> CaseStep {
     CaseStep::Reopen {
         reason: "回访发现矛盾反复".into(),
