@@ -192,6 +192,23 @@ impl Desk {
         text(browser.get(self.url(path)).send().await.unwrap()).await
     }
 
+    /// The hub's report for `month`, computed now, through the operator layer.
+    pub async fn report(
+        &self,
+        month: sanji_domain::report::Month,
+    ) -> sanji_domain::report::MonthlyReport {
+        let value = self
+            .cluster
+            .hub()
+            .operations
+            .query(sanji_node::ops::Query::Report {
+                month: month.to_string(),
+            })
+            .await
+            .expect("the report");
+        serde_json::from_value(value).expect("a monthly report")
+    }
+
     pub fn hub_head(&self) -> u64 {
         self.cluster
             .hub_store()

@@ -5,7 +5,7 @@
 
 use reqwest::StatusCode;
 use sanji_domain::case::{ActorRole, CaseStatus};
-use sanji_domain::report::{Month, MonthlyReport, RewardTotal};
+use sanji_domain::report::{Month, RewardTotal};
 use sanji_domain::time::cst_date;
 use sanji_node::ops::{Action, CaseCommand, CaseView, Query};
 use sanji_tests::desk::{Desk, hidden, steps_to_a_confirmed_agreement, text};
@@ -130,14 +130,7 @@ async fn a_skip_level_petition_after_archiving_is_recorded_and_counted_and_a_rec
     let mut amounts = rewards().await;
     amounts.sort();
     assert_eq!(amounts, [-50, 50]);
-    let report: MonthlyReport = serde_json::from_value(
-        ops.query(Query::Report {
-            month: month.to_string(),
-        })
-        .await
-        .unwrap(),
-    )
-    .unwrap();
+    let report = desk.report(month).await;
     assert_eq!(report.skip_level_petitions, 1);
 
     // A recurrence found too: now the case may be reopened, and is.

@@ -123,6 +123,7 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
         .disputes
         .expect("follow-ups and major disputes counted");
     let villages = report.reporting.expect("villages' reporting counted");
+    let incidents = report.incidents.expect("incidents counted");
     assert_eq!(
         villages.villages, 10,
         "the directory's villages: {villages:?}"
@@ -173,7 +174,7 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
                 .expect("the 24-hour rule counted")
                 .to_string(),
         ),
-        ("群体性", report.mass_incidents.to_string()),
+        ("群体性风险", report.mass_incidents.to_string()),
         ("越级上访", report.skip_level_petitions.to_string()),
         ("统计案件数", report.cases_covered.to_string()),
         ("来访批次", visits.visit_batches.to_string()),
@@ -189,6 +190,9 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
         ("重大疑难办结", disputes.major_resolved.to_string()),
         ("重大疑难化解", disputes.major_mediated.to_string()),
         ("重大疑难在办", disputes.major_open.to_string()),
+        ("群体性事件", incidents.mass_incidents.to_string()),
+        ("参与人数", incidents.mass_incident_people.to_string()),
+        ("民转刑", incidents.criminal_conversions.to_string()),
         ("有排查", villages.reported.to_string()),
         ("零报告", villages.zero.to_string()),
         ("未报送", villages.missing.to_string()),

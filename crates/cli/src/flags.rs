@@ -74,6 +74,20 @@ pub const HUB_CASE: Flags = Flags(&[
     ("first_unit", "--first-unit"),
 ]);
 
+pub const INCIDENT: Flags = Flags(&[
+    ("kind", "--kind"),
+    ("place", "--place"),
+    ("occurred_on", "--date"),
+    ("date", "--date"),
+    ("parties", "--party"),
+    ("people_involved", "--people"),
+    ("people", "--people"),
+    ("cause", "--cause"),
+    ("handling", "--handling"),
+    ("cases", "--case"),
+    ("screenings", "--screening"),
+]);
+
 pub const HAND_DOWN: Flags = Flags(&[
     ("township", "--township"),
     ("place", "--place"),

@@ -3,7 +3,7 @@ use std::process::ExitCode;
 use anyhow::{Result, bail};
 use clap::{Args, Subcommand};
 use sanji_domain::event::HandDown;
-use sanji_domain::record::{CaseRegistration, CaseSource, Category, Party};
+use sanji_domain::record::{CaseRegistration, CaseSource, Category, IncidentKind, Party};
 use sanji_domain::{Code, FieldError, Labelled, Level};
 use sanji_node::ops::{Action, CaseCommand, Query};
 use sanji_node::{NodeConfig, Role, console, server, views};
@@ -76,6 +76,11 @@ pub enum HubCommand {
         #[arg(long)]
         month: Option<String>,
     },
+    /// 群体性事件、民转刑案件:登记(incident add)
+    #[command(subcommand)]
+    Incident(IncidentAction),
+    /// 已登记的群体性事件和民转刑案件
+    Incidents,
     /// 本镇月报表
     Report {
         /// 月份(YYYY-MM,如 2026-11)
@@ -169,6 +174,39 @@ impl CaseFields {
             from_record: None,
         })
     }
+}
+
+#[derive(Subcommand)]
+pub enum IncidentAction {
+    /// 登记一起已经发生的群体性事件或民转刑案件
+    Add {
+        #[arg(long, help = crate::clap_zh::one_of::<IncidentKind>("事件类别"))]
+        kind: String,
+        /// 发生日期(YYYY-MM-DD,不能晚于今天;默认今天)
+        #[arg(long)]
+        date: Option<String>,
+        /// 发生地(本乡镇的 9 位代码或其下村的 12 位代码;默认本乡镇)
+        #[arg(long)]
+        place: Option<String>,
+        /// 当事人或为首人员姓名(可多次,每人一个 --party)
+        #[arg(long = "party", required = true)]
+        parties: Vec<String>,
+        /// 参与人数(1 到 100000 的整数)
+        #[arg(long, allow_negative_numbers = true)]
+        people: i64,
+        /// 起因
+        #[arg(long)]
+        cause: String,
+        /// 处置情况
+        #[arg(long)]
+        handling: String,
+        /// 关联的案件(编号,如 0001;可多次)
+        #[arg(long = "case")]
+        cases: Vec<String>,
+        /// 关联的排查(排查编号 UUID;可多次)
+        #[arg(long = "screening")]
+        screenings: Vec<String>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -404,6 +442,58 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
                 render::case_file(case.id, &case.file);
             }
             Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Incident(IncidentAction::Add {
+            kind,
+            date,
+            place,
+            parties,
+            people,
+            cause,
+            handling,
+            cases,
+            screenings,
+        }) => {
+            flags::INCIDENT
+                .on_async(async {
+                    let occurred_on = match &date {
+                        Some(d) => sanji_domain::time::parse_date("date", d)?,
+                        None => today(),
+                    };
+                    let incident = sanji_domain::record::Incident {
+                        kind: IncidentKind::parse_for("kind", &kind)?,
+                        place: match &place {
+                            Some(p) => Code::parse(p)
+                                .map_err(|e| FieldError::new("place", e.to_string()))?,
+                            None => config.code.clone(),
+                        },
+                        occurred_on,
+                        people_involved: crate::station_cmd::people_count("people", people)?,
+                        parties: parties
+                            .into_iter()
+                            .map(|name| Party {
+                                name,
+                                contact: None,
+                            })
+                            .collect(),
+                        cause,
+                        handling,
+                        screenings: screenings
+                            .iter()
+                            .map(|s| screening_id(s))
+                            .collect::<Result<_>>()?,
+                        cases: Vec::new(),
+                    };
+                    let action = Action::RecordIncident {
+                        incident,
+                        case_refs: cases,
+                    };
+                    act(&config, person, action, json).await
+                })
+                .await
+        }
+        HubCommand::Incidents => {
+            show::<views::IncidentRow>(&config, Query::Incidents, json, render::incidents).await
         }
         HubCommand::Screening(ScreeningAction::SignOff { screening, note }) => {
             let screening = screening_id(&screening)?;

@@ -6,7 +6,9 @@ use sanji_domain::record::RiskLevel;
 use sanji_domain::time::format_cst;
 use sanji_domain::{DailySummary, Labelled};
 use sanji_node::station::StationStatus;
-use sanji_node::views::{CaseRow, PeerRow, ScreeningRow, TownshipRow, VisitRow, ZeroReportRow};
+use sanji_node::views::{
+    CaseRow, IncidentRow, PeerRow, ScreeningRow, TownshipRow, VisitRow, ZeroReportRow,
+};
 use sanji_sync::SyncReport;
 use serde::Serialize;
 
@@ -107,6 +109,45 @@ pub fn visits(rows: &[VisitRow]) {
         ]);
     }
     print("接访记录", rows.len(), t);
+}
+
+pub fn incidents(rows: &[IncidentRow]) {
+    let mut t = table(&[
+        "日期",
+        "类别",
+        "发生地",
+        "人数",
+        "当事人",
+        "起因",
+        "处置情况",
+        "关联",
+        "登记人",
+    ]);
+    for r in rows {
+        let links: Vec<&str> = r
+            .case_links
+            .iter()
+            .chain(&r.screening_links)
+            .map(|(_, name)| name.as_str())
+            .collect();
+        t.add_row(vec![
+            r.record.occurred_on.to_string(),
+            r.record.kind.label().to_owned(),
+            r.record.place.to_string(),
+            r.record.people_involved.to_string(),
+            r.record
+                .parties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、"),
+            clip(&r.record.cause, 20),
+            clip(&r.record.handling, 20),
+            links.join("、"),
+            r.author.clone(),
+        ]);
+    }
+    print("群体性事件、民转刑案件", rows.len(), t);
 }
 
 pub fn zero_reports(rows: &[ZeroReportRow]) {

@@ -95,6 +95,8 @@ pub struct DemoReport {
     pub late_severe_flagged: u64,
     /// 零报告 the quiet township's hub holds from its villages.
     pub zero_reports: u64,
+    /// 群体性事件 and 民转刑 cases the county's table counts for the hub.
+    pub incidents: u64,
     /// The quiet township's hub.
     pub quiet_hub_addr: String,
     pub converged: bool,
@@ -746,6 +748,38 @@ async fn case_story(
         .await?;
     forwarder.once().await?; // forwards the escalation, pulls the hand-down
     act(hub, op, step(&sent.entity.to_string(), CaseCommand::Accept)).await?;
+
+    // The offline village's 重大 screening with a mass-incident risk came
+    // true: villagers gathered at the township. Recorded as what happened,
+    // linked to the screening that foresaw it.
+    let foreseen = views::screenings(&hub.store, OFFLINE_VILLAGE)?
+        .into_iter()
+        .find(|s| s.mass_incident_risk)
+        .map(|s| s.id);
+    let incident = sanji_domain::record::Incident {
+        kind: sanji_domain::record::IncidentKind::MassIncident,
+        place: code(OFFLINE_VILLAGE),
+        occurred_on: today,
+        people_involved: 23,
+        parties: vec![sanji_domain::record::Party {
+            name: "何长青".into(),
+            contact: None,
+        }],
+        cause: "山林界址争议久拖未决,部分村民聚集到镇政府门前。".into(),
+        handling: "镇中心主任到场接待,派出所维持秩序,当场约定三日内组织林业站现场勘界,人员已劝返。"
+            .into(),
+        screenings: foreseen.into_iter().collect(),
+        cases: Vec::new(),
+    };
+    act(
+        hub,
+        op,
+        Action::RecordIncident {
+            incident,
+            case_refs: Vec::new(),
+        },
+    )
+    .await?;
     forwarder.once().await?; // reports the accepted hand-down and the month
     for station in stations.iter() {
         station.sync(3).await?;
@@ -962,8 +996,18 @@ fn check(
     if zero_reports == 0 {
         problems.push(format!("{QUIET_NAME}中心没有收到村里的零报告"));
     }
+    let incidents = county_report
+        .iter()
+        .filter(|r| r.township == hub_report.township)
+        .filter_map(|r| r.incidents)
+        .map(|i| u64::from(i.mass_incidents) + u64::from(i.criminal_conversions))
+        .sum();
+    if incidents == 0 {
+        problems.push("县里的月报没有统计到镇中心登记的群体性事件".into());
+    }
     Ok(DemoReport {
         zero_reports,
+        incidents,
         reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,

@@ -13,7 +13,7 @@ use crate::code::{Code, CodeError, Level};
 use crate::error::FieldError;
 use crate::hlc::Hlc;
 use crate::imported::{ImportedCase, ImportedScreening};
-use crate::record::{self, CaseRegistration, Screening, Visit, ZeroReport};
+use crate::record::{self, CaseRegistration, Incident, Screening, Visit, ZeroReport};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
 use crate::time::cst_date;
@@ -185,6 +185,8 @@ pub enum EventBody {
     ScreeningImported(ImportedScreening),
     /// A village's screening round found nothing (零报告).
     ZeroReported(ZeroReport),
+    /// A 群体性事件 or 民转刑 case that happened, recorded by the township.
+    IncidentRecorded(Incident),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -250,6 +252,7 @@ impl EventBody {
             EventBody::CaseImported(_) => "case_imported",
             EventBody::ScreeningImported(_) => "screening_imported",
             EventBody::ZeroReported(_) => "zero_reported",
+            EventBody::IncidentRecorded(_) => "incident_recorded",
         }
     }
 
@@ -306,6 +309,7 @@ impl EventBody {
             EventBody::ScreeningSignedOff(_) => origin.code().level() == Level::Township,
             // Old ledgers are the township's: only its hub imports them.
             EventBody::ScreeningConverted(_)
+            | EventBody::IncidentRecorded(_)
             | EventBody::CaseImported(_)
             | EventBody::ScreeningImported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Township
@@ -400,6 +404,16 @@ impl Event {
             EventBody::ScreeningRecorded(s) => {
                 s.validate(today).map_err(|e| e.within("payload.data"))?;
                 same_code("payload.data.village", &s.village, self.origin.code())
+            }
+            EventBody::IncidentRecorded(i) => {
+                i.validate(today).map_err(|e| e.within("payload.data"))?;
+                if i.place != *self.origin.code() && !i.place.is_under(self.origin.code()) {
+                    return Err(FieldError::new(
+                        "payload.data.place",
+                        format!("{} 不在 {} 的辖区内", i.place, self.origin.code()),
+                    ));
+                }
+                Ok(())
             }
             EventBody::ZeroReported(z) => {
                 z.validate(today).map_err(|e| e.within("payload.data"))?;

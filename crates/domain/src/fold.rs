@@ -10,7 +10,7 @@ use crate::case::{CaseFile, StepContext};
 use crate::code::Level;
 use crate::event::{Event, EventBody, EventRef};
 use crate::hlc::Hlc;
-use crate::record::{Screening, Visit, ZeroReport};
+use crate::record::{Incident, Screening, Visit, ZeroReport};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
 use crate::time::cst_date;
@@ -58,6 +58,13 @@ pub struct VisitState {
     pub recorded: Provenance,
 }
 
+/// A 群体性事件 or 民转刑 case, as the township recorded it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentState {
+    pub record: Incident,
+    pub recorded: Provenance,
+}
+
 /// A village's 零报告, as its station recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZeroReportState {
@@ -74,6 +81,7 @@ pub enum EntityState {
     Summary(DailySummary),
     MonthlyReport(MonthlyReport),
     ZeroReport(ZeroReportState),
+    Incident(IncidentState),
 }
 
 /// What kind of record an entity is; a kind never changes once folded.
@@ -86,6 +94,7 @@ pub enum EntityKind {
     Summary,
     MonthlyReport,
     ZeroReport,
+    Incident,
 }
 
 impl EntityState {
@@ -97,6 +106,7 @@ impl EntityState {
             EntityState::Summary(_) => EntityKind::Summary,
             EntityState::MonthlyReport(_) => EntityKind::MonthlyReport,
             EntityState::ZeroReport(_) => EntityKind::ZeroReport,
+            EntityState::Incident(_) => EntityKind::Incident,
         }
     }
 }
@@ -206,6 +216,10 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             s.reported = Some(Provenance::of(event));
             Ok(S::Screening(s))
         }
+        (None, EventBody::IncidentRecorded(record)) => Ok(S::Incident(IncidentState {
+            record: record.clone(),
+            recorded: Provenance::of(event),
+        })),
         (None, EventBody::ZeroReported(record)) => Ok(S::ZeroReport(ZeroReportState {
             record: record.clone(),
             recorded: Provenance::of(event),

@@ -59,6 +59,8 @@ pub enum IndexName {
     ReportMonth,
     /// The day of a village's screening round that found nothing (零报告).
     ZeroReportDay,
+    /// The day a 群体性事件 or 民转刑 case happened.
+    IncidentDay,
 }
 
 impl IndexName {
@@ -77,6 +79,7 @@ impl IndexName {
         IndexName::SummaryDay,
         IndexName::ReportMonth,
         IndexName::ZeroReportDay,
+        IndexName::IncidentDay,
     ];
 
     /// The byte that names this index in a key. Never renumber.
@@ -96,6 +99,7 @@ impl IndexName {
             IndexName::SummaryDay => b'D',
             IndexName::ReportMonth => b'M',
             IndexName::ZeroReportDay => b'Z',
+            IndexName::IncidentDay => b'I',
         }
     }
 }
@@ -187,6 +191,9 @@ pub fn terms(state: &EntityState) -> BTreeSet<Term> {
         }
         EntityState::ZeroReport(z) => {
             out.insert(Term::new(IndexName::ZeroReportDay, z.record.round_on));
+        }
+        EntityState::Incident(i) => {
+            out.insert(Term::new(IndexName::IncidentDay, i.record.occurred_on));
         }
     }
     out

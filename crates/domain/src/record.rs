@@ -54,6 +54,62 @@ labelled_enum! {
     }
 }
 
+labelled_enum! {
+    /// What actually happened (not a risk foreseen at a screening).
+    IncidentKind {
+        MassIncident = "mass_incident", "群体性事件";
+        CriminalConversion = "criminal_conversion", "民转刑案件";
+    }
+}
+
+/// A 群体性事件 or a 民转刑 case that happened: its own ledger entry,
+/// recorded by the township center, linked to the screenings and cases it
+/// grew out of.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Incident {
+    pub kind: IncidentKind,
+    /// Where: a village of the township, or the township itself.
+    pub place: Code,
+    pub occurred_on: NaiveDate,
+    pub people_involved: u32,
+    pub parties: Vec<Party>,
+    /// 起因.
+    pub cause: String,
+    /// 处置情况.
+    pub handling: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub screenings: Vec<Uuid>,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub cases: Vec<Uuid>,
+}
+
+impl Incident {
+    pub fn validate(&self, today: NaiveDate) -> Result<(), FieldError> {
+        if self.place.level() == Level::County {
+            return Err(FieldError::new("place", "须为村或乡镇代码"));
+        }
+        date("occurred_on", self.occurred_on, today)?;
+        people("people_involved", self.people_involved)?;
+        parties("parties", &self.parties, 1)?;
+        text("cause", &self.cause, 1)?;
+        text("handling", &self.handling, 1)?;
+        for (field, links) in [("screenings", &self.screenings), ("cases", &self.cases)] {
+            if links.len() > limits::PARTIES {
+                return Err(FieldError::new(
+                    field,
+                    format!(
+                        "关联记录过多:{} 条,最多 {} 条",
+                        links.len(),
+                        limits::PARTIES
+                    ),
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
 /// Limits on free text, in characters (not bytes: Chinese is 3 bytes a character).
 pub mod limits {
     pub const NAME: usize = 50;

@@ -12,7 +12,7 @@ use crate::code::Code;
 use crate::deadline::DeadlinePolicy;
 use crate::error::FieldError;
 use crate::labels::Labelled;
-use crate::record::{CaseSource, Category, Screening, Visit, VisitChannel};
+use crate::record::{CaseSource, Category, Incident, IncidentKind, Screening, Visit, VisitChannel};
 use crate::reporting::ReportingCounts;
 use crate::time::cst_date;
 
@@ -165,6 +165,56 @@ pub struct MonthlyReport {
     /// filed before it was counted.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub reporting: Option<ReportingCounts>,
+    /// 群体性事件 and 民转刑 cases that happened this month (not risks
+    /// foreseen: those are `mass_incidents`). `None` only in a report filed
+    /// before they were counted.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub incidents: Option<IncidentCounts>,
+}
+
+/// What happened in a month, from the incident ledger.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct IncidentCounts {
+    pub mass_incidents: u32,
+    /// People involved in them.
+    pub mass_incident_people: u32,
+    pub criminal_conversions: u32,
+}
+
+impl std::ops::Add for IncidentCounts {
+    type Output = IncidentCounts;
+
+    fn add(self, other: IncidentCounts) -> IncidentCounts {
+        IncidentCounts {
+            mass_incidents: self.mass_incidents + other.mass_incidents,
+            mass_incident_people: self.mass_incident_people + other.mass_incident_people,
+            criminal_conversions: self.criminal_conversions + other.criminal_conversions,
+        }
+    }
+}
+
+/// The incidents of `township` that happened in `month`.
+pub fn incident_counts<'a>(
+    township: &Code,
+    month: Month,
+    incidents: impl IntoIterator<Item = &'a Incident>,
+) -> IncidentCounts {
+    let mut counts = IncidentCounts::default();
+    for i in incidents
+        .into_iter()
+        .filter(|i| month.contains(i.occurred_on))
+        .filter(|i| i.place == *township || i.place.is_under(township))
+    {
+        match i.kind {
+            IncidentKind::MassIncident => {
+                counts.mass_incidents += 1;
+                counts.mass_incident_people += i.people_involved;
+            }
+            IncidentKind::CriminalConversion => counts.criminal_conversions += 1,
+        }
+    }
+    counts
 }
 
 /// When a 重大 or 群体性 screening was recorded by its village and passed on
@@ -387,6 +437,7 @@ impl MonthlyReport {
                 .filter_map(|r| r.late_severe)
                 .reduce(|a, b| a + b),
             reporting: rows.iter().filter_map(|r| r.reporting).reduce(|a, b| a + b),
+            incidents: rows.iter().filter_map(|r| r.incidents).reduce(|a, b| a + b),
         }
     }
 
@@ -399,6 +450,9 @@ impl MonthlyReport {
             && self.cases_covered == 0
             && self.visits.is_none_or(|v| v == VisitCounts::default())
             && self.disputes.is_none_or(|d| d == DisputeCounts::default())
+            && self
+                .incidents
+                .is_none_or(|i| i == IncidentCounts::default())
     }
 
     pub fn mediation_success_label(&self) -> String {
@@ -673,6 +727,8 @@ pub fn monthly_report(
         // And which villages reported, which needs the township's villages
         // and their zero reports: [`crate::reporting`].
         reporting: None,
+        // And the incident ledger: [`incident_counts`].
+        incidents: None,
         disputes: Some(DisputeCounts {
             followed_up: follow_ups().count() as u32,
             satisfied: follow_ups().filter(|u| u.satisfied).count() as u32,

@@ -19,6 +19,7 @@ pub fn audience(entity: &Entity) -> BTreeSet<Code> {
         EntityState::Screening(s) => village(&s.record.village),
         EntityState::Visit(v) => village(&v.record.received_at),
         EntityState::ZeroReport(z) => village(&z.record.village),
+        EntityState::Incident(i) => village(&i.record.place),
         EntityState::Case(c) => {
             village(&c.registration.place);
             c.assigned_village()

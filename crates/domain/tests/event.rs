@@ -1004,3 +1004,51 @@ fn a_zero_report_is_its_villages_own_and_names_a_day_that_has_come() {
         ),
     ]);
 }
+
+#[test]
+fn an_incident_is_the_townships_to_record_within_its_own_area() {
+    let incident = |place: &str| {
+        event(
+            township_origin(),
+            2,
+            Hlc::new(NOW_MS, 4),
+            v7(NOW_MS, 0x1C1D),
+            EventBody::IncidentRecorded(sanji_domain::record::Incident {
+                kind: sanji_domain::record::IncidentKind::MassIncident,
+                place: code(place),
+                occurred_on: sanji_domain::time::cst_date(NOW_MS),
+                people_involved: 23,
+                parties: vec![sanji_domain::record::Party {
+                    name: "何长青".into(),
+                    contact: None,
+                }],
+                cause: "界址争议".into(),
+                handling: "已劝返".into(),
+                screenings: Vec::new(),
+                cases: Vec::new(),
+            }),
+        )
+    };
+    assert_eq!(incident(VILLAGE).validate(), Ok(()));
+    assert_eq!(incident(TOWNSHIP).validate(), Ok(()));
+    check_events(vec![
+        (
+            "an incident in another township",
+            incident("360123101201"),
+            "payload.data.place",
+            "辖区",
+        ),
+        (
+            "an incident from a village's ledger",
+            with(incident(VILLAGE), |e| e.origin = village_origin()),
+            "origin",
+            "incident_recorded",
+        ),
+        (
+            "an incident from the outbox",
+            with(incident(VILLAGE), |e| e.origin = outbox_origin()),
+            "origin",
+            "incident_recorded",
+        ),
+    ]);
+}

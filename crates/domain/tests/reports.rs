@@ -1277,3 +1277,51 @@ fn a_petition_found_after_archiving_deducts_in_its_own_month_and_counts_as_skip_
     );
     assert_eq!(report("2026-11", "2026-11-30").skip_level_petitions, 0);
 }
+
+/// What happened is counted from the incident ledger, by the month it
+/// happened in and the township it happened in: people of mass incidents
+/// summed, 民转刑 apart.
+#[test]
+fn incidents_are_counted_in_the_month_and_township_they_happened_in() {
+    use sanji_domain::record::{Incident, IncidentKind, Party};
+    use sanji_domain::report::{IncidentCounts, incident_counts};
+    let incident = |kind, place: &str, on: &str, people| Incident {
+        kind,
+        place: code(place),
+        occurred_on: NaiveDate::parse_from_str(on, "%Y-%m-%d").unwrap(),
+        people_involved: people,
+        parties: vec![Party {
+            name: "何长青".into(),
+            contact: None,
+        }],
+        cause: "界址争议".into(),
+        handling: "已劝返".into(),
+        screenings: Vec::new(),
+        cases: Vec::new(),
+    };
+    let ledger = [
+        incident(IncidentKind::MassIncident, V201, "2026-11-03", 23),
+        incident(IncidentKind::MassIncident, TOWNSHIP, "2026-11-30", 40),
+        incident(IncidentKind::CriminalConversion, V201, "2026-11-12", 2),
+        // October's, and the neighbour township's: not November's here.
+        incident(IncidentKind::MassIncident, V201, "2026-10-31", 9),
+        incident(IncidentKind::MassIncident, "360123101201", "2026-11-05", 7),
+    ];
+    assert_eq!(
+        incident_counts(&code(TOWNSHIP), month("2026-11"), &ledger),
+        IncidentCounts {
+            mass_incidents: 2,
+            mass_incident_people: 63,
+            criminal_conversions: 1
+        }
+    );
+    // A report with one is not a zero report.
+    let mut report = report_for(TOWNSHIP, "2026-12", "2026-12-31");
+    report.incidents = Some(incident_counts(&code(TOWNSHIP), month("2026-12"), &ledger));
+    assert!(report.incidents == Some(IncidentCounts::default()));
+    report.incidents = Some(IncidentCounts {
+        criminal_conversions: 1,
+        ..IncidentCounts::default()
+    });
+    assert!(!report.is_zero());
+}

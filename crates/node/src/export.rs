@@ -9,7 +9,7 @@ use sanji_domain::Labelled;
 use sanji_domain::case::Assignee;
 use sanji_domain::record::{CaseSource, Category};
 use sanji_domain::report::{
-    DisputeCounts, Month, MonthlyReport, RewardLine, RewardTotal, VisitCounts,
+    DisputeCounts, IncidentCounts, Month, MonthlyReport, RewardLine, RewardTotal, VisitCounts,
 };
 use sanji_domain::reporting::ReportingCounts;
 use sanji_domain::time::format_cst;
@@ -308,7 +308,8 @@ fn report_figures() -> Vec<Column<MonthlyReport>> {
             r.late_severe.map_or(Cell::Blank, count)
         })
         .under("排查与稳控"),
-        figure("群体性", |r| r.mass_incidents).under("排查与稳控"),
+        // A risk foreseen at a screening; what happened is under 事件.
+        figure("群体性风险", |r| r.mass_incidents).under("排查与稳控"),
         figure("越级上访", |r| r.skip_level_petitions).under("排查与稳控"),
     ]);
     // Blank, not zero, in a report filed before visits were counted.
@@ -363,6 +364,20 @@ fn report_figures() -> Vec<Column<MonthlyReport>> {
         })
         .under("村级报送")
     };
+    // Blank, not zero, in a report filed before incidents were counted.
+    let incidents = |heading: &str, value: fn(&IncidentCounts) -> u32| {
+        Column::new(heading, move |r: &MonthlyReport| {
+            r.incidents
+                .as_ref()
+                .map_or(Cell::Blank, |i| count(value(i)))
+        })
+        .under("事件")
+    };
+    columns.extend([
+        incidents("群体性事件", |i| i.mass_incidents),
+        incidents("参与人数", |i| i.mass_incident_people),
+        incidents("民转刑", |i| i.criminal_conversions),
+    ]);
     columns.extend([
         villages("有排查", |c| c.reported),
         villages("零报告", |c| c.zero),

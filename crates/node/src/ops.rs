@@ -317,6 +317,56 @@ pub fn record_visit(
     Ok(store.append_local(ledger, now_ms, vec![draft])?.remove(0))
 }
 
+/// Records a 群体性事件 or 民转刑 case at this township, its links checked:
+/// each case named must be found here, each screening must be one.
+pub fn record_incident(
+    store: &Store,
+    ledger: &Origin,
+    actor: &Actor,
+    mut incident: sanji_domain::record::Incident,
+    case_refs: &[String],
+    now_ms: u64,
+) -> Result<Event, NodeError> {
+    check_role("事件登记", VISIT_ROLES, actor.role).map_err(NodeError::Refused)?;
+    let me = store.node();
+    if incident.place != *me && !incident.place.is_under(me) {
+        return Err(NodeError::Invalid(FieldError::new(
+            "place",
+            format!("{} 不在本镇({me})辖区内", incident.place),
+        )));
+    }
+    for text in case_refs.iter().map(|r| r.trim()).filter(|r| !r.is_empty()) {
+        let (id, _) = find_case(store, text).map_err(|e| match e {
+            NodeError::NotFound(_) => NodeError::Invalid(FieldError::new(
+                "cases",
+                format!("没有找到案件 {text}:请填写案件编号(如 0001)"),
+            )),
+            other => other,
+        })?;
+        if !incident.cases.contains(&id) {
+            incident.cases.push(id);
+        }
+    }
+    for &screening in &incident.screenings {
+        if !matches!(
+            store.entity(screening)?.map(|e| e.state),
+            Some(EntityState::Screening(_))
+        ) {
+            return Err(NodeError::Invalid(FieldError::new(
+                "screenings",
+                format!("没有找到排查记录 {}", short_id(screening)),
+            )));
+        }
+    }
+    incident.validate(cst_date(now_ms))?;
+    let draft = Draft {
+        author: actor.name.clone(),
+        entity: Uuid::now_v7(),
+        body: EventBody::IncidentRecorded(incident),
+    };
+    Ok(store.append_local(ledger, now_ms, vec![draft])?.remove(0))
+}
+
 /// The director signs a screening off.
 pub fn sign_off(
     store: &Store,
@@ -460,6 +510,13 @@ pub enum Action {
     /// spot or not.
     RecordVisit {
         visit: Visit,
+    },
+    /// 群体性事件 or 民转刑: what happened, linked to its cases (`case_refs`:
+    /// numbers, `0001` or ids, as people type them) and screenings.
+    RecordIncident {
+        incident: sanji_domain::record::Incident,
+        #[serde(default)]
+        case_refs: Vec<String>,
     },
 }
 
@@ -624,6 +681,16 @@ fn perform(
                 summary.into(),
             )
         }
+        Action::RecordIncident {
+            incident,
+            case_refs,
+        } => {
+            let summary = format!("已登记{}", incident.kind.label());
+            (
+                record_incident(store, &ledger, actor, incident, &case_refs, now_ms)?,
+                summary,
+            )
+        }
     };
     let file = match store.entity(event.entity)?.map(|e| e.state) {
         Some(EntityState::Case(file)) => Some(file),
@@ -726,6 +793,8 @@ pub enum Query {
         since: Option<String>,
     },
     Townships,
+    /// 群体性事件 and 民转刑 cases, the latest first.
+    Incidents,
     Upstream,
     /// The directory of names (名录): villages and units, or townships.
     Directory,
@@ -978,6 +1047,7 @@ impl Operations {
                 json(views::severe(store, &prefix(village), since)?)
             }
             Query::Townships => json(views::townships(store)?),
+            Query::Incidents => json(views::incidents(store)?),
             Query::Upstream => json(crate::forward::upstream_status(store)?),
             Query::Directory => json(crate::directory::Directory::new(store.clone()).listing()?),
             Query::HandDowns => json(views::hand_downs(store, &ctx)?),

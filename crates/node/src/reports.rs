@@ -7,9 +7,10 @@ use chrono::NaiveDate;
 use sanji_domain::case::CaseFile;
 use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::fold::{EntityState, ScreeningState};
-use sanji_domain::record::{Screening, Visit, ZeroReport};
+use sanji_domain::record::{Incident, Screening, Visit, ZeroReport};
 use sanji_domain::report::{
-    CaseRef, Month, MonthlyReport, SevereTiming, late_severe, monthly_report, visit_counts,
+    CaseRef, Month, MonthlyReport, SevereTiming, incident_counts, late_severe, monthly_report,
+    visit_counts,
 };
 use sanji_domain::reporting::{ReportingCounts, Standing, VillageReporting};
 use sanji_domain::{Code, Level};
@@ -30,6 +31,8 @@ pub struct ReportLedger {
     pub visits: Vec<(Uuid, Visit)>,
     /// The villages' 零报告 of the same days.
     pub zero_reports: Vec<ZeroReport>,
+    /// The incidents (群体性事件, 民转刑) of the same days.
+    pub incidents: Vec<Incident>,
 }
 
 /// A severe screening's times, where this node holds the village's record
@@ -79,6 +82,15 @@ pub fn ledger_for_reports(
         }
         Ok(())
     })?;
+    let mut incidents = Vec::new();
+    store.for_each_entity_of(sanji_domain::fold::EntityKind::Incident, |e| {
+        if let EntityState::Incident(i) = e.state
+            && since.is_none_or(|since| i.record.occurred_on >= since)
+        {
+            incidents.push(i.record)
+        }
+        Ok(())
+    })?;
     let mut zero_reports = Vec::new();
     store.for_each_entity_of(sanji_domain::fold::EntityKind::ZeroReport, |e| {
         if let EntityState::ZeroReport(z) = e.state
@@ -94,6 +106,7 @@ pub fn ledger_for_reports(
         severe_timings,
         visits,
         zero_reports,
+        incidents,
     })
 }
 
@@ -156,12 +169,24 @@ pub fn ledger_for_months(
         })
         .collect();
     let zero_reports = zero_reports_between(store, from.first_day(), to.last_day())?;
+    let incidents = store
+        .entities_where(
+            IndexName::IncidentDay,
+            &TermRange::days(from.first_day(), to.last_day()),
+        )?
+        .into_iter()
+        .filter_map(|e| match e.state {
+            EntityState::Incident(i) => Some(i.record),
+            _ => None,
+        })
+        .collect();
     Ok(ReportLedger {
         cases,
         screenings,
         severe_timings,
         visits,
         zero_reports,
+        incidents,
     })
 }
 
@@ -199,6 +224,7 @@ pub fn township_report(
         policy,
         now_ms,
     ));
+    report.incidents = Some(incident_counts(store.node(), month, &ledger.incidents));
     if store.node().level() == Level::Township {
         let villages = known_villages(store)?;
         let rows = village_reporting(

@@ -220,6 +220,11 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
                     "已登记".to_owned()
                 },
             ),
+            EntityState::Incident(i) => (
+                "incident",
+                format!("{} {}", i.record.kind.label(), i.record.occurred_on),
+                "已登记".to_owned(),
+            ),
             EntityState::ZeroReport(z) => (
                 "zero_report",
                 format!("零报告 {} {}", z.record.village, z.record.round_on),
@@ -265,6 +270,7 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::CaseImported(_) => "导入案件".to_owned(),
         B::ScreeningImported(_) => "导入排查".to_owned(),
         B::ZeroReported(_) => "零报告".to_owned(),
+        B::IncidentRecorded(_) => "事件登记".to_owned(),
     }
 }
 
@@ -420,6 +426,68 @@ fn screening_row(e: Entity) -> Option<ScreeningRow> {
         }
         _ => None,
     }
+}
+
+/// A 群体性事件 or 民转刑 case as the list shows it, with its links by
+/// what people call them (a case's number, a screening's day and parties).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct IncidentRow {
+    pub id: Uuid,
+    #[serde(flatten)]
+    pub record: sanji_domain::record::Incident,
+    pub author: String,
+    pub recorded_at_ms: u64,
+    /// (case id, its number or short id) of each linked case.
+    pub case_links: Vec<(Uuid, String)>,
+    /// (screening id, `2026-12-01 王某`) of each linked screening.
+    pub screening_links: Vec<(Uuid, String)>,
+}
+
+/// Every incident this node holds, the latest first.
+pub fn incidents(store: &Store) -> Result<Vec<IncidentRow>, NodeError> {
+    let mut rows = Vec::new();
+    for e in store.entities_of(sanji_domain::fold::EntityKind::Incident)? {
+        let EntityState::Incident(i) = e.state else {
+            continue;
+        };
+        let mut case_links = Vec::new();
+        for &case in &i.record.cases {
+            let name = match store.entity(case)?.map(|c| c.state) {
+                Some(EntityState::Case(file)) => file
+                    .case_number
+                    .unwrap_or_else(|| crate::ops::short_id(case)),
+                _ => crate::ops::short_id(case),
+            };
+            case_links.push((case, name));
+        }
+        let mut screening_links = Vec::new();
+        for &screening in &i.record.screenings {
+            let name = match store.entity(screening)?.map(|s| s.state) {
+                Some(EntityState::Screening(s)) => format!(
+                    "{} {}",
+                    s.record.screened_on,
+                    s.record
+                        .parties
+                        .iter()
+                        .map(|p| p.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join("、")
+                ),
+                _ => crate::ops::short_id(screening),
+            };
+            screening_links.push((screening, name));
+        }
+        rows.push(IncidentRow {
+            id: e.id,
+            author: i.recorded.author,
+            recorded_at_ms: i.recorded.hlc.wall_ms,
+            record: i.record,
+            case_links,
+            screening_links,
+        });
+    }
+    rows.sort_by_key(|r| std::cmp::Reverse((r.record.occurred_on, r.recorded_at_ms)));
+    Ok(rows)
 }
 
 /// A village's 零报告 as a list shows it: the day of the round and the week

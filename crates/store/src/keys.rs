@@ -63,6 +63,7 @@ pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
         Summary => b'd',
         MonthlyReport => b'r',
         ZeroReport => b'z',
+        Incident => b'i',
     }
 }
 

@@ -26,6 +26,7 @@ mod county_home;
 mod directory;
 pub(crate) mod forms;
 mod import;
+mod incidents;
 mod login;
 mod reports;
 pub(crate) mod screenings;
@@ -52,6 +53,7 @@ pub fn router() -> Router<Console> {
         .merge(conflicts::routes())
         .merge(visits::routes())
         .merge(import::routes())
+        .merge(incidents::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
