@@ -88,6 +88,19 @@ pub const INCIDENT: Flags = Flags(&[
     ("screenings", "--screening"),
 ]);
 
+pub const MEETING: Flags = Flags(&[
+    ("kind", "--kind"),
+    ("held_on", "--date"),
+    ("date", "--date"),
+    ("chair", "--chair"),
+    ("attendees", "--attendee"),
+    ("decisions", "--decisions"),
+    ("screenings", "--screening"),
+    ("cases", "--case"),
+    ("responsibilities", "--duty"),
+    ("duties", "--duty"),
+]);
+
 pub const HAND_DOWN: Flags = Flags(&[
     ("township", "--township"),
     ("place", "--place"),

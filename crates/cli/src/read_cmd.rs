@@ -81,6 +81,11 @@ pub enum HubCommand {
     Incident(IncidentAction),
     /// 已登记的群体性事件和民转刑案件
     Incidents,
+    /// 会议记录:记录一次例会或联席会议(meeting add)
+    #[command(subcommand)]
+    Meeting(MeetingAction),
+    /// 会议记录簿,以及到期未记录的例会
+    Meetings,
     /// 本镇月报表
     Report {
         /// 月份(YYYY-MM,如 2026-11)
@@ -207,6 +212,59 @@ pub enum IncidentAction {
         #[arg(long = "screening")]
         screenings: Vec<String>,
     },
+}
+
+#[derive(Subcommand)]
+pub enum MeetingAction {
+    /// 记录一次会议:研判了哪些排查和案件、议定了什么、责任落实到谁
+    Add {
+        #[arg(long, help = crate::clap_zh::one_of::<sanji_domain::meeting::MeetingKind>("会议类别"))]
+        kind: String,
+        /// 开会日期(YYYY-MM-DD,不能晚于今天;默认今天)
+        #[arg(long)]
+        date: Option<String>,
+        /// 主持人
+        #[arg(long)]
+        chair: String,
+        /// 参会人员(可多次,每人一个 --attendee)
+        #[arg(long = "attendee", required = true)]
+        attendees: Vec<String>,
+        /// 会议议定事项
+        #[arg(long)]
+        decisions: String,
+        /// 研判的案件(编号,如 0001;可多次)
+        #[arg(long = "case")]
+        cases: Vec<String>,
+        /// 研判的排查(排查编号 UUID;可多次)
+        #[arg(long = "screening")]
+        screenings: Vec<String>,
+        /// 落实的责任:"案件编号或排查编号|责任单位|责任人|工作要求|期限(YYYY-MM-DD)"(可多次)
+        #[arg(long = "duty")]
+        duties: Vec<String>,
+    },
+}
+
+/// One `--duty` as typed: `事项|单位|责任人|工作要求|期限`.
+fn duty_of(index: usize, text: &str) -> Result<sanji_node::meetings::DutyDraft, FieldError> {
+    let field = format!("duties[{index}]");
+    let parts: Vec<&str> = text.split(['|', '|']).map(str::trim).collect();
+    let [subject, unit, person, task, deadline] = parts[..] else {
+        return Err(FieldError::new(
+            field,
+            format!(
+                "应为 5 段,用 | 隔开:事项|责任单位|责任人|工作要求|期限,而不是 {} 段",
+                parts.len()
+            ),
+        ));
+    };
+    Ok(sanji_node::meetings::DutyDraft {
+        subject: subject.to_owned(),
+        unit: unit.to_owned(),
+        person: person.to_owned(),
+        task: task.to_owned(),
+        deadline: sanji_domain::time::parse_date("deadline", deadline)
+            .map_err(|e| e.within(&field))?,
+    })
 }
 
 #[derive(Subcommand)]
@@ -491,6 +549,57 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
                     act(&config, person, action, json).await
                 })
                 .await
+        }
+        HubCommand::Meeting(MeetingAction::Add {
+            kind,
+            date,
+            chair,
+            attendees,
+            decisions,
+            cases,
+            screenings,
+            duties,
+        }) => {
+            flags::MEETING
+                .on_async(async {
+                    let meeting = sanji_domain::meeting::Meeting {
+                        kind: sanji_domain::meeting::MeetingKind::parse_for("kind", &kind)?,
+                        held_on: match &date {
+                            Some(d) => sanji_domain::time::parse_date("date", d)?,
+                            None => today(),
+                        },
+                        chair,
+                        attendees,
+                        screenings: screenings
+                            .iter()
+                            .map(|s| screening_id(s))
+                            .collect::<Result<_>>()?,
+                        cases: Vec::new(),
+                        decisions,
+                        responsibilities: Vec::new(),
+                    };
+                    let duties = duties
+                        .iter()
+                        .enumerate()
+                        .map(|(i, d)| duty_of(i, d))
+                        .collect::<Result<_, _>>()?;
+                    let action = Action::RecordMeeting {
+                        meeting,
+                        case_refs: cases,
+                        duties,
+                    };
+                    act(&config, person, action, json).await
+                })
+                .await
+        }
+        HubCommand::Meetings => {
+            let value = console::query_remote(&config, &Query::Meetings).await?;
+            if json {
+                render::json(&value);
+            } else {
+                render::meetings(&serde_json::from_value(value)?);
+            }
+            Ok(ExitCode::SUCCESS)
         }
         HubCommand::Incidents => {
             show::<views::IncidentRow>(&config, Query::Incidents, json, render::incidents).await

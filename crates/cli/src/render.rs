@@ -150,6 +150,52 @@ pub fn incidents(rows: &[IncidentRow]) {
     print("群体性事件、民转刑案件", rows.len(), t);
 }
 
+pub fn meetings(book: &sanji_node::meetings::MeetingBook) {
+    for due in &book.due {
+        println!("提醒:{}", due.words());
+    }
+    let mut t = table(&[
+        "日期",
+        "会议",
+        "主持人",
+        "参会人员",
+        "研判事项",
+        "议定事项",
+        "责任落实",
+    ]);
+    for m in &book.meetings {
+        let reviewed: Vec<String> = m
+            .reviewed
+            .iter()
+            .map(|l| format!("{} {}", sanji_node::export::linked_kind(&l.kind), l.name))
+            .collect();
+        let duties: Vec<String> = m
+            .duties
+            .iter()
+            .map(|d| {
+                format!(
+                    "{} {}:{}({} 前,{})",
+                    d.unit,
+                    d.person,
+                    clip(&d.task, 16),
+                    d.deadline,
+                    d.follow.label()
+                )
+            })
+            .collect();
+        t.add_row(vec![
+            m.held_on.to_string(),
+            m.kind.label().to_owned(),
+            m.chair.clone(),
+            m.attendees.join("、"),
+            reviewed.join("\n"),
+            clip(&m.decisions, 30),
+            duties.join("\n"),
+        ]);
+    }
+    print("会议记录簿", book.meetings.len(), t);
+}
+
 pub fn zero_reports(rows: &[ZeroReportRow]) {
     let mut t = table(&["排查日期", "所管一周", "村", "排查人", "说明"]);
     for r in rows {

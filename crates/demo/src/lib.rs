@@ -97,6 +97,9 @@ pub struct DemoReport {
     pub zero_reports: u64,
     /// 群体性事件 and 民转刑 cases the county's table counts for the hub.
     pub incidents: u64,
+    /// Meetings in the hub's 会议记录簿 whose responsibilities show on the
+    /// records they were assigned for.
+    pub meetings: u64,
     /// The quiet township's hub.
     pub quiet_hub_addr: String,
     pub converged: bool,
@@ -780,6 +783,40 @@ async fn case_story(
         },
     )
     .await?;
+
+    // The 25th's 矛盾纠纷排查例会 reviews the screening and the hand-down,
+    // and makes the 司法所 responsible for mediating the case.
+    let held_on = today;
+    let meeting = sanji_domain::meeting::Meeting {
+        kind: sanji_domain::meeting::MeetingKind::DisputeScreening,
+        held_on,
+        chair: "王建国".into(),
+        attendees: vec![
+            "刘芳".into(),
+            "司法所 孙立".into(),
+            "派出所 陈警官".into(),
+        ],
+        screenings: foreseen.into_iter().collect(),
+        cases: Vec::new(),
+        decisions: "逐村研判本月排查出的纠纷。山林界址争议已引发聚集,由林业站会同村委会三日内现场勘界;县里交办的案件由司法所牵头调解,限期办结。".into(),
+        responsibilities: Vec::new(),
+    };
+    act(
+        hub,
+        op,
+        Action::RecordMeeting {
+            meeting,
+            case_refs: Vec::new(),
+            duties: vec![sanji_node::meetings::DutyDraft {
+                subject: sent.entity.to_string(),
+                unit: "司法所".into(),
+                person: "孙立".into(),
+                task: "约双方当事人到联合调解室调解".into(),
+                deadline: held_on + chrono::Days::new(10),
+            }],
+        },
+    )
+    .await?;
     forwarder.once().await?; // reports the accepted hand-down and the month
     for station in stations.iter() {
         station.sync(3).await?;
@@ -1005,9 +1042,25 @@ fn check(
     if incidents == 0 {
         problems.push("县里的月报没有统计到镇中心登记的群体性事件".into());
     }
+    let today = sanji_domain::time::cst_date(hub.operations.now_ms());
+    let book = sanji_node::meetings::book(&hub.store, today)?;
+    let meetings = book
+        .meetings
+        .iter()
+        .filter(|m| {
+            m.duties.iter().all(|d| {
+                sanji_node::meetings::duties_for(&hub.store, d.subject.id, today)
+                    .is_ok_and(|on_record| on_record.iter().any(|r| r.meeting == m.id))
+            })
+        })
+        .count() as u64;
+    if meetings == 0 {
+        problems.push("镇中心的会议记录簿没有记录,或会上落实的责任没有显示在对应案件上".into());
+    }
     Ok(DemoReport {
         zero_reports,
         incidents,
+        meetings,
         reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,

@@ -13,6 +13,7 @@ use crate::code::{Code, CodeError, Level};
 use crate::error::FieldError;
 use crate::hlc::Hlc;
 use crate::imported::{ImportedCase, ImportedScreening};
+use crate::meeting::Meeting;
 use crate::record::{self, CaseRegistration, Incident, Screening, Visit, ZeroReport};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
@@ -187,6 +188,8 @@ pub enum EventBody {
     ZeroReported(ZeroReport),
     /// A 群体性事件 or 民转刑 case that happened, recorded by the township.
     IncidentRecorded(Incident),
+    /// A meeting's minutes (会议记录), recorded by the township.
+    MeetingRecorded(Meeting),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -253,6 +256,7 @@ impl EventBody {
             EventBody::ScreeningImported(_) => "screening_imported",
             EventBody::ZeroReported(_) => "zero_reported",
             EventBody::IncidentRecorded(_) => "incident_recorded",
+            EventBody::MeetingRecorded(_) => "meeting_recorded",
         }
     }
 
@@ -310,6 +314,7 @@ impl EventBody {
             // Old ledgers are the township's: only its hub imports them.
             EventBody::ScreeningConverted(_)
             | EventBody::IncidentRecorded(_)
+            | EventBody::MeetingRecorded(_)
             | EventBody::CaseImported(_)
             | EventBody::ScreeningImported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Township
@@ -414,6 +419,9 @@ impl Event {
                     ));
                 }
                 Ok(())
+            }
+            EventBody::MeetingRecorded(m) => {
+                m.validate(today).map_err(|e| e.within("payload.data"))
             }
             EventBody::ZeroReported(z) => {
                 z.validate(today).map_err(|e| e.within("payload.data"))?;

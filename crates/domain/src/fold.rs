@@ -10,6 +10,7 @@ use crate::case::{CaseFile, StepContext};
 use crate::code::Level;
 use crate::event::{Event, EventBody, EventRef};
 use crate::hlc::Hlc;
+use crate::meeting::Meeting;
 use crate::record::{Incident, Screening, Visit, ZeroReport};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
@@ -65,6 +66,13 @@ pub struct IncidentState {
     pub recorded: Provenance,
 }
 
+/// A meeting's minutes, as the township recorded them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct MeetingState {
+    pub record: Meeting,
+    pub recorded: Provenance,
+}
+
 /// A village's 零报告, as its station recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZeroReportState {
@@ -82,6 +90,7 @@ pub enum EntityState {
     MonthlyReport(MonthlyReport),
     ZeroReport(ZeroReportState),
     Incident(IncidentState),
+    Meeting(MeetingState),
 }
 
 /// What kind of record an entity is; a kind never changes once folded.
@@ -95,6 +104,7 @@ pub enum EntityKind {
     MonthlyReport,
     ZeroReport,
     Incident,
+    Meeting,
 }
 
 impl EntityState {
@@ -107,6 +117,7 @@ impl EntityState {
             EntityState::MonthlyReport(_) => EntityKind::MonthlyReport,
             EntityState::ZeroReport(_) => EntityKind::ZeroReport,
             EntityState::Incident(_) => EntityKind::Incident,
+            EntityState::Meeting(_) => EntityKind::Meeting,
         }
     }
 }
@@ -217,6 +228,10 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             Ok(S::Screening(s))
         }
         (None, EventBody::IncidentRecorded(record)) => Ok(S::Incident(IncidentState {
+            record: record.clone(),
+            recorded: Provenance::of(event),
+        })),
+        (None, EventBody::MeetingRecorded(record)) => Ok(S::Meeting(MeetingState {
             record: record.clone(),
             recorded: Provenance::of(event),
         })),

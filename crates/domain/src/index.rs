@@ -61,6 +61,10 @@ pub enum IndexName {
     ZeroReportDay,
     /// The day a 群体性事件 or 民转刑 case happened.
     IncidentDay,
+    /// The day a meeting was held.
+    MeetingDay,
+    /// A screening or case a meeting reviewed or made someone responsible for.
+    MeetingSubject,
 }
 
 impl IndexName {
@@ -80,6 +84,8 @@ impl IndexName {
         IndexName::ReportMonth,
         IndexName::ZeroReportDay,
         IndexName::IncidentDay,
+        IndexName::MeetingDay,
+        IndexName::MeetingSubject,
     ];
 
     /// The byte that names this index in a key. Never renumber.
@@ -100,6 +106,8 @@ impl IndexName {
             IndexName::ReportMonth => b'M',
             IndexName::ZeroReportDay => b'Z',
             IndexName::IncidentDay => b'I',
+            IndexName::MeetingDay => b'G',
+            IndexName::MeetingSubject => b'J',
         }
     }
 }
@@ -194,6 +202,14 @@ pub fn terms(state: &EntityState) -> BTreeSet<Term> {
         }
         EntityState::Incident(i) => {
             out.insert(Term::new(IndexName::IncidentDay, i.record.occurred_on));
+        }
+        EntityState::Meeting(m) => {
+            let r = &m.record;
+            out.insert(Term::new(IndexName::MeetingDay, r.held_on));
+            let subjects = r.screenings.iter().chain(&r.cases).copied();
+            for id in subjects.chain(r.responsibilities.iter().map(|d| d.subject.id())) {
+                out.insert(Term::new(IndexName::MeetingSubject, id));
+            }
         }
     }
     out

@@ -19,6 +19,7 @@ pub mod hlc;
 pub mod imported;
 pub mod index;
 pub mod labels;
+pub mod meeting;
 pub mod record;
 pub mod report;
 pub mod reporting;

@@ -269,7 +269,7 @@ fn level(field: &str, code: &Code, want: Level) -> Result<(), FieldError> {
     Code::parse_level(field, code.as_str(), want).map(|_| ())
 }
 
-fn date(field: &str, value: NaiveDate, today: NaiveDate) -> Result<(), FieldError> {
+pub(crate) fn date(field: &str, value: NaiveDate, today: NaiveDate) -> Result<(), FieldError> {
     if value > today {
         return Err(FieldError::new(
             field,

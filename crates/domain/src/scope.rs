@@ -33,7 +33,8 @@ pub fn audience(entity: &Entity) -> BTreeSet<Code> {
             };
             codes.extend(township.into_iter().chain(c.handed_down_to.clone()));
         }
-        EntityState::Summary(_) | EntityState::MonthlyReport(_) => {}
+        // Minutes stay at the township; what they assign shows on the records.
+        EntityState::Summary(_) | EntityState::MonthlyReport(_) | EntityState::Meeting(_) => {}
     }
     codes
 }

@@ -586,3 +586,55 @@ pub fn screenings_table(title: String, rows: &[ScreeningRow]) -> Table {
     ];
     Table::of(title, 1, &columns, rows)
 }
+
+/// 会议记录簿: a meeting per row, what it reviewed and each responsibility
+/// it assigned with its standing today.
+pub fn meetings_table(title: String, rows: &[crate::meetings::MeetingRow]) -> Table {
+    use crate::meetings::MeetingRow;
+    let columns: Vec<Column<MeetingRow>> = vec![
+        Column::new("日期", |m: &MeetingRow| text(m.held_on)),
+        Column::new("会议", |m: &MeetingRow| text(m.kind.label())),
+        Column::new("主持人", |m: &MeetingRow| text(&m.chair)),
+        Column::new("参会人员", |m: &MeetingRow| {
+            text(m.attendees.join("、"))
+        }),
+        Column::new("研判事项", |m: &MeetingRow| {
+            let named: Vec<String> = m
+                .reviewed
+                .iter()
+                .map(|l| format!("{} {}", linked_kind(&l.kind), l.name))
+                .collect();
+            text(named.join(";"))
+        }),
+        Column::new("议定事项", |m: &MeetingRow| text(&m.decisions)),
+        Column::new("责任落实", |m: &MeetingRow| {
+            let duties: Vec<String> = m
+                .duties
+                .iter()
+                .map(|d| {
+                    format!(
+                        "{} {}:{}({},{} 前,{})",
+                        d.unit,
+                        d.person,
+                        d.task,
+                        d.subject.name,
+                        d.deadline,
+                        d.follow.label()
+                    )
+                })
+                .collect();
+            text(duties.join(";"))
+        }),
+        Column::new("记录人", |m: &MeetingRow| text(&m.author)),
+    ];
+    Table::of(title, 1, &columns, rows)
+}
+
+/// `案件` or `排查`, for a [`crate::meetings::Linked`]'s kind.
+pub fn linked_kind(kind: &str) -> &'static str {
+    match kind {
+        "case" => "案件",
+        "screening" => "排查",
+        _ => "记录",
+    }
+}

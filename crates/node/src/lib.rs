@@ -17,6 +17,7 @@ mod error;
 pub mod export;
 pub mod forward;
 pub mod import;
+pub mod meetings;
 pub mod ops;
 pub mod reports;
 pub mod server;

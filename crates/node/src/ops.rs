@@ -518,6 +518,15 @@ pub enum Action {
         #[serde(default)]
         case_refs: Vec<String>,
     },
+    /// A meeting's minutes: the cases reviewed as people name them
+    /// (`case_refs`), and each responsibility assigned (`duties`).
+    RecordMeeting {
+        meeting: sanji_domain::meeting::Meeting,
+        #[serde(default)]
+        case_refs: Vec<String>,
+        #[serde(default)]
+        duties: Vec<crate::meetings::DutyDraft>,
+    },
 }
 
 /// What an action wrote.
@@ -681,6 +690,19 @@ fn perform(
                 summary.into(),
             )
         }
+        Action::RecordMeeting {
+            meeting,
+            case_refs,
+            duties,
+        } => {
+            let summary = format!("已记录{}", meeting.kind.label());
+            (
+                crate::meetings::record_meeting(
+                    store, &ledger, actor, meeting, &case_refs, duties, now_ms,
+                )?,
+                summary,
+            )
+        }
         Action::RecordIncident {
             incident,
             case_refs,
@@ -795,6 +817,12 @@ pub enum Query {
     Townships,
     /// 群体性事件 and 民转刑 cases, the latest first.
     Incidents,
+    /// The 会议记录簿 and the fixed meetings due without minutes.
+    Meetings,
+    /// The responsibilities meetings assigned for one screening or case.
+    Duties {
+        subject: Uuid,
+    },
     Upstream,
     /// The directory of names (名录): villages and units, or townships.
     Directory,
@@ -1048,6 +1076,8 @@ impl Operations {
             }
             Query::Townships => json(views::townships(store)?),
             Query::Incidents => json(views::incidents(store)?),
+            Query::Meetings => json(crate::meetings::book(store, today)?),
+            Query::Duties { subject } => json(crate::meetings::duties_for(store, *subject, today)?),
             Query::Upstream => json(crate::forward::upstream_status(store)?),
             Query::Directory => json(crate::directory::Directory::new(store.clone()).listing()?),
             Query::HandDowns => json(views::hand_downs(store, &ctx)?),

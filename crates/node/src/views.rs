@@ -225,6 +225,11 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
                 format!("{} {}", i.record.kind.label(), i.record.occurred_on),
                 "已登记".to_owned(),
             ),
+            EntityState::Meeting(m) => (
+                "meeting",
+                format!("{} {}", m.record.kind.label(), m.record.held_on),
+                "已记录".to_owned(),
+            ),
             EntityState::ZeroReport(z) => (
                 "zero_report",
                 format!("零报告 {} {}", z.record.village, z.record.round_on),
@@ -271,6 +276,7 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::ScreeningImported(_) => "导入排查".to_owned(),
         B::ZeroReported(_) => "零报告".to_owned(),
         B::IncidentRecorded(_) => "事件登记".to_owned(),
+        B::MeetingRecorded(_) => "会议记录".to_owned(),
     }
 }
 
@@ -428,6 +434,27 @@ fn screening_row(e: Entity) -> Option<ScreeningRow> {
     }
 }
 
+/// What people call a linked record: a case by its number (its short id
+/// before it has one), a screening by its day and parties.
+pub fn linked_name(store: &Store, id: Uuid) -> Result<String, NodeError> {
+    Ok(match store.entity(id)?.map(|e| e.state) {
+        Some(EntityState::Case(file)) => {
+            file.case_number.unwrap_or_else(|| crate::ops::short_id(id))
+        }
+        Some(EntityState::Screening(s)) => format!(
+            "{} {}",
+            s.record.screened_on,
+            s.record
+                .parties
+                .iter()
+                .map(|p| p.name.as_str())
+                .collect::<Vec<_>>()
+                .join("、")
+        ),
+        _ => crate::ops::short_id(id),
+    })
+}
+
 /// A 群体性事件 or 民转刑 case as the list shows it, with its links by
 /// what people call them (a case's number, a screening's day and parties).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -450,33 +477,18 @@ pub fn incidents(store: &Store) -> Result<Vec<IncidentRow>, NodeError> {
         let EntityState::Incident(i) = e.state else {
             continue;
         };
-        let mut case_links = Vec::new();
-        for &case in &i.record.cases {
-            let name = match store.entity(case)?.map(|c| c.state) {
-                Some(EntityState::Case(file)) => file
-                    .case_number
-                    .unwrap_or_else(|| crate::ops::short_id(case)),
-                _ => crate::ops::short_id(case),
-            };
-            case_links.push((case, name));
-        }
-        let mut screening_links = Vec::new();
-        for &screening in &i.record.screenings {
-            let name = match store.entity(screening)?.map(|s| s.state) {
-                Some(EntityState::Screening(s)) => format!(
-                    "{} {}",
-                    s.record.screened_on,
-                    s.record
-                        .parties
-                        .iter()
-                        .map(|p| p.name.as_str())
-                        .collect::<Vec<_>>()
-                        .join("、")
-                ),
-                _ => crate::ops::short_id(screening),
-            };
-            screening_links.push((screening, name));
-        }
+        let case_links = i
+            .record
+            .cases
+            .iter()
+            .map(|&id| Ok((id, linked_name(store, id)?)))
+            .collect::<Result<_, NodeError>>()?;
+        let screening_links = i
+            .record
+            .screenings
+            .iter()
+            .map(|&id| Ok((id, linked_name(store, id)?)))
+            .collect::<Result<_, NodeError>>()?;
         rows.push(IncidentRow {
             id: e.id,
             author: i.recorded.author,

@@ -64,6 +64,7 @@ pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
         MonthlyReport => b'r',
         ZeroReport => b'z',
         Incident => b'i',
+        Meeting => b'm',
     }
 }
 

@@ -189,6 +189,7 @@ struct CasePage {
     done: Option<String>,
     /// The step just taken, for `data-page` (what a test waits for).
     done_step: Option<&'static str>,
+    duties: Vec<super::meetings::DutyLine>,
 }
 
 fn field_of(input: &StepInput, choices: &Choices, posted: &HashMap<String, String>) -> Field {
@@ -280,6 +281,7 @@ async fn render_case(
                 .collect()
         })
         .unwrap_or_default();
+    let duties = super::meetings::duties_on(console, view.id).await?;
     let sheet = CaseSheet::of(
         view,
         &names,
@@ -294,6 +296,7 @@ async fn render_case(
         conflicts,
         done: done.map(|k| format!("已{}", k.label())),
         done_step: done.map(|k| k.id()),
+        duties,
     })
 }
 

@@ -28,6 +28,7 @@ pub(crate) mod forms;
 mod import;
 mod incidents;
 mod login;
+pub(crate) mod meetings;
 mod reports;
 pub(crate) mod screenings;
 mod stations;
@@ -54,6 +55,7 @@ pub fn router() -> Router<Console> {
         .merge(visits::routes())
         .merge(import::routes())
         .merge(incidents::routes())
+        .merge(meetings::routes())
         .route("/static/app.css", get(stylesheet))
 }
 

@@ -154,7 +154,7 @@ pub struct Wide {
     pub rows: Vec<WideRow>,
 }
 
-fn wide(table: &Table, tone: impl Fn(&[Cell]) -> &'static str) -> Wide {
+pub(super) fn wide(table: &Table, tone: impl Fn(&[Cell]) -> &'static str) -> Wide {
     let (top, under) = table.header_rows();
     let two_rows = !under.is_empty();
     Wide {
@@ -420,21 +420,26 @@ async fn reporting(
 /// for the seal.
 #[derive(Template)]
 #[template(path = "print.html")]
-struct PrintPage {
-    kind: &'static str,
-    title: &'static str,
-    period: String,
-    unit: String,
-    person: String,
-    date: String,
-    landscape: bool,
-    back: String,
-    figures: Vec<Vec<Section>>,
-    wide: Option<Wide>,
+pub(super) struct PrintPage {
+    pub(super) kind: &'static str,
+    pub(super) title: &'static str,
+    pub(super) period: String,
+    pub(super) unit: String,
+    pub(super) person: String,
+    pub(super) date: String,
+    pub(super) landscape: bool,
+    pub(super) back: String,
+    pub(super) figures: Vec<Vec<Section>>,
+    pub(super) wide: Option<Wide>,
 }
 
 impl PrintPage {
-    fn new(console: &Console, person: &Person, kind: &'static str, title: &'static str) -> Self {
+    pub(super) fn new(
+        console: &Console,
+        person: &Person,
+        kind: &'static str,
+        title: &'static str,
+    ) -> Self {
         let frame = Frame::of(console, person, "");
         PrintPage {
             kind,

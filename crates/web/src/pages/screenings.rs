@@ -250,6 +250,7 @@ struct OnePage {
     refusal: Option<String>,
     note_error: Option<String>,
     claim_error: Option<String>,
+    duties: Vec<super::meetings::DutyLine>,
 }
 
 #[derive(Deserialize, Default)]
@@ -311,7 +312,9 @@ async fn render(
         Some(Rejected::Claim(why, claim)) => (None, None, Some(why), Some(claim)),
         None => (None, None, None, None),
     };
+    let duties = super::meetings::duties_on(console, row.id).await?;
     page(OnePage {
+        duties,
         frame: Frame::of(console, person, "screenings"),
         line: line_of(&row, &super::names(console).await?).under_the_rule(
             &row,

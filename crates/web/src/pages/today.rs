@@ -52,6 +52,8 @@ struct TodayPage {
     noticed: Vec<TodoItem>,
     silent: Vec<SilentStation>,
     unit: Option<String>,
+    /// Fixed meetings due with no minutes: (words, overdue).
+    meetings_due: Vec<(String, bool)>,
 }
 
 fn todo_of(t: &Tracked, what: String, names: &Listing) -> TodoItem {
@@ -158,7 +160,14 @@ async fn today(State(console): State<Console>, person: Person) -> Result<Respons
             })
             .collect()
     };
+    let meetings_due = if person.account.sees_ledgers().is_ok() {
+        let book: sanji_node::meetings::MeetingBook = query(&console, Query::Meetings).await?;
+        book.due.iter().map(|d| (d.words(), d.overdue)).collect()
+    } else {
+        Vec::new()
+    };
     page(TodayPage {
+        meetings_due,
         frame: Frame::of(&console, &person, "today"),
         today: cst_date(now).to_string(),
         to_accept,
