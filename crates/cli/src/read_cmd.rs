@@ -52,6 +52,12 @@ pub enum HubCommand {
         #[arg(long)]
         period: String,
     },
+    /// 各单位办案情况:主办、协办案件,按调解方式分列的办结
+    Workload {
+        /// 期间:2026-11(月)、2026-Q4(季)或 2026(年)
+        #[arg(long)]
+        period: String,
+    },
     /// 网页工作台的账号:新建、列出、重置密码、停用
     #[command(subcommand)]
     User(crate::user_cmd::UserCommand),
@@ -657,6 +663,23 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             } else {
                 let totals: Vec<sanji_domain::report::RewardTotal> = serde_json::from_value(value)?;
                 render::rewards(&period, &totals);
+            }
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Workload { period } => {
+            flags::PERIOD.on(|| Ok(sanji_domain::report::Period::parse(&period)?))?;
+            let value = console::query_remote(
+                &config,
+                &Query::Workload {
+                    period: period.clone(),
+                },
+            )
+            .await?;
+            if json {
+                render::json(&value);
+            } else {
+                let lines: Vec<sanji_domain::report::UnitWorkload> = serde_json::from_value(value)?;
+                render::export_table(&sanji_node::export::workload_table(&period, &lines));
             }
             Ok(ExitCode::SUCCESS)
         }

@@ -100,6 +100,8 @@ pub struct DemoReport {
     /// Meetings in the hub's 会议记录簿 whose responsibilities show on the
     /// records they were assigned for.
     pub meetings: u64,
+    /// Cases at the hub handled jointly: a lead and assisting units (联合调处).
+    pub joint_cases: u64,
     /// The quiet township's hub.
     pub quiet_hub_addr: String,
     pub converged: bool,
@@ -705,6 +707,32 @@ async fn case_story(
         },
     )?;
     stations[0].sync(3).await?;
+    // 联合调处: the police station assists the judicial office, with its own task.
+    act(
+        hub,
+        dir,
+        step(
+            &east,
+            CaseCommand::Assist {
+                unit: "派出所".into(),
+                person: "陈警官".into(),
+                task: "核实双方冲突经过,调解时维护现场秩序".into(),
+            },
+        ),
+    )
+    .await?;
+    act(
+        hub,
+        op,
+        step(
+            &east,
+            CaseCommand::AssistReport {
+                unit: "派出所".into(),
+                note: "已向双方及邻居了解冲突经过,无人受伤。".into(),
+            },
+        ),
+    )
+    .await?;
 
     // The late walk-in goes up to the county; the county hands one down.
     act(
@@ -1054,6 +1082,19 @@ fn check(
             })
         })
         .count() as u64;
+    let mut joint_cases = 0;
+    hub.store
+        .for_each_entity_of(sanji_domain::fold::EntityKind::Case, |e| {
+            if let sanji_domain::EntityState::Case(file) = e.state
+                && file.is_joint()
+            {
+                joint_cases += 1;
+            }
+            Ok(())
+        })?;
+    if joint_cases == 0 {
+        problems.push("镇中心没有联合调处(主办、协办)的案件".into());
+    }
     if meetings == 0 {
         problems.push("镇中心的会议记录簿没有记录,或会上落实的责任没有显示在对应案件上".into());
     }
@@ -1061,6 +1102,7 @@ fn check(
         zero_reports,
         incidents,
         meetings,
+        joint_cases,
         reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,

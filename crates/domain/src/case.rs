@@ -86,6 +86,8 @@ labelled_enum! {
         Escalate = "escalate", "上报县级";
         Reopen = "reopen", "重新办理";
         Aftermath = "aftermath", "登记回访后的上访或反复";
+        Assist = "assist", "增加协办单位";
+        AssistReport = "assist_report", "协办情况";
         Received = "received", "收到登记";
     }
 }
@@ -210,6 +212,17 @@ pub enum CaseStep {
     Received {
         accept_by: NaiveDate,
     },
+    /// 联合调处: an assisting unit (协办) joins the lead (主办) with its own task.
+    Assist {
+        unit: String,
+        person: String,
+        task: String,
+    },
+    /// What an assisting unit did on its task.
+    AssistReport {
+        unit: String,
+        note: String,
+    },
 }
 
 /// A step with the role of the person who took it.
@@ -239,6 +252,8 @@ impl CaseStep {
             CaseStep::Reopen { .. } => StepKind::Reopen,
             CaseStep::Aftermath { .. } => StepKind::Aftermath,
             CaseStep::Received { .. } => StepKind::Received,
+            CaseStep::Assist { .. } => StepKind::Assist,
+            CaseStep::AssistReport { .. } => StepKind::AssistReport,
         }
     }
 
@@ -259,6 +274,15 @@ impl CaseStep {
                 record::name("person", person)
             }
             CaseStep::Approve | CaseStep::Received { .. } => Ok(()),
+            CaseStep::Assist { unit, person, task } => {
+                record::name("unit", unit)?;
+                record::name("person", person)?;
+                record::text("task", task, 1)
+            }
+            CaseStep::AssistReport { unit, note } => {
+                record::name("unit", unit)?;
+                record::text("note", note, 1)
+            }
             CaseStep::Progress { note, .. } | CaseStep::Feedback { note } => {
                 record::text("note", note, 1)
             }
@@ -313,6 +337,8 @@ pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
         StepKind::FollowUp => &[Operator, Director, UnitStaff, VillageStaff],
         StepKind::Urge | StepKind::Supervise => &[Operator, Director, County, System],
         StepKind::Received => &[System],
+        StepKind::Assist => &[Operator, Director],
+        StepKind::AssistReport => &[Operator, Director, UnitStaff],
     }
 }
 
@@ -446,6 +472,25 @@ pub struct Notice {
     pub deadline: Option<NaiveDate>,
 }
 
+/// 协办: a unit assisting the lead, its task and what it reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistingUnit {
+    pub unit: String,
+    pub person: String,
+    pub task: String,
+    pub since: NaiveDate,
+    pub by: String,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub reports: Vec<AssistNote>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AssistNote {
+    pub on: NaiveDate,
+    pub by: String,
+    pub note: String,
+}
+
 /// Everything the case file says now.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct CaseFile {
@@ -482,6 +527,10 @@ pub struct CaseFile {
     pub handed_down_deadline: Option<NaiveDate>,
     pub reopened: u32,
     pub archived_on: Option<NaiveDate>,
+    /// 协办 units beside the lead (主办, the assignment). Left out when
+    /// empty, so a file reported before joint handling hashes as it did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub assisting: Vec<AssistingUnit>,
     pub file: Vec<FileEntry>,
     /// Built from the case's own events (at the hub, a station). False where
     /// it is only a copy reported by the hub (at the county): copies are
@@ -559,6 +608,7 @@ impl CaseFile {
             handed_down_deadline: None,
             reopened: 0,
             archived_on: None,
+            assisting: Vec::new(),
             file: Vec::new(),
             authoritative: true,
             report_revision: 0,
@@ -574,7 +624,13 @@ impl CaseFile {
             CaseStatus::NotAccepted => vec![Archive],
             CaseStatus::Accepted => vec![Assign],
             CaseStatus::AwaitingApproval => vec![Approve, Assign],
-            CaseStatus::Assigned | CaseStatus::InMediation => vec![Progress, Resolve, Assign],
+            CaseStatus::Assigned | CaseStatus::InMediation => {
+                let mut steps = vec![Progress, Resolve, Assign, Assist];
+                if !self.assisting.is_empty() {
+                    steps.push(AssistReport);
+                }
+                steps
+            }
             CaseStatus::Resolved => vec![Feedback],
             CaseStatus::FeedbackGiven => vec![FollowUp],
             CaseStatus::FollowedUp => vec![Archive],
@@ -598,6 +654,19 @@ impl CaseFile {
             }
         }
         steps
+    }
+
+    /// The member unit leading the case (主办), if a unit does.
+    pub fn lead_unit(&self) -> Option<&str> {
+        match self.assignment.as_ref().map(|a| &a.assignee) {
+            Some(Assignee::Unit { name }) => Some(name.as_str()),
+            _ => None,
+        }
+    }
+
+    /// 联合调处: handled by a lead and at least one assisting unit.
+    pub fn is_joint(&self) -> bool {
+        !self.assisting.is_empty()
     }
 
     /// The steps the deadline tracker takes by itself now, never offered
@@ -687,6 +756,25 @@ impl CaseFile {
                 ..
             } if !code.is_under(origin) && role != ActorRole::County => {
                 return Err(self.refuse(format!("{code} 不在 {origin} 辖区内")));
+            }
+            CaseStep::Assist { unit, .. } => {
+                let unit = unit.trim();
+                if self.lead_unit() == Some(unit) {
+                    return Err(self.refuse(format!("{unit} 已是本案的主办单位")));
+                }
+                if self.assisting.iter().any(|a| a.unit == unit) {
+                    return Err(self.refuse(format!("{unit} 已是本案的协办单位")));
+                }
+            }
+            CaseStep::AssistReport { unit, .. }
+                if !self.assisting.iter().any(|a| a.unit == unit.trim()) =>
+            {
+                let units: Vec<&str> = self.assisting.iter().map(|a| a.unit.as_str()).collect();
+                return Err(self.refuse(format!(
+                    "{} 不是本案的协办单位;协办单位:{}",
+                    unit.trim(),
+                    units.join("、")
+                )));
             }
             _ => {}
         }
@@ -895,6 +983,27 @@ impl CaseFile {
                     a.deadline = *new_deadline;
                 }
                 format!("延期 {days} 天至 {new_deadline}:{reason}")
+            }
+            CaseStep::Assist { unit, person, task } => {
+                self.assisting.push(AssistingUnit {
+                    unit: unit.trim().to_owned(),
+                    person: person.clone(),
+                    task: task.clone(),
+                    since: ctx.on,
+                    by: ctx.author.to_owned(),
+                    reports: Vec::new(),
+                });
+                format!("联合调处,协办单位 {} {}:{task}", unit.trim(), person)
+            }
+            CaseStep::AssistReport { unit, note } => {
+                if let Some(a) = self.assisting.iter_mut().find(|a| a.unit == unit.trim()) {
+                    a.reports.push(AssistNote {
+                        on: ctx.on,
+                        by: ctx.author.to_owned(),
+                        note: note.clone(),
+                    });
+                }
+                format!("协办单位 {} 反馈:{note}", unit.trim())
             }
             CaseStep::Escalate { reason } => {
                 self.escalated = Some(notice(reason, false, self.deadline));

@@ -83,6 +83,15 @@ pub enum CaseCommand {
     Reopen {
         reason: String,
     },
+    Assist {
+        unit: String,
+        person: String,
+        task: String,
+    },
+    AssistReport {
+        unit: String,
+        note: String,
+    },
     Aftermath {
         kind: AftermathKind,
         /// The day it happened; today if not given.
@@ -247,6 +256,23 @@ impl StepKind {
             }
             StepKind::Escalate => const { &[input("reason", "上报理由", LongText)] },
             StepKind::Reopen => const { &[input("reason", "重新办理的原因", LongText)] },
+            StepKind::Assist => {
+                const {
+                    &[
+                        hinted(input("unit", "协办的成员单位", Text), "与主办单位联合调处"),
+                        input("person", "协办人姓名", Text),
+                        input("task", "协办任务", LongText),
+                    ]
+                }
+            }
+            StepKind::AssistReport => {
+                const {
+                    &[
+                        input("unit", "协办单位", Text),
+                        input("note", "协办情况", LongText),
+                    ]
+                }
+            }
             StepKind::Aftermath => {
                 const {
                     &[
@@ -288,6 +314,8 @@ impl CaseCommand {
             CaseCommand::Escalate { .. } => StepKind::Escalate,
             CaseCommand::Reopen { .. } => StepKind::Reopen,
             CaseCommand::Aftermath { .. } => StepKind::Aftermath,
+            CaseCommand::Assist { .. } => StepKind::Assist,
+            CaseCommand::AssistReport { .. } => StepKind::AssistReport,
         }
     }
 
@@ -489,6 +517,8 @@ impl CaseCommand {
                 }
             }
             CaseCommand::Escalate { reason } => CaseStep::Escalate { reason },
+            CaseCommand::Assist { unit, person, task } => CaseStep::Assist { unit, person, task },
+            CaseCommand::AssistReport { unit, note } => CaseStep::AssistReport { unit, note },
             CaseCommand::Reopen { reason } => CaseStep::Reopen {
                 reason,
                 deadline: policy.accept_deadline(today),

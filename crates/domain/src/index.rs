@@ -24,7 +24,7 @@ use crate::time::cst_date;
 
 /// The version of [`terms`] and [`CaseCard`]: a store whose index was built
 /// under another version rebuilds it once when opened.
-pub const INDEX_VERSION: u32 = 1;
+pub const INDEX_VERSION: u32 = 2;
 
 /// Which index a term belongs to. Each has a fixed byte in the store's keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -322,6 +322,9 @@ pub struct CaseCard {
     /// The township the county handed it down to, if it did.
     #[serde(default)]
     pub handed_down_to: Option<Code>,
+    /// The units assisting the lead (协办).
+    #[serde(default)]
+    pub assisting: Vec<String>,
 }
 
 impl CaseCard {
@@ -360,6 +363,7 @@ impl CaseCard {
             changed_at: entity.last_hlc,
             authoritative: c.authoritative,
             handed_down_to: c.handed_down_to.clone(),
+            assisting: c.assisting.iter().map(|a| a.unit.clone()).collect(),
         })
     }
 }

@@ -7,7 +7,9 @@ use chrono::{Datelike, NaiveDate};
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::case::{AftermathKind, Assignee, CaseFile, CaseStatus, Outcome, Resolution, StepKind};
+use crate::case::{
+    AftermathKind, Assignee, CaseFile, CaseStatus, MediationKind, Outcome, Resolution, StepKind,
+};
 use crate::code::Code;
 use crate::deadline::DeadlinePolicy;
 use crate::error::FieldError;
@@ -915,4 +917,91 @@ pub fn rewards(cases: &[CaseRef<'_>], period: Period) -> Vec<RewardTotal> {
     }
     totals.sort_by_key(|t| t.handler.label());
     totals
+}
+
+/// One unit's share of the township's case work over a period: the cases it
+/// led (主办) and assisted (协办) that were open at some time in it, the
+/// ones it resolved as lead, by mediation kind, and its share of all the
+/// township's resolutions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct UnitWorkload {
+    /// A member unit's name, or `<code> 村工作站`.
+    pub unit: String,
+    pub lead: u32,
+    pub assisting: u32,
+    pub resolved: u32,
+    /// Of `resolved`: 人民调解, 行政调解, 司法调解, and those with no kind given.
+    pub people: u32,
+    pub administrative: u32,
+    pub judicial: u32,
+    pub unspecified: u32,
+    /// `resolved` as a whole percentage of every resolution in the period.
+    pub share_percent: Option<u32>,
+}
+
+/// Each unit's [`UnitWorkload`] over `period`, the busiest first.
+pub fn unit_workload(cases: &[CaseRef<'_>], period: Period) -> Vec<UnitWorkload> {
+    let (from, to) = period.range();
+    let mut lines: Vec<UnitWorkload> = Vec::new();
+    fn line<'l>(lines: &'l mut Vec<UnitWorkload>, unit: &str) -> &'l mut UnitWorkload {
+        match lines.iter().position(|l| l.unit == unit) {
+            Some(i) => &mut lines[i],
+            None => {
+                lines.push(UnitWorkload {
+                    unit: unit.to_owned(),
+                    lead: 0,
+                    assisting: 0,
+                    resolved: 0,
+                    people: 0,
+                    administrative: 0,
+                    judicial: 0,
+                    unspecified: 0,
+                    share_percent: None,
+                });
+                lines.last_mut().expect("just pushed")
+            }
+        }
+    }
+    let mut resolved_total = 0u32;
+    for c in cases {
+        let file = c.file;
+        let open_in_period = file.registration.registered_on <= to
+            && closed_on(file).is_none_or(|closed| closed >= from);
+        if open_in_period {
+            let lead = file
+                .resolution
+                .as_ref()
+                .and_then(|r| r.handler.as_ref())
+                .or(file.assignment.as_ref().map(|a| &a.assignee));
+            if let Some(lead) = lead {
+                line(&mut lines, &lead.label()).lead += 1;
+            }
+            for a in &file.assisting {
+                line(&mut lines, &a.unit).assisting += 1;
+            }
+        }
+        if let Some(r) = file.resolution.as_ref().filter(|r| period.contains(r.on)) {
+            resolved_total += 1;
+            if let Some(handler) = &r.handler {
+                let l = line(&mut lines, &handler.label());
+                l.resolved += 1;
+                match r.kind {
+                    Some(MediationKind::People) => l.people += 1,
+                    Some(MediationKind::Administrative) => l.administrative += 1,
+                    Some(MediationKind::Judicial) => l.judicial += 1,
+                    None => l.unspecified += 1,
+                }
+            }
+        }
+    }
+    for l in &mut lines {
+        l.share_percent =
+            (resolved_total > 0).then(|| (l.resolved * 100 + resolved_total / 2) / resolved_total);
+    }
+    lines.sort_by(|a, b| {
+        (b.lead + b.assisting, b.resolved)
+            .cmp(&(a.lead + a.assisting, a.resolved))
+            .then_with(|| a.unit.cmp(&b.unit))
+    });
+    lines
 }

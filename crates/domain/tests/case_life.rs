@@ -111,6 +111,22 @@ fn sample(kind: StepKind, file: &CaseFile) -> CaseStep {
         StepKind::Received => CaseStep::Received {
             accept_by: date("2026-12-10"),
         },
+        StepKind::Assist => assist(ASSISTING),
+        StepKind::AssistReport => CaseStep::AssistReport {
+            unit: ASSISTING.into(),
+            note: "已到场核实情况".into(),
+        },
+    }
+}
+
+/// The unit assisting the lead in a joint case (联合调处).
+const ASSISTING: &str = "派出所";
+
+fn assist(unit: &str) -> CaseStep {
+    CaseStep::Assist {
+        unit: unit.into(),
+        person: "周警官".into(),
+        task: "核实双方说法,维护调解现场秩序".into(),
     }
 }
 
@@ -195,7 +211,7 @@ fn every_status_allows_exactly_its_steps() {
         (
             "assigned",
             drive_to(CaseStatus::Assigned, Route::default()),
-            with(&[Progress, Resolve, Assign, Extend], &on_the_way),
+            with(&[Progress, Resolve, Assign, Assist, Extend], &on_the_way),
         ),
         (
             "assigned to a unit",
@@ -206,22 +222,22 @@ fn every_status_allows_exactly_its_steps() {
                     ..Route::default()
                 },
             ),
-            with(&[Progress, Resolve, Assign, Extend], &on_the_way),
+            with(&[Progress, Resolve, Assign, Assist, Extend], &on_the_way),
         ),
         (
             "in mediation",
             drive_to(CaseStatus::InMediation, Route::default()),
-            with(&[Progress, Resolve, Assign, Extend], &on_the_way),
+            with(&[Progress, Resolve, Assign, Assist, Extend], &on_the_way),
         ),
         (
             "in mediation, extended once",
             extended,
-            with(&[Progress, Resolve, Assign], &on_the_way),
+            with(&[Progress, Resolve, Assign, Assist], &on_the_way),
         ),
         (
             "assigned, escalated once",
             escalated,
-            set(&[Progress, Resolve, Assign, Extend, Urge, Supervise]),
+            set(&[Progress, Resolve, Assign, Assist, Extend, Urge, Supervise]),
         ),
         (
             "resolved",
@@ -388,6 +404,9 @@ fn roles_by_hand(kind: StepKind) -> &'static [ActorRole] {
         }
         StepKind::Urge | StepKind::Supervise => &[Operator, Director, County, System],
         StepKind::Received => &[System],
+        // The hub brings in an assisting unit; its staff say what they did.
+        StepKind::Assist => &[Operator, Director],
+        StepKind::AssistReport => &[Operator, Director, UnitStaff],
     }
 }
 
@@ -404,12 +423,24 @@ fn state_allowing(kind: StepKind, role: ActorRole) -> Life {
             CaseStatus::Accepted
         }
         StepKind::Approve => CaseStatus::AwaitingApproval,
-        StepKind::Progress | StepKind::Resolve | StepKind::Extend => CaseStatus::Assigned,
+        StepKind::Progress
+        | StepKind::Resolve
+        | StepKind::Extend
+        | StepKind::Assist
+        | StepKind::AssistReport => CaseStatus::Assigned,
         StepKind::Feedback => CaseStatus::Resolved,
         StepKind::FollowUp => CaseStatus::FeedbackGiven,
         StepKind::Archive | StepKind::Reopen | StepKind::Aftermath => CaseStatus::FollowedUp,
     };
-    let life = drive_to(status, route);
+    let mut life = drive_to(status, route);
+    if kind == StepKind::AssistReport {
+        life.step(
+            ActorRole::Director,
+            TOWNSHIP,
+            "2026-11-22",
+            assist(ASSISTING),
+        );
+    }
     assert!(
         life.file.allowed_steps().contains(&kind) || life.file.automatic_steps().contains(&kind),
         "{kind:?}"
@@ -1339,4 +1370,108 @@ fn an_aftermath_is_refused_before_the_follow_up_and_to_whoever_is_not_the_center
         note: String::new(),
     };
     assert_eq!(nowhere.validate().unwrap_err().field, "taken_to");
+}
+
+// ------------------------------------------------------------ joint handling
+
+#[test]
+fn a_joint_case_has_a_lead_and_assisting_units_each_with_its_task() {
+    use ActorRole::*;
+    let unit = Route {
+        unit: true,
+        ..Route::default()
+    };
+    let mut life = drive_to(CaseStatus::Assigned, unit);
+    assert!(!life.file.is_joint());
+    // The lead cannot assist itself, nor report as an assisting unit.
+    let refused = life
+        .try_step(Director, TOWNSHIP, "2026-11-22", assist(UNIT))
+        .unwrap_err();
+    assert!(refused.reason.contains("已是本案的主办单位"), "{refused}");
+    let report = |unit: &str| CaseStep::AssistReport {
+        unit: unit.into(),
+        note: "已到场核实情况".into(),
+    };
+    assert!(
+        life.try_step(UnitStaff, TOWNSHIP, "2026-11-22", report(ASSISTING))
+            .is_err(),
+        "no assisting unit yet"
+    );
+    life.step(Director, TOWNSHIP, "2026-11-22", assist(ASSISTING));
+    let refused = life
+        .try_step(Operator, TOWNSHIP, "2026-11-22", assist(ASSISTING))
+        .unwrap_err();
+    assert!(refused.reason.contains("已是本案的协办单位"), "{refused}");
+    let refused = life
+        .try_step(UnitStaff, TOWNSHIP, "2026-11-23", report("法庭"))
+        .unwrap_err();
+    assert!(
+        refused
+            .reason
+            .contains("法庭 不是本案的协办单位;协办单位:派出所"),
+        "{refused}"
+    );
+    life.step(UnitStaff, TOWNSHIP, "2026-11-23", report(ASSISTING));
+    assert!(life.file.is_joint());
+    let assisting = &life.file.assisting[0];
+    assert_eq!(
+        (
+            assisting.unit.as_str(),
+            assisting.since,
+            assisting.reports.len()
+        ),
+        (ASSISTING, date("2026-11-22"), 1)
+    );
+    assert_eq!(life.file.lead_unit(), Some(UNIT));
+
+    // The work over November, unit by unit: the lead resolved it by 司法调解.
+    life.step(
+        UnitStaff,
+        TOWNSHIP,
+        "2026-11-24",
+        CaseStep::Resolve {
+            outcome: Outcome::Agreement,
+            kind: Some(sanji_domain::case::MediationKind::Judicial),
+            summary: "在法庭指导下达成协议".into(),
+        },
+    );
+    let alone = drive_to(CaseStatus::Resolved, Route::default());
+    let cases = [
+        sanji_domain::report::CaseRef {
+            id: v7(NOW_MS, 1),
+            file: &life.file,
+        },
+        sanji_domain::report::CaseRef {
+            id: v7(NOW_MS, 2),
+            file: &alone.file,
+        },
+    ];
+    let november = sanji_domain::report::Period::Month {
+        year: 2026,
+        month: 11,
+    };
+    let lines = sanji_domain::report::unit_workload(&cases, november);
+    let summary: Vec<String> = lines
+        .iter()
+        .map(|l| {
+            format!(
+                "{} 主办{} 协办{} 办结{} 司法调解{} 人民调解{} 占{:?}",
+                l.unit, l.lead, l.assisting, l.resolved, l.judicial, l.people, l.share_percent
+            )
+        })
+        .collect();
+    assert_eq!(
+        summary,
+        [
+            format!("{VILLAGE} 村工作站 主办1 协办0 办结1 司法调解0 人民调解1 占Some(50)"),
+            format!("{UNIT} 主办1 协办0 办结1 司法调解1 人民调解0 占Some(50)"),
+            format!("{ASSISTING} 主办0 协办1 办结0 司法调解0 人民调解0 占Some(0)"),
+        ]
+    );
+    // December saw none of it.
+    let december = sanji_domain::report::Period::Month {
+        year: 2026,
+        month: 12,
+    };
+    assert_eq!(sanji_domain::report::unit_workload(&cases, december), []);
 }

@@ -70,12 +70,86 @@ impl Account {
     /// the cases assigned to their own unit; everyone else at the node every
     /// case it keeps.
     pub fn sees(&self, file: &sanji_domain::case::CaseFile) -> bool {
+        self.leads(file) || self.assists(file)
+    }
+
+    /// Whether this person works `file` as its handler: anyone at the hub,
+    /// or the staff of the unit leading it (主办).
+    pub fn leads(&self, file: &sanji_domain::case::CaseFile) -> bool {
         self.sees_assignee(
             file.assignment
                 .as_ref()
                 .map(|a| a.assignee.label())
                 .as_deref(),
         )
+    }
+
+    /// The steps offered to this person on `file` now: the staff of an
+    /// assisting unit report on their task and nothing else, and the lead's
+    /// staff are not offered the assisting units' report.
+    pub fn offered_steps(
+        &self,
+        file: &sanji_domain::case::CaseFile,
+        here: &sanji_domain::Code,
+    ) -> Vec<sanji_domain::case::StepKind> {
+        use sanji_domain::case::StepKind;
+        let steps = file.steps_for(self.role, here);
+        if self.role != ActorRole::UnitStaff {
+            return steps;
+        }
+        let (leads, assists) = (self.leads(file), self.assists(file));
+        steps
+            .into_iter()
+            .filter(|k| {
+                if *k == StepKind::AssistReport {
+                    assists
+                } else {
+                    leads
+                }
+            })
+            .collect()
+    }
+
+    /// Refuses a step this person may not take on `file` for whom they
+    /// work for (a unit assisting it takes only its report); fills in
+    /// their own unit as the one reporting.
+    pub fn fit_step(
+        &self,
+        file: &sanji_domain::case::CaseFile,
+        kind: sanji_domain::case::StepKind,
+        posted: &mut std::collections::HashMap<String, String>,
+    ) -> Result<(), NodeError> {
+        use sanji_domain::case::StepKind;
+        if self.role != ActorRole::UnitStaff {
+            return Ok(());
+        }
+        if kind == StepKind::AssistReport {
+            if !self.assists(file) {
+                return Err(NodeError::Forbidden(format!(
+                    "{}不是本案的协办单位",
+                    self.unit.as_deref().unwrap_or("本单位")
+                )));
+            }
+            posted.insert("unit".into(), self.unit.clone().unwrap_or_default());
+            return Ok(());
+        }
+        if !self.leads(file) {
+            return Err(NodeError::Forbidden(format!(
+                "{}是本案的协办单位,只能填写协办情况;办理由主办单位进行",
+                self.unit.as_deref().unwrap_or("本单位")
+            )));
+        }
+        Ok(())
+    }
+
+    /// Whether this person is staff of a unit assisting `file` (协办), who
+    /// see the case and report on their own task, nothing more.
+    pub fn assists(&self, file: &sanji_domain::case::CaseFile) -> bool {
+        self.role == ActorRole::UnitStaff
+            && file
+                .assisting
+                .iter()
+                .any(|a| Some(a.unit.as_str()) == self.unit.as_deref())
     }
 
     /// [`Account::sees`] for a case known by its assignee's label only (a list row).

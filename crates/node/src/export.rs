@@ -638,3 +638,22 @@ pub fn linked_kind(kind: &str) -> &'static str {
         _ => "记录",
     }
 }
+
+/// 各单位办案情况: a unit per row, cases led and assisted, resolutions by kind.
+pub fn workload_table(period: &str, lines: &[sanji_domain::report::UnitWorkload]) -> Table {
+    use sanji_domain::report::UnitWorkload as W;
+    let columns: Vec<Column<W>> = vec![
+        Column::new("单位", |w: &W| text(&w.unit)),
+        Column::new("主办", |w: &W| count(w.lead)).under("案件"),
+        Column::new("协办", |w: &W| count(w.assisting)).under("案件"),
+        Column::new("办结", |w: &W| count(w.resolved)).under("主办办结"),
+        Column::new("人民调解", |w: &W| count(w.people)).under("主办办结"),
+        Column::new("行政调解", |w: &W| count(w.administrative)).under("主办办结"),
+        Column::new("司法调解", |w: &W| count(w.judicial)).under("主办办结"),
+        Column::new("未注明", |w: &W| count(w.unspecified)).under("主办办结"),
+        Column::new("占全镇办结", |w: &W| {
+            text(w.share_percent.map(|p| format!("{p}%")).unwrap_or_default())
+        }),
+    ];
+    Table::of(format!("各单位办案情况 {period}"), 1, &columns, lines)
+}

@@ -222,6 +222,13 @@ pub fn case_step(
             .listing()?
             .check_assignee(assignee)?;
     }
+    if let CaseStep::Assist { unit, .. } = &step
+        && ledger.code().level() == Level::Township
+    {
+        crate::directory::Directory::new(store.clone())
+            .listing()?
+            .check_unit(unit, "可协办的成员单位")?;
+    }
     let taken = match &step {
         CaseStep::Accept { case_number, .. } => vec![case_number_taken(case_number)],
         _ => Vec::new(),
@@ -792,6 +799,10 @@ pub enum Query {
     Rewards {
         period: String,
     },
+    /// 各单位办案情况: cases led and assisted per unit over a period.
+    Workload {
+        period: String,
+    },
     Report {
         month: String,
     },
@@ -1058,6 +1069,7 @@ impl Operations {
             Query::Due => json(crate::tracker::open_cases(store, &self.policy, today)?),
             Query::Conflicts => json(views::conflicts(store)?),
             Query::Rewards { period } => json(views::rewards(store, Period::parse(period)?)?),
+            Query::Workload { period } => json(views::workload(store, Period::parse(period)?)?),
             Query::Report { month } => json(views::report(store, Month::parse(month)?, &ctx)?),
             Query::Reports { month } => json(views::county_reports(store, Month::parse(month)?)?),
             Query::Reporting { month } => json(crate::reports::reporting_table(

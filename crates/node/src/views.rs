@@ -281,13 +281,34 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
 }
 
 pub fn rewards(store: &Store, period: Period) -> Result<Vec<RewardTotal>, NodeError> {
+    over_cases(store, period, |refs| {
+        sanji_domain::report::rewards(refs, period)
+    })
+}
+
+/// `compute` over the case files the months of `period` can draw on.
+fn over_cases<T>(
+    store: &Store,
+    period: Period,
+    compute: impl FnOnce(&[CaseRef<'_>]) -> T,
+) -> Result<T, NodeError> {
     let (from, to) = period.range();
     let cases = reports::ledger_for_months(store, Month::of(from), Month::of(to), false)?.cases;
     let refs: Vec<CaseRef<'_>> = cases
         .iter()
         .map(|(id, f)| CaseRef { id: *id, file: f })
         .collect();
-    Ok(sanji_domain::report::rewards(&refs, period))
+    Ok(compute(&refs))
+}
+
+/// Each unit's cases led and assisted, and resolved by mediation kind, over `period`.
+pub fn workload(
+    store: &Store,
+    period: Period,
+) -> Result<Vec<sanji_domain::report::UnitWorkload>, NodeError> {
+    over_cases(store, period, |refs| {
+        sanji_domain::report::unit_workload(refs, period)
+    })
 }
 
 /// The township's report for `month`, computed now from the ledger.
@@ -722,10 +743,9 @@ impl CaseFilter {
                 .is_none_or(|v| matches(&card.place, v))
             && self.category.is_none_or(|c| card.category == c)
             && self.status.is_none_or(|s| card.status == s)
-            && self
-                .assignee
-                .as_deref()
-                .is_none_or(|a| card.assignee.as_deref() == Some(a))
+            && self.assignee.as_deref().is_none_or(|a| {
+                card.assignee.as_deref() == Some(a) || card.assisting.iter().any(|u| u == a)
+            })
             && self.registered_from.is_none_or(|d| card.registered_on >= d)
             && self.registered_to.is_none_or(|d| card.registered_on <= d)
     }

@@ -227,7 +227,7 @@ fn field_of(input: &StepInput, choices: &Choices, posted: &HashMap<String, Strin
 /// The steps `account` may take on `file` now, acting here: the domain's
 /// own answer (the same rule the layer checks when the step is posted).
 fn offered_steps(account: &Account, file: &CaseFile, here: &sanji_domain::Code) -> Vec<StepKind> {
-    file.steps_for(account.role, here)
+    account.offered_steps(file, here)
 }
 
 async fn case_page(
@@ -480,6 +480,7 @@ async fn take_step(
     if !person.account.sees(&view.file) {
         return Err(PageError::Forbidden("本案未交办给本单位,无权办理".into()));
     }
+    person.account.fit_step(&view.file, kind, &mut posted)?;
     let actor = person.account.actor();
     let taken = take_posted_step(kind, posted, async |command| {
         let action = Action::CaseStep {

@@ -499,6 +499,8 @@ struct RewardsPage {
     /// Always empty: the ledger is drawn as rows only.
     figures: Vec<Vec<Section>>,
     wide: Option<Wide>,
+    /// 各单位办案情况 over the same period.
+    workload: Option<Wide>,
 }
 
 /// The rewards ledger for the period asked (this month by default).
@@ -549,6 +551,15 @@ async fn rewards(
         let stem = format!("奖惩台账-{}-{period}", console.operations().node());
         return download(&table, &stem, format);
     }
+    let lines: Vec<sanji_domain::report::UnitWorkload> = query(
+        &console,
+        Query::Workload {
+            period: period.to_string(),
+        },
+    )
+    .await?;
+    let workload = (!lines.is_empty())
+        .then(|| wide(&export::workload_table(&period.to_string(), &lines), |_| ""));
     let now = this_month(&console);
     let quarter = (now.month - 1) / 3 + 1;
     let status = if period_error.is_some() {
@@ -575,6 +586,7 @@ async fn rewards(
         ),
         figures: Vec::new(),
         wide: rewards_wide(&table),
+        workload,
     })?;
     Ok((status, body).into_response())
 }
