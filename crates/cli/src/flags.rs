@@ -101,6 +101,15 @@ pub const MEETING: Flags = Flags(&[
     ("duties", "--duty"),
 ]);
 
+pub const CONTROL: Flags = Flags(&[
+    ("unit", "--unit"),
+    ("person", "--person"),
+    ("measures", "--measures"),
+    ("time_limit", "--until"),
+    ("status", "--status"),
+    ("note", "--note"),
+]);
+
 pub const HAND_DOWN: Flags = Flags(&[
     ("township", "--township"),
     ("place", "--place"),

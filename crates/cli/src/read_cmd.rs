@@ -293,6 +293,29 @@ pub enum ScreeningAction {
         #[arg(long)]
         claim: String,
     },
+    /// 落实或更新稳控责任(不转案件的排查)
+    Control {
+        /// 排查编号(UUID,见 sanji hub screenings --json 的 id)
+        #[arg(long)]
+        screening: String,
+        /// 责任单位(本镇名录中的成员单位或村名)
+        #[arg(long)]
+        unit: String,
+        /// 责任人
+        #[arg(long)]
+        person: String,
+        /// 稳控措施
+        #[arg(long)]
+        measures: String,
+        /// 化解时限(YYYY-MM-DD)
+        #[arg(long)]
+        until: String,
+        #[arg(long, default_value = "controlling", help = crate::clap_zh::one_of::<sanji_domain::record::ControlStatus>("稳控情况"))]
+        status: String,
+        /// 说明
+        #[arg(long, default_value = "")]
+        note: String,
+    },
 }
 
 #[derive(Args)]
@@ -613,6 +636,36 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
         HubCommand::Screening(ScreeningAction::SignOff { screening, note }) => {
             let screening = screening_id(&screening)?;
             act(&config, person, Action::SignOff { screening, note }, json).await
+        }
+        HubCommand::Screening(ScreeningAction::Control {
+            screening,
+            unit,
+            person: responsible,
+            measures,
+            until,
+            status,
+            note,
+        }) => {
+            flags::CONTROL
+                .on_async(async {
+                    let screening = screening_id(&screening)?;
+                    let control = sanji_domain::record::StabilityControl {
+                        unit,
+                        person: responsible,
+                        measures,
+                        time_limit: sanji_domain::time::parse_date("time_limit", &until)?,
+                        status: sanji_domain::record::ControlStatus::parse_for("status", &status)?,
+                        note,
+                    };
+                    act(
+                        &config,
+                        person,
+                        Action::ControlScreening { screening, control },
+                        json,
+                    )
+                    .await
+                })
+                .await
         }
         HubCommand::Screening(ScreeningAction::Convert { screening, claim }) => {
             let screening = screening_id(&screening)?;

@@ -102,6 +102,8 @@ pub struct DemoReport {
     pub meetings: u64,
     /// Cases at the hub handled jointly: a lead and assisting units (联合调处).
     pub joint_cases: u64,
+    /// Screenings under a 稳控 responsibility, as their village's station holds them.
+    pub screenings_controlled: u64,
     /// The quiet township's hub.
     pub quiet_hub_addr: String,
     pub converged: bool,
@@ -845,6 +847,26 @@ async fn case_story(
         },
     )
     .await?;
+    // The screening that foresaw the gathering is kept stable by the police
+    // station until the boundary is surveyed; its village sees who and how.
+    if let Some(screening) = foreseen {
+        act(
+            hub,
+            op,
+            Action::ControlScreening {
+                screening,
+                control: sanji_domain::record::StabilityControl {
+                    unit: "派出所".into(),
+                    person: "陈警官".into(),
+                    measures: "包案民警每周走访何长青等人,勘界前不得强行砍伐争议林木。".into(),
+                    time_limit: held_on + chrono::Days::new(15),
+                    status: sanji_domain::record::ControlStatus::Controlling,
+                    note: String::new(),
+                },
+            },
+        )
+        .await?;
+    }
     forwarder.once().await?; // reports the accepted hand-down and the month
     for station in stations.iter() {
         station.sync(3).await?;
@@ -1092,6 +1114,22 @@ fn check(
             }
             Ok(())
         })?;
+    let mut screenings_controlled = 0;
+    for station in stations {
+        station
+            .store()
+            .for_each_entity_of(sanji_domain::fold::EntityKind::Screening, |e| {
+                if let sanji_domain::EntityState::Screening(s) = e.state
+                    && s.control.is_some()
+                {
+                    screenings_controlled += 1;
+                }
+                Ok(())
+            })?;
+    }
+    if screenings_controlled == 0 {
+        problems.push("村工作站没有收到镇中心落实的稳控责任".into());
+    }
     if joint_cases == 0 {
         problems.push("镇中心没有联合调处(主办、协办)的案件".into());
     }
@@ -1103,6 +1141,7 @@ fn check(
         incidents,
         meetings,
         joint_cases,
+        screenings_controlled,
         reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,

@@ -14,7 +14,9 @@ use crate::error::FieldError;
 use crate::hlc::Hlc;
 use crate::imported::{ImportedCase, ImportedScreening};
 use crate::meeting::Meeting;
-use crate::record::{self, CaseRegistration, Incident, Screening, Visit, ZeroReport};
+use crate::record::{
+    self, CaseRegistration, Incident, Screening, StabilityControl, Visit, ZeroReport,
+};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
 use crate::time::cst_date;
@@ -190,6 +192,8 @@ pub enum EventBody {
     IncidentRecorded(Incident),
     /// A meeting's minutes (会议记录), recorded by the township.
     MeetingRecorded(Meeting),
+    /// A screening's 稳控 responsibility, set or updated by the township.
+    ScreeningControlled(StabilityControl),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -257,6 +261,7 @@ impl EventBody {
             EventBody::ZeroReported(_) => "zero_reported",
             EventBody::IncidentRecorded(_) => "incident_recorded",
             EventBody::MeetingRecorded(_) => "meeting_recorded",
+            EventBody::ScreeningControlled(_) => "screening_controlled",
         }
     }
 
@@ -315,6 +320,7 @@ impl EventBody {
             EventBody::ScreeningConverted(_)
             | EventBody::IncidentRecorded(_)
             | EventBody::MeetingRecorded(_)
+            | EventBody::ScreeningControlled(_)
             | EventBody::CaseImported(_)
             | EventBody::ScreeningImported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Township
@@ -423,6 +429,11 @@ impl Event {
             EventBody::MeetingRecorded(m) => {
                 m.validate(today).map_err(|e| e.within("payload.data"))
             }
+            // The event does not carry the screening's day; the time limit
+            // is held against it where the responsibility is set.
+            EventBody::ScreeningControlled(c) => c
+                .validate(chrono::NaiveDate::MIN)
+                .map_err(|e| e.within("payload.data")),
             EventBody::ZeroReported(z) => {
                 z.validate(today).map_err(|e| e.within("payload.data"))?;
                 same_code("payload.data.village", &z.village, self.origin.code())

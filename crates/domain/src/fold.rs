@@ -11,7 +11,7 @@ use crate::code::Level;
 use crate::event::{Event, EventBody, EventRef};
 use crate::hlc::Hlc;
 use crate::meeting::Meeting;
-use crate::record::{Incident, Screening, Visit, ZeroReport};
+use crate::record::{Incident, Screening, StabilityControl, Visit, ZeroReport};
 use crate::report::MonthlyReport;
 use crate::summary::DailySummary;
 use crate::time::cst_date;
@@ -51,6 +51,9 @@ pub struct ScreeningState {
     /// Brought in from an old ledger by the hub: where it came from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub imported: Option<String>,
+    /// Its 稳控 responsibility as last set by the township, and by whom.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub control: Option<Box<(StabilityControl, Provenance)>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -190,6 +193,7 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             recorded: Some(Provenance::of(event)),
             reported: None,
             signed_off: None,
+            control: None,
             converted_to: None,
             village_recorded_at: event.hlc,
             imported: None,
@@ -207,6 +211,7 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             recorded: None,
             reported: Some(Provenance::of(event)),
             signed_off: None,
+            control: None,
             converted_to: None,
             village_recorded_at: report.recorded_at,
             imported: None,
@@ -217,6 +222,7 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             recorded: Some(Provenance::of(event)),
             reported: None,
             signed_off: None,
+            control: None,
             converted_to: None,
             village_recorded_at: event.hlc,
             imported: Some(imported.source.clone()),
@@ -257,6 +263,10 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
         // The outbox's copy of a signature this node already holds (the hub
         // itself, and the village that pulls both): nothing new.
         (Some(S::Screening(s)), EventBody::ScreeningSignedOff(_)) if event.origin.is_outbox() => {
+            Ok(S::Screening(s))
+        }
+        (Some(S::Screening(mut s)), EventBody::ScreeningControlled(control)) => {
+            s.control = Some(Box::new((control.clone(), Provenance::of(event))));
             Ok(S::Screening(s))
         }
         (Some(S::Screening(mut s)), EventBody::ScreeningConverted(c))

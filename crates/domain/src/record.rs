@@ -166,6 +166,79 @@ impl Screening {
     }
 }
 
+labelled_enum! {
+    /// What the unit responsible says of a screening it keeps stable.
+    ControlStatus {
+        Controlling = "controlling", "稳控中";
+        Resolved = "resolved", "已化解";
+    }
+}
+
+/// 稳控责任: who keeps a screening that is not a case from flaring up, how,
+/// by when, and how it stands. Set (and updated) by the township; the
+/// village sees it on its screening.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StabilityControl {
+    /// 责任单位: a member unit, or the village itself.
+    pub unit: String,
+    /// 责任人.
+    pub person: String,
+    /// 稳控措施.
+    pub measures: String,
+    /// 化解时限.
+    pub time_limit: NaiveDate,
+    pub status: ControlStatus,
+    #[serde(default)]
+    pub note: String,
+}
+
+impl StabilityControl {
+    /// `screened_on`: the screening's day, before which no time limit falls.
+    pub fn validate(&self, screened_on: NaiveDate) -> Result<(), FieldError> {
+        name("unit", &self.unit)?;
+        name("person", &self.person)?;
+        text("measures", &self.measures, 1)?;
+        if self.time_limit < screened_on {
+            return Err(FieldError::new(
+                "time_limit",
+                format!(
+                    "化解时限 {} 早于排查日期 {screened_on},请核对",
+                    self.time_limit
+                ),
+            ));
+        }
+        text("note", &self.note, 0)
+    }
+}
+
+labelled_enum! {
+    /// A screening's follow-through as the ledgers show it (稳控情况).
+    ControlStanding {
+        Unassigned = "unassigned", "未落实稳控责任";
+        Controlling = "controlling", "稳控中";
+        Overdue = "overdue", "稳控逾期";
+        Resolved = "resolved", "已化解";
+        Converted = "converted", "转为案件";
+    }
+}
+
+/// How a screening stands on `today`: turned into a case, else what its
+/// 稳控 responsibility says, overdue once its time limit has passed unsettled.
+pub fn control_standing(
+    control: Option<&StabilityControl>,
+    converted: bool,
+    today: NaiveDate,
+) -> ControlStanding {
+    match control {
+        _ if converted => ControlStanding::Converted,
+        None => ControlStanding::Unassigned,
+        Some(c) if c.status == ControlStatus::Resolved => ControlStanding::Resolved,
+        Some(c) if today > c.time_limit => ControlStanding::Overdue,
+        Some(_) => ControlStanding::Controlling,
+    }
+}
+
 /// 零报告: a screening round that found nothing to register (本轮排查无
 ///矛盾纠纷和不安定因素), so the township can tell a quiet village from one
 /// that did not screen. It answers for the week of `round_on` (Monday to

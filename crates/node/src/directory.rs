@@ -148,6 +148,16 @@ impl Listing {
         .into())
     }
 
+    /// Refuses a unit made responsible for something (a meeting's
+    /// responsibility, a screening's 稳控) that is neither a member unit nor
+    /// a village of the directory.
+    pub fn check_responsible(&self, unit: &str) -> Result<(), NodeError> {
+        if self.villages.iter().any(|v| v.name == unit.trim()) {
+            return Ok(());
+        }
+        self.check_unit(unit, "可落实责任的成员单位(或本镇名录中的村名)")
+    }
+
     /// Refuses a hand-down to a township the county's directory does not
     /// hold in use.
     pub fn check_township(&self, township: &Code) -> Result<(), NodeError> {

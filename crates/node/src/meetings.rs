@@ -10,6 +10,7 @@ use sanji_domain::index::{IndexName, TermRange};
 use sanji_domain::meeting::{
     DueMeeting, Follow, Meeting, MeetingKind, Responsibility, Subject, due_meetings, follow,
 };
+use sanji_domain::record::ControlStatus;
 use sanji_domain::time::cst_date;
 use sanji_domain::{Entity, Event, EventBody, FieldError, Origin};
 use sanji_store::{Draft, Store};
@@ -98,14 +99,10 @@ pub fn record_meeting(
             other => other,
         })?;
         let unit = duty.unit.trim().to_owned();
-        if !listing.villages.iter().any(|v| v.name == unit) {
-            listing
-                .check_unit(&unit, "可落实责任的成员单位(或本镇名录中的村名)")
-                .map_err(|e| match e {
-                    NodeError::Invalid(f) => within(f),
-                    other => other,
-                })?;
-        }
+        listing.check_responsible(&unit).map_err(|e| match e {
+            NodeError::Invalid(f) => within(f),
+            other => other,
+        })?;
         reviewed(&mut meeting, subject);
         meeting.responsibilities.push(Responsibility {
             subject,
@@ -194,12 +191,15 @@ fn dealt_with_on(store: &Store, subject: Subject) -> Result<Option<NaiveDate>, N
     };
     Ok(match store.entity(subject.id())?.map(|e| e.state) {
         Some(EntityState::Case(file)) => case_done(&file),
-        Some(EntityState::Screening(s)) => match s.converted_to {
-            Some(case) => match store.entity(case)?.map(|e| e.state) {
+        Some(EntityState::Screening(s)) => match (s.converted_to, &s.control) {
+            (Some(case), _) => match store.entity(case)?.map(|e| e.state) {
                 Some(EntityState::Case(file)) => Some(file.registration.registered_on),
                 _ => Some(s.record.screened_on),
             },
-            None => None,
+            (None, Some(control)) if control.0.status == ControlStatus::Resolved => {
+                Some(cst_date(control.1.hlc.wall_ms))
+            }
+            _ => None,
         },
         _ => None,
     })

@@ -410,6 +410,38 @@ pub fn sign_off(
     }
 }
 
+/// Sets or updates a screening's 稳控 responsibility: a screening of this
+/// township not turned into a case, a responsible unit of the directory, a
+/// time limit not before the screening.
+pub fn control_screening(
+    store: &Store,
+    ledger: &Origin,
+    actor: &Actor,
+    screening: Uuid,
+    control: sanji_domain::record::StabilityControl,
+    now_ms: u64,
+) -> Result<Event, NodeError> {
+    check_role("稳控责任", VISIT_ROLES, actor.role).map_err(NodeError::Refused)?;
+    let Some(EntityState::Screening(s)) = store.entity(screening)?.map(|e| e.state) else {
+        return Err(NodeError::NotFound(format!("排查 {screening}")));
+    };
+    if s.converted_to.is_some() {
+        return Err(NodeError::Refused(
+            "这条排查已转为案件,稳控和化解由案件办理".into(),
+        ));
+    }
+    control.validate(s.record.screened_on)?;
+    crate::directory::Directory::new(store.clone())
+        .listing()?
+        .check_responsible(&control.unit)?;
+    let draft = Draft {
+        author: actor.name.clone(),
+        entity: screening,
+        body: EventBody::ScreeningControlled(control),
+    };
+    Ok(store.append_local(ledger, now_ms, vec![draft])?.remove(0))
+}
+
 /// Turns a screening into a case: the case names the screening and the
 /// screening names the case, written together.
 pub fn convert_screening(
@@ -524,6 +556,11 @@ pub enum Action {
         incident: sanji_domain::record::Incident,
         #[serde(default)]
         case_refs: Vec<String>,
+    },
+    /// A screening's 稳控 responsibility, set or updated.
+    ControlScreening {
+        screening: Uuid,
+        control: sanji_domain::record::StabilityControl,
     },
     /// A meeting's minutes: the cases reviewed as people name them
     /// (`case_refs`), and each responsibility assigned (`duties`).
@@ -695,6 +732,13 @@ fn perform(
             (
                 record_visit(store, &ledger, actor, visit, now_ms)?,
                 summary.into(),
+            )
+        }
+        Action::ControlScreening { screening, control } => {
+            let summary = format!("稳控责任已落实:{}", control.status.label());
+            (
+                control_screening(store, &ledger, actor, screening, control, now_ms)?,
+                summary,
             )
         }
         Action::RecordMeeting {

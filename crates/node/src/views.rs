@@ -50,6 +50,11 @@ pub struct ScreeningRow {
     /// The case it was turned into, if it was.
     #[serde(default)]
     pub converted_to: Option<Uuid>,
+    /// Its 稳控 responsibility, and who set it last.
+    #[serde(default)]
+    pub control: Option<sanji_domain::record::StabilityControl>,
+    #[serde(default)]
+    pub control_by: Option<String>,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -277,6 +282,7 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::ZeroReported(_) => "零报告".to_owned(),
         B::IncidentRecorded(_) => "事件登记".to_owned(),
         B::MeetingRecorded(_) => "会议记录".to_owned(),
+        B::ScreeningControlled(_) => "稳控责任".to_owned(),
     }
 }
 
@@ -449,6 +455,8 @@ fn screening_row(e: Entity) -> Option<ScreeningRow> {
                 signed_off_by: s.signed_off.map(|p| p.author),
                 sign_off_note: None,
                 converted_to: s.converted_to,
+                control_by: s.control.as_ref().map(|c| c.1.author.clone()),
+                control: s.control.map(|c| c.0),
             })
         }
         _ => None,

@@ -67,6 +67,20 @@ impl Field {
     }
 }
 
+/// Who may be made responsible for a screening or case (a meeting's
+/// responsibility, a screening's 稳控): the member units, then the villages.
+pub fn responsible_choices(names: &sanji_node::directory::Listing) -> Vec<(String, String)> {
+    let mut units: Vec<(String, String)> =
+        names.units.iter().map(|u| (u.clone(), u.clone())).collect();
+    units.extend(
+        names
+            .villages
+            .iter()
+            .map(|v| (v.name.clone(), format!("{}(村)", v.name))),
+    );
+    units
+}
+
 /// A closed vocabulary as drop-down choices: (identifier, Chinese label).
 pub fn choices<T: Labelled>() -> Vec<(String, String)> {
     T::ALL

@@ -24,7 +24,7 @@ use uuid::Uuid;
 use crate::session::Person;
 use crate::{Console, PageError};
 
-use super::forms::{Field, choices, field, mark, posted_text};
+use super::forms::{Field, choices, field, mark, posted_text, responsible_choices};
 use super::reports::{PrintPage, download, wide};
 use super::{Frame, case_label, page, query};
 
@@ -283,14 +283,7 @@ async fn form_page(
     ];
     let candidates = reviewable(console).await?;
     let names = super::names(console).await?;
-    let mut units: Vec<(String, String)> =
-        names.units.iter().map(|u| (u.clone(), u.clone())).collect();
-    units.extend(
-        names
-            .villages
-            .iter()
-            .map(|v| (v.name.clone(), format!("{}(村)", v.name))),
-    );
+    let units = responsible_choices(&names);
     let mut duties: Vec<DutyInputs> = DUTY_FIELDS
         .iter()
         .map(|[subject, unit, who, task, deadline]| DutyInputs {

@@ -10,10 +10,14 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use chrono::NaiveDate;
-use sanji_domain::case::{CONVERT_ROLES, SIGN_OFF_ROLES};
+use std::collections::HashMap;
+
+use sanji_domain::case::{CONVERT_ROLES, SIGN_OFF_ROLES, VISIT_ROLES};
 use sanji_domain::deadline::{DeadlinePolicy, ReportStanding};
-use sanji_domain::record::{Category, RiskLevel};
-use sanji_domain::time::{format_cst, parse_date};
+use sanji_domain::record::{
+    Category, ControlStanding, ControlStatus, RiskLevel, StabilityControl, control_standing,
+};
+use sanji_domain::time::{cst_date, format_cst, parse_date};
 use sanji_domain::{FieldError, Labelled, Level};
 use sanji_node::NodeError;
 use sanji_node::ops::{Action, CaseView, Query};
@@ -24,6 +28,7 @@ use uuid::Uuid;
 use crate::session::Person;
 use crate::{Console, PageError};
 
+use super::forms::{Field, choices, field, mark, posted_text, responsible_choices};
 use super::{Frame, case_label, page, query};
 
 pub(super) fn routes() -> Router<Console> {
@@ -32,6 +37,7 @@ pub(super) fn routes() -> Router<Console> {
         .route("/screenings/{id}", get(one))
         .route("/screenings/{id}/sign-off", post(sign_off))
         .route("/screenings/{id}/convert", post(convert))
+        .route("/screenings/{id}/control", post(control))
 }
 
 #[derive(Deserialize, Default)]
@@ -62,6 +68,45 @@ pub struct Line {
     pub standing: String,
     pub late: bool,
     pub tone: &'static str,
+}
+
+/// A screening's 稳控 responsibility as its pages show it.
+pub struct ControlLine {
+    pub standing: &'static str,
+    /// `overdue`, `done` or empty.
+    pub tone: &'static str,
+    /// `司法所 孙立:措施(时限 2026-12-10)`; empty while nobody is responsible.
+    pub detail: String,
+    pub note: String,
+    pub by: String,
+}
+
+pub(crate) fn control_line(row: &ScreeningRow, today: chrono::NaiveDate) -> ControlLine {
+    let standing = control_standing(row.control.as_ref(), row.converted_to.is_some(), today);
+    ControlLine {
+        standing: standing.label(),
+        tone: match standing {
+            ControlStanding::Overdue | ControlStanding::Unassigned => "overdue",
+            ControlStanding::Resolved | ControlStanding::Converted => "done",
+            ControlStanding::Controlling => "",
+        },
+        detail: row
+            .control
+            .as_ref()
+            .map(|c| {
+                format!(
+                    "{} {}:{}(时限 {})",
+                    c.unit, c.person, c.measures, c.time_limit
+                )
+            })
+            .unwrap_or_default(),
+        note: row
+            .control
+            .as_ref()
+            .map(|c| c.note.clone())
+            .unwrap_or_default(),
+        by: row.control_by.clone().unwrap_or_default(),
+    }
 }
 
 pub(crate) fn marks(row: &ScreeningRow) -> String {
@@ -251,6 +296,12 @@ struct OnePage {
     note_error: Option<String>,
     claim_error: Option<String>,
     duties: Vec<super::meetings::DutyLine>,
+    control: ControlLine,
+    can_control: bool,
+    control_fields: Vec<Field>,
+    control_error: Option<String>,
+    /// The 稳控 form came back refused: shown open.
+    control_open: bool,
 }
 
 #[derive(Deserialize, Default)]
@@ -261,6 +312,7 @@ struct Flash {
 /// Why a posted form did not happen, to show on the screening's page.
 enum Rejected {
     Refused(String),
+    Control(FieldError, HashMap<String, String>),
     Note(String),
     Claim(String, String),
 }
@@ -274,6 +326,7 @@ async fn one(
     let done = match flash.done.as_deref() {
         Some("sign_off") => Some("已签字"),
         Some("convert") => Some("已转为案件"),
+        Some("control") => Some("稳控责任已保存"),
         _ => None,
     };
     render(&console, &person, id, done, None).await
@@ -306,17 +359,41 @@ async fn render(
     };
     let township = console.operations().node().level() == Level::Township;
     let role = person.account.role;
+    let (mut control_posted, mut control_refused) = (HashMap::new(), None);
+    let rejected = match rejected {
+        Some(Rejected::Control(e, posted)) => {
+            control_posted = posted;
+            control_refused = Some(e);
+            None
+        }
+        other => other,
+    };
     let (refusal, note_error, claim_error, claim) = match rejected {
         Some(Rejected::Refused(why)) => (Some(why), None, None, None),
+        Some(Rejected::Control(..)) => unreachable!("taken out above"),
         Some(Rejected::Note(why)) => (None, Some(why), None, None),
         Some(Rejected::Claim(why, claim)) => (None, None, Some(why), Some(claim)),
         None => (None, None, None, None),
     };
     let duties = super::meetings::duties_on(console, row.id).await?;
-    page(OnePage {
+    let today = cst_date(console.operations().now_ms());
+    let names = super::names(console).await?;
+    let mut control_fields = control_fields(&row, &names, &control_posted);
+    let control_error = mark(&mut control_fields, control_refused);
+    let status = if control_error.is_some() || control_fields.iter().any(|f| f.error.is_some()) {
+        StatusCode::UNPROCESSABLE_ENTITY
+    } else {
+        StatusCode::OK
+    };
+    let body = page(OnePage {
         duties,
+        control: control_line(&row, today),
+        can_control: township && case.is_none() && VISIT_ROLES.contains(&role),
+        control_fields,
+        control_error,
+        control_open: status == StatusCode::UNPROCESSABLE_ENTITY,
         frame: Frame::of(console, person, "screenings"),
-        line: line_of(&row, &super::names(console).await?).under_the_rule(
+        line: line_of(&row, &names).under_the_rule(
             &row,
             console.operations().policy(),
             console.operations().now_ms(),
@@ -332,7 +409,120 @@ async fn render(
         note_error,
         claim_error,
         row,
+    })?;
+    Ok((status, body).into_response())
+}
+
+/// The 稳控 form: what was typed, else the responsibility as it stands.
+fn control_fields(
+    row: &ScreeningRow,
+    names: &sanji_node::directory::Listing,
+    posted: &HashMap<String, String>,
+) -> Vec<Field> {
+    let now = row.control.as_ref();
+    let current = |f: fn(&StabilityControl) -> String| now.map(f).unwrap_or_default();
+    let units = responsible_choices(names);
+    vec![
+        field(
+            "unit",
+            "责任单位",
+            "select",
+            posted,
+            current(|c| c.unit.clone()),
+        )
+        .options(units),
+        field(
+            "person",
+            "责任人",
+            "text",
+            posted,
+            current(|c| c.person.clone()),
+        ),
+        field(
+            "measures",
+            "稳控措施",
+            "textarea",
+            posted,
+            current(|c| c.measures.clone()),
+        )
+        .hint("谁去做什么:包案领导、盯控人员、化解办法"),
+        field(
+            "time_limit",
+            "化解时限",
+            "date",
+            posted,
+            current(|c| c.time_limit.to_string()),
+        ),
+        field(
+            "status",
+            "稳控情况",
+            "select",
+            posted,
+            current(|c| c.status.id().to_owned()),
+        )
+        .options(choices::<ControlStatus>()),
+        field(
+            "note",
+            "说明",
+            "textarea",
+            posted,
+            current(|c| c.note.clone()),
+        )
+        .optional(),
+    ]
+}
+
+fn control_of(posted: &HashMap<String, String>) -> Result<StabilityControl, FieldError> {
+    Ok(StabilityControl {
+        unit: posted_text(posted, "unit").to_owned(),
+        person: posted_text(posted, "person").to_owned(),
+        measures: posted_text(posted, "measures").to_owned(),
+        time_limit: parse_date("time_limit", posted_text(posted, "time_limit"))?,
+        status: ControlStatus::parse_for("status", posted_text(posted, "status"))?,
+        note: posted_text(posted, "note").to_owned(),
     })
+}
+
+async fn control(
+    State(console): State<Console>,
+    person: Person,
+    Path(id): Path<Uuid>,
+    Form(mut posted): Form<HashMap<String, String>>,
+) -> Result<Response, PageError> {
+    person.check_csrf(posted.remove("csrf").as_deref())?;
+    person.account.sees_ledgers()?;
+    let result = match control_of(&posted) {
+        Ok(control) => console
+            .operations()
+            .act(
+                &person.account.actor(),
+                Action::ControlScreening {
+                    screening: id,
+                    control,
+                },
+            )
+            .await
+            .map(|_| ()),
+        Err(e) => Err(NodeError::Invalid(e)),
+    };
+    match result {
+        Ok(()) => Ok(Redirect::to(&format!("/screenings/{id}?done=control")).into_response()),
+        Err(NodeError::Invalid(e)) => {
+            render(
+                &console,
+                &person,
+                id,
+                None,
+                Some(Rejected::Control(e, posted)),
+            )
+            .await
+        }
+        Err(NodeError::Refused(why)) => {
+            let page = render(&console, &person, id, None, Some(Rejected::Refused(why))).await?;
+            Ok((StatusCode::CONFLICT, page).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 #[derive(Deserialize)]

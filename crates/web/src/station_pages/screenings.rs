@@ -293,6 +293,8 @@ struct OnePage {
     line: Line,
     recorded: String,
     saved: bool,
+    /// The township's 稳控 responsibility for it.
+    control: crate::pages::screenings::ControlLine,
     /// For a 重大 or 群体性 screening: by when it must reach the township,
     /// and whether it has.
     urgent: Option<Urgent>,
@@ -371,6 +373,7 @@ async fn one(
         line: line_of(&row, &names(&host)),
         recorded: row.recorded_at_ms.map(format_cst).unwrap_or_default(),
         saved: saved.saved.is_some(),
+        control: crate::pages::screenings::control_line(&row, host.today()),
         row,
         frame,
     })
