@@ -31,6 +31,8 @@ pub fn server_config(certs: &CertFiles) -> ServerTlsConfig {
 /// or the hub's forwarder, forever.
 pub const HANDSHAKE_TIMEOUT: std::time::Duration = std::time::Duration::from_secs(10);
 
+const HANDSHAKE_TIMED_OUT: &str = "连接超时(上级长时间没有完成加密握手)";
+
 /// The longest the TCP connect may take.
 pub const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -90,17 +92,22 @@ pub async fn connect(addr: &str, certs: &CertFiles, server: &Code) -> Result<Cha
         )));
     };
     let endpoint = endpoint(&resolved.to_string(), certs, server)?;
+    let started = tokio::time::Instant::now();
     match tokio::time::timeout(HANDSHAKE_TIMEOUT, endpoint.connect()).await {
         Ok(Ok(channel)) => Ok(channel),
+        // tonic's own handshake timeout (a little longer) can win the race
+        // when the runtime was too busy to fire ours first: still a timeout.
+        Ok(Err(e)) if started.elapsed() >= HANDSHAKE_TIMEOUT => {
+            tracing::debug!(error = ?e, addr, "connect timed out");
+            Err(unreachable(HANDSHAKE_TIMED_OUT.to_owned()))
+        }
         Ok(Err(e)) => {
             tracing::debug!(error = ?e, addr, "connect failed");
             Err(unreachable(
                 Cause::of(std::error::Error::source(&e)).explain(true),
             ))
         }
-        Err(_) => Err(unreachable(
-            "连接超时(上级长时间没有完成加密握手)".to_owned(),
-        )),
+        Err(_) => Err(unreachable(HANDSHAKE_TIMED_OUT.to_owned())),
     }
 }
 
