@@ -6,11 +6,12 @@
 use std::io::Cursor;
 
 use calamine::{Data, Reader, Xlsx};
+use chrono::Datelike;
 use reqwest::StatusCode;
 use sanji_domain::Labelled;
 use sanji_domain::case::ActorRole;
 use sanji_domain::record::{CaseSource, Category};
-use sanji_domain::report::{Month, MonthlyReport, Period, RewardTotal};
+use sanji_domain::report::{Month, MonthlyReport, Period, PeriodSummary, RewardTotal};
 use sanji_domain::time::cst_date;
 use sanji_node::ops::{Action, CaseCommand, Query};
 use sanji_node::views::{CountyReport, ScreeningRow};
@@ -76,6 +77,14 @@ async fn get(browser: &reqwest::Client, url: String) -> (StatusCode, String, Vec
     (status, kind, response.bytes().await.unwrap().to_vec())
 }
 
+/// The operator layer's answer to `query`, as the page's own view reads it.
+async fn view<T: serde::de::DeserializeOwned>(
+    ops: &sanji_node::ops::Operations,
+    query: Query,
+) -> T {
+    serde_json::from_value(ops.query(query).await.unwrap()).unwrap()
+}
+
 fn page_of(bytes: &[u8]) -> String {
     String::from_utf8(bytes.to_vec()).unwrap()
 }
@@ -99,46 +108,14 @@ async fn a_month_of_work(desk: &Desk) {
     .await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
-    let desk = Desk::start().await;
-    a_month_of_work(&desk).await;
-    let ops = &desk.cluster.hub().operations;
-    let month = Month::of(cst_date(ops.now_ms()));
-    let report: MonthlyReport = serde_json::from_value(
-        ops.query(Query::Report {
-            month: month.to_string(),
-        })
-        .await
-        .unwrap(),
-    )
-    .unwrap();
-    assert!(report.received >= 2 && report.accepted == 1, "{report:?}");
+/// Every figure a report's page and downloads show, under its heading.
+fn expected_figures(report: &MonthlyReport) -> Vec<(String, String)> {
     let visits = report.visits.expect("visits counted");
-    assert!(
-        visits.visit_batches + visits.letters + visits.calls > 0,
-        "the village's visits: {visits:?}"
-    );
     let disputes = report
         .disputes
         .expect("follow-ups and major disputes counted");
     let villages = report.reporting.expect("villages' reporting counted");
     let incidents = report.incidents.expect("incidents counted");
-    assert_eq!(
-        villages.villages, 10,
-        "the directory's villages: {villages:?}"
-    );
-    assert_eq!(villages.reported, 1, "the one that screened: {villages:?}");
-
-    let browser = desk.signed_in("刘芳").await;
-    // Without a month: this month's (CST) report.
-    let (status, _, body) = get(&browser, desk.url("/report")).await;
-    assert_eq!(status, StatusCode::OK);
-    let page = page_of(&body);
-    assert!(
-        page.contains("综治信访维稳中心主要工作数据月报表") && page.contains(&month.to_string()),
-        "{page}"
-    );
     let source = |s: CaseSource| {
         report
             .received_by_source
@@ -155,7 +132,7 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
             .unwrap()
             .count
     };
-    let expected: Vec<(String, String)> = [
+    [
         ("受理登记", report.received.to_string()),
         ("受理", report.accepted.to_string()),
         ("不予受理", report.not_accepted.to_string()),
@@ -209,7 +186,45 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
             .iter()
             .map(|&c| (c.label().to_owned(), category(c).to_string())),
     )
-    .collect();
+    .collect()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
+    let desk = Desk::start().await;
+    a_month_of_work(&desk).await;
+    let ops = &desk.cluster.hub().operations;
+    let month = Month::of(cst_date(ops.now_ms()));
+    let report: MonthlyReport = view(
+        ops,
+        Query::Report {
+            month: month.to_string(),
+        },
+    )
+    .await;
+    assert!(report.received >= 2 && report.accepted == 1, "{report:?}");
+    let visits = report.visits.expect("visits counted");
+    assert!(
+        visits.visit_batches + visits.letters + visits.calls > 0,
+        "the village's visits: {visits:?}"
+    );
+    let villages = report.reporting.expect("villages' reporting counted");
+    assert_eq!(
+        villages.villages, 10,
+        "the directory's villages: {villages:?}"
+    );
+    assert_eq!(villages.reported, 1, "the one that screened: {villages:?}");
+
+    let browser = desk.signed_in("刘芳").await;
+    // Without a month: this month's (CST) report.
+    let (status, _, body) = get(&browser, desk.url("/report")).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = page_of(&body);
+    assert!(
+        page.contains("综治信访维稳中心主要工作数据月报表") && page.contains(&month.to_string()),
+        "{page}"
+    );
+    let expected = expected_figures(&report);
     for (heading, value) in &expected {
         assert_eq!(&figure(&page, heading), value, "{heading}");
     }
@@ -250,6 +265,109 @@ async fn the_report_page_its_excel_and_its_csv_show_the_report_views_figures() {
         "the CSV holds what the workbook holds"
     );
 
+    desk.stop().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_summaries_of_half_a_month_to_a_year_count_as_the_month_does() {
+    let desk = Desk::start().await;
+    a_month_of_work(&desk).await;
+    let ops = &desk.cluster.hub().operations;
+    let today = cst_date(ops.now_ms());
+    let month = Month::of(today);
+    let summary_of = |period: Period| {
+        view::<PeriodSummary>(
+            ops,
+            Query::Summary {
+                period: period.to_string(),
+            },
+        )
+    };
+    let half_month = Period::HalfMonth {
+        year: month.year,
+        month: month.month,
+        half: 1,
+    }
+    .same_kind_at(today);
+    let this_half = summary_of(half_month).await;
+    let other_half = summary_of(if today.day() <= 15 {
+        half_month.next()
+    } else {
+        half_month.previous()
+    })
+    .await;
+    let report: MonthlyReport = view(
+        ops,
+        Query::Report {
+            month: month.to_string(),
+        },
+    )
+    .await;
+    // Everything was done today: this half holds the month's work.
+    assert_eq!(this_half.figures.received, report.received);
+    assert_eq!(this_half.figures.accepted, 1);
+    assert_eq!(this_half.figures.screenings, report.screenings);
+    assert_eq!(other_half.figures.received, 0);
+    assert_eq!(this_half.to, today, "a running half ends today");
+
+    let browser = desk.signed_in("刘芳").await;
+    // Without a period: this half-month's, with the same figures as the view.
+    let (status, _, body) = get(&browser, desk.url("/summary")).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = page_of(&body);
+    assert!(
+        page.contains("阶段汇总") && page.contains(&half_month.label()),
+        "{page}"
+    );
+    for (heading, value) in expected_figures(&this_half.figures) {
+        assert_eq!(figure(&page, &heading), value, "{heading}");
+    }
+    // The quarter and the year are offered, and count today's work too.
+    let quarter = Period::Quarter {
+        year: month.year,
+        quarter: 1,
+    }
+    .same_kind_at(today);
+    assert!(page.contains(&format!("value=\"{quarter}\"")), "{page}");
+    let (status, _, body) = get(&browser, desk.url(&format!("/summary?period={quarter}"))).await;
+    assert_eq!(status, StatusCode::OK);
+    let page = page_of(&body);
+    assert_eq!(figure(&page, "受理登记"), report.received.to_string());
+    let (status, kind, bytes) = get(
+        &browser,
+        desk.url(&format!("/summary?period={}&format=csv", month.year)),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    assert!(kind.starts_with("text/csv"), "{kind}");
+    let rows = csv_rows(&bytes);
+    assert_eq!(rows[1][1], format!("{} 年", month.year));
+    let col = rows[0].iter().position(|h| h == "受理登记").unwrap();
+    assert_eq!(rows[1][col], report.received.to_string());
+    let (status, _, body) = get(
+        &browser,
+        desk.url(&format!("/summary/print?period={quarter}")),
+    )
+    .await;
+    assert_eq!(status, StatusCode::OK);
+    let page = page_of(&body);
+    assert!(
+        page.contains("阶段汇总") && page.contains(&quarter.label()) && page.contains("盖章"),
+        "{page}"
+    );
+
+    // A bad period is named beside its field; member units may not read it.
+    let (status, _, body) = get(&browser, desk.url("/summary?period=2026-11-H3")).await;
+    assert_eq!(status, StatusCode::BAD_REQUEST);
+    assert!(
+        page_of(&body).contains("2026-11-H1"),
+        "the right form is named"
+    );
+    let staff = desk.signed_in("孙立").await;
+    for path in ["/summary", "/summary/print", "/summary?format=xlsx"] {
+        let (status, _, _) = get(&staff, desk.url(path)).await;
+        assert_eq!(status, StatusCode::FORBIDDEN, "{path}");
+    }
     desk.stop().await;
 }
 
@@ -343,14 +461,13 @@ async fn the_rewards_page_and_its_downloads_list_the_rewards_view() {
     }
     let ops = &desk.cluster.hub().operations;
     let period = Period::parse(&Month::of(cst_date(ops.now_ms())).to_string()).unwrap();
-    let totals: Vec<RewardTotal> = serde_json::from_value(
-        ops.query(Query::Rewards {
+    let totals: Vec<RewardTotal> = view(
+        ops,
+        Query::Rewards {
             period: period.to_string(),
-        })
-        .await
-        .unwrap(),
+        },
     )
-    .unwrap();
+    .await;
     assert_eq!(totals.len(), 1, "{totals:?}");
     let line = &totals[0].lines[0];
     let number = line.case_number.clone().unwrap();
@@ -417,20 +534,18 @@ async fn the_case_and_screening_ledgers_download_as_filtered() {
     let status_col = rows[0].iter().position(|h| h == "状态").unwrap();
     assert_eq!(rows[1][status_col], "已受理待分流");
     let (_, _, bytes) = get(&browser, desk.url("/cases?format=csv")).await;
-    let all: Vec<sanji_node::views::CaseRow> =
-        serde_json::from_value(ops.query(Query::Cases { village: None }).await.unwrap()).unwrap();
+    let all: Vec<sanji_node::views::CaseRow> = view(ops, Query::Cases { village: None }).await;
     let csv = csv_rows(&bytes);
     assert_eq!(csv.len(), 1 + all.len(), "{csv:?}");
 
     // The screening ledger, by village as views::screenings filters.
-    let screenings: Vec<ScreeningRow> = serde_json::from_value(
-        ops.query(Query::Screenings {
+    let screenings: Vec<ScreeningRow> = view(
+        ops,
+        Query::Screenings {
             village: Some(village(1).to_string()),
-        })
-        .await
-        .unwrap(),
+        },
     )
-    .unwrap();
+    .await;
     assert!(!screenings.is_empty());
     let (status, _, bytes) = get(
         &browser,
@@ -469,14 +584,13 @@ async fn the_county_month_table_shows_a_township_that_filed_nothing_as_unfiled()
 
     let ops = &desk.cluster.county().operations;
     let month = Month::of(cst_date(ops.now_ms()));
-    let table: CountyReport = serde_json::from_value(
-        ops.query(Query::Reports {
+    let table: CountyReport = view(
+        ops,
+        Query::Reports {
             month: month.to_string(),
-        })
-        .await
-        .unwrap(),
+        },
     )
-    .unwrap();
+    .await;
     assert_eq!(table.rows.len(), 1, "the hub filed its month");
     // The stranger, and 桥头镇 of the county's directory, which never reported.
     assert_eq!(table.unfiled, vec![code("360123101"), silent.clone()]);

@@ -101,6 +101,15 @@ pub enum HubCommand {
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
+    /// 阶段汇总:半月、季度、半年、全年的主要工作数据(与月报表同一算法)
+    Summary {
+        /// 期间:2026-11-H1(上半月)、2026-11-H2(下半月)、2026-Q4(季度)、2026-H2(下半年)或 2026(全年)
+        #[arg(long)]
+        period: String,
+        /// 另存为 CSV 文件(可用 Excel 打开)
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
 }
 
 #[derive(Subcommand)]
@@ -742,17 +751,16 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             let report: sanji_domain::report::MonthlyReport =
                 serde_json::from_value(value.clone())?;
             let table = sanji_node::export::report_table(&report);
-            if let Some(path) = &csv {
-                render::export_csv(path, &table)?;
-            }
-            if json {
-                render::json(&value);
-            } else {
-                render::export_table(&table);
-                if let Some(path) = csv {
-                    println!("已另存为 {}", path.display());
-                }
-            }
+            render::sheet(&value, &table, csv.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Summary { period, csv } => {
+            flags::PERIOD.on(|| Ok(sanji_domain::report::Period::parse(&period)?))?;
+            let value = console::query_remote(&config, &Query::Summary { period }).await?;
+            let summary: sanji_domain::report::PeriodSummary =
+                serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::summary_table(&summary);
+            render::sheet(&value, &table, csv.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
         HubCommand::Reporting { month } => {
@@ -880,17 +888,7 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
             let value = console::query_remote(&config, &Query::Reports { month }).await?;
             let table: views::CountyReport = serde_json::from_value(value.clone())?;
             let table = sanji_node::export::county_table(&table);
-            if let Some(path) = &csv {
-                render::export_csv(path, &table)?;
-            }
-            if json {
-                render::json(&value);
-            } else {
-                render::export_table(&table);
-                if let Some(path) = csv {
-                    println!("已另存为 {}", path.display());
-                }
-            }
+            render::sheet(&value, &table, csv.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
         CountyCommand::Supervise { case, note } => {

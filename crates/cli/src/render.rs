@@ -645,6 +645,27 @@ pub fn export_csv(path: &std::path::Path, table: &sanji_node::export::Table) -> 
         .map_err(|e| anyhow::anyhow!("无法写入 {}:{e}", path.display()))
 }
 
+/// A report's sheet: saved as CSV when asked, then printed (or its JSON).
+pub fn sheet(
+    value: &serde_json::Value,
+    table: &sanji_node::export::Table,
+    csv: Option<&std::path::Path>,
+    as_json: bool,
+) -> anyhow::Result<()> {
+    if let Some(path) = csv {
+        export_csv(path, table)?;
+    }
+    if as_json {
+        json(value);
+    } else {
+        export_table(table);
+        if let Some(path) = csv {
+            println!("已另存为 {}", path.display());
+        }
+    }
+    Ok(())
+}
+
 pub fn directory(listing: &sanji_node::directory::Listing) {
     let mut t = table(&["类别", "代码", "名称", "状态"]);
     let mut count = 0;

@@ -104,6 +104,8 @@ pub struct DemoReport {
     pub joint_cases: u64,
     /// Screenings under a 稳控 responsibility, as their village's station holds them.
     pub screenings_controlled: u64,
+    /// 受理登记 in the hub's 阶段汇总 of the whole year (at least the month's).
+    pub year_summary_received: u64,
     /// The quiet township's hub.
     pub quiet_hub_addr: String,
     pub converged: bool,
@@ -1023,6 +1025,20 @@ fn check(
         now_ms: hub.store.clock()?.wall_ms,
     };
     let mut hub_report = views::report(&hub.store, month, &ctx)?;
+    // The year's 阶段汇总 counts the same way over more days: never less
+    // than this month received.
+    let year_summary_received = u64::from(
+        views::summary(
+            &hub.store,
+            sanji_domain::report::Period::Year { year: month.year },
+            &ctx,
+        )?
+        .figures
+        .received,
+    );
+    if year_summary_received < u64::from(hub_report.received) || year_summary_received == 0 {
+        problems.push("镇中心的全年汇总与本月的月报表对不上".into());
+    }
     match county_report
         .iter()
         .find(|r| r.township == hub_report.township)
@@ -1142,6 +1158,7 @@ fn check(
         meetings,
         joint_cases,
         screenings_controlled,
+        year_summary_received,
         reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,

@@ -77,6 +77,37 @@ impl Month {
     }
 }
 
+/// The days a report covers: a month (the 月报表) or any [`Period`] (the
+/// half-monthly, quarterly and yearly summaries), counted the same way.
+pub trait Span: Copy {
+    fn first_day(self) -> NaiveDate;
+    fn last_day(self) -> NaiveDate;
+    fn contains(self, date: NaiveDate) -> bool {
+        self.first_day() <= date && date <= self.last_day()
+    }
+}
+
+impl Span for Month {
+    fn first_day(self) -> NaiveDate {
+        Month::first_day(self)
+    }
+    fn last_day(self) -> NaiveDate {
+        Month::last_day(self)
+    }
+    fn contains(self, date: NaiveDate) -> bool {
+        Month::contains(self, date)
+    }
+}
+
+impl Span for Period {
+    fn first_day(self) -> NaiveDate {
+        self.range().0
+    }
+    fn last_day(self) -> NaiveDate {
+        self.range().1
+    }
+}
+
 /// Exactly `len` ASCII digits (`str::parse` would also take a sign).
 fn digits(text: &str, len: usize) -> bool {
     text.len() == len && text.bytes().all(|b| b.is_ascii_digit())
@@ -196,10 +227,10 @@ impl std::ops::Add for IncidentCounts {
     }
 }
 
-/// The incidents of `township` that happened in `month`.
+/// The incidents of `township` that happened in `month` (or any span).
 pub fn incident_counts<'a>(
     township: &Code,
-    month: Month,
+    month: impl Span,
     incidents: impl IntoIterator<Item = &'a Incident>,
 ) -> IncidentCounts {
     let mut counts = IncidentCounts::default();
@@ -235,7 +266,7 @@ pub struct SevereTiming {
 /// past the hours allowed ([`DeadlinePolicy::severe_report_standing`]).
 pub fn late_severe(
     township: &Code,
-    month: Month,
+    month: impl Span,
     timings: &[SevereTiming],
     policy: &DeadlinePolicy,
     now_ms: u64,
@@ -333,7 +364,7 @@ impl VisitCounts {
 /// `cases` was registered from it (`from_record`).
 pub fn visit_counts(
     township: &Code,
-    month: Month,
+    month: impl Span,
     visits: &[(Uuid, &Visit)],
     cases: &[CaseRef<'_>],
 ) -> VisitCounts {
@@ -580,7 +611,7 @@ fn closed_on(file: &CaseFile) -> Option<NaiveDate> {
 
 /// "At the month's end" for a report made on `as_of`: the month's last day,
 /// or `as_of` while the month is still running.
-pub fn report_end(month: Month, as_of: NaiveDate) -> NaiveDate {
+pub fn report_end(month: impl Span, as_of: NaiveDate) -> NaiveDate {
     month.last_day().min(as_of)
 }
 
@@ -589,7 +620,7 @@ pub fn report_end(month: Month, as_of: NaiveDate) -> NaiveDate {
 /// followed up in the month, or was open at the month's end. These are the
 /// case files a report is computed from (`cases_covered`); every other case
 /// adds nothing to any figure, so a report may be given only these.
-pub fn counts_in_month(file: &CaseFile, month: Month, end: NaiveDate) -> bool {
+pub fn counts_in_month(file: &CaseFile, month: impl Span, end: NaiveDate) -> bool {
     let open_at_end =
         file.registration.registered_on <= end && closed_on(file).is_none_or(|d| d > end);
     open_at_end
@@ -608,9 +639,11 @@ pub fn counts_in_month(file: &CaseFile, month: Month, end: NaiveDate) -> bool {
 
 /// Computes the month's report. `as_of` bounds "at the month's end" for the
 /// running month (today), so a report made mid-month tells the truth so far.
+/// Given any other span (a [`Period`]), it computes that span's figures the
+/// same way: see [`period_summary`].
 pub fn monthly_report(
     township: &Code,
-    month: Month,
+    month: impl Span,
     cases: &[CaseRef<'_>],
     screenings: &[&Screening],
     policy: &DeadlinePolicy,
@@ -677,7 +710,7 @@ pub fn monthly_report(
         .collect();
     MonthlyReport {
         township: township.clone(),
-        month,
+        month: Month::of(month.last_day()),
         received: received.len() as u32,
         received_by_source: CaseSource::ALL
             .iter()
@@ -752,9 +785,28 @@ pub fn monthly_report(
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Period {
-    Month { year: i32, month: u32 },
-    Quarter { year: i32, quarter: u32 },
-    Year { year: i32 },
+    /// 上半月 (days 1–15, `half` 1) or 下半月 (16 to the month's end, `half` 2).
+    HalfMonth {
+        year: i32,
+        month: u32,
+        half: u32,
+    },
+    Month {
+        year: i32,
+        month: u32,
+    },
+    Quarter {
+        year: i32,
+        quarter: u32,
+    },
+    /// 上半年 (`half` 1) or 下半年 (`half` 2).
+    HalfYear {
+        year: i32,
+        half: u32,
+    },
+    Year {
+        year: i32,
+    },
 }
 
 impl Period {
@@ -762,8 +814,16 @@ impl Period {
         let bad = || {
             FieldError::new(
                 "period",
-                format!("期间 {text:?} 格式不对:应为 2026-11、2026-Q4 或 2026"),
+                format!(
+                    "期间 {text:?} 格式不对:应为 2026-11-H1(上半月)、2026-11-H2(下半月)、\
+                     2026-11(月)、2026-Q4(季度)、2026-H1(上半年)或 2026(全年)"
+                ),
             )
+        };
+        let half = |h: &str| match h {
+            "1" => Ok(1),
+            "2" => Ok(2),
+            _ => Err(bad()),
         };
         // Years as Month::parse takes them: four digits from 2000, so that
         // `range` always has a calendar date to give.
@@ -778,6 +838,21 @@ impl Period {
             }
             return Ok(Period::Quarter { year, quarter });
         }
+        if let Some((m, h)) = text.split_once("-H") {
+            let half = half(h)?;
+            if m.len() == 4 {
+                return Ok(Period::HalfYear {
+                    year: year(m)?,
+                    half,
+                });
+            }
+            let m = Month::parse(m).map_err(|_| bad())?;
+            return Ok(Period::HalfMonth {
+                year: m.year,
+                month: m.month,
+                half,
+            });
+        }
         if text.len() == 4 {
             return Ok(Period::Year { year: year(text)? });
         }
@@ -791,9 +866,26 @@ impl Period {
     pub fn range(self) -> (NaiveDate, NaiveDate) {
         let month = |year, month| Month { year, month };
         match self {
+            Period::HalfMonth {
+                year,
+                month: m,
+                half,
+            } => {
+                let (first, last) = (month(year, m).first_day(), month(year, m).last_day());
+                let mid = first.with_day(15).expect("every month has a 15th");
+                if half == 1 {
+                    (first, mid)
+                } else {
+                    (mid.succ_opt().expect("not the last day ever"), last)
+                }
+            }
             Period::Month { year, month: m } => {
                 (month(year, m).first_day(), month(year, m).last_day())
             }
+            Period::HalfYear { year, half } => (
+                month(year, half * 6 - 5).first_day(),
+                month(year, half * 6).last_day(),
+            ),
             Period::Quarter { year, quarter } => (
                 month(year, quarter * 3 - 2).first_day(),
                 month(year, quarter * 3).last_day(),
@@ -806,13 +898,91 @@ impl Period {
         let (from, to) = self.range();
         from <= date && date <= to
     }
+
+    /// `2026 年 11 月上半月`, `2026 年第 4 季度`, as a heading says it.
+    pub fn label(self) -> String {
+        let half = |h: u32| if h == 1 { "上" } else { "下" };
+        match self {
+            Period::HalfMonth {
+                year,
+                month,
+                half: h,
+            } => {
+                format!("{year} 年 {month} 月{}半月", half(h))
+            }
+            Period::Month { year, month } => format!("{year} 年 {month} 月"),
+            Period::Quarter { year, quarter } => format!("{year} 年第 {quarter} 季度"),
+            Period::HalfYear { year, half: h } => format!("{year} 年{}半年", half(h)),
+            Period::Year { year } => format!("{year} 年"),
+        }
+    }
+
+    /// The period of the same kind that holds `date`.
+    pub fn same_kind_at(self, date: NaiveDate) -> Period {
+        let (year, month) = (date.year(), date.month());
+        match self {
+            Period::HalfMonth { .. } => Period::HalfMonth {
+                year,
+                month,
+                half: if date.day() <= 15 { 1 } else { 2 },
+            },
+            Period::Month { .. } => Period::Month { year, month },
+            Period::Quarter { .. } => Period::Quarter {
+                year,
+                quarter: month.div_ceil(3),
+            },
+            Period::HalfYear { .. } => Period::HalfYear {
+                year,
+                half: if month <= 6 { 1 } else { 2 },
+            },
+            Period::Year { .. } => Period::Year { year },
+        }
+    }
+
+    /// The period of the same kind just before this one.
+    pub fn previous(self) -> Period {
+        self.same_kind_at(self.range().0.pred_opt().expect("not the first day ever"))
+    }
+
+    /// The period of the same kind just after this one.
+    pub fn next(self) -> Period {
+        self.same_kind_at(self.range().1.succ_opt().expect("not the last day ever"))
+    }
+}
+
+/// A 阶段汇总 (半月、季度、半年、全年: "每半个月以书面形式…上报", "每季、半年、
+/// 全年…总结"): the monthly report's figures, computed by the same
+/// [`monthly_report`] over the period's days.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PeriodSummary {
+    pub period: Period,
+    pub from: NaiveDate,
+    /// The period's last day, or the day it was made while the period runs:
+    /// the figures "at the end" (still open, overdue) are taken on this day.
+    pub to: NaiveDate,
+    /// As in the month's report; `figures.month` is the month `to` falls in.
+    pub figures: MonthlyReport,
+}
+
+impl PeriodSummary {
+    pub fn of(period: Period, figures: MonthlyReport, as_of: NaiveDate) -> PeriodSummary {
+        PeriodSummary {
+            period,
+            from: period.first_day(),
+            to: report_end(period, as_of),
+            figures,
+        }
+    }
 }
 
 impl std::fmt::Display for Period {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
+            Period::HalfMonth { year, month, half } => write!(f, "{year:04}-{month:02}-H{half}"),
             Period::Month { year, month } => write!(f, "{year:04}-{month:02}"),
             Period::Quarter { year, quarter } => write!(f, "{year:04}-Q{quarter}"),
+            Period::HalfYear { year, half } => write!(f, "{year:04}-H{half}"),
             Period::Year { year } => write!(f, "{year:04}"),
         }
     }

@@ -13,8 +13,9 @@ use sanji_domain::record::{
     CaseRegistration, CaseSource, Category, RiskLevel, Screening, Visit, VisitChannel,
 };
 use sanji_domain::report::{
-    CaseRef, CategoryCount, DisputeCounts, Month, MonthlyReport, Period, RewardLine, RewardTotal,
-    SevereTiming, SourceCount, VisitCounts, late_severe, monthly_report, rewards, visit_counts,
+    CaseRef, CategoryCount, DisputeCounts, Month, MonthlyReport, Period, PeriodSummary, RewardLine,
+    RewardTotal, SevereTiming, SourceCount, VisitCounts, late_severe, monthly_report, rewards,
+    visit_counts,
 };
 use uuid::Uuid;
 
@@ -390,6 +391,23 @@ fn report_for(township: &str, m: &str, as_of: &str) -> MonthlyReport {
         date(as_of),
         2,
     )
+}
+
+fn summary_for(period: &str, as_of: &str) -> PeriodSummary {
+    let cases = cases();
+    let screenings = screenings();
+    let screening_refs: Vec<&Screening> = screenings.iter().collect();
+    let period = Period::parse(period).unwrap();
+    let figures = monthly_report(
+        &code(TOWNSHIP),
+        period,
+        &refs(&cases),
+        &screening_refs,
+        &DeadlinePolicy::default(),
+        date(as_of),
+        0,
+    );
+    PeriodSummary::of(period, figures, date(as_of))
 }
 
 fn by_source(counts: [u32; 6]) -> Vec<SourceCount> {
@@ -907,6 +925,150 @@ fn periods_parse_as_month_quarter_or_year() {
     let d = |s: &str| -> NaiveDate { date(s) };
     assert!(q4.contains(d("2026-10-01")) && q4.contains(d("2026-12-31")));
     assert!(!q4.contains(d("2026-09-30")) && !q4.contains(d("2027-01-01")));
+}
+
+#[test]
+fn halves_of_months_and_years_parse_and_step() {
+    let range = |text: &str| {
+        let (from, to) = Period::parse(text).unwrap().range();
+        (from.to_string(), to.to_string())
+    };
+    assert_eq!(
+        range("2026-11-H1"),
+        ("2026-11-01".into(), "2026-11-15".into())
+    );
+    assert_eq!(
+        range("2026-11-H2"),
+        ("2026-11-16".into(), "2026-11-30".into())
+    );
+    assert_eq!(
+        range("2028-02-H2"),
+        ("2028-02-16".into(), "2028-02-29".into())
+    );
+    assert_eq!(range("2026-H1"), ("2026-01-01".into(), "2026-06-30".into()));
+    assert_eq!(range("2026-H2"), ("2026-07-01".into(), "2026-12-31".into()));
+    for text in ["2026-11-H1", "2026-11-H2", "2026-H1", "2026-H2"] {
+        assert_eq!(Period::parse(text).unwrap().to_string(), text);
+    }
+    let p = |text: &str| Period::parse(text).unwrap();
+    let steps = |text: &str| (p(text).previous().to_string(), p(text).next().to_string());
+    assert_eq!(
+        steps("2026-11-H1"),
+        ("2026-10-H2".into(), "2026-11-H2".into())
+    );
+    assert_eq!(
+        steps("2026-12-H2"),
+        ("2026-12-H1".into(), "2027-01-H1".into())
+    );
+    assert_eq!(steps("2026-Q1"), ("2025-Q4".into(), "2026-Q2".into()));
+    assert_eq!(steps("2026-H1"), ("2025-H2".into(), "2026-H2".into()));
+    assert_eq!(steps("2026-01"), ("2025-12".into(), "2026-02".into()));
+    assert_eq!(steps("2026"), ("2025".into(), "2027".into()));
+    assert_eq!(p("2026-11-H2").label(), "2026 年 11 月下半月");
+    assert_eq!(p("2026-Q4").label(), "2026 年第 4 季度");
+    assert_eq!(p("2026-H1").label(), "2026 年上半年");
+    assert_eq!(
+        p("2026-Q1").same_kind_at(date("2026-11-16")).to_string(),
+        "2026-Q4"
+    );
+    assert_eq!(
+        p("2026-01-H1").same_kind_at(date("2026-11-16")).to_string(),
+        "2026-11-H2"
+    );
+    for bad in [
+        "2026-11-H3",
+        "2026-11-H0",
+        "2026-H",
+        "2026-13-H1",
+        "2026-H12",
+        "26-H1",
+    ] {
+        let err = Period::parse(bad).expect_err(bad);
+        assert_eq!(err.field, "period", "{bad:?}");
+        assert!(err.rule.contains("2026-11-H1"), "{bad:?}: {err}");
+    }
+}
+
+#[test]
+fn novembers_halves_match_the_hand_count_and_add_up_to_the_month() {
+    // Made on 12-05: both halves are complete.
+    let first = summary_for("2026-11-H1", "2026-12-05");
+    assert_eq!(
+        (first.from, first.to),
+        (date("2026-11-01"), date("2026-11-15"))
+    );
+    let f = &first.figures;
+    // Registered 11-01..15: C1 C2 C3 C5 C6 C9 (C7 and C11 came later).
+    assert_eq!(f.received, 6);
+    // Accepted C1 C2 C5 C6 C9; C3 refused 11-07.
+    assert_eq!((f.accepted, f.not_accepted), (5, 1));
+    // Resolved C1 (agreement) C2 (litigation) C5 (agreement).
+    assert_eq!((f.resolved, f.mediated), (3, 2));
+    // Open on 11-15: C4, C6 (resolved 11-18), C8, C9 (11-20), C12 (11-27).
+    assert_eq!(f.open, 5);
+    // Past the deadline on 11-15: C8 (acceptance by 10-25); resolved late
+    // in the half: C2.
+    assert_eq!(f.overdue, 2);
+    assert_eq!(f.escalated, 1, "C4, 11-10");
+    // S1 (一般) and S2 (重大).
+    assert_eq!(
+        (f.screenings, f.severe_screenings, f.mass_incidents),
+        (2, 1, 0)
+    );
+    assert_eq!(f.skip_level_petitions, 0, "C2's follow-up is on 11-20");
+    // C1–C6, C8, C9, C12: registered, stepped or open in the half.
+    assert_eq!(f.cases_covered, 9);
+    assert_eq!(f.validate(), Ok(()));
+
+    let second = summary_for("2026-11-H2", "2026-12-05").figures;
+    assert_eq!(second.received, 2, "C7, C11");
+    assert_eq!((second.accepted, second.not_accepted), (1, 0));
+    // C6 (agreement), C9 (withdrawn), C12 (agreement).
+    assert_eq!((second.resolved, second.mediated), (3, 2));
+    // Its end is the month's: the same open and overdue as November's.
+    let november = report_for(TOWNSHIP, "2026-11", "2026-12-05");
+    assert_eq!(second.open, november.open);
+    assert_eq!(second.overdue, 2, "C4 and C8 open past their deadlines");
+    assert_eq!(second.skip_level_petitions, 1);
+    for (half, whole) in [
+        (f.received + second.received, november.received),
+        (f.accepted + second.accepted, november.accepted),
+        (f.resolved + second.resolved, november.resolved),
+        (f.mediated + second.mediated, november.mediated),
+        (f.screenings + second.screenings, november.screenings),
+        (
+            f.severe_screenings + second.severe_screenings,
+            november.severe_screenings,
+        ),
+    ] {
+        assert_eq!(half, whole);
+    }
+}
+
+#[test]
+fn a_running_quarters_summary_adds_its_months_and_ends_today() {
+    let q4 = summary_for("2026-Q4", "2026-12-05");
+    assert_eq!((q4.from, q4.to), (date("2026-10-01"), date("2026-12-05")));
+    assert_eq!(q4.figures.month, month("2026-12"), "the month it ends in");
+    let months: Vec<MonthlyReport> = ["2026-10", "2026-11", "2026-12"]
+        .iter()
+        .map(|m| report_for(TOWNSHIP, m, "2026-12-05"))
+        .collect();
+    let sum = |figure: fn(&MonthlyReport) -> u32| months.iter().map(figure).sum::<u32>();
+    let q = &q4.figures;
+    assert_eq!(q.received, sum(|r| r.received));
+    assert_eq!(q.accepted, sum(|r| r.accepted));
+    assert_eq!(q.not_accepted, sum(|r| r.not_accepted));
+    assert_eq!(q.resolved, sum(|r| r.resolved));
+    assert_eq!(q.mediated, sum(|r| r.mediated));
+    assert_eq!(q.escalated, sum(|r| r.escalated));
+    assert_eq!(q.screenings, sum(|r| r.screenings));
+    assert_eq!(q.skip_level_petitions, sum(|r| r.skip_level_petitions));
+    // Figures at the end are today's, as December's so far.
+    assert_eq!(q.open, months[2].open);
+    // Every one of the township's eleven files counts somewhere in the quarter.
+    assert_eq!(q.cases_covered, 11);
+    assert_eq!(q.validate(), Ok(()));
 }
 
 #[test]

@@ -9,7 +9,8 @@ use sanji_domain::Labelled;
 use sanji_domain::case::Assignee;
 use sanji_domain::record::{CaseSource, Category};
 use sanji_domain::report::{
-    DisputeCounts, IncidentCounts, Month, MonthlyReport, RewardLine, RewardTotal, VisitCounts,
+    DisputeCounts, IncidentCounts, Month, MonthlyReport, PeriodSummary, RewardLine, RewardTotal,
+    VisitCounts,
 };
 use sanji_domain::reporting::ReportingCounts;
 use sanji_domain::time::format_cst;
@@ -398,6 +399,22 @@ pub fn report_table(report: &MonthlyReport) -> Table {
         2,
         &columns,
         [report],
+    )
+}
+
+/// A 阶段汇总 as a table: the month's columns, headed by its period.
+pub fn summary_table(summary: &PeriodSummary) -> Table {
+    let label = summary.period.label();
+    let mut columns = vec![
+        Column::new("单位", |r: &MonthlyReport| text(&r.township)),
+        Column::new("期间", move |_: &MonthlyReport| text(&label)),
+    ];
+    columns.extend(report_figures());
+    Table::of(
+        format!("阶段汇总 {} {}", summary.figures.township, summary.period),
+        2,
+        &columns,
+        [&summary.figures],
     )
 }
 

@@ -850,6 +850,11 @@ pub enum Query {
     Report {
         month: String,
     },
+    /// 阶段汇总: the report's figures over half a month, a quarter, half a
+    /// year or a year.
+    Summary {
+        period: String,
+    },
     Reports {
         month: String,
     },
@@ -1115,6 +1120,7 @@ impl Operations {
             Query::Rewards { period } => json(views::rewards(store, Period::parse(period)?)?),
             Query::Workload { period } => json(views::workload(store, Period::parse(period)?)?),
             Query::Report { month } => json(views::report(store, Month::parse(month)?, &ctx)?),
+            Query::Summary { period } => json(views::summary(store, Period::parse(period)?, &ctx)?),
             Query::Reports { month } => json(views::county_reports(store, Month::parse(month)?)?),
             Query::Reporting { month } => json(crate::reports::reporting_table(
                 store,

@@ -9,8 +9,8 @@ use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::fold::{EntityState, ScreeningState};
 use sanji_domain::record::{Incident, Screening, Visit, ZeroReport};
 use sanji_domain::report::{
-    CaseRef, Month, MonthlyReport, SevereTiming, incident_counts, late_severe, monthly_report,
-    visit_counts,
+    CaseRef, Month, MonthlyReport, SevereTiming, Span, incident_counts, late_severe,
+    monthly_report, visit_counts,
 };
 use sanji_domain::reporting::{ReportingCounts, Standing, VillageReporting};
 use sanji_domain::{Code, Level};
@@ -191,11 +191,14 @@ pub fn ledger_for_months(
 }
 
 /// This node's report for `month` from `ledger` (read with screenings since
-/// at least the month's first day), at revision 0.
+/// at least the month's first day), at revision 0. Given a [`Period`], the
+/// same figures over its days (a 阶段汇总).
+///
+/// [`Period`]: sanji_domain::report::Period
 pub fn township_report(
     store: &Store,
     ledger: &ReportLedger,
-    month: Month,
+    month: impl Span,
     policy: &DeadlinePolicy,
     now_ms: u64,
 ) -> Result<MonthlyReport, NodeError> {

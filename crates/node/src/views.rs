@@ -10,7 +10,7 @@ use sanji_domain::deadline::DeadlinePolicy;
 use sanji_domain::fold::{Conflict, EntityState};
 use sanji_domain::index::{self, IndexName, TermRange};
 use sanji_domain::record::{Category, RiskLevel, VisitChannel};
-use sanji_domain::report::{CaseRef, Month, MonthlyReport, Period, RewardTotal};
+use sanji_domain::report::{CaseRef, Month, MonthlyReport, Period, PeriodSummary, RewardTotal};
 use sanji_domain::time::cst_date;
 use sanji_domain::{Code, DailySummary, Entity, Labelled, Level, Origin};
 use sanji_store::Store;
@@ -321,6 +321,19 @@ pub fn workload(
 pub fn report(store: &Store, month: Month, ctx: &ViewContext) -> Result<MonthlyReport, NodeError> {
     let ledger = reports::ledger_for_months(store, month, month, true)?;
     reports::township_report(store, &ledger, month, &ctx.policy, ctx.now_ms)
+}
+
+/// The township's 阶段汇总 for `period` (half a month to a year): the
+/// monthly report's figures over its days.
+pub fn summary(
+    store: &Store,
+    period: Period,
+    ctx: &ViewContext,
+) -> Result<PeriodSummary, NodeError> {
+    let (from, to) = period.range();
+    let ledger = reports::ledger_for_months(store, Month::of(from), Month::of(to), true)?;
+    let figures = reports::township_report(store, &ledger, period, &ctx.policy, ctx.now_ms)?;
+    Ok(PeriodSummary::of(period, figures, cst_date(ctx.now_ms)))
 }
 
 /// The county's monthly table: one row per township that filed, and the total.

@@ -1,5 +1,5 @@
 //! 月报表 (the township's month, or at the county every township's row),
-//! 奖惩, their A4 print views, and the `.xlsx`/CSV downloads of these and of
+//! the township's 阶段汇总 (half a month to a year), 奖惩, their A4 print views, and the `.xlsx`/CSV downloads of these and of
 //! the ledgers. Every table comes from `sanji_node::export`, the one place
 //! its columns are defined.
 
@@ -9,8 +9,9 @@ use axum::extract::{Query as UrlQuery, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
+use chrono::NaiveDate;
 use sanji_domain::case::{REPORT_ROLES, check_role};
-use sanji_domain::report::{Month, MonthlyReport, Period, RewardTotal, rules};
+use sanji_domain::report::{Month, MonthlyReport, Period, PeriodSummary, RewardTotal, rules};
 use sanji_domain::time::cst_date;
 use sanji_domain::{FieldError, Level};
 use sanji_node::NodeError;
@@ -28,6 +29,8 @@ pub(super) fn routes() -> Router<Console> {
     Router::new()
         .route("/report", get(report))
         .route("/report/print", get(report_print))
+        .route("/summary", get(summary))
+        .route("/summary/print", get(summary_print))
         .route("/rewards", get(rewards))
         .route("/rewards/print", get(rewards_print))
         .route("/screenings/export", get(screenings_export))
@@ -487,6 +490,150 @@ async fn report_print(
     })
 }
 
+/// The 阶段汇总 a township can ask for: this and the last period of each
+/// kind, most asked first.
+fn summary_choices(today: NaiveDate) -> Vec<(String, String)> {
+    let of = |kind: Period| kind.same_kind_at(today);
+    let half_month = of(Period::HalfMonth {
+        year: 0,
+        month: 1,
+        half: 1,
+    });
+    let quarter = of(Period::Quarter {
+        year: 0,
+        quarter: 1,
+    });
+    let half_year = of(Period::HalfYear { year: 0, half: 1 });
+    let year = of(Period::Year { year: 0 });
+    [
+        (half_month, "本半月"),
+        (half_month.previous(), "上个半月"),
+        (quarter, "本季度"),
+        (quarter.previous(), "上季度"),
+        (half_year, "本半年"),
+        (half_year.previous(), "上个半年"),
+        (year, "本年"),
+        (year.previous(), "上年"),
+    ]
+    .into_iter()
+    .map(|(p, words)| (p.to_string(), format!("{words}({})", p.label())))
+    .collect()
+}
+
+#[derive(Template)]
+#[template(path = "summary.html")]
+struct SummaryPage {
+    frame: Frame,
+    period: String,
+    label: String,
+    period_error: Option<String>,
+    as_of: String,
+    choices: Vec<(String, String)>,
+    /// Whether `period` is one of `choices` (else it is offered as well).
+    listed: bool,
+    prev: String,
+    next: Option<String>,
+    figures: Vec<Vec<Section>>,
+    wide: Option<Wide>,
+}
+
+/// The period asked for a summary (this half-month by default) and its sheet.
+async fn summary_sheet(
+    console: &Console,
+    person: &Person,
+    asked: &Asked,
+    downloading: bool,
+) -> Result<(PeriodSummary, Option<String>, Table), PageError> {
+    check_reader(person, "查看阶段汇总")?;
+    if console.operations().node().level() == Level::County {
+        return Err(PageError::NotFound(
+            "阶段汇总由乡镇中心编制;县里请看各乡镇的月报表".into(),
+        ));
+    }
+    let today = cst_date(console.operations().now_ms());
+    let (period, error) = asked_or(
+        asked.period.as_deref(),
+        Period::parse,
+        summary_choices(today)
+            .first()
+            .and_then(|(p, _)| Period::parse(p).ok())
+            .expect("the choices parse"),
+        downloading,
+    )?;
+    let summary: PeriodSummary = query(
+        console,
+        Query::Summary {
+            period: period.to_string(),
+        },
+    )
+    .await?;
+    let table = export::summary_table(&summary);
+    Ok((summary, error, table))
+}
+
+async fn summary(
+    State(console): State<Console>,
+    person: Person,
+    UrlQuery(asked): UrlQuery<Asked>,
+) -> Result<Response, PageError> {
+    let (summary, period_error, table) =
+        summary_sheet(&console, &person, &asked, asked.format.is_some()).await?;
+    let period = summary.period;
+    if let Some(format) = &asked.format {
+        let stem = format!("阶段汇总-{}-{period}", console.operations().node());
+        return download(&table, &stem, format);
+    }
+    let today = cst_date(console.operations().now_ms());
+    let choices = summary_choices(today);
+    let status = if period_error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let body = page(SummaryPage {
+        frame: Frame::of(&console, &person, "report"),
+        period: period.to_string(),
+        label: period.label(),
+        period_error,
+        as_of: if summary.to < period.range().1 {
+            format!("本期至今,截至 {}", summary.to)
+        } else {
+            format!("{} 至 {}", summary.from, summary.to)
+        },
+        listed: choices.iter().any(|(p, _)| *p == period.to_string()),
+        choices,
+        prev: period.previous().to_string(),
+        next: (period.range().1 < today).then(|| period.next().to_string()),
+        figures: figure_halves(&table),
+        wide: None,
+    })?;
+    Ok((status, body).into_response())
+}
+
+async fn summary_print(
+    State(console): State<Console>,
+    person: Person,
+    UrlQuery(asked): UrlQuery<Asked>,
+) -> Result<Response, PageError> {
+    let (summary, _, table) = summary_sheet(&console, &person, &asked, true).await?;
+    page(PrintPage {
+        period: format!(
+            "{}({} 至 {})",
+            summary.period.label(),
+            summary.from,
+            summary.to
+        ),
+        back: format!("/summary?period={}", summary.period),
+        figures: figure_halves(&table),
+        ..PrintPage::new(
+            &console,
+            &person,
+            "summary",
+            "综治信访维稳中心主要工作数据阶段汇总",
+        )
+    })
+}
+
 #[derive(Template)]
 #[template(path = "rewards.html")]
 struct RewardsPage {
@@ -599,11 +746,7 @@ async fn rewards_print(
     check_reader(&person, "打印奖惩台账")?;
     let (period, _, _, table) = rewards_sheet(&console, &asked, true).await?;
     page(PrintPage {
-        period: match period {
-            Period::Month { year, month } => month_label(Month { year, month }),
-            Period::Quarter { year, quarter } => format!("{year} 年第 {quarter} 季度"),
-            Period::Year { year } => format!("{year} 年"),
-        },
+        period: period.label(),
         back: format!("/rewards?period={period}"),
         wide: rewards_wide(&table),
         ..PrintPage::new(&console, &person, "rewards", "奖惩台账")
