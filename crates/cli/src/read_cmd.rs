@@ -101,6 +101,15 @@ pub enum HubCommand {
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
+    /// 受理事项总登记簿:本年(或 --year 所指年份)收到的接访和案件,按收到的先后编号
+    Register {
+        /// 年份,如 2026;不填为今年
+        #[arg(long)]
+        year: Option<i32>,
+        /// 另存为 CSV 文件(可用 Excel 打开)
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
     /// 阶段汇总:半月、季度、半年、全年的主要工作数据(与月报表同一算法)
     Summary {
         /// 期间:2026-11-H1(上半月)、2026-11-H2(下半月)、2026-Q4(季度)、2026-H2(下半年)或 2026(全年)
@@ -751,6 +760,20 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             let report: sanji_domain::report::MonthlyReport =
                 serde_json::from_value(value.clone())?;
             let table = sanji_node::export::report_table(&report);
+            render::sheet(&value, &table, csv.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Register { year, csv } => {
+            let year = year.unwrap_or_else(|| {
+                use chrono::Datelike;
+                sanji_domain::time::cst_date(
+                    sanji_sync::Clock::skewed(config.clock_offset_ms).now_ms(),
+                )
+                .year()
+            });
+            let value = console::query_remote(&config, &Query::Register { year }).await?;
+            let register: sanji_node::register::Register = serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::register_table(&register);
             render::sheet(&value, &table, csv.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }

@@ -106,6 +106,8 @@ pub struct DemoReport {
     pub screenings_controlled: u64,
     /// 受理登记 in the hub's 阶段汇总 of the whole year (at least the month's).
     pub year_summary_received: u64,
+    /// Visits and cases numbered in the hub's 受理事项总登记簿 this year.
+    pub register_numbered: u64,
     /// The quiet township's hub.
     pub quiet_hub_addr: String,
     pub converged: bool,
@@ -1039,6 +1041,12 @@ fn check(
     if year_summary_received < u64::from(hub_report.received) || year_summary_received == 0 {
         problems.push("镇中心的全年汇总与本月的月报表对不上".into());
     }
+    // Everything the hub received this year has its number in the 总登记簿.
+    let register = sanji_node::register::register(&hub.store, month.year)?;
+    let register_numbered = register.rows.iter().filter(|r| r.serial.is_some()).count() as u64;
+    if register_numbered == 0 || register.rows.iter().any(|r| r.serial.is_none()) {
+        problems.push("镇中心的受理事项总登记簿有未编号的记录".into());
+    }
     match county_report
         .iter()
         .find(|r| r.township == hub_report.township)
@@ -1159,6 +1167,7 @@ fn check(
         joint_cases,
         screenings_controlled,
         year_summary_received,
+        register_numbered,
         reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,

@@ -194,6 +194,8 @@ pub enum EventBody {
     MeetingRecorded(Meeting),
     /// A screening's 稳控 responsibility, set or updated by the township.
     ScreeningControlled(StabilityControl),
+    /// Numbers in the township's 受理事项总登记簿, given to what it received.
+    RegisterNumbered(crate::register::RegisterNumbers),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -262,6 +264,7 @@ impl EventBody {
             EventBody::IncidentRecorded(_) => "incident_recorded",
             EventBody::MeetingRecorded(_) => "meeting_recorded",
             EventBody::ScreeningControlled(_) => "screening_controlled",
+            EventBody::RegisterNumbered(_) => "register_numbered",
         }
     }
 
@@ -321,6 +324,7 @@ impl EventBody {
             | EventBody::IncidentRecorded(_)
             | EventBody::MeetingRecorded(_)
             | EventBody::ScreeningControlled(_)
+            | EventBody::RegisterNumbered(_)
             | EventBody::CaseImported(_)
             | EventBody::ScreeningImported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Township
@@ -590,6 +594,17 @@ impl Event {
                     return Err(FieldError::new(
                         "entity",
                         "月报的实体编号须由乡镇代码和月份导出",
+                    ));
+                }
+                Ok(())
+            }
+            EventBody::RegisterNumbered(n) => {
+                n.validate().map_err(|e| e.within("payload.data"))?;
+                same_code("payload.data.township", &n.township, self.origin.code())?;
+                if self.entity != crate::register::RegisterNumbers::entity_id(&n.township, n.year) {
+                    return Err(FieldError::new(
+                        "entity",
+                        "总登记簿的实体编号须由乡镇代码和年份导出",
                     ));
                 }
                 Ok(())

@@ -94,6 +94,7 @@ pub enum EntityState {
     ZeroReport(ZeroReportState),
     Incident(IncidentState),
     Meeting(MeetingState),
+    Register(crate::register::RegisterBook),
 }
 
 /// What kind of record an entity is; a kind never changes once folded.
@@ -108,6 +109,7 @@ pub enum EntityKind {
     ZeroReport,
     Incident,
     Meeting,
+    Register,
 }
 
 impl EntityState {
@@ -121,6 +123,7 @@ impl EntityState {
             EntityState::ZeroReport(_) => EntityKind::ZeroReport,
             EntityState::Incident(_) => EntityKind::Incident,
             EntityState::Meeting(_) => EntityKind::Meeting,
+            EntityState::Register(_) => EntityKind::Register,
         }
     }
 }
@@ -336,6 +339,20 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
             } else {
                 current
             }))
+        }
+        (None, EventBody::RegisterNumbered(n)) => crate::register::RegisterBook {
+            township: n.township.clone(),
+            year: n.year,
+            records: Vec::new(),
+        }
+        .continued(n)
+        .map(S::Register)
+        .map_err(|reason| Box::new((None, reason))),
+        (Some(S::Register(book)), EventBody::RegisterNumbered(n)) => {
+            match book.clone().continued(n) {
+                Ok(book) => Ok(S::Register(book)),
+                Err(reason) => Err(Box::new((Some(S::Register(book)), reason))),
+            }
         }
         (None, EventBody::ScreeningSummary(summary)) => Ok(S::Summary(summary.clone())),
         (Some(S::Summary(current)), EventBody::ScreeningSummary(summary)) => {

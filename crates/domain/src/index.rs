@@ -211,6 +211,8 @@ pub fn terms(state: &EntityState) -> BTreeSet<Term> {
                 out.insert(Term::new(IndexName::MeetingSubject, id));
             }
         }
+        // Found by its id (township and year): nothing to look it up by.
+        EntityState::Register(_) => {}
     }
     out
 }

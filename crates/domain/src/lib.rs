@@ -21,6 +21,7 @@ pub mod index;
 pub mod labels;
 pub mod meeting;
 pub mod record;
+pub mod register;
 pub mod report;
 pub mod reporting;
 pub mod scope;

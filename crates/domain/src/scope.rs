@@ -34,7 +34,10 @@ pub fn audience(entity: &Entity) -> BTreeSet<Code> {
             codes.extend(township.into_iter().chain(c.handed_down_to.clone()));
         }
         // Minutes stay at the township; what they assign shows on the records.
-        EntityState::Summary(_) | EntityState::MonthlyReport(_) | EntityState::Meeting(_) => {}
+        EntityState::Summary(_)
+        | EntityState::MonthlyReport(_)
+        | EntityState::Meeting(_)
+        | EntityState::Register(_) => {}
     }
     codes
 }

@@ -606,6 +606,31 @@ pub fn screenings_table(title: String, rows: &[ScreeningRow]) -> Table {
 
 /// 会议记录簿: a meeting per row, what it reviewed and each responsibility
 /// it assigned with its standing today.
+/// The 受理事项总登记簿 as a table, in number order.
+pub fn register_table(register: &crate::register::Register) -> Table {
+    use crate::register::RegisterRow;
+    let columns: Vec<Column<RegisterRow>> = vec![
+        Column::new("登记编号", |r: &RegisterRow| {
+            text(r.serial.as_deref().unwrap_or("待编号"))
+        }),
+        Column::new("受理日期", |r: &RegisterRow| text(r.received_on)),
+        Column::new("受理地点", |r: &RegisterRow| text(&r.place)),
+        Column::new("来源", |r: &RegisterRow| text(&r.channel)),
+        Column::new("来访人或当事人", |r: &RegisterRow| text(&r.people)),
+        Column::new("人数", |r: &RegisterRow| count(r.people_count)),
+        Column::new("类别", |r: &RegisterRow| text(&r.category)),
+        Column::new("反映事项", |r: &RegisterRow| text(&r.matter)),
+        Column::new("登记人", |r: &RegisterRow| text(&r.receiver)),
+        Column::new("办理情况", |r: &RegisterRow| text(&r.handling)),
+    ];
+    Table::of(
+        format!("受理事项总登记簿 {} 年", register.year),
+        1,
+        &columns,
+        &register.rows,
+    )
+}
+
 pub fn meetings_table(title: String, rows: &[crate::meetings::MeetingRow]) -> Table {
     use crate::meetings::MeetingRow;
     let columns: Vec<Column<MeetingRow>> = vec![

@@ -406,7 +406,7 @@ impl Forwarder {
     }
 
     /// Issues due urges and supervision notices, derives the outbox from
-    /// everything stored so far, then pushes it to the county and pulls what
+    /// everything stored so far, numbers what arrived in the 总登记簿, then pushes it to the county and pulls what
     /// the county addressed to us. Returns the link's
     /// status after the attempt (`None` when no county is configured).
     pub async fn once(&self) -> Result<Option<UpstreamStatus>, NodeError> {
@@ -423,9 +423,13 @@ impl Forwarder {
         if full {
             self.operations.sweep().await?;
         }
-        tokio::task::spawn_blocking(move || derive(&store, &policy, now, full))
-            .await
-            .map_err(|e| NodeError::Serve(e.to_string()))??;
+        tokio::task::spawn_blocking(move || {
+            derive(&store, &policy, now, full)?;
+            // What arrived takes its number in the 总登记簿 in this pass.
+            crate::register::number_arrivals(&store, now)
+        })
+        .await
+        .map_err(|e| NodeError::Serve(e.to_string()))??;
         match &self.upstream {
             Some(upstream) => push_up(&self.store, upstream, self.clock).await.map(Some),
             None => Ok(None),

@@ -19,6 +19,7 @@ pub mod forward;
 pub mod import;
 pub mod meetings;
 pub mod ops;
+pub mod register;
 pub mod reports;
 pub mod server;
 pub mod station;

@@ -855,6 +855,10 @@ pub enum Query {
     Summary {
         period: String,
     },
+    /// 受理事项总登记簿 of a year.
+    Register {
+        year: i32,
+    },
     Reports {
         month: String,
     },
@@ -1121,6 +1125,7 @@ impl Operations {
             Query::Workload { period } => json(views::workload(store, Period::parse(period)?)?),
             Query::Report { month } => json(views::report(store, Month::parse(month)?, &ctx)?),
             Query::Summary { period } => json(views::summary(store, Period::parse(period)?, &ctx)?),
+            Query::Register { year } => json(crate::register::register(store, *year)?),
             Query::Reports { month } => json(views::county_reports(store, Month::parse(month)?)?),
             Query::Reporting { month } => json(crate::reports::reporting_table(
                 store,

@@ -243,6 +243,11 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
             EntityState::Summary(_) | EntityState::MonthlyReport(_) => {
                 ("summary", "汇总".to_owned(), String::new())
             }
+            EntityState::Register(b) => (
+                "register",
+                format!("{} 年受理事项总登记簿", b.year),
+                format!("已编 {} 号", b.records.len()),
+            ),
         };
         for c in &e.conflicts {
             let attempted = store
@@ -283,6 +288,7 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::IncidentRecorded(_) => "事件登记".to_owned(),
         B::MeetingRecorded(_) => "会议记录".to_owned(),
         B::ScreeningControlled(_) => "稳控责任".to_owned(),
+        B::RegisterNumbered(_) => "总登记簿编号".to_owned(),
     }
 }
 

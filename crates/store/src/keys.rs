@@ -65,6 +65,7 @@ pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
         ZeroReport => b'z',
         Incident => b'i',
         Meeting => b'm',
+        Register => b'n',
     }
 }
 

@@ -29,6 +29,7 @@ mod import;
 mod incidents;
 mod login;
 pub(crate) mod meetings;
+mod register;
 mod reports;
 pub(crate) mod screenings;
 mod stations;
@@ -56,6 +57,7 @@ pub fn router() -> Router<Console> {
         .merge(import::routes())
         .merge(incidents::routes())
         .merge(meetings::routes())
+        .merge(register::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
