@@ -209,14 +209,13 @@ impl Desk {
         serde_json::from_value(value).expect("a monthly report")
     }
 
+    /// How many events people's actions wrote on the hub's own ledger
+    /// (see [`crate::written_by_people`]).
     pub fn hub_head(&self) -> u64 {
-        self.cluster
-            .hub_store()
-            .version_vector()
-            .unwrap()
-            .get(&sanji_domain::Origin::node(township()))
-            .copied()
-            .unwrap_or(0)
+        crate::written_by_people(
+            self.cluster.hub_store(),
+            &sanji_domain::Origin::node(township()),
+        )
     }
 
     pub async fn stop(self) {

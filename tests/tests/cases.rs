@@ -23,7 +23,7 @@ use sanji_domain::fold::{EntityState, ScreeningState};
 use sanji_domain::record::{CaseRegistration, CaseSource, Category, Party, RiskLevel, Screening};
 use sanji_domain::report::Month;
 use sanji_domain::time::cst_date;
-use sanji_domain::{Code, Event, EventBody, Labelled, Origin};
+use sanji_domain::{Code, Event, Labelled, Origin};
 use sanji_node::ops::{ActOutcome, Action, CaseCommand};
 use sanji_node::server::RunningNode;
 use sanji_node::tracker::{SYSTEM_AUTHOR, Tracked};
@@ -294,25 +294,8 @@ fn screening_state(store: &Store, id: Uuid) -> ScreeningState {
     }
 }
 
-/// How many events `origin`'s chain holds that people's actions wrote: the
-/// 总登记簿's numbers, which the hub's forwarder gives on its own between
-/// steps, are not counted.
 fn head(store: &Store, origin: &Origin) -> u64 {
-    let mut count = 0;
-    let mut after = 0;
-    loop {
-        let events = store
-            .events_after(origin, after, 1000)
-            .expect("ledger readable");
-        let Some(last) = events.last() else {
-            return count;
-        };
-        after = last.seq;
-        count += events
-            .iter()
-            .filter(|e| !matches!(e.body, EventBody::RegisterNumbered(_)))
-            .count() as u64;
-    }
+    sanji_tests::written_by_people(store, origin)
 }
 
 fn hub_ledger() -> Origin {

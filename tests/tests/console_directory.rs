@@ -14,14 +14,9 @@ use sanji_store::Store;
 use sanji_tests::county;
 use sanji_tests::desk::{Desk, hidden, location, text};
 
-/// The events a node has written in its own ledger.
+/// The events people's actions wrote in a node's own ledger.
 fn own_head(store: &Store, node: Code) -> u64 {
-    store
-        .version_vector()
-        .unwrap()
-        .get(&Origin::node(node))
-        .copied()
-        .unwrap_or(0)
+    sanji_tests::written_by_people(store, &Origin::node(node))
 }
 
 /// A registered, accepted case at the hub.
