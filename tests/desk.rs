@@ -187,6 +187,27 @@ impl Desk {
             .entity
     }
 
+    /// A view of the hub's operator layer, as the pages read it.
+    pub async fn view<T: serde::de::DeserializeOwned>(&self, query: sanji_node::ops::Query) -> T {
+        let value = self.cluster.hub().operations.query(query).await.unwrap();
+        serde_json::from_value(value).unwrap()
+    }
+
+    /// A ledger only the township center reads: a member unit's staff (孙立)
+    /// are refused it (403), and the county keeps none (404).
+    pub async fn assert_center_only(&self, path: &str) {
+        let staff = self.signed_in("孙立").await;
+        let response = staff.get(self.url(path)).send().await.unwrap();
+        assert_eq!(response.status(), StatusCode::FORBIDDEN, "{path} for 孙立");
+        let county = self.signed_in("周明").await;
+        let response = county.get(self.url_for("周明", path)).send().await.unwrap();
+        assert_eq!(
+            response.status(),
+            StatusCode::NOT_FOUND,
+            "{path} at the county"
+        );
+    }
+
     /// The page at `path` of the hub's console, as `browser` is shown it.
     pub async fn page(&self, browser: &reqwest::Client, path: &str) -> String {
         text(browser.get(self.url(path)).send().await.unwrap()).await

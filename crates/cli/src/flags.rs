@@ -101,6 +101,19 @@ pub const MEETING: Flags = Flags(&[
     ("duties", "--duty"),
 ]);
 
+pub const HOTSPOT: Flags = Flags(&[
+    ("found_on", "--date"),
+    ("area", "--area"),
+    ("village", "--village"),
+    ("problem", "--problem"),
+    ("measures", "--measures"),
+    ("unit", "--unit"),
+    ("person", "--person"),
+    ("deadline", "--until"),
+    ("status", "--status"),
+    ("result", "--result"),
+]);
+
 pub const CONTROL: Flags = Flags(&[
     ("unit", "--unit"),
     ("person", "--person"),

@@ -92,6 +92,18 @@ pub enum HubCommand {
     Meeting(MeetingAction),
     /// 会议记录簿,以及到期未记录的例会
     Meetings,
+    /// 重点地区及突出问题排查整治:登记一处(hotspot add)或更新整治情况(hotspot update)
+    #[command(subcommand)]
+    Hotspot(HotspotAction),
+    /// 社会治安重点地区及突出问题排查整治登记簿:本季度(或 --quarter 所指季度)
+    Hotspots {
+        /// 季度,如 2026-Q4;不填为本季度
+        #[arg(long)]
+        quarter: Option<String>,
+        /// 另存为 CSV 文件(可用 Excel 打开)
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
     /// 本镇月报表
     Report {
         /// 月份(YYYY-MM,如 2026-11)
@@ -103,6 +115,18 @@ pub enum HubCommand {
     },
     /// 受理事项总登记簿:本年(或 --year 所指年份)收到的接访和案件,按收到的先后编号
     Register {
+        /// 年份,如 2026;不填为今年
+        #[arg(long)]
+        year: Option<i32>,
+        /// 另存为 CSV 文件(可用 Excel 打开)
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
+    /// 交办、督办、销案通知书:本年(或 --year 所指年份)发出的通知书,带编号和回执情况
+    Notices {
+        /// 通知书种类:dispatch(交办,默认)、supervision(督办)、closing(销案)
+        #[arg(long, default_value = "dispatch")]
+        book: String,
         /// 年份,如 2026;不填为今年
         #[arg(long)]
         year: Option<i32>,
@@ -203,6 +227,81 @@ impl CaseFields {
             from_record: None,
         })
     }
+}
+
+/// What a hotspot entry says, as flags.
+#[derive(clap::Args)]
+pub struct HotspotFields {
+    /// 排查日期(YYYY-MM-DD,不能晚于今天;默认今天)
+    #[arg(long)]
+    date: Option<String>,
+    /// 重点地区,如「集镇农贸市场周边」
+    #[arg(long)]
+    area: String,
+    /// 所在村(12 位村代码;不在某个村的不填)
+    #[arg(long)]
+    village: Option<String>,
+    /// 突出问题
+    #[arg(long)]
+    problem: String,
+    /// 整治措施
+    #[arg(long)]
+    measures: String,
+    /// 责任单位(本镇名录中的成员单位或村名)
+    #[arg(long)]
+    unit: String,
+    /// 责任人
+    #[arg(long)]
+    person: String,
+    /// 整改时限(YYYY-MM-DD)
+    #[arg(long)]
+    until: String,
+    #[arg(long, default_value = "rectifying", help = crate::clap_zh::one_of::<sanji_domain::hotspot::RectifyStatus>("整治情况"))]
+    status: String,
+    /// 整治结果(已整改的须填写)
+    #[arg(long, default_value = "")]
+    result: String,
+}
+
+impl HotspotFields {
+    fn hotspot(self) -> Result<sanji_domain::hotspot::Hotspot, FieldError> {
+        use sanji_domain::time::parse_date;
+        Ok(sanji_domain::hotspot::Hotspot {
+            found_on: match &self.date {
+                Some(d) => parse_date("found_on", d)?,
+                None => today(),
+            },
+            area: self.area,
+            village: self
+                .village
+                .map(|v| Code::parse_level("village", &v, sanji_domain::Level::Village))
+                .transpose()?,
+            problem: self.problem,
+            measures: self.measures,
+            unit: self.unit,
+            person: self.person,
+            deadline: parse_date("deadline", &self.until)?,
+            status: sanji_domain::hotspot::RectifyStatus::parse_for("status", &self.status)?,
+            result: self.result,
+        })
+    }
+}
+
+#[derive(Subcommand)]
+pub enum HotspotAction {
+    /// 登记一处社会治安重点地区及其突出问题
+    Add {
+        #[command(flatten)]
+        fields: HotspotFields,
+    },
+    /// 更新一处已登记的重点地区(整治进展、已整改及整治结果);各项按现在的情况全部填写
+    Update {
+        /// 登记编号(UUID,见 sanji hub hotspots --json)
+        #[arg(long)]
+        entry: String,
+        #[command(flatten)]
+        fields: HotspotFields,
+    },
 }
 
 #[derive(Subcommand)]
@@ -548,6 +647,43 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
+        HubCommand::Hotspot(action) => {
+            let (entry, fields) = match action {
+                HotspotAction::Add { fields } => (None, fields),
+                HotspotAction::Update { entry, fields } => (Some(entry), fields),
+            };
+            flags::HOTSPOT
+                .on_async(async {
+                    let entry = entry
+                        .map(|e| {
+                            uuid::Uuid::parse_str(e.trim()).map_err(|_| {
+                                FieldError::new("entry", format!("登记编号 {e:?} 不是有效的编号"))
+                            })
+                        })
+                        .transpose()?;
+                    let action = Action::RecordHotspot {
+                        entry,
+                        hotspot: fields.hotspot()?,
+                    };
+                    act(&config, person, action, json).await
+                })
+                .await
+        }
+        HubCommand::Hotspots { quarter, csv } => {
+            let quarter = quarter.unwrap_or_else(|| {
+                sanji_domain::report::Period::Quarter {
+                    year: 2000,
+                    quarter: 1,
+                }
+                .same_kind_at(today())
+                .to_string()
+            });
+            let value = console::query_remote(&config, &Query::Hotspots { quarter }).await?;
+            let book: sanji_node::hotspots::HotspotBook = serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::hotspots_table(&book);
+            render::sheet(&value, &table, csv.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
         HubCommand::Incident(IncidentAction::Add {
             kind,
             date,
@@ -764,16 +900,18 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             Ok(ExitCode::SUCCESS)
         }
         HubCommand::Register { year, csv } => {
-            let year = year.unwrap_or_else(|| {
-                use chrono::Datelike;
-                sanji_domain::time::cst_date(
-                    sanji_sync::Clock::skewed(config.clock_offset_ms).now_ms(),
-                )
-                .year()
-            });
+            let year = year.unwrap_or_else(|| this_year(&config));
             let value = console::query_remote(&config, &Query::Register { year }).await?;
             let register: sanji_node::register::Register = serde_json::from_value(value.clone())?;
             let table = sanji_node::export::register_table(&register);
+            render::sheet(&value, &table, csv.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Notices { book, year, csv } => {
+            let year = year.unwrap_or_else(|| this_year(&config));
+            let value = console::query_remote(&config, &Query::Notices { year, book }).await?;
+            let notices: sanji_node::notices::NoticeBook = serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::notices_table(&notices);
             render::sheet(&value, &table, csv.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -1041,4 +1179,10 @@ async fn show<T: DeserializeOwned>(
         table(&rows);
     }
     Ok(ExitCode::SUCCESS)
+}
+
+/// This year by the node's clock (its configured offset included).
+fn this_year(config: &NodeConfig) -> i32 {
+    use chrono::Datelike;
+    sanji_domain::time::cst_date(sanji_sync::Clock::skewed(config.clock_offset_ms).now_ms()).year()
 }

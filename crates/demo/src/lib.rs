@@ -100,6 +100,8 @@ pub struct DemoReport {
     /// Meetings in the hub's 会议记录簿 whose responsibilities show on the
     /// records they were assigned for.
     pub meetings: u64,
+    /// Entries in this quarter's 重点地区及突出问题排查整治登记簿.
+    pub hotspots: u64,
     /// Cases at the hub handled jointly: a lead and assisting units (联合调处).
     pub joint_cases: u64,
     /// Screenings under a 稳控 responsibility, as their village's station holds them.
@@ -108,6 +110,12 @@ pub struct DemoReport {
     pub year_summary_received: u64,
     /// Visits and cases numbered in the hub's 受理事项总登记簿 this year.
     pub register_numbered: u64,
+    /// 交办、督办、销案通知书 the hub numbered this year, and how many of
+    /// those asking for a receipt were signed for.
+    pub notices_issued: u64,
+    pub notices_signed: u64,
+    /// Cases given their 一案一档 archive number this year.
+    pub archive_numbered: u64,
     /// The quiet township's hub.
     pub quiet_hub_addr: String,
     pub converged: bool,
@@ -727,6 +735,18 @@ async fn case_story(
         ),
     )
     .await?;
+    // The 司法所's paper 回执 for its 交办通知书 comes back to the center.
+    act(
+        hub,
+        op,
+        step(
+            &east,
+            CaseCommand::Acknowledge {
+                note: "司法所孙立交回纸质回执".into(),
+            },
+        ),
+    )
+    .await?;
     act(
         hub,
         op,
@@ -871,6 +891,28 @@ async fn case_story(
         )
         .await?;
     }
+    // The quarter's public-order round: the market street is a hotspot the
+    // police station and the market office rectify within the month.
+    act(
+        hub,
+        op,
+        Action::RecordHotspot {
+            entry: None,
+            hotspot: sanji_domain::hotspot::Hotspot {
+                found_on: held_on,
+                area: "集镇农贸市场周边".into(),
+                village: Some(stations[0].code().clone()),
+                problem: "摊贩占道经营,夜间酗酒滋事多发。".into(),
+                measures: "派出所加强夜间巡逻,市场监管所划定摊位、清理占道。".into(),
+                unit: "派出所".into(),
+                person: "陈警官".into(),
+                deadline: held_on + chrono::Days::new(30),
+                status: sanji_domain::hotspot::RectifyStatus::Rectifying,
+                result: String::new(),
+            },
+        },
+    )
+    .await?;
     forwarder.once().await?; // reports the accepted hand-down and the month
     for station in stations.iter() {
         station.sync(3).await?;
@@ -1047,6 +1089,29 @@ fn check(
     if register_numbered == 0 || register.rows.iter().any(|r| r.serial.is_none()) {
         problems.push("镇中心的受理事项总登记簿有未编号的记录".into());
     }
+    let mut notices_issued = 0;
+    let mut notices_signed = 0;
+    for book in sanji_node::notices::NOTICE_BOOKS {
+        let notices = sanji_node::notices::notices(&hub.store, month.year, book)?;
+        notices_issued += notices.notices.len() as u64;
+        notices_signed += notices
+            .notices
+            .iter()
+            .filter(|n| matches!(n.receipt, sanji_node::notices::Receipt::Signed { .. }))
+            .count() as u64;
+    }
+    let archive_numbered = sanji_node::register::book(
+        &hub.store,
+        month.year,
+        sanji_domain::register::Book::Archive,
+    )?
+    .records
+    .len() as u64;
+    if notices_issued == 0 || notices_signed == 0 || archive_numbered < cases_archived {
+        problems.push(format!(
+            "镇中心的通知书或档案号不全:通知书 {notices_issued} 份、已签收 {notices_signed} 份,档案号 {archive_numbered} 个,归档案件 {cases_archived} 件"
+        ));
+    }
     match county_report
         .iter()
         .find(|r| r.township == hub_report.township)
@@ -1117,6 +1182,17 @@ fn check(
         problems.push("县里的月报没有统计到镇中心登记的群体性事件".into());
     }
     let today = sanji_domain::time::cst_date(hub.operations.now_ms());
+    let quarter = sanji_domain::report::Period::Quarter {
+        year: 2000,
+        quarter: 1,
+    }
+    .same_kind_at(today);
+    let hotspots = sanji_node::hotspots::hotspots(&hub.store, quarter, today)?
+        .rows
+        .len() as u64;
+    if hotspots == 0 {
+        problems.push("镇中心的重点地区排查整治登记簿是空的".into());
+    }
     let book = sanji_node::meetings::book(&hub.store, today)?;
     let meetings = book
         .meetings
@@ -1164,10 +1240,14 @@ fn check(
         zero_reports,
         incidents,
         meetings,
+        hotspots,
         joint_cases,
         screenings_controlled,
         year_summary_received,
         register_numbered,
+        notices_issued,
+        notices_signed,
+        archive_numbered,
         reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),
         cases_archived,

@@ -88,6 +88,7 @@ labelled_enum! {
         Aftermath = "aftermath", "登记回访后的上访或反复";
         Assist = "assist", "增加协办单位";
         AssistReport = "assist_report", "协办情况";
+        Acknowledge = "acknowledge", "签收通知书";
         Received = "received", "收到登记";
     }
 }
@@ -223,6 +224,12 @@ pub enum CaseStep {
         unit: String,
         note: String,
     },
+    /// The handling side signs for the 交办 and 督办 notices sent to it
+    /// since its last receipt (签收, the notice's 回执).
+    Acknowledge {
+        #[serde(default)]
+        note: String,
+    },
 }
 
 /// A step with the role of the person who took it.
@@ -254,6 +261,7 @@ impl CaseStep {
             CaseStep::Received { .. } => StepKind::Received,
             CaseStep::Assist { .. } => StepKind::Assist,
             CaseStep::AssistReport { .. } => StepKind::AssistReport,
+            CaseStep::Acknowledge { .. } => StepKind::Acknowledge,
         }
     }
 
@@ -287,9 +295,9 @@ impl CaseStep {
                 record::text("note", note, 1)
             }
             CaseStep::Resolve { summary, .. } => record::text("summary", summary, 1),
-            CaseStep::FollowUp { note, .. } | CaseStep::Archive { note } => {
-                record::text("note", note, 0)
-            }
+            CaseStep::FollowUp { note, .. }
+            | CaseStep::Archive { note }
+            | CaseStep::Acknowledge { note } => record::text("note", note, 0),
             CaseStep::Urge { note, .. } | CaseStep::Supervise { note, .. } => {
                 record::text("note", note, 1)
             }
@@ -339,6 +347,9 @@ pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
         StepKind::Received => &[System],
         StepKind::Assist => &[Operator, Director],
         StepKind::AssistReport => &[Operator, Director, UnitStaff],
+        // The center records a paper 回执 that came back; the unit or the
+        // village signs in the console or at its station.
+        StepKind::Acknowledge => &[Operator, Director, UnitStaff, VillageStaff],
     }
 }
 
@@ -629,6 +640,9 @@ impl CaseFile {
                 if !self.assisting.is_empty() {
                     steps.push(AssistReport);
                 }
+                if self.unacknowledged_notices() > 0 {
+                    steps.push(Acknowledge);
+                }
                 steps
             }
             CaseStatus::Resolved => vec![Feedback],
@@ -654,6 +668,32 @@ impl CaseFile {
             }
         }
         steps
+    }
+
+    /// How many 交办 and 督办 notices the side handling the case now was
+    /// sent since it last signed for them (签收): from its assignment on.
+    pub fn unacknowledged_notices(&self) -> usize {
+        let mut count = 0;
+        for entry in self.file.iter().rev() {
+            match entry.step {
+                StepKind::Acknowledge => break,
+                StepKind::Supervise => count += 1,
+                StepKind::Assign => return count + 1,
+                _ => {}
+            }
+        }
+        count
+    }
+
+    /// The receipt (签收) of a notice issued at `issued`: the first the
+    /// handling side signed after it, unless the case was assigned anew
+    /// before anyone signed (the notice's addressee no longer handles it).
+    pub fn receipt_after(&self, issued: Hlc) -> Option<&FileEntry> {
+        self.file
+            .iter()
+            .filter(|e| e.at > issued)
+            .find(|e| matches!(e.step, StepKind::Acknowledge | StepKind::Assign))
+            .filter(|e| e.step == StepKind::Acknowledge)
     }
 
     /// The member unit leading the case (主办), if a unit does.
@@ -785,7 +825,7 @@ impl CaseFile {
     fn check_kind(&self, role: ActorRole, kind: StepKind, origin: &Code) -> Result<(), Refusal> {
         let assignee_step = matches!(
             kind,
-            StepKind::Progress | StepKind::Resolve | StepKind::Feedback
+            StepKind::Progress | StepKind::Resolve | StepKind::Feedback | StepKind::Acknowledge
         );
         // Before the state check, which would otherwise only say "not now":
         // an unapproved assignment is exactly why the assignee must wait.
@@ -1047,6 +1087,15 @@ impl CaseFile {
                     format!(":{note}")
                 };
                 format!("{on} {who}{place}{}{note}", kind.label())
+            }
+            CaseStep::Acknowledge { note } => {
+                let count = self.unacknowledged_notices();
+                let note = if note.is_empty() {
+                    String::new()
+                } else {
+                    format!(":{note}")
+                };
+                format!("签收交办、督办通知书 {count} 份{note}")
             }
             CaseStep::Received { accept_by } => {
                 self.deadline = Some(*accept_by);

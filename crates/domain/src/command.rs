@@ -92,6 +92,10 @@ pub enum CaseCommand {
         unit: String,
         note: String,
     },
+    Acknowledge {
+        #[serde(default)]
+        note: String,
+    },
     Aftermath {
         kind: AftermathKind,
         /// The day it happened; today if not given.
@@ -273,6 +277,14 @@ impl StepKind {
                     ]
                 }
             }
+            StepKind::Acknowledge => {
+                const {
+                    &[hinted(
+                        optional("note", "签收说明", LongText),
+                        "签收本案尚未签收的交办、督办通知书",
+                    )]
+                }
+            }
             StepKind::Aftermath => {
                 const {
                     &[
@@ -316,6 +328,7 @@ impl CaseCommand {
             CaseCommand::Aftermath { .. } => StepKind::Aftermath,
             CaseCommand::Assist { .. } => StepKind::Assist,
             CaseCommand::AssistReport { .. } => StepKind::AssistReport,
+            CaseCommand::Acknowledge { .. } => StepKind::Acknowledge,
         }
     }
 
@@ -519,6 +532,7 @@ impl CaseCommand {
             CaseCommand::Escalate { reason } => CaseStep::Escalate { reason },
             CaseCommand::Assist { unit, person, task } => CaseStep::Assist { unit, person, task },
             CaseCommand::AssistReport { unit, note } => CaseStep::AssistReport { unit, note },
+            CaseCommand::Acknowledge { note } => CaseStep::Acknowledge { note },
             CaseCommand::Reopen { reason } => CaseStep::Reopen {
                 reason,
                 deadline: policy.accept_deadline(today),

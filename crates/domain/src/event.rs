@@ -196,6 +196,9 @@ pub enum EventBody {
     ScreeningControlled(StabilityControl),
     /// Numbers in the township's 受理事项总登记簿, given to what it received.
     RegisterNumbered(crate::register::RegisterNumbers),
+    /// An entry of the 重点地区及突出问题排查整治登记簿, recorded or updated
+    /// by the township; the latest recording stands.
+    HotspotRecorded(crate::hotspot::Hotspot),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -265,6 +268,7 @@ impl EventBody {
             EventBody::MeetingRecorded(_) => "meeting_recorded",
             EventBody::ScreeningControlled(_) => "screening_controlled",
             EventBody::RegisterNumbered(_) => "register_numbered",
+            EventBody::HotspotRecorded(_) => "hotspot_recorded",
         }
     }
 
@@ -325,6 +329,7 @@ impl EventBody {
             | EventBody::MeetingRecorded(_)
             | EventBody::ScreeningControlled(_)
             | EventBody::RegisterNumbered(_)
+            | EventBody::HotspotRecorded(_)
             | EventBody::CaseImported(_)
             | EventBody::ScreeningImported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Township
@@ -432,6 +437,13 @@ impl Event {
             }
             EventBody::MeetingRecorded(m) => {
                 m.validate(today).map_err(|e| e.within("payload.data"))
+            }
+            EventBody::HotspotRecorded(h) => {
+                h.validate(today).map_err(|e| e.within("payload.data"))?;
+                match &h.village {
+                    Some(v) => under_code("payload.data.village", v, self.origin.code()),
+                    None => Ok(()),
+                }
             }
             // The event does not carry the screening's day; the time limit
             // is held against it where the responsibility is set.
@@ -601,10 +613,12 @@ impl Event {
             EventBody::RegisterNumbered(n) => {
                 n.validate().map_err(|e| e.within("payload.data"))?;
                 same_code("payload.data.township", &n.township, self.origin.code())?;
-                if self.entity != crate::register::RegisterNumbers::entity_id(&n.township, n.year) {
+                if self.entity
+                    != crate::register::RegisterNumbers::entity_id(&n.township, n.year, n.book)
+                {
                     return Err(FieldError::new(
                         "entity",
-                        "总登记簿的实体编号须由乡镇代码和年份导出",
+                        "登记簿的实体编号须由乡镇代码、年份和簿册导出",
                     ));
                 }
                 Ok(())

@@ -76,6 +76,20 @@ pub struct MeetingState {
     pub recorded: Provenance,
 }
 
+/// An entry of the 重点地区排查整治登记簿: as last recorded, who first
+/// recorded it, and since when it stands rectified.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct HotspotState {
+    pub record: crate::hotspot::Hotspot,
+    pub recorded: Provenance,
+    /// The last update, when there was one after the first recording.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub updated: Option<Provenance>,
+    /// The day (CST) it was first recorded as rectified, while it stays so.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rectified_on: Option<chrono::NaiveDate>,
+}
+
 /// A village's 零报告, as its station recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZeroReportState {
@@ -95,6 +109,7 @@ pub enum EntityState {
     Incident(IncidentState),
     Meeting(MeetingState),
     Register(crate::register::RegisterBook),
+    Hotspot(HotspotState),
 }
 
 /// What kind of record an entity is; a kind never changes once folded.
@@ -110,6 +125,7 @@ pub enum EntityKind {
     Incident,
     Meeting,
     Register,
+    Hotspot,
 }
 
 impl EntityState {
@@ -124,6 +140,7 @@ impl EntityState {
             EntityState::Incident(_) => EntityKind::Incident,
             EntityState::Meeting(_) => EntityKind::Meeting,
             EntityState::Register(_) => EntityKind::Register,
+            EntityState::Hotspot(_) => EntityKind::Hotspot,
         }
     }
 }
@@ -183,6 +200,17 @@ pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Entity> {
         events: sorted.len() as u32,
         last_hlc: last.hlc,
     })
+}
+
+/// Since when a hotspot stands rectified: kept from its first recording as
+/// such, cleared if it is recorded as still being worked on.
+fn rectified_day(
+    record: &crate::hotspot::Hotspot,
+    since: Option<chrono::NaiveDate>,
+    event: &Event,
+) -> Option<chrono::NaiveDate> {
+    (record.status == crate::hotspot::RectifyStatus::Rectified)
+        .then(|| since.unwrap_or_else(|| crate::time::cst_date(event.hlc.wall_ms)))
 }
 
 /// The state handed back unchanged, with why the event did not fit.
@@ -340,19 +368,29 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
                 current
             }))
         }
-        (None, EventBody::RegisterNumbered(n)) => crate::register::RegisterBook {
-            township: n.township.clone(),
-            year: n.year,
-            records: Vec::new(),
+        (None, EventBody::RegisterNumbered(n)) => {
+            crate::register::RegisterBook::empty(n.township.clone(), n.year, n.book)
+                .continued(n)
+                .map(S::Register)
+                .map_err(|reason| Box::new((None, reason)))
         }
-        .continued(n)
-        .map(S::Register)
-        .map_err(|reason| Box::new((None, reason))),
         (Some(S::Register(book)), EventBody::RegisterNumbered(n)) => {
             match book.clone().continued(n) {
                 Ok(book) => Ok(S::Register(book)),
                 Err(reason) => Err(Box::new((Some(S::Register(book)), reason))),
             }
+        }
+        (None, EventBody::HotspotRecorded(record)) => Ok(S::Hotspot(HotspotState {
+            record: record.clone(),
+            recorded: Provenance::of(event),
+            updated: None,
+            rectified_on: rectified_day(record, None, event),
+        })),
+        (Some(S::Hotspot(mut h)), EventBody::HotspotRecorded(record)) => {
+            h.rectified_on = rectified_day(record, h.rectified_on, event);
+            h.record = record.clone();
+            h.updated = Some(Provenance::of(event));
+            Ok(S::Hotspot(h))
         }
         (None, EventBody::ScreeningSummary(summary)) => Ok(S::Summary(summary.clone())),
         (Some(S::Summary(current)), EventBody::ScreeningSummary(summary)) => {

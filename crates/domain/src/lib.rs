@@ -16,6 +16,7 @@ pub mod error;
 pub mod event;
 pub mod fold;
 pub mod hlc;
+pub mod hotspot;
 pub mod imported;
 pub mod index;
 pub mod labels;

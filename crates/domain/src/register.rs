@@ -1,15 +1,58 @@
-//! The 受理事项总登记簿: one serial register of everything a township
-//! received — visits (来访、来信、来电) and cases — numbered in the order the
-//! township received them. The numbers are the township's own ledger
-//! entries (`register_numbered`), each given once and never again: a record
-//! that reaches the hub late from an offline village takes the next number,
-//! so the numbers on a printed register, or quoted on a notice, never change.
+//! The township's numbered books. The 受理事项总登记簿 is one serial
+//! register of everything a township received — visits (来访、来信、来电) and
+//! cases — numbered in the order the township received them; the 交办、督办、
+//! 销案通知书 are numbered as the center issues them, and each case gets its
+//! 一案一档 archive number when it is first archived. The numbers are the
+//! township's own ledger entries (`register_numbered`), each given once and
+//! never again: a record that reaches the hub late from an offline village
+//! takes the next number, so the numbers on a printed register, a notice or
+//! an archive folder never change.
 
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::code::Code;
 use crate::error::FieldError;
+use crate::labels::{Labelled, labelled_enum};
+
+labelled_enum! {
+    /// Which of the township's numbered books a number is in.
+    #[derive(Default)]
+    Book {
+        /// Visits and cases received (受理事项总登记簿): records are their entity ids.
+        #[default]
+        Received = "received", "受理事项总登记簿";
+        /// 交办通知书: records are the ids of the assigning steps' events.
+        Dispatch = "dispatch", "交办通知书";
+        /// 督办通知书: the ids of the township's supervising steps' events.
+        Supervision = "supervision", "督办通知书";
+        /// 销案通知书: the ids of the archiving steps' events.
+        Closing = "closing", "销案通知书";
+        /// 一案一档 archive numbers: records are the cases' entity ids.
+        Archive = "archive", "一案一档档案号";
+    }
+}
+
+impl Book {
+    /// The register was the first book: its numbers carry no `book` field,
+    /// so they encode (and hash) as they did before there were others.
+    pub fn is_received(&self) -> bool {
+        *self == Book::Received
+    }
+
+    /// How a number of this book is printed: `2026-0007` in the register,
+    /// `交〔2026〕7号` on a notice, `档〔2026〕7号` on an archive folder.
+    pub fn serial_label(self, year: i32, serial: u32) -> String {
+        let prefix = match self {
+            Book::Received => return serial_label(year, serial),
+            Book::Dispatch => "交",
+            Book::Supervision => "督",
+            Book::Closing => "销",
+            Book::Archive => "档",
+        };
+        format!("{prefix}〔{year}〕{serial}号")
+    }
+}
 
 /// Names a township's register of one year: every numbering of that year
 /// folds into one entity.
@@ -25,13 +68,20 @@ pub const MAX_NUMBERED_AT_ONCE: usize = 5_000;
 pub struct RegisterNumbers {
     pub township: Code,
     pub year: i32,
+    #[serde(default, skip_serializing_if = "Book::is_received")]
+    pub book: Book,
     pub first: u32,
     pub records: Vec<Uuid>,
 }
 
 impl RegisterNumbers {
-    pub fn entity_id(township: &Code, year: i32) -> Uuid {
-        Uuid::new_v5(&REGISTER_NAMESPACE, format!("{township}/{year}").as_bytes())
+    /// One entity per township, year and book.
+    pub fn entity_id(township: &Code, year: i32, book: Book) -> Uuid {
+        let name = match book {
+            Book::Received => format!("{township}/{year}"),
+            other => format!("{township}/{year}/{}", other.id()),
+        };
+        Uuid::new_v5(&REGISTER_NAMESPACE, name.as_bytes())
     }
 
     pub fn validate(&self) -> Result<(), FieldError> {
@@ -61,6 +111,8 @@ impl RegisterNumbers {
 pub struct RegisterBook {
     pub township: Code,
     pub year: i32,
+    #[serde(default)]
+    pub book: Book,
     pub records: Vec<Uuid>,
 }
 
@@ -68,6 +120,13 @@ impl RegisterBook {
     /// The book with `numbers` added, when they continue it: the next number,
     /// and no record numbered twice. Otherwise why not, in words.
     pub fn continued(mut self, numbers: &RegisterNumbers) -> Result<RegisterBook, String> {
+        if numbers.book != self.book {
+            return Err(format!(
+                "{}的编号不能记入{}",
+                numbers.book.label(),
+                self.book.label()
+            ));
+        }
         let next = self.records.len() as u32 + 1;
         if numbers.first != next {
             return Err(format!(
@@ -80,6 +139,16 @@ impl RegisterBook {
         }
         self.records.extend(numbers.records.iter().copied());
         Ok(self)
+    }
+
+    /// An empty book, before its first number.
+    pub fn empty(township: Code, year: i32, book: Book) -> RegisterBook {
+        RegisterBook {
+            township,
+            year,
+            book,
+            records: Vec::new(),
+        }
     }
 
     pub fn serial_of(&self, record: Uuid) -> Option<u32> {

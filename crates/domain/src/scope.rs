@@ -37,7 +37,8 @@ pub fn audience(entity: &Entity) -> BTreeSet<Code> {
         EntityState::Summary(_)
         | EntityState::MonthlyReport(_)
         | EntityState::Meeting(_)
-        | EntityState::Register(_) => {}
+        | EntityState::Register(_)
+        | EntityState::Hotspot(_) => {}
     }
     codes
 }

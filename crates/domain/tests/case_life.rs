@@ -116,6 +116,9 @@ fn sample(kind: StepKind, file: &CaseFile) -> CaseStep {
             unit: ASSISTING.into(),
             note: "已到场核实情况".into(),
         },
+        StepKind::Acknowledge => CaseStep::Acknowledge {
+            note: "已收到交办单".into(),
+        },
     }
 }
 
@@ -211,7 +214,10 @@ fn every_status_allows_exactly_its_steps() {
         (
             "assigned",
             drive_to(CaseStatus::Assigned, Route::default()),
-            with(&[Progress, Resolve, Assign, Assist, Extend], &on_the_way),
+            with(
+                &[Progress, Resolve, Assign, Assist, Extend, Acknowledge],
+                &on_the_way,
+            ),
         ),
         (
             "assigned to a unit",
@@ -222,22 +228,40 @@ fn every_status_allows_exactly_its_steps() {
                     ..Route::default()
                 },
             ),
-            with(&[Progress, Resolve, Assign, Assist, Extend], &on_the_way),
+            with(
+                &[Progress, Resolve, Assign, Assist, Extend, Acknowledge],
+                &on_the_way,
+            ),
         ),
         (
             "in mediation",
             drive_to(CaseStatus::InMediation, Route::default()),
-            with(&[Progress, Resolve, Assign, Assist, Extend], &on_the_way),
+            with(
+                &[Progress, Resolve, Assign, Assist, Extend, Acknowledge],
+                &on_the_way,
+            ),
         ),
         (
             "in mediation, extended once",
             extended,
-            with(&[Progress, Resolve, Assign, Assist], &on_the_way),
+            with(
+                &[Progress, Resolve, Assign, Assist, Acknowledge],
+                &on_the_way,
+            ),
         ),
         (
             "assigned, escalated once",
             escalated,
-            set(&[Progress, Resolve, Assign, Assist, Extend, Urge, Supervise]),
+            set(&[
+                Progress,
+                Resolve,
+                Assign,
+                Assist,
+                Extend,
+                Urge,
+                Supervise,
+                Acknowledge,
+            ]),
         ),
         (
             "resolved",
@@ -302,7 +326,10 @@ fn every_status_allows_exactly_its_steps() {
                     let waiting = file.status == CaseStatus::AwaitingApproval
                         && matches!(
                             kind,
-                            StepKind::Progress | StepKind::Resolve | StepKind::Feedback
+                            StepKind::Progress
+                                | StepKind::Resolve
+                                | StepKind::Feedback
+                                | StepKind::Acknowledge
                         );
                     let reason = if waiting {
                         // Says why the assignee must wait, not just "not now".
@@ -407,6 +434,9 @@ fn roles_by_hand(kind: StepKind) -> &'static [ActorRole] {
         // The hub brings in an assisting unit; its staff say what they did.
         StepKind::Assist => &[Operator, Director],
         StepKind::AssistReport => &[Operator, Director, UnitStaff],
+        // The notice's 回执: signed by whoever handles the case, or brought
+        // back on paper to the center.
+        StepKind::Acknowledge => &[Operator, Director, UnitStaff, VillageStaff],
     }
 }
 
@@ -427,7 +457,8 @@ fn state_allowing(kind: StepKind, role: ActorRole) -> Life {
         | StepKind::Resolve
         | StepKind::Extend
         | StepKind::Assist
-        | StepKind::AssistReport => CaseStatus::Assigned,
+        | StepKind::AssistReport
+        | StepKind::Acknowledge => CaseStatus::Assigned,
         StepKind::Feedback => CaseStatus::Resolved,
         StepKind::FollowUp => CaseStatus::FeedbackGiven,
         StepKind::Archive | StepKind::Reopen | StepKind::Aftermath => CaseStatus::FollowedUp,
@@ -542,7 +573,10 @@ fn the_steps_offered_are_the_steps_check_allows() {
     let own = mediation
         .file
         .steps_for(ActorRole::VillageStaff, &code(VILLAGE));
-    assert_eq!(set(&own), set(&[StepKind::Progress, StepKind::Resolve]));
+    assert_eq!(
+        set(&own),
+        set(&[StepKind::Progress, StepKind::Resolve, StepKind::Acknowledge])
+    );
     let other = mediation
         .file
         .steps_for(ActorRole::VillageStaff, &code(OTHER_VILLAGE));
@@ -1474,4 +1508,81 @@ fn a_joint_case_has_a_lead_and_assisting_units_each_with_its_task() {
         month: 12,
     };
     assert_eq!(sanji_domain::report::unit_workload(&cases, december), []);
+}
+
+// ------------------------------------------------------------ 签收 (回执)
+
+/// The handling side signs for the 交办 and 督办 notices it was sent: one
+/// receipt covers every notice since the last, a notice after it wants a
+/// new one, and only the assignee (or the center, with a paper 回执) signs.
+#[test]
+fn a_receipt_signs_for_the_notices_sent_since_the_last() {
+    use ActorRole::*;
+    let ack = || CaseStep::Acknowledge {
+        note: "已收到".into(),
+    };
+    let mut life = drive_to(CaseStatus::Assigned, Route::default());
+    assert_eq!(life.file.unacknowledged_notices(), 1, "the 交办通知书");
+    let assigned_at = life.file.file.last().unwrap().at;
+    assert!(life.file.receipt_after(assigned_at).is_none());
+
+    // Another village's station cannot sign for this one's notice.
+    let refused = life
+        .try_step(VillageStaff, OTHER_VILLAGE, "2026-11-23", ack())
+        .unwrap_err();
+    assert!(refused.reason.contains("未交办给"), "{refused}");
+
+    life.step(Director, TOWNSHIP, "2026-11-23", supervise());
+    assert_eq!(life.file.unacknowledged_notices(), 2);
+    life.step(VillageStaff, VILLAGE, "2026-11-24", ack());
+    assert_eq!(life.file.unacknowledged_notices(), 0);
+    let receipt = life.file.receipt_after(assigned_at).expect("signed");
+    assert_eq!(receipt.role, VillageStaff);
+    assert_eq!(receipt.text, "签收交办、督办通知书 2 份:已收到");
+    assert!(
+        !life.file.allowed_steps().contains(&StepKind::Acknowledge),
+        "nothing left to sign for"
+    );
+    let twice = life
+        .try_step(VillageStaff, VILLAGE, "2026-11-24", ack())
+        .unwrap_err();
+    assert_eq!(twice.reason, "此时不能「签收通知书」");
+
+    // A later 督办 wants its own receipt; the first receipt stays the first.
+    life.step(Operator, TOWNSHIP, "2026-11-25", supervise());
+    let urged_at = life.file.file.last().unwrap().at;
+    assert_eq!(life.file.unacknowledged_notices(), 1);
+    assert!(life.file.receipt_after(urged_at).is_none());
+    life.step(Operator, TOWNSHIP, "2026-11-26", ack());
+    assert_eq!(life.file.receipt_after(urged_at).unwrap().role, Operator);
+    assert_eq!(
+        life.file.receipt_after(assigned_at).unwrap().role,
+        VillageStaff
+    );
+
+    // Assigned anew before anyone signed: the old notice stays unsigned, the
+    // new one wants its receipt.
+    life.step(Director, TOWNSHIP, "2026-11-27", supervise());
+    let unsigned_at = life.file.file.last().unwrap().at;
+    life.step(
+        Director,
+        TOWNSHIP,
+        "2026-11-27",
+        assign_unit(UNIT, "2026-12-20"),
+    );
+    assert_eq!(life.file.unacknowledged_notices(), 1, "the new 交办 alone");
+    life.step(UnitStaff, TOWNSHIP, "2026-11-28", ack());
+    assert!(life.file.receipt_after(unsigned_at).is_none());
+    let reassigned_at = life.file.file[life.file.file.len() - 2].at;
+    assert_eq!(
+        life.file.receipt_after(reassigned_at).unwrap().role,
+        UnitStaff
+    );
+
+    // An operator's assignment waits for the director: nobody signs for it yet.
+    let mut waiting = drive_to(CaseStatus::AwaitingApproval, Route::default());
+    let refused = waiting
+        .try_step(VillageStaff, VILLAGE, "2026-11-23", ack())
+        .unwrap_err();
+    assert_eq!(refused.reason, "分流尚未经中心主任审批");
 }

@@ -5,7 +5,7 @@ mod common;
 
 use common::*;
 use sanji_domain::hlc::Hlc;
-use sanji_domain::register::{RegisterBook, RegisterNumbers, serial_label};
+use sanji_domain::register::{Book, RegisterBook, RegisterNumbers, serial_label};
 use sanji_domain::{EntityState, EventBody, fold};
 use uuid::Uuid;
 
@@ -13,6 +13,7 @@ fn numbers(first: u32, records: &[Uuid]) -> RegisterNumbers {
     RegisterNumbers {
         township: code(TOWNSHIP),
         year: 2026,
+        book: Book::Received,
         first,
         records: records.to_vec(),
     }
@@ -23,7 +24,7 @@ fn numbering(seq: u64, first: u32, records: &[Uuid]) -> sanji_domain::Event {
         township_origin(),
         seq,
         Hlc::new(NOW_MS + seq, 0),
-        RegisterNumbers::entity_id(&code(TOWNSHIP), 2026),
+        RegisterNumbers::entity_id(&code(TOWNSHIP), 2026, Book::Received),
         EventBody::RegisterNumbered(numbers(first, records)),
     )
 }
@@ -100,7 +101,68 @@ fn only_the_township_numbers_its_own_register() {
     let book = RegisterBook {
         township: code(TOWNSHIP),
         year: 2026,
+        book: Book::Received,
         records: vec![a],
     };
     assert!(book.continued(&numbers(2, &[v7(NOW_MS, 2)])).is_ok());
+}
+
+/// The notices and the archive numbers are books of their own: each its
+/// own entity and its own count from 1, printed its own way; and the
+/// register's numbers encode as they did before there were other books.
+#[test]
+fn each_book_counts_on_its_own() {
+    let a = v7(NOW_MS, 1);
+    let register = numbering(1, 1, &[a]);
+    let text = String::from_utf8(register.body.encode()).unwrap();
+    assert!(!text.contains("book"), "{text}");
+
+    let mut ids = std::collections::BTreeSet::new();
+    for (seq, &book) in (1..).zip(<Book as sanji_domain::Labelled>::ALL) {
+        ids.insert(RegisterNumbers::entity_id(&code(TOWNSHIP), 2026, book));
+        let mut e = numbering(seq, 1, &[a]);
+        e.entity = RegisterNumbers::entity_id(&code(TOWNSHIP), 2026, book);
+        if let EventBody::RegisterNumbered(n) = &mut e.body {
+            n.book = book;
+        }
+        assert_eq!(e.validate(), Ok(()), "{book:?}");
+        let decoded = EventBody::decode(&e.body.encode()).unwrap();
+        assert_eq!(decoded, e.body);
+        // The same record holds number 1 in every book.
+        let entity = fold([&e]).unwrap();
+        let EntityState::Register(folded) = entity.state else {
+            panic!()
+        };
+        assert_eq!((folded.book, folded.serial_of(a)), (book, Some(1)));
+        // A book's entity does not take another book's numbers.
+        if book != Book::Received {
+            let mut wrong = e.clone();
+            wrong.entity = RegisterNumbers::entity_id(&code(TOWNSHIP), 2026, Book::Received);
+            assert_eq!(wrong.validate().unwrap_err().field, "entity");
+        }
+    }
+    assert_eq!(ids.len(), 5);
+    let labels: Vec<String> = [
+        Book::Received,
+        Book::Dispatch,
+        Book::Supervision,
+        Book::Closing,
+        Book::Archive,
+    ]
+    .iter()
+    .map(|b| b.serial_label(2026, 7))
+    .collect();
+    assert_eq!(
+        labels,
+        [
+            "2026-0007",
+            "交〔2026〕7号",
+            "督〔2026〕7号",
+            "销〔2026〕7号",
+            "档〔2026〕7号"
+        ]
+    );
+    let dispatch = RegisterBook::empty(code(TOWNSHIP), 2026, Book::Dispatch);
+    let refused = dispatch.continued(&numbers(1, &[a])).unwrap_err();
+    assert_eq!(refused, "受理事项总登记簿的编号不能记入交办通知书");
 }

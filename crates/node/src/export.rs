@@ -699,3 +699,85 @@ pub fn workload_table(period: &str, lines: &[sanji_domain::report::UnitWorkload]
     ];
     Table::of(format!("各单位办案情况 {period}"), 1, &columns, lines)
 }
+
+/// A year's 交办、督办 or 销案通知书, one line each: the ledger of notices
+/// sent and signed for.
+pub fn notices_table(book: &crate::notices::NoticeBook) -> Table {
+    use crate::notices::Notice;
+    let columns: Vec<Column<Notice>> = vec![
+        Column::new("通知书编号", |n: &Notice| text(&n.serial)),
+        Column::new("发出日期", |n: &Notice| text(n.issued_on)),
+        Column::new("案件编号", |n: &Notice| {
+            text(n.case_number.as_deref().unwrap_or(""))
+        }),
+        Column::new("登记编号", |n: &Notice| {
+            text(n.register_serial.as_deref().unwrap_or(""))
+        }),
+        Column::new("当事人", |n: &Notice| text(&n.parties)),
+        Column::new("事由", |n: &Notice| text(&n.claim)),
+        Column::new("承办单位", |n: &Notice| {
+            text(n.addressee.as_deref().unwrap_or(""))
+        }),
+        Column::new("承办人", |n: &Notice| {
+            text(n.person.as_deref().unwrap_or(""))
+        }),
+        Column::new("期限", |n: &Notice| {
+            text(n.deadline.map(|d| d.to_string()).unwrap_or_default())
+        }),
+        Column::new("意见或结果", |n: &Notice| {
+            text(n.outcome.as_deref().unwrap_or(&n.note))
+        }),
+        Column::new("发出人", |n: &Notice| {
+            text(if n.automatic {
+                format!("{}(到期自动)", n.issued_by)
+            } else {
+                n.issued_by.clone()
+            })
+        }),
+        Column::new("回执", |n: &Notice| text(n.receipt.label())),
+    ];
+    Table::of(
+        format!("{} {} 年", book.book.label(), book.year),
+        1,
+        &columns,
+        &book.notices,
+    )
+}
+
+/// A quarter's 重点地区及突出问题排查整治登记簿, one line per entry.
+pub fn hotspots_table(book: &crate::hotspots::HotspotBook) -> Table {
+    use crate::hotspots::HotspotRow;
+    let columns: Vec<Column<HotspotRow>> = vec![
+        Column::new("排查日期", |r: &HotspotRow| {
+            text(if r.carried_over {
+                format!("{}(结转)", r.record.found_on)
+            } else {
+                r.record.found_on.to_string()
+            })
+        }),
+        Column::new("重点地区", |r: &HotspotRow| {
+            text(match &r.village_name {
+                Some(v) => format!("{}({v})", r.record.area),
+                None => r.record.area.clone(),
+            })
+        }),
+        Column::new("突出问题", |r: &HotspotRow| text(&r.record.problem)),
+        Column::new("整治措施", |r: &HotspotRow| text(&r.record.measures)),
+        Column::new("责任单位", |r: &HotspotRow| text(&r.record.unit)),
+        Column::new("责任人", |r: &HotspotRow| text(&r.record.person)),
+        Column::new("整改时限", |r: &HotspotRow| text(r.record.deadline)),
+        Column::new("整治结果", |r: &HotspotRow| {
+            text(match r.rectified_on {
+                Some(on) if !r.record.result.is_empty() => format!("{}({on})", r.record.result),
+                _ => r.record.result.clone(),
+            })
+        }),
+        Column::new("情况", |r: &HotspotRow| text(r.standing.label())),
+    ];
+    Table::of(
+        format!("社会治安重点地区及突出问题排查整治登记簿 {}", book.label),
+        1,
+        &columns,
+        &book.rows,
+    )
+}

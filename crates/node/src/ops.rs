@@ -571,6 +571,12 @@ pub enum Action {
         #[serde(default)]
         duties: Vec<crate::meetings::DutyDraft>,
     },
+    /// An entry of the 重点地区排查整治登记簿: new, or (`entry`) its update.
+    RecordHotspot {
+        #[serde(default)]
+        entry: Option<Uuid>,
+        hotspot: sanji_domain::hotspot::Hotspot,
+    },
 }
 
 /// What an action wrote.
@@ -754,6 +760,18 @@ fn perform(
                 summary,
             )
         }
+        Action::RecordHotspot { entry, hotspot } => {
+            let summary = format!(
+                "已{}重点地区「{}」:{}",
+                if entry.is_some() { "更新" } else { "登记" },
+                hotspot.area,
+                hotspot.status.label()
+            );
+            (
+                crate::hotspots::record_hotspot(store, &ledger, actor, entry, hotspot, now_ms)?,
+                summary,
+            )
+        }
         Action::RecordIncident {
             incident,
             case_refs,
@@ -858,6 +876,28 @@ pub enum Query {
     /// 受理事项总登记簿 of a year.
     Register {
         year: i32,
+    },
+    /// 交办、督办 or 销案通知书 of a year: `book` is `dispatch`,
+    /// `supervision` or `closing` (or 交办、督办、销案).
+    Notices {
+        year: i32,
+        book: String,
+    },
+    /// One notice, by its step's event id.
+    Notice {
+        event: Uuid,
+    },
+    /// A case's 总登记簿 number, archive number and notices.
+    CaseNumbers {
+        case: Uuid,
+    },
+    /// 重点地区及突出问题排查整治登记簿 of a quarter (`2026-Q4`).
+    Hotspots {
+        quarter: String,
+    },
+    /// One entry of it, with since when it stands rectified.
+    Hotspot {
+        entry: Uuid,
     },
     Reports {
         month: String,
@@ -1126,6 +1166,19 @@ impl Operations {
             Query::Report { month } => json(views::report(store, Month::parse(month)?, &ctx)?),
             Query::Summary { period } => json(views::summary(store, Period::parse(period)?, &ctx)?),
             Query::Register { year } => json(crate::register::register(store, *year)?),
+            Query::Notices { year, book } => json(crate::notices::notices(
+                store,
+                *year,
+                crate::notices::parse_book(book)?,
+            )?),
+            Query::Notice { event } => json(crate::notices::notice(store, *event)?),
+            Query::CaseNumbers { case } => json(crate::notices::case_numbers(store, *case)?),
+            Query::Hotspots { quarter } => json(crate::hotspots::hotspots(
+                store,
+                Period::parse(quarter)?,
+                today,
+            )?),
+            Query::Hotspot { entry } => json(crate::hotspots::hotspot(store, *entry)?),
             Query::Reports { month } => json(views::county_reports(store, Month::parse(month)?)?),
             Query::Reporting { month } => json(crate::reports::reporting_table(
                 store,

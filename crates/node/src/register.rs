@@ -1,15 +1,20 @@
-//! The township's 受理事项总登记簿: numbering what it received as it
+//! The township's numbered books: numbering what it received as it
 //! arrives (visits and cases, from its villages' stations, its own window
-//! and the county's hand-downs), and the register as the pages and the CLI
-//! show it. The rule for numbers is `sanji_domain::register`; this module
-//! decides what is numbered and writes the numbers into the hub's ledger.
+//! and the county's hand-downs) in the 受理事项总登记簿, the 交办、督办、销案
+//! 通知书 the center issues, and each case's 一案一档 archive number; and the
+//! register as the pages and the CLI show it (the notices are
+//! [`crate::notices`]). The rule for numbers is `sanji_domain::register`;
+//! this module decides what is numbered and writes the numbers into the
+//! hub's ledger.
 
 use std::collections::{BTreeMap, BTreeSet};
 
 use chrono::{Datelike, NaiveDate};
+use sanji_domain::case::CaseStep;
 use sanji_domain::fold::EntityState;
 use sanji_domain::index::{IndexName, TermRange};
-use sanji_domain::register::{RegisterBook, RegisterNumbers, serial_label};
+use sanji_domain::register::{Book, RegisterBook, RegisterNumbers, serial_label};
+use sanji_domain::time::cst_date;
 use sanji_domain::{EventBody, Hlc, Labelled, Level, Origin};
 use sanji_store::{Draft, MetaPut, Store};
 use serde::{Deserialize, Serialize};
@@ -18,15 +23,14 @@ use uuid::Uuid;
 use crate::NodeError;
 
 /// Who gives the numbers: the hub itself, as each record arrives.
-pub const NUMBERING_AUTHOR: &str = "系统(总登记簿编号)";
+pub const NUMBERING_AUTHOR: &str = "系统(登记簿编号)";
 /// How far numbering has read each origin's chain.
 const CURSOR: &str = "register-cursor";
 const SCAN: usize = 1000;
 
-/// What the register holds of one record: the year whose register takes
-/// it, and what orders it among those that arrived together.
+/// What the register holds of one record: its day (whose year's register
+/// takes it), and what orders it among those that arrived together.
 struct Received {
-    year: i32,
     on: NaiveDate,
     recorded: Hlc,
 }
@@ -43,7 +47,6 @@ fn received(store: &Store, state: &EntityState) -> Result<Option<Received>, Node
             if v.record.received_at == *me || v.record.received_at.is_under(me) =>
         {
             Some(Received {
-                year: v.record.visited_on.year(),
                 on: v.record.visited_on,
                 recorded: v.recorded.hlc,
             })
@@ -56,8 +59,7 @@ fn received(store: &Store, state: &EntityState) -> Result<Option<Received>, Node
                 ),
                 None => false,
             };
-            (!from_visit && file.imported.is_none()).then(|| Received {
-                year: file.registration.registered_on.year(),
+            (!from_visit && file.imported.is_none()).then_some(Received {
                 on: file.registration.registered_on,
                 recorded: file.registered_at,
             })
@@ -74,17 +76,64 @@ fn read_cursor(store: &Store, origin: &Origin) -> Result<u64, NodeError> {
         .unwrap_or(0))
 }
 
-/// The register of `year` as this township holds it (empty before its first number).
-pub fn book(store: &Store, year: i32) -> Result<RegisterBook, NodeError> {
-    let id = RegisterNumbers::entity_id(store.node(), year);
+/// A book of `year` as this township holds it (empty before its first number).
+pub fn book(store: &Store, year: i32, which: Book) -> Result<RegisterBook, NodeError> {
+    let id = RegisterNumbers::entity_id(store.node(), year, which);
     Ok(match store.entity(id)?.map(|e| e.state) {
         Some(EntityState::Register(book)) => book,
-        _ => RegisterBook {
-            township: store.node().clone(),
-            year,
-            records: Vec::new(),
-        },
+        _ => RegisterBook::empty(store.node().clone(), year, which),
     })
+}
+
+/// The book a township step of the case's life is numbered in: the
+/// center's 交办 (an assignment), 督办 (a supervision, its own or the
+/// tracker's) and 销案 (archiving) notices.
+fn notice_book(step: &CaseStep) -> Option<Book> {
+    match step {
+        CaseStep::Assign { .. } => Some(Book::Dispatch),
+        CaseStep::Supervise { .. } => Some(Book::Supervision),
+        CaseStep::Archive { .. } => Some(Book::Closing),
+        _ => None,
+    }
+}
+
+/// The case's 一案一档 archive number, from the book of whichever year
+/// from its registration to `until` holds it.
+pub fn archive_number(
+    store: &Store,
+    case: Uuid,
+    registered: i32,
+    until: i32,
+) -> Result<Option<String>, NodeError> {
+    for year in registered..=until {
+        if let Some(n) = book(store, year, Book::Archive)?.serial_of(case) {
+            return Ok(Some(Book::Archive.serial_label(year, n)));
+        }
+    }
+    Ok(None)
+}
+
+/// A record to number, with what orders it among the others: its day,
+/// then when it was recorded.
+type Arrival = (NaiveDate, Hlc, Uuid);
+
+/// What one pass found to number: per book and year, each record with
+/// what orders it.
+#[derive(Default)]
+struct Arrivals {
+    found: BTreeMap<(Book, i32), Vec<Arrival>>,
+    seen: BTreeSet<(Book, Uuid)>,
+}
+
+impl Arrivals {
+    fn add(&mut self, book: Book, on: NaiveDate, at: Hlc, record: Uuid) {
+        if self.seen.insert((book, record)) {
+            self.found
+                .entry((book, on.year()))
+                .or_default()
+                .push((on, at, record));
+        }
+    }
 }
 
 /// Numbers everything that arrived since the last pass and has no number
@@ -96,14 +145,14 @@ pub fn number_arrivals(store: &Store, now_ms: u64) -> Result<usize, NodeError> {
     if store.node().level() != Level::Township {
         return Ok(0);
     }
+    let own = Origin::node(store.node().clone());
     let sources: Vec<Origin> = store
         .version_vector()?
         .into_keys()
         .filter(|o| !o.is_outbox())
         .collect();
-    let mut arrived: BTreeMap<i32, Vec<(NaiveDate, Hlc, Uuid)>> = BTreeMap::new();
+    let mut arrivals = Arrivals::default();
     let mut marks = Vec::new();
-    let mut seen = BTreeSet::new();
     for source in sources {
         let mut after = read_cursor(store, &source)?;
         loop {
@@ -111,24 +160,7 @@ pub fn number_arrivals(store: &Store, now_ms: u64) -> Result<usize, NodeError> {
             let Some(last) = events.last() else { break };
             after = last.seq;
             for event in &events {
-                let names_a_record = matches!(
-                    event.body,
-                    EventBody::VisitRecorded(_)
-                        | EventBody::CaseRegistered(_)
-                        | EventBody::CaseHandedDown(_)
-                );
-                if !names_a_record || !seen.insert(event.entity) {
-                    continue;
-                }
-                let Some(entity) = store.entity(event.entity)? else {
-                    continue;
-                };
-                if let Some(r) = received(store, &entity.state)? {
-                    arrived
-                        .entry(r.year)
-                        .or_default()
-                        .push((r.on, r.recorded, event.entity));
-                }
+                find_numbered(store, &own, event, &mut arrivals)?;
             }
         }
         if after > read_cursor(store, &source)? {
@@ -141,8 +173,8 @@ pub fn number_arrivals(store: &Store, now_ms: u64) -> Result<usize, NodeError> {
     }
     let mut drafts = Vec::new();
     let mut numbered = 0;
-    for (year, mut records) in arrived {
-        let book = book(store, year)?;
+    for ((which, year), mut records) in arrivals.found {
+        let book = book(store, year, which)?;
         records.retain(|(_, _, id)| book.serial_of(*id).is_none());
         records.sort();
         let mut next = book.records.len() as u32 + 1;
@@ -150,6 +182,7 @@ pub fn number_arrivals(store: &Store, now_ms: u64) -> Result<usize, NodeError> {
             let numbers = RegisterNumbers {
                 township: store.node().clone(),
                 year,
+                book: which,
                 first: next,
                 records: chunk.iter().map(|(_, _, id)| *id).collect(),
             };
@@ -157,15 +190,72 @@ pub fn number_arrivals(store: &Store, now_ms: u64) -> Result<usize, NodeError> {
             numbered += chunk.len();
             drafts.push(Draft {
                 author: NUMBERING_AUTHOR.to_owned(),
-                entity: RegisterNumbers::entity_id(store.node(), year),
+                entity: RegisterNumbers::entity_id(store.node(), year, which),
                 body: EventBody::RegisterNumbered(numbers),
             });
         }
     }
     if !drafts.is_empty() || !marks.is_empty() {
-        store.append_local_with(&Origin::node(store.node().clone()), now_ms, drafts, marks)?;
+        store.append_local_with(&own, now_ms, drafts, marks)?;
     }
     Ok(numbered)
+}
+
+/// What `event` gives a number to, if anything: the record it registers
+/// (in the 总登记簿), or the notice it issues and, on archiving, the case's
+/// archive number. A step the case's fold refused issues nothing.
+fn find_numbered(
+    store: &Store,
+    own: &Origin,
+    event: &sanji_domain::Event,
+    arrivals: &mut Arrivals,
+) -> Result<(), NodeError> {
+    match &event.body {
+        EventBody::VisitRecorded(_)
+        | EventBody::CaseRegistered(_)
+        | EventBody::CaseHandedDown(_) => {
+            if arrivals.seen.contains(&(Book::Received, event.entity)) {
+                return Ok(());
+            }
+            let Some(entity) = store.entity(event.entity)? else {
+                return Ok(());
+            };
+            if let Some(r) = received(store, &entity.state)? {
+                arrivals.add(Book::Received, r.on, r.recorded, event.entity);
+            }
+        }
+        EventBody::CaseStepped(action) if event.origin == *own => {
+            let Some(which) = notice_book(&action.step) else {
+                return Ok(());
+            };
+            let Some(entity) = store.entity(event.entity)? else {
+                return Ok(());
+            };
+            if entity
+                .conflicts
+                .iter()
+                .any(|c| c.event == event.event_ref())
+            {
+                return Ok(());
+            }
+            let on = cst_date(event.hlc.wall_ms);
+            arrivals.add(which, on, event.hlc, event.id);
+            if which == Book::Closing
+                && let EntityState::Case(file) = &entity.state
+                && archive_number(
+                    store,
+                    event.entity,
+                    file.registration.registered_on.year(),
+                    on.year(),
+                )?
+                .is_none()
+            {
+                arrivals.add(Book::Archive, on, event.hlc, event.entity);
+            }
+        }
+        _ => {}
+    }
+    Ok(())
 }
 
 /// One line of the 受理事项总登记簿.
@@ -279,7 +369,7 @@ fn row_of(
 /// The 受理事项总登记簿 of `year`, read through the indexes: the book's
 /// records, and the year's visits and cases it does not number yet.
 pub fn register(store: &Store, year: i32) -> Result<Register, NodeError> {
-    let book = book(store, year)?;
+    let book = book(store, year, Book::Received)?;
     let (first, last) = (
         NaiveDate::from_ymd_opt(year, 1, 1),
         NaiveDate::from_ymd_opt(year, 12, 31),

@@ -243,9 +243,14 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
             EntityState::Summary(_) | EntityState::MonthlyReport(_) => {
                 ("summary", "汇总".to_owned(), String::new())
             }
+            EntityState::Hotspot(h) => (
+                "hotspot",
+                format!("重点地区 {}", h.record.area),
+                h.record.status.label().to_owned(),
+            ),
             EntityState::Register(b) => (
                 "register",
-                format!("{} 年受理事项总登记簿", b.year),
+                format!("{} 年{}", b.year, b.book.label()),
                 format!("已编 {} 号", b.records.len()),
             ),
         };
@@ -288,7 +293,8 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::IncidentRecorded(_) => "事件登记".to_owned(),
         B::MeetingRecorded(_) => "会议记录".to_owned(),
         B::ScreeningControlled(_) => "稳控责任".to_owned(),
-        B::RegisterNumbered(_) => "总登记簿编号".to_owned(),
+        B::RegisterNumbered(n) => format!("{}编号", n.book.label()),
+        B::HotspotRecorded(_) => "重点地区排查整治登记".to_owned(),
     }
 }
 

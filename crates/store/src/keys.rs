@@ -66,6 +66,7 @@ pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
         Incident => b'i',
         Meeting => b'm',
         Register => b'n',
+        Hotspot => b'h',
     }
 }
 

@@ -21,6 +21,8 @@ use sanji_node::ops::{Action, CaseView};
 use sanji_node::views::{CaseFilter, CaseHits};
 use serde::Deserialize;
 
+use sanji_node::notices::Receipt;
+
 use crate::session::Person;
 use crate::{Console, PageError};
 
@@ -190,6 +192,7 @@ struct CasePage {
     /// The step just taken, for `data-page` (what a test waits for).
     done_step: Option<&'static str>,
     duties: Vec<super::meetings::DutyLine>,
+    numbers: sanji_node::notices::CaseNumbers,
 }
 
 fn field_of(input: &StepInput, choices: &Choices, posted: &HashMap<String, String>) -> Field {
@@ -282,6 +285,7 @@ async fn render_case(
         })
         .unwrap_or_default();
     let duties = super::meetings::duties_on(console, view.id).await?;
+    let numbers = query(console, Query::CaseNumbers { case: view.id }).await?;
     let sheet = CaseSheet::of(
         view,
         &names,
@@ -297,6 +301,7 @@ async fn render_case(
         done: done.map(|k| format!("已{}", k.label())),
         done_step: done.map(|k| k.id()),
         duties,
+        numbers,
     })
 }
 

@@ -25,10 +25,12 @@ mod county;
 mod county_home;
 mod directory;
 pub(crate) mod forms;
+mod hotspots;
 mod import;
 mod incidents;
 mod login;
 pub(crate) mod meetings;
+mod notices;
 mod register;
 mod reports;
 pub(crate) mod screenings;
@@ -58,6 +60,8 @@ pub fn router() -> Router<Console> {
         .merge(incidents::routes())
         .merge(meetings::routes())
         .merge(register::routes())
+        .merge(notices::routes())
+        .merge(hotspots::routes())
         .route("/static/app.css", get(stylesheet))
 }
 

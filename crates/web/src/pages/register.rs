@@ -50,21 +50,28 @@ async fn register_of(
     if console.operations().node().level() != Level::Township {
         return Err(PageError::NotFound("受理事项总登记簿由乡镇中心登记".into()));
     }
-    let this_year = cst_date(console.operations().now_ms()).year();
-    let year = match asked.get("year").map(|y| y.trim()) {
-        None | Some("") => this_year,
-        Some(text) => match text.parse::<i32>() {
-            Ok(y) if (2000..=this_year).contains(&y) => y,
-            _ => {
-                return Err(NodeError::Invalid(sanji_domain::FieldError::new(
-                    "year",
-                    format!("年份 {text:?} 不对:应为 2000 至 {this_year} 之间的四位年份"),
-                ))
-                .into());
-            }
-        },
-    };
+    let year = asked_year(console, asked)?;
     query(console, Query::Register { year }).await
+}
+
+/// The `year` a ledger's address asks for: this year when none is given;
+/// a year before 2000 or after this one is refused by name.
+pub(super) fn asked_year(
+    console: &Console,
+    asked: &HashMap<String, String>,
+) -> Result<i32, PageError> {
+    let this_year = cst_date(console.operations().now_ms()).year();
+    match asked.get("year").map(|y| y.trim()) {
+        None | Some("") => Ok(this_year),
+        Some(text) => match text.parse::<i32>() {
+            Ok(y) if (2000..=this_year).contains(&y) => Ok(y),
+            _ => Err(NodeError::Invalid(sanji_domain::FieldError::new(
+                "year",
+                format!("年份 {text:?} 不对:应为 2000 至 {this_year} 之间的四位年份"),
+            ))
+            .into()),
+        },
+    }
 }
 
 async fn list(
