@@ -101,6 +101,14 @@ pub const MEETING: Flags = Flags(&[
     ("duties", "--duty"),
 ]);
 
+pub const CAMPAIGN: Flags = Flags(&[
+    ("topic", "--topic"),
+    ("from", "--from"),
+    ("to", "--to"),
+    ("categories", "--category"),
+    ("note", "--note"),
+]);
+
 pub const HOTSPOT: Flags = Flags(&[
     ("found_on", "--date"),
     ("area", "--area"),

@@ -92,6 +92,15 @@ pub enum HubCommand {
     Meeting(MeetingAction),
     /// 会议记录簿,以及到期未记录的例会
     Meetings,
+    /// 专项排查:部署一次(campaign add)或查看一次的统计(campaign show)
+    #[command(subcommand)]
+    Campaign(CampaignAction),
+    /// 已部署的专项排查,各带统计
+    Campaigns {
+        /// 另存为 CSV 文件(可用 Excel 打开)
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
     /// 重点地区及突出问题排查整治:登记一处(hotspot add)或更新整治情况(hotspot update)
     #[command(subcommand)]
     Hotspot(HotspotAction),
@@ -227,6 +236,37 @@ impl CaseFields {
             from_record: None,
         })
     }
+}
+
+#[derive(Subcommand)]
+pub enum CampaignAction {
+    /// 部署一次专项排查:主题、起止日期、排查重点
+    Add {
+        /// 主题,如「春节前矛盾纠纷专项排查」
+        #[arg(long)]
+        topic: String,
+        /// 开始日期(YYYY-MM-DD;默认今天)
+        #[arg(long)]
+        from: Option<String>,
+        /// 结束日期(YYYY-MM-DD)
+        #[arg(long)]
+        to: String,
+        /// 排查重点(纠纷类别,可多次;不填为各类矛盾纠纷)
+        #[arg(long = "category", help = crate::clap_zh::one_of::<Category>("排查重点(可多次;不填为各类)"))]
+        categories: Vec<String>,
+        /// 工作要求
+        #[arg(long, default_value = "")]
+        note: String,
+    },
+    /// 一次专项排查的统计:各村排查条数、零报告和未报送
+    Show {
+        /// 专项排查编号(UUID,见 sanji hub campaigns)
+        #[arg(long)]
+        entry: String,
+        /// 另存为 CSV 文件(可用 Excel 打开)
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
 }
 
 /// What a hotspot entry says, as flags.
@@ -645,6 +685,54 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             } else {
                 render::case_file(case.id, &case.file);
             }
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Campaign(CampaignAction::Add {
+            topic,
+            from,
+            to,
+            categories,
+            note,
+        }) => {
+            flags::CAMPAIGN
+                .on_async(async {
+                    let campaign = sanji_domain::campaign::Campaign {
+                        topic,
+                        from: match &from {
+                            Some(d) => sanji_domain::time::parse_date("from", d)?,
+                            None => today(),
+                        },
+                        to: sanji_domain::time::parse_date("to", &to)?,
+                        categories: categories
+                            .iter()
+                            .map(|c| Category::parse_for("categories", c))
+                            .collect::<Result<_, _>>()?,
+                        note,
+                    };
+                    let action = Action::DeclareCampaign {
+                        entry: None,
+                        campaign,
+                    };
+                    act(&config, person, action, json).await
+                })
+                .await
+        }
+        HubCommand::Campaign(CampaignAction::Show { entry, csv }) => {
+            let campaign = uuid::Uuid::parse_str(entry.trim()).map_err(|_| {
+                FieldError::new("entry", format!("专项排查编号 {entry:?} 不是有效的编号"))
+            })?;
+            let value = console::query_remote(&config, &Query::Campaign { campaign }).await?;
+            let view: sanji_node::campaigns::CampaignView = serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::campaign_table(&view);
+            render::sheet(&value, &table, csv.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Campaigns { csv } => {
+            let value = console::query_remote(&config, &Query::Campaigns).await?;
+            let views: Vec<sanji_node::campaigns::CampaignView> =
+                serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::campaigns_table(&views);
+            render::sheet(&value, &table, csv.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
         HubCommand::Hotspot(action) => {

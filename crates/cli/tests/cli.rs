@@ -1192,3 +1192,159 @@ fn an_old_ledger_is_imported_from_the_command_line_with_the_pages_messages() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stdout).contains("第 2 行:这条记录已经导入过"));
 }
+
+/// The township's books from the command line, against the running hub:
+/// a 专项排查 declared and counted, a hotspot recorded (and one refused by
+/// its flag), the notices the demo's case work issued.
+#[test]
+fn the_township_books_are_kept_from_the_command_line() {
+    let demo = ServingDemo::start();
+    let d = demo.dir.path();
+    let hub = demo.path("config/360123100.toml");
+    let op = demo.operator();
+    let today = sanji_domain::time::cst_date(
+        std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .unwrap()
+            .as_millis() as u64,
+    );
+    let soon = (today + chrono::Days::new(10)).to_string();
+
+    let declared = json(&sanji(
+        d,
+        &[
+            "hub",
+            "campaign",
+            "add",
+            "--config",
+            &hub,
+            "--as",
+            &op,
+            "--json",
+            "--topic",
+            "春节前矛盾纠纷专项排查",
+            "--to",
+            &soon,
+            "--category",
+            "land",
+            "--category",
+            "劳资",
+        ],
+    ));
+    let entry = declared["entity"].as_str().unwrap().to_owned();
+    let list = json(&sanji(d, &["hub", "campaigns", "--config", &hub, "--json"]));
+    assert_eq!(list[0]["record"]["topic"], "春节前矛盾纠纷专项排查");
+    assert_eq!(
+        list[0]["record"]["categories"],
+        serde_json::json!(["land", "labour"])
+    );
+    let shown = json(&sanji(
+        d,
+        &[
+            "hub", "campaign", "show", "--config", &hub, "--json", "--entry", &entry,
+        ],
+    ));
+    assert!(!shown["tally"]["villages"].as_array().unwrap().is_empty());
+    let backwards = sanji(
+        d,
+        &[
+            "hub",
+            "campaign",
+            "add",
+            "--config",
+            &hub,
+            "--as",
+            &op,
+            "--topic",
+            "专项",
+            "--from",
+            &soon,
+            "--to",
+            &today.to_string(),
+        ],
+    );
+    assert!(!backwards.status.success());
+    assert!(
+        stderr(&backwards).starts_with("错误:--to:"),
+        "{}",
+        stderr(&backwards)
+    );
+
+    let hotspot = |unit: &str| {
+        sanji(
+            d,
+            &[
+                "hub",
+                "hotspot",
+                "add",
+                "--config",
+                &hub,
+                "--as",
+                &op,
+                "--json",
+                "--area",
+                "镇中心小学周边",
+                "--problem",
+                "上下学时段交通拥堵",
+                "--measures",
+                "设护学岗",
+                "--unit",
+                unit,
+                "--person",
+                "陈警官",
+                "--until",
+                &soon,
+            ],
+        )
+    };
+    let refused = hotspot("林业站");
+    assert!(!refused.status.success());
+    assert!(
+        stderr(&refused).starts_with("错误:--unit:") && stderr(&refused).contains("林业站"),
+        "{}",
+        stderr(&refused)
+    );
+    assert!(hotspot("派出所").status.success());
+    let book = json(&sanji(d, &["hub", "hotspots", "--config", &hub, "--json"]));
+    let areas: Vec<&str> = book["rows"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["record"]["area"].as_str().unwrap())
+        .collect();
+    assert!(areas.contains(&"镇中心小学周边"), "{areas:?}");
+
+    let dispatched = json(&sanji(
+        d,
+        &[
+            "hub", "notices", "--config", &hub, "--json", "--book", "交办",
+        ],
+    ));
+    assert!(
+        dispatched["notices"][0]["serial"]
+            .as_str()
+            .unwrap()
+            .starts_with("交〔"),
+        "{dispatched}"
+    );
+    // A year travels to the hub as asked (it once went missing on the way).
+    let year = chrono::Datelike::year(&today).to_string();
+    let register = json(&sanji(
+        d,
+        &[
+            "hub", "register", "--config", &hub, "--json", "--year", &year,
+        ],
+    ));
+    assert_eq!(register["year"].to_string(), year);
+    assert!(!register["rows"].as_array().unwrap().is_empty());
+    let unknown = sanji(
+        d,
+        &["hub", "notices", "--config", &hub, "--book", "letters"],
+    );
+    assert!(!unknown.status.success());
+    assert!(
+        stderr(&unknown).contains("通知书种类"),
+        "{}",
+        stderr(&unknown)
+    );
+}

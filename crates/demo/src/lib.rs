@@ -102,6 +102,8 @@ pub struct DemoReport {
     pub meetings: u64,
     /// Entries in this quarter's 重点地区及突出问题排查整治登记簿.
     pub hotspots: u64,
+    /// Screenings the demo's 专项排查 counted.
+    pub campaign_screenings: u64,
     /// Cases at the hub handled jointly: a lead and assisting units (联合调处).
     pub joint_cases: u64,
     /// Screenings under a 稳控 responsibility, as their village's station holds them.
@@ -913,6 +915,22 @@ async fn case_story(
         },
     )
     .await?;
+    // A 专项排查 over this fortnight: every screening of its days counts.
+    act(
+        hub,
+        op,
+        Action::DeclareCampaign {
+            entry: None,
+            campaign: sanji_domain::campaign::Campaign {
+                topic: "年末矛盾纠纷专项排查".into(),
+                from: held_on - chrono::Days::new(7),
+                to: held_on + chrono::Days::new(7),
+                categories: Vec::new(),
+                note: "各村逐户走访,排查结果(含零报告)按周报镇中心。".into(),
+            },
+        },
+    )
+    .await?;
     forwarder.once().await?; // reports the accepted hand-down and the month
     for station in stations.iter() {
         station.sync(3).await?;
@@ -1193,6 +1211,12 @@ fn check(
     if hotspots == 0 {
         problems.push("镇中心的重点地区排查整治登记簿是空的".into());
     }
+    let campaign_screenings = sanji_node::campaigns::campaigns(&hub.store, today)?
+        .first()
+        .map_or(0, |c| u64::from(c.tally.screenings));
+    if campaign_screenings == 0 {
+        problems.push("专项排查没有计入任何排查".into());
+    }
     let book = sanji_node::meetings::book(&hub.store, today)?;
     let meetings = book
         .meetings
@@ -1241,6 +1265,7 @@ fn check(
         incidents,
         meetings,
         hotspots,
+        campaign_screenings,
         joint_cases,
         screenings_controlled,
         year_summary_received,

@@ -199,6 +199,8 @@ pub enum EventBody {
     /// An entry of the 重点地区及突出问题排查整治登记簿, recorded or updated
     /// by the township; the latest recording stands.
     HotspotRecorded(crate::hotspot::Hotspot),
+    /// A 专项排查 the township declared (or corrected: the latest stands).
+    CampaignDeclared(crate::campaign::Campaign),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -269,6 +271,7 @@ impl EventBody {
             EventBody::ScreeningControlled(_) => "screening_controlled",
             EventBody::RegisterNumbered(_) => "register_numbered",
             EventBody::HotspotRecorded(_) => "hotspot_recorded",
+            EventBody::CampaignDeclared(_) => "campaign_declared",
         }
     }
 
@@ -330,6 +333,7 @@ impl EventBody {
             | EventBody::ScreeningControlled(_)
             | EventBody::RegisterNumbered(_)
             | EventBody::HotspotRecorded(_)
+            | EventBody::CampaignDeclared(_)
             | EventBody::CaseImported(_)
             | EventBody::ScreeningImported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Township
@@ -437,6 +441,9 @@ impl Event {
             }
             EventBody::MeetingRecorded(m) => {
                 m.validate(today).map_err(|e| e.within("payload.data"))
+            }
+            EventBody::CampaignDeclared(c) => {
+                c.validate(today).map_err(|e| e.within("payload.data"))
             }
             EventBody::HotspotRecorded(h) => {
                 h.validate(today).map_err(|e| e.within("payload.data"))?;

@@ -90,6 +90,13 @@ pub struct HotspotState {
     pub rectified_on: Option<chrono::NaiveDate>,
 }
 
+/// A 专项排查 as last declared, and who first declared it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct CampaignState {
+    pub record: crate::campaign::Campaign,
+    pub recorded: Provenance,
+}
+
 /// A village's 零报告, as its station recorded it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ZeroReportState {
@@ -110,6 +117,7 @@ pub enum EntityState {
     Meeting(MeetingState),
     Register(crate::register::RegisterBook),
     Hotspot(HotspotState),
+    Campaign(CampaignState),
 }
 
 /// What kind of record an entity is; a kind never changes once folded.
@@ -126,6 +134,7 @@ pub enum EntityKind {
     Meeting,
     Register,
     Hotspot,
+    Campaign,
 }
 
 impl EntityState {
@@ -141,6 +150,7 @@ impl EntityState {
             EntityState::Meeting(_) => EntityKind::Meeting,
             EntityState::Register(_) => EntityKind::Register,
             EntityState::Hotspot(_) => EntityKind::Hotspot,
+            EntityState::Campaign(_) => EntityKind::Campaign,
         }
     }
 }
@@ -379,6 +389,14 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
                 Ok(book) => Ok(S::Register(book)),
                 Err(reason) => Err(Box::new((Some(S::Register(book)), reason))),
             }
+        }
+        (None, EventBody::CampaignDeclared(record)) => Ok(S::Campaign(CampaignState {
+            record: record.clone(),
+            recorded: Provenance::of(event),
+        })),
+        (Some(S::Campaign(mut c)), EventBody::CampaignDeclared(record)) => {
+            c.record = record.clone();
+            Ok(S::Campaign(c))
         }
         (None, EventBody::HotspotRecorded(record)) => Ok(S::Hotspot(HotspotState {
             record: record.clone(),

@@ -8,6 +8,7 @@
 //! async runtimes, storage or wire formats. Callers pass `now` in.
 
 pub mod arrived;
+pub mod campaign;
 pub mod case;
 pub mod code;
 pub mod command;

@@ -38,7 +38,8 @@ pub fn audience(entity: &Entity) -> BTreeSet<Code> {
         | EntityState::MonthlyReport(_)
         | EntityState::Meeting(_)
         | EntityState::Register(_)
-        | EntityState::Hotspot(_) => {}
+        | EntityState::Hotspot(_)
+        | EntityState::Campaign(_) => {}
     }
     codes
 }

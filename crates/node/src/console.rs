@@ -159,10 +159,20 @@ fn query_from_wire(
     view: &str,
     params: impl IntoIterator<Item = (String, String)>,
 ) -> Result<Query, sanji_domain::FieldError> {
-    let mut object: serde_json::Map<String, serde_json::Value> = params
-        .into_iter()
-        .map(|(k, v)| (k, serde_json::Value::String(v)))
-        .collect();
+    let mut object = serde_json::Map::new();
+    for (key, text) in params {
+        let value = match key.strip_suffix(JSON_PARAM) {
+            Some(name) => {
+                let value = serde_json::from_str(&text).map_err(|e| {
+                    sanji_domain::FieldError::new(name, format!("查询参数无法解析:{e}"))
+                })?;
+                object.insert(name.to_owned(), value);
+                continue;
+            }
+            None => serde_json::Value::String(text),
+        };
+        object.insert(key, value);
+    }
     object.insert("view".into(), view.into());
     serde_path_to_error::deserialize(serde_json::Value::Object(object)).map_err(|e| {
         let path = e.path().to_string();
@@ -172,6 +182,12 @@ fn query_from_wire(
         )
     })
 }
+
+/// The console RPC's parameters are text: a parameter that is not (a
+/// year, a search's filters) travels as its JSON under its name with this
+/// suffix, so that text which merely looks like a number (a case number
+/// `0007`, `7`) is never taken for one.
+const JSON_PARAM: &str = ":json";
 
 fn query_to_wire(query: &Query) -> (String, BTreeMap<String, String>) {
     let value = serde_json::to_value(query).expect("queries serialise");
@@ -183,7 +199,10 @@ fn query_to_wire(query: &Query) -> (String, BTreeMap<String, String>) {
             (_, serde_json::Value::String(v)) => {
                 params.insert(key.clone(), v.clone());
             }
-            _ => {}
+            (_, serde_json::Value::Null) => {}
+            (_, other) => {
+                params.insert(format!("{key}{JSON_PARAM}"), other.to_string());
+            }
         }
     }
     (view, params)
@@ -344,5 +363,42 @@ fn local_address(listen: &str) -> String {
     match listen.rsplit_once(':') {
         Some(("0.0.0.0" | "[::]" | "::", port)) => format!("127.0.0.1:{port}"),
         _ => listen.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Every query reaches the server as it was asked: numbers and a
+    /// search's filters too, and text that looks like a number stays text.
+    #[test]
+    fn queries_cross_the_wire_unchanged() {
+        let filter = crate::views::CaseFilter {
+            party: Some("周大山".into()),
+            status: Some(sanji_domain::case::CaseStatus::Accepted),
+            offset: 20,
+            limit: Some(10),
+            ..Default::default()
+        };
+        for query in [
+            Query::Register { year: 2026 },
+            Query::Notices {
+                year: 2025,
+                book: "交办".into(),
+            },
+            Query::CaseSearch { filter },
+            Query::Case { case: "7".into() },
+            Query::Case {
+                case: "0007".into(),
+            },
+            Query::Screenings { village: None },
+        ] {
+            let (view, params) = query_to_wire(&query);
+            assert_eq!(query_from_wire(&view, params), Ok(query));
+        }
+        let broken = query_from_wire("register", [("year:json".to_owned(), "twenty".to_owned())])
+            .unwrap_err();
+        assert_eq!(broken.field, "year");
     }
 }

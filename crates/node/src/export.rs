@@ -781,3 +781,54 @@ pub fn hotspots_table(book: &crate::hotspots::HotspotBook) -> Table {
         &book.rows,
     )
 }
+
+/// A 专项排查's count, one line per village of the 名录.
+pub fn campaign_table(view: &crate::campaigns::CampaignView) -> Table {
+    type Row = (String, sanji_domain::campaign::CampaignVillage);
+    let rows: Vec<Row> = view
+        .village_names
+        .iter()
+        .cloned()
+        .zip(view.tally.villages.iter().cloned())
+        .collect();
+    let columns: Vec<Column<Row>> = vec![
+        Column::new("村", |(name, _): &Row| text(name)),
+        Column::new("排查条数", |(_, r): &Row| count(r.screenings)),
+        Column::new("其中重大或群体性", |(_, r): &Row| count(r.severe)),
+        Column::new("报送情况", |(_, r): &Row| text(r.standing.label())),
+    ];
+    Table::of(
+        format!("专项排查情况统计表 {}", view.record.label()),
+        1,
+        &columns,
+        &rows,
+    )
+}
+
+/// The 专项排查 declared, one line each with what it found.
+pub fn campaigns_table(views: &[crate::campaigns::CampaignView]) -> Table {
+    use crate::campaigns::CampaignView;
+    let columns: Vec<Column<CampaignView>> = vec![
+        Column::new("主题", |c: &CampaignView| text(&c.record.topic)),
+        Column::new("开始日期", |c: &CampaignView| text(c.record.from)),
+        Column::new("结束日期", |c: &CampaignView| text(c.record.to)),
+        Column::new("排查重点", |c: &CampaignView| {
+            let kinds: Vec<&str> = c.record.categories.iter().map(|k| k.label()).collect();
+            text(if kinds.is_empty() {
+                "各类矛盾纠纷".to_owned()
+            } else {
+                kinds.join("、")
+            })
+        }),
+        Column::new("情况", |c: &CampaignView| text(&c.phase)),
+        Column::new("排查条数", |c: &CampaignView| count(c.tally.screenings)),
+        Column::new("重大或群体性", |c: &CampaignView| {
+            count(c.tally.severe)
+        }),
+        Column::new("各村报送", |c: &CampaignView| {
+            text(c.tally.reporting.label())
+        }),
+        Column::new("编号", |c: &CampaignView| text(c.id)),
+    ];
+    Table::of("专项排查".to_owned(), 1, &columns, views)
+}

@@ -571,6 +571,12 @@ pub enum Action {
         #[serde(default)]
         duties: Vec<crate::meetings::DutyDraft>,
     },
+    /// A 专项排查: declared, or (`entry`) corrected.
+    DeclareCampaign {
+        #[serde(default)]
+        entry: Option<Uuid>,
+        campaign: sanji_domain::campaign::Campaign,
+    },
     /// An entry of the 重点地区排查整治登记簿: new, or (`entry`) its update.
     RecordHotspot {
         #[serde(default)]
@@ -760,6 +766,17 @@ fn perform(
                 summary,
             )
         }
+        Action::DeclareCampaign { entry, campaign } => {
+            let summary = format!(
+                "已{}专项排查「{}」",
+                if entry.is_some() { "修改" } else { "部署" },
+                campaign.topic
+            );
+            (
+                crate::campaigns::declare_campaign(store, &ledger, actor, entry, campaign, now_ms)?,
+                summary,
+            )
+        }
         Action::RecordHotspot { entry, hotspot } => {
             let summary = format!(
                 "已{}重点地区「{}」:{}",
@@ -890,6 +907,12 @@ pub enum Query {
     /// A case's 总登记簿 number, archive number and notices.
     CaseNumbers {
         case: Uuid,
+    },
+    /// Every 专项排查 with its count.
+    Campaigns,
+    /// One 专项排查, counted village by village.
+    Campaign {
+        campaign: Uuid,
     },
     /// 重点地区及突出问题排查整治登记簿 of a quarter (`2026-Q4`).
     Hotspots {
@@ -1173,6 +1196,10 @@ impl Operations {
             )?),
             Query::Notice { event } => json(crate::notices::notice(store, *event)?),
             Query::CaseNumbers { case } => json(crate::notices::case_numbers(store, *case)?),
+            Query::Campaigns => json(crate::campaigns::campaigns(store, today)?),
+            Query::Campaign { campaign } => {
+                json(crate::campaigns::campaign(store, *campaign, today)?)
+            }
             Query::Hotspots { quarter } => json(crate::hotspots::hotspots(
                 store,
                 Period::parse(quarter)?,

@@ -243,6 +243,11 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
             EntityState::Summary(_) | EntityState::MonthlyReport(_) => {
                 ("summary", "汇总".to_owned(), String::new())
             }
+            EntityState::Campaign(c) => (
+                "campaign",
+                format!("专项排查 {}", c.record.topic),
+                c.record.label(),
+            ),
             EntityState::Hotspot(h) => (
                 "hotspot",
                 format!("重点地区 {}", h.record.area),
@@ -295,6 +300,7 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::ScreeningControlled(_) => "稳控责任".to_owned(),
         B::RegisterNumbered(n) => format!("{}编号", n.book.label()),
         B::HotspotRecorded(_) => "重点地区排查整治登记".to_owned(),
+        B::CampaignDeclared(_) => "部署专项排查".to_owned(),
     }
 }
 

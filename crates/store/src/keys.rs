@@ -67,6 +67,7 @@ pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
         Meeting => b'm',
         Register => b'n',
         Hotspot => b'h',
+        Campaign => b'g',
     }
 }
 

@@ -307,3 +307,30 @@ pub fn registration_of(
         from_record,
     })
 }
+
+/// Takes the `action` a form made (or the field it could not make it from)
+/// as this person through the operator layer: once taken, on to where
+/// `done` says; a bad field shows the form `again` with it marked.
+pub(crate) async fn take_form_action(
+    console: &crate::Console,
+    person: &crate::session::Person,
+    action: Result<sanji_node::ops::Action, FieldError>,
+    done: impl FnOnce(&sanji_node::ops::ActOutcome) -> String,
+    again: impl AsyncFnOnce(FieldError) -> Result<axum::response::Response, crate::PageError>,
+) -> Result<axum::response::Response, crate::PageError> {
+    use axum::response::IntoResponse;
+    let taken = match action {
+        Ok(action) => {
+            console
+                .operations()
+                .act(&person.account.actor(), action)
+                .await
+        }
+        Err(e) => Err(sanji_node::NodeError::Invalid(e)),
+    };
+    match taken {
+        Ok(outcome) => Ok(axum::response::Redirect::to(&done(&outcome)).into_response()),
+        Err(sanji_node::NodeError::Invalid(e)) => again(e).await,
+        Err(e) => Err(e.into()),
+    }
+}

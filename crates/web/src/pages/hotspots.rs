@@ -9,14 +9,13 @@ use askama::Template;
 use axum::Form;
 use axum::Router;
 use axum::extract::{Path, Query as UrlQuery, State};
-use axum::response::{IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::NaiveDate;
 use sanji_domain::hotspot::{Hotspot, HotspotStanding, RectifyStatus};
 use sanji_domain::report::Period;
 use sanji_domain::time::{cst_date, parse_date};
 use sanji_domain::{Code, FieldError, Labelled};
-use sanji_node::NodeError;
 use sanji_node::export;
 use sanji_node::hotspots::{HotspotBook, HotspotRow};
 use sanji_node::ops::{Action, Query};
@@ -26,7 +25,9 @@ use crate::session::Person;
 use crate::{Console, PageError};
 
 use super::cases::village_choices;
-use super::forms::{Field, choices, field, mark, posted_text, responsible_choices};
+use super::forms::{
+    Field, choices, field, mark, posted_text, responsible_choices, take_form_action,
+};
 use super::reports::{PrintPage, download, wide};
 use super::{Frame, page, query};
 
@@ -264,34 +265,29 @@ async fn save(
 ) -> Result<Response, PageError> {
     person.check_csrf(posted.remove("csrf").as_deref())?;
     person.account.sees_ledgers()?;
-    let result = match hotspot_of(&posted) {
-        Ok(hotspot) => {
-            let quarter = sanji_domain::hotspot::Hotspot::quarter(&hotspot);
-            console
-                .operations()
-                .act(
-                    &person.account.actor(),
-                    Action::RecordHotspot { entry, hotspot },
-                )
-                .await
-                .map(|outcome| (outcome, quarter))
-        }
-        Err(e) => Err(NodeError::Invalid(e)),
+    let parsed = hotspot_of(&posted);
+    let quarter = parsed
+        .as_ref()
+        .map(|h| h.quarter().to_string())
+        .unwrap_or_default();
+    let done = if entry.is_some() {
+        "updated"
+    } else {
+        "recorded"
     };
-    match result {
-        Ok((outcome, quarter)) => Ok(Redirect::to(&format!(
-            "/hotspots?quarter={quarter}&done={}#h-{}",
-            if entry.is_some() {
-                "updated"
-            } else {
-                "recorded"
-            },
-            outcome.entity
-        ))
-        .into_response()),
-        Err(NodeError::Invalid(e)) => form_page(&console, &person, &posted, entry, Some(e)).await,
-        Err(e) => Err(e.into()),
-    }
+    take_form_action(
+        &console,
+        &person,
+        parsed.map(|hotspot| Action::RecordHotspot { entry, hotspot }),
+        |outcome| {
+            format!(
+                "/hotspots?quarter={quarter}&done={done}#h-{}",
+                outcome.entity
+            )
+        },
+        async |e| form_page(&console, &person, &posted, entry, Some(e)).await,
+    )
+    .await
 }
 
 async fn record(

@@ -19,6 +19,7 @@ use crate::{Console, PageError};
 
 mod accounts;
 mod arrivals;
+mod campaigns;
 pub(crate) mod cases;
 mod conflicts;
 mod county;
@@ -62,6 +63,7 @@ pub fn router() -> Router<Console> {
         .merge(register::routes())
         .merge(notices::routes())
         .merge(hotspots::routes())
+        .merge(campaigns::routes())
         .route("/static/app.css", get(stylesheet))
 }
 
