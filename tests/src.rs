@@ -594,6 +594,7 @@ pub fn screening(i: usize, village: &Code, on: NaiveDate) -> Screening {
         } else {
             "村调委会已上门了解情况,约定三日内组织双方调解".into()
         },
+        line: None,
     }
 }
 

@@ -1101,6 +1101,7 @@ async fn screenings_are_signed_off_by_the_director_and_converted_once() {
                 mass_incident_risk: false,
                 description: "两户因承包地流转款分配发生争执,情绪较为激动。".into(),
                 measures: "村调委会已上门了解情况。".into(),
+                line: None,
             },
         )
         .expect("screening recorded")

@@ -21,6 +21,8 @@ pub const SCREENING: Flags = Flags(&[
     ("description", "--description"),
     ("measures", "--measures"),
     ("author", "--by"),
+    ("village", "--village"),
+    ("line", "--line"),
 ]);
 
 pub const ZERO_REPORT: Flags = Flags(&[

@@ -432,6 +432,17 @@ fn duty_of(index: usize, text: &str) -> Result<sanji_node::meetings::DutyDraft, 
 
 #[derive(Subcommand)]
 pub enum ScreeningAction {
+    /// 镇中心工作人员按分区分线排查的登记:排查的村(分区)、行业或领域(分线)及排查内容
+    Add {
+        /// 排查的村(12 位村代码)
+        #[arg(long)]
+        village: String,
+        /// 分线:行业或领域,如「建筑工地」(只按村排查的不填)
+        #[arg(long)]
+        line: Option<String>,
+        #[command(flatten)]
+        fields: crate::station_cmd::ScreeningFlags,
+    },
     /// 中心主任签字
     SignOff {
         /// 排查编号(UUID,见 sanji hub screenings --json 的 id)
@@ -686,6 +697,20 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
                 render::case_file(case.id, &case.file);
             }
             Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Screening(ScreeningAction::Add {
+            village,
+            line,
+            fields,
+        }) => {
+            flags::SCREENING
+                .on_async(async {
+                    let village =
+                        Code::parse_level("village", &village, sanji_domain::Level::Village)?;
+                    let screening = fields.screening(village, None, line, today())?;
+                    act(&config, person, Action::RecordScreening { screening }, json).await
+                })
+                .await
         }
         HubCommand::Campaign(CampaignAction::Add {
             topic,

@@ -151,38 +151,72 @@ enum StationCommand {
     },
 }
 
+/// What a screening says, as flags: the station's and the center's alike.
+#[derive(clap::Args)]
+pub struct ScreeningFlags {
+    #[arg(long, help = clap_zh::one_of::<Category>("类别"))]
+    category: String,
+    #[arg(long, help = clap_zh::one_of::<RiskLevel>("风险等级"))]
+    risk: String,
+    /// 当事人姓名(可多次,每人一个 --party)
+    #[arg(long = "party", required = true)]
+    parties: Vec<String>,
+    /// 涉及人数(1 到 100000 的整数)
+    #[arg(long, allow_negative_numbers = true)]
+    people: i64,
+    /// 基本情况
+    #[arg(long)]
+    description: String,
+    /// 已采取的措施
+    #[arg(long, default_value = "")]
+    measures: String,
+    /// 易激化
+    #[arg(long)]
+    may_escalate: bool,
+    /// 有群体性事件风险
+    #[arg(long)]
+    mass_incident: bool,
+    /// 排查日期(YYYY-MM-DD,不能晚于今天;默认今天)
+    #[arg(long)]
+    date: Option<String>,
+    /// 排查人姓名(默认同经办人)
+    #[arg(long)]
+    screener: Option<String>,
+}
+
+impl ScreeningFlags {
+    /// The screening of `village` these flags describe; `screener` when
+    /// none was given.
+    pub fn screening(
+        self,
+        village: Code,
+        screener: Option<String>,
+        line: Option<String>,
+        today: NaiveDate,
+    ) -> Result<Screening, FieldError> {
+        Ok(Screening {
+            village,
+            screened_on: date_or_today("date", self.date.as_deref(), today)?,
+            screener: self.screener.or(screener).unwrap_or_default(),
+            category: Category::parse_for("category", &self.category)?,
+            parties: party_list(self.parties),
+            people_involved: people_count("people", self.people)?,
+            risk: RiskLevel::parse_for("risk", &self.risk)?,
+            may_escalate: self.may_escalate,
+            mass_incident_risk: self.mass_incident,
+            description: self.description,
+            measures: self.measures,
+            line,
+        })
+    }
+}
+
 #[derive(Subcommand)]
 enum AddScreening {
     /// 新增一条排查登记
     Add {
-        #[arg(long, help = clap_zh::one_of::<Category>("类别"))]
-        category: String,
-        #[arg(long, help = clap_zh::one_of::<RiskLevel>("风险等级"))]
-        risk: String,
-        /// 当事人姓名(可多次,每人一个 --party)
-        #[arg(long = "party", required = true)]
-        parties: Vec<String>,
-        /// 涉及人数(1 到 100000 的整数)
-        #[arg(long, allow_negative_numbers = true)]
-        people: i64,
-        /// 基本情况
-        #[arg(long)]
-        description: String,
-        /// 已采取的措施
-        #[arg(long, default_value = "")]
-        measures: String,
-        /// 易激化
-        #[arg(long)]
-        may_escalate: bool,
-        /// 有群体性事件风险
-        #[arg(long)]
-        mass_incident: bool,
-        /// 排查日期(YYYY-MM-DD,不能晚于今天;默认今天)
-        #[arg(long)]
-        date: Option<String>,
-        /// 排查人姓名(默认同经办人)
-        #[arg(long)]
-        screener: Option<String>,
+        #[command(flatten)]
+        fields: ScreeningFlags,
         /// 经办人姓名(默认取配置中的 default_author)
         #[arg(long)]
         by: Option<String>,
@@ -199,7 +233,7 @@ enum AddZeroReport {
         /// 说明(如:已逐户走访,未发现矛盾纠纷)
         #[arg(long, default_value = "")]
         note: String,
-        /// 排查人姓名(默认同经办人)
+        /// 排查人姓名(默认同经办人,镇中心为登记人)
         #[arg(long)]
         screener: Option<String>,
         /// 经办人姓名(默认取配置中的 default_author)
@@ -338,36 +372,10 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             unreachable!("handled above")
         }
         StationCommand::Unlock => unlock(&desk).await,
-        StationCommand::Screening(AddScreening::Add {
-            category,
-            risk,
-            parties,
-            people,
-            description,
-            measures,
-            may_escalate,
-            mass_incident,
-            date,
-            screener,
-            by,
-        }) => {
+        StationCommand::Screening(AddScreening::Add { fields, by }) => {
             let request = flags::SCREENING.on(|| {
-                let screener = screener
-                    .or_else(|| by.clone())
-                    .or_else(|| default_author.clone());
-                let screening = Screening {
-                    village: config.code.clone(),
-                    screened_on: date_or_today("date", date.as_deref(), today)?,
-                    screener: screener.unwrap_or_default(),
-                    category: Category::parse_for("category", &category)?,
-                    parties: party_list(parties),
-                    people_involved: people_count("people", people)?,
-                    risk: RiskLevel::parse_for("risk", &risk)?,
-                    may_escalate,
-                    mass_incident_risk: mass_incident,
-                    description,
-                    measures,
-                };
+                let screener = by.clone().or_else(|| default_author.clone());
+                let screening = fields.screening(config.code.clone(), screener, None, today)?;
                 Ok(StationRequest::RecordScreening { by, screening })
             })?;
             let reply = flags::SCREENING

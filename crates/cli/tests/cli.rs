@@ -1314,6 +1314,79 @@ fn the_township_books_are_kept_from_the_command_line() {
         .collect();
     assert!(areas.contains(&"镇中心小学周边"), "{areas:?}");
 
+    // The center's own screener (分区分线), by village and trade.
+    let screened = json(&sanji(
+        d,
+        &[
+            "hub",
+            "screening",
+            "add",
+            "--config",
+            &hub,
+            "--as",
+            &op,
+            "--json",
+            "--village",
+            "360123100201",
+            "--line",
+            "学校周边",
+            "--category",
+            "other",
+            "--risk",
+            "general",
+            "--party",
+            "张三",
+            "--people",
+            "2",
+            "--description",
+            "校门口摊贩与家长争执",
+        ],
+    ));
+    let screening = screened["entity"].as_str().unwrap().to_owned();
+    let listed = json(&sanji(
+        d,
+        &["hub", "screenings", "--config", &hub, "--json"],
+    ));
+    let row = listed
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["id"] == screening.as_str())
+        .expect("listed");
+    assert_eq!(
+        (row["line"].as_str(), row["by_center"].as_bool()),
+        (Some("学校周边"), Some(true))
+    );
+    let outside = sanji(
+        d,
+        &[
+            "hub",
+            "screening",
+            "add",
+            "--config",
+            &hub,
+            "--as",
+            &op,
+            "--village",
+            "360123100",
+            "--category",
+            "other",
+            "--risk",
+            "general",
+            "--party",
+            "张三",
+            "--people",
+            "2",
+            "--description",
+            "x",
+        ],
+    );
+    assert!(
+        stderr(&outside).starts_with("错误:--village:"),
+        "{}",
+        stderr(&outside)
+    );
+
     let dispatched = json(&sanji(
         d,
         &[

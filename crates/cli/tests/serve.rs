@@ -159,6 +159,7 @@ fn screening(n: usize) -> Screening {
         mass_incident_risk: false,
         description: format!("宅基地边界纠纷,第 {n} 起,双方各执一词,需村委会到现场丈量后调解"),
         measures: "已约定下周二到现场丈量".into(),
+        line: None,
     }
 }
 

@@ -104,6 +104,8 @@ pub struct DemoReport {
     pub hotspots: u64,
     /// Screenings the demo's 专项排查 counted.
     pub campaign_screenings: u64,
+    /// Screenings the township center's own screeners recorded (分区分线).
+    pub center_screenings: u64,
     /// Cases at the hub handled jointly: a lead and assisting units (联合调处).
     pub joint_cases: u64,
     /// Screenings under a 稳控 responsibility, as their village's station holds them.
@@ -915,6 +917,31 @@ async fn case_story(
         },
     )
     .await?;
+    // 分区分线: the center's own screener covering construction sites.
+    act(
+        hub,
+        op,
+        Action::RecordScreening {
+            screening: sanji_domain::record::Screening {
+                village: stations[0].code().clone(),
+                screened_on: held_on,
+                screener: "刘芳".into(),
+                category: sanji_domain::record::Category::Labour,
+                parties: vec![sanji_domain::record::Party {
+                    name: "包工头陈某".into(),
+                    contact: None,
+                }],
+                people_involved: 12,
+                risk: sanji_domain::record::RiskLevel::Major,
+                may_escalate: true,
+                mass_incident_risk: false,
+                description: "村民自建房工地拖欠 12 名务工人员工资,年底前须结清。".into(),
+                measures: "已约劳动保障所到工地核实工资单。".into(),
+                line: Some("建筑工地".into()),
+            },
+        },
+    )
+    .await?;
     // A 专项排查 over this fortnight: every screening of its days counts.
     act(
         hub,
@@ -1217,6 +1244,13 @@ fn check(
     if campaign_screenings == 0 {
         problems.push("专项排查没有计入任何排查".into());
     }
+    let center_screenings = sanji_node::views::screenings(&hub.store, "")?
+        .iter()
+        .filter(|s| s.by_center)
+        .count() as u64;
+    if center_screenings == 0 {
+        problems.push("镇中心自己的排查没有登记上".into());
+    }
     let book = sanji_node::meetings::book(&hub.store, today)?;
     let meetings = book
         .meetings
@@ -1266,6 +1300,7 @@ fn check(
         meetings,
         hotspots,
         campaign_screenings,
+        center_screenings,
         joint_cases,
         screenings_controlled,
         year_summary_received,

@@ -131,6 +131,7 @@ pub fn screening(
         mass_incident_risk: t.mass,
         description: t.description.to_owned(),
         measures: t.measures.to_owned(),
+        line: None,
     }
 }
 

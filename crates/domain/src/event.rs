@@ -305,7 +305,11 @@ impl EventBody {
     /// Which origins may write this kind of event.
     fn check_origin(&self, origin: &Origin) -> Result<(), FieldError> {
         let allowed = match self {
-            EventBody::ScreeningRecorded(_) | EventBody::ZeroReported(_) => {
+            // A village's station, or the township center's own screeners (分区分线).
+            EventBody::ScreeningRecorded(_) => {
+                !origin.is_outbox() && origin.code().level() != Level::County
+            }
+            EventBody::ZeroReported(_) => {
                 !origin.is_outbox() && origin.code().level() == Level::Village
             }
             EventBody::VisitRecorded(_) | EventBody::CaseRegistered(_) => {
@@ -427,7 +431,12 @@ impl Event {
         match &self.body {
             EventBody::ScreeningRecorded(s) => {
                 s.validate(today).map_err(|e| e.within("payload.data"))?;
-                same_code("payload.data.village", &s.village, self.origin.code())
+                match self.origin.code().level() {
+                    Level::Village => {
+                        same_code("payload.data.village", &s.village, self.origin.code())
+                    }
+                    _ => under_code("payload.data.village", &s.village, self.origin.code()),
+                }
             }
             EventBody::IncidentRecorded(i) => {
                 i.validate(today).map_err(|e| e.within("payload.data"))?;
@@ -511,8 +520,13 @@ impl Event {
                     &r.screening.village,
                     self.origin.code(),
                 )?;
-                if r.source.origin != Origin::node(r.screening.village.clone()) {
-                    return Err(FieldError::new("payload.data.source", "来源须为该村的台账"));
+                let village = Origin::node(r.screening.village.clone());
+                let township = Origin::node(self.origin.code().clone());
+                if r.source.origin != village && r.source.origin != township {
+                    return Err(FieldError::new(
+                        "payload.data.source",
+                        "来源须为该村或本乡镇的台账",
+                    ));
                 }
                 Ok(())
             }

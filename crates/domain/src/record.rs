@@ -146,6 +146,11 @@ pub struct Screening {
     pub description: String,
     #[serde(default)]
     pub measures: String,
+    /// 分线: the trade or field a township center's screener covers
+    /// (建筑工地, 学校周边, 企业劳资), for the center's own screenings;
+    /// left out of a village's.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub line: Option<String>,
 }
 
 impl Screening {
@@ -162,6 +167,9 @@ impl Screening {
         people("people_involved", self.people_involved)?;
         text("description", &self.description, 1)?;
         text("measures", &self.measures, 0)?;
+        if let Some(line) = &self.line {
+            name("line", line)?;
+        }
         Ok(())
     }
 }

@@ -181,10 +181,18 @@ fn origins_may_write_only_their_own_kinds() {
             "与事件来源",
         ),
         (
-            "screening from the township",
-            with(screening_event(), |e| e.origin = township_origin()),
+            "screening from the county",
+            with(screening_event(), |e| e.origin = Origin::node(code(COUNTY))),
             "origin",
             "screening_recorded",
+        ),
+        (
+            "the center's own screening of another township's village",
+            with(screening_event(), |e| {
+                e.origin = Origin::node(code(OTHER_TOWNSHIP));
+            }),
+            "payload.data.village",
+            "不在 360123101 辖区内",
         ),
         (
             "screening from the outbox",
@@ -331,8 +339,8 @@ fn payload_rules_are_reported_under_payload_data() {
                 e.origin = Origin::node(code(TOWNSHIP));
                 body_mut(e, screening_of).village = code(TOWNSHIP);
             }),
-            "origin",
-            "screening_recorded",
+            "payload.data.village",
+            "村级代码",
         ),
         (
             "severe report with no people involved",
@@ -1051,4 +1059,36 @@ fn an_incident_is_the_townships_to_record_within_its_own_area() {
             "incident_recorded",
         ),
     ]);
+}
+
+/// 分区分线: the township center's own screeners record screenings of its
+/// villages, each naming the trade or field it covers; a severe one goes
+/// to the county with the township's ledger as its source.
+#[test]
+fn the_center_records_its_own_screenings_of_its_villages() {
+    let mut own = screening_event();
+    own.origin = township_origin();
+    if let EventBody::ScreeningRecorded(s) = &mut own.body {
+        s.line = Some("建筑工地".into());
+    }
+    assert_eq!(own.validate(), Ok(()));
+    let text = String::from_utf8(own.body.encode()).unwrap();
+    assert!(text.contains("\"line\":\"建筑工地\""), "{text}");
+    // A village's screening carries no `line`: it encodes as before.
+    let village = String::from_utf8(screening_event().body.encode()).unwrap();
+    assert!(!village.contains("line"), "{village}");
+    if let EventBody::ScreeningRecorded(s) = &mut own.body {
+        s.line = Some("建筑\n工地".into());
+    }
+    assert_eq!(own.validate().unwrap_err().field, "payload.data.line");
+
+    let mut report = severe_report_event();
+    if let EventBody::SevereScreeningReported(r) = &mut report.body {
+        r.source.origin = township_origin();
+    }
+    assert_eq!(report.validate(), Ok(()));
+    if let EventBody::SevereScreeningReported(r) = &mut report.body {
+        r.source.origin = Origin::node(code(OTHER_VILLAGE));
+    }
+    assert_eq!(report.validate().unwrap_err().field, "payload.data.source");
 }

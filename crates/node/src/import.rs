@@ -974,6 +974,7 @@ fn read_screening(r: &mut RowReader<'_>, ctx: &Context<'_>) -> Option<ImportedSc
             mass_incident_risk: mass?,
             description: description?,
             measures: measures?,
+            line: None,
         },
         source: source_of(ctx.file_name, r.row),
     })

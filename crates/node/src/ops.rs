@@ -410,6 +410,41 @@ pub fn sign_off(
     }
 }
 
+/// Records a screening made by the township center's own screeners (分区分线:
+/// each covers villages and a trade or field), on the hub's own ledger: a
+/// village of the directory (the screener, unless named, is who records
+/// it), written there by the forwarder's rules like a
+/// station's (its summary, a severe one reported to the county).
+pub fn record_center_screening(
+    store: &Store,
+    ledger: &Origin,
+    actor: &Actor,
+    mut screening: sanji_domain::record::Screening,
+    now_ms: u64,
+) -> Result<Event, NodeError> {
+    check_role("镇中心排查登记", VISIT_ROLES, actor.role).map_err(NodeError::Refused)?;
+    if screening.screener.trim().is_empty() {
+        screening.screener = actor.name.clone();
+    }
+    if store.node().level() != Level::Township {
+        return Err(NodeError::Refused("只有乡镇中心登记本镇的排查".into()));
+    }
+    screening.validate(cst_date(now_ms))?;
+    let listing = crate::directory::Directory::new(store.clone()).listing()?;
+    if !listing.villages.iter().any(|p| p.code == screening.village) {
+        return Err(NodeError::Invalid(FieldError::new(
+            "village",
+            format!("村代码 {} 不在本镇名录中", screening.village),
+        )));
+    }
+    let draft = Draft {
+        author: actor.name.clone(),
+        entity: Uuid::now_v7(),
+        body: EventBody::ScreeningRecorded(screening),
+    };
+    Ok(store.append_local(ledger, now_ms, vec![draft])?.remove(0))
+}
+
 /// Sets or updates a screening's 稳控 responsibility: a screening of this
 /// township not turned into a case, a responsible unit of the directory, a
 /// time limit not before the screening.
@@ -570,6 +605,10 @@ pub enum Action {
         case_refs: Vec<String>,
         #[serde(default)]
         duties: Vec<crate::meetings::DutyDraft>,
+    },
+    /// A screening by the center's own screeners (分区分线).
+    RecordScreening {
+        screening: sanji_domain::record::Screening,
     },
     /// A 专项排查: declared, or (`entry`) corrected.
     DeclareCampaign {
@@ -766,6 +805,10 @@ fn perform(
                 summary,
             )
         }
+        Action::RecordScreening { screening } => (
+            record_center_screening(store, &ledger, actor, screening, now_ms)?,
+            "已登记排查".to_owned(),
+        ),
         Action::DeclareCampaign { entry, campaign } => {
             let summary = format!(
                 "已{}专项排查「{}」",

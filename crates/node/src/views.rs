@@ -34,6 +34,12 @@ pub struct ScreeningRow {
     pub description: String,
     pub measures: String,
     pub screener: String,
+    /// 分线: the trade or field, for a screening of the center's own screeners.
+    #[serde(default)]
+    pub line: Option<String>,
+    /// Recorded by the township center's own screeners (分区分线), not the village's station.
+    #[serde(default)]
+    pub by_center: bool,
     /// When the village recorded it (Unix ms), if this node holds the village's record.
     pub recorded_at_ms: Option<u64>,
     /// When the hub forwarded it to the county, if it did.
@@ -466,7 +472,13 @@ fn screening_row(e: Entity) -> Option<ScreeningRow> {
     match e.state {
         EntityState::Screening(s) => {
             let r = s.record;
+            let by_center = s
+                .recorded
+                .as_ref()
+                .is_some_and(|p| p.event.origin.code().level() == sanji_domain::Level::Township);
             Some(ScreeningRow {
+                line: r.line,
+                by_center,
                 id: e.id,
                 village: r.village,
                 screened_on: r.screened_on,

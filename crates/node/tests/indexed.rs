@@ -169,6 +169,7 @@ fn build() -> World {
                 mass_incident_risk: rng.chance(5),
                 description: "地界纠纷".into(),
                 measures: "已约双方调解".into(),
+                line: None,
             };
             let written = recorded_at_village(
                 store,

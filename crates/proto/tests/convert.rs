@@ -50,6 +50,7 @@ fn screening(risk: RiskLevel) -> Screening {
         mass_incident_risk: false,
         description: "两户因宅基地边界发生争执".into(),
         measures: "已上门调解".into(),
+        line: None,
     }
 }
 

@@ -1572,6 +1572,7 @@ mod tests {
                 mass_incident_risk: false,
                 description: long.clone(),
                 measures: long.clone(),
+                line: None,
             }),
         };
         for _ in 0..10 {

@@ -54,6 +54,7 @@ fn screening(n: usize) -> Draft {
             mass_incident_risk: false,
             description: format!("第 {n} 宗:{PARTY}与邻居因宅基地边界发生争执"),
             measures: "已约双方到村委会调解".into(),
+            line: None,
         }),
     }
 }

@@ -71,6 +71,7 @@ fn screening_record(village: &str, description: &str, risk: RiskLevel) -> Screen
         mass_incident_risk: false,
         description: description.into(),
         measures: "已约双方到村委会调解".into(),
+        line: None,
     }
 }
 

@@ -84,6 +84,7 @@ pub fn screening() -> Screening {
         mass_incident_risk: false,
         description: "两户因宅基地边界发生争执,\n双方各执一词".into(),
         measures: "已上门调解,约定下周现场测量".into(),
+        line: None,
     }
 }
 

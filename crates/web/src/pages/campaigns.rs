@@ -23,7 +23,7 @@ use uuid::Uuid;
 use crate::session::Person;
 use crate::{Console, PageError};
 
-use super::forms::{Field, checked, field, mark, posted_text, take_form_action};
+use super::forms::{Field, checked, field, form_status, mark, posted_text, take_form_action};
 use super::reports::{PrintPage, download, wide};
 use super::{Frame, page, query};
 
@@ -161,11 +161,7 @@ async fn form_page(
         .iter()
         .map(|c| field(c.id(), c.label(), "checkbox", posted, none()).optional())
         .collect();
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
+    let status = form_status(&error);
     let error = match error {
         Some(e) if e.field == "categories" => mark(&mut kinds, Some(e)),
         other => mark(&mut fields, other),

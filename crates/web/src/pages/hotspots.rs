@@ -26,7 +26,7 @@ use crate::{Console, PageError};
 
 use super::cases::village_choices;
 use super::forms::{
-    Field, choices, field, mark, posted_text, responsible_choices, take_form_action,
+    Field, choices, field, form_status, mark, posted_text, responsible_choices, take_form_action,
 };
 use super::reports::{PrintPage, download, wide};
 use super::{Frame, page, query};
@@ -170,11 +170,7 @@ async fn form_page(
             .optional()
             .hint("已整改的须填写"),
     ];
-    let status = if error.is_some() {
-        axum::http::StatusCode::UNPROCESSABLE_ENTITY
-    } else {
-        axum::http::StatusCode::OK
-    };
+    let status = form_status(&error);
     let error = mark(&mut fields, error);
     let body = page(EntryForm {
         frame: Frame::of(console, person, "screenings"),

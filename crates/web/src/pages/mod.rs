@@ -21,6 +21,7 @@ mod accounts;
 mod arrivals;
 mod campaigns;
 pub(crate) mod cases;
+mod center_screenings;
 mod conflicts;
 mod county;
 mod county_home;
@@ -64,6 +65,7 @@ pub fn router() -> Router<Console> {
         .merge(notices::routes())
         .merge(hotspots::routes())
         .merge(campaigns::routes())
+        .merge(center_screenings::routes())
         .route("/static/app.css", get(stylesheet))
 }
 

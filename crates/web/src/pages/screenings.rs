@@ -147,6 +147,15 @@ pub(crate) fn report_standing(
 /// A screening's line. Its standing under the 24-hour rule is left empty:
 /// [`Line::under_the_rule`] adds it where the hub or the county shows it (a
 /// station does not know when its hub passed a screening on).
+/// Who screened: a village's screener, or the center's with the field it covers (分线).
+pub(crate) fn screener_of(row: &ScreeningRow) -> String {
+    match (row.by_center, &row.line) {
+        (true, Some(line)) => format!("{}(镇中心 · {line})", row.screener),
+        (true, None) => format!("{}(镇中心)", row.screener),
+        (false, _) => row.screener.clone(),
+    }
+}
+
 pub(crate) fn line_of(row: &ScreeningRow, names: &sanji_node::directory::Listing) -> Line {
     Line {
         href: format!("/screenings/{}", row.id),
@@ -156,7 +165,7 @@ pub(crate) fn line_of(row: &ScreeningRow, names: &sanji_node::directory::Listing
         risk: row.risk.label(),
         marks: marks(row),
         parties: row.parties.join("、"),
-        screener: row.screener.clone(),
+        screener: screener_of(row),
         signed: signed(row),
         converted: row.converted_to.map(|c| format!("/cases/{c}")),
         reported: row.reported_at_ms.map(format_cst).unwrap_or_default(),

@@ -12,10 +12,10 @@ use axum::response::{IntoResponse, Redirect};
 use axum::routing::{get, post};
 use axum::{Form, Router};
 use chrono::NaiveDate;
-use sanji_domain::record::{Category, RiskLevel, Screening, ZeroReport};
+use sanji_domain::record::{Category, RiskLevel, ZeroReport};
 use sanji_domain::reporting::{Standing, week_of};
 use sanji_domain::time::{format_cst, parse_date};
-use sanji_domain::{Code, EntityState, FieldError, Labelled};
+use sanji_domain::{EntityState, FieldError, Labelled};
 use sanji_node::NodeError;
 use sanji_node::station_api::StationRequest;
 use sanji_node::views::ScreeningRow;
@@ -26,7 +26,7 @@ use super::{
     Clerk, FormText, Ledgers, RecordForm, StationFrame, StationPageError, chosen, filter_choices,
     found_in, names, page, store_record,
 };
-use crate::pages::forms::{Field, checked, choices, count, field, parties_of, posted_text};
+use crate::pages::forms::{posted_text, screening_fields, screening_of};
 use crate::pages::screenings::{Line, is_severe, line_of};
 use crate::station::StationHost;
 
@@ -110,60 +110,6 @@ async fn zero_report(
         }
         Err(e) => Err(e.into()),
     }
-}
-
-/// The 不安定因素排查登记表's fields; the date is today unless typed.
-fn screening_fields(today: String, clerk: String, posted: &HashMap<String, String>) -> Vec<Field> {
-    let none = String::new;
-    vec![
-        field("screened_on", "排查日期", "date", posted, today),
-        field("screener", "排查人", "text", posted, clerk),
-        field("category", "纠纷类别", "select", posted, none()).options(choices::<Category>()),
-        field(
-            "risk",
-            "风险等级",
-            "select",
-            posted,
-            RiskLevel::General.id().into(),
-        )
-        .options(choices::<RiskLevel>())
-        .hint("重大或有群体性事件风险的,登记后须在规定时限内报到镇中心"),
-        field("party", "当事人", "text", posted, none()),
-        field("contact", "联系电话", "text", posted, none()).optional(),
-        field("others", "其他当事人", "text", posted, none())
-            .optional()
-            .hint("多名当事人用顿号隔开,如:张三、李四"),
-        field("people_involved", "涉及人数", "number", posted, "1".into()),
-        field("may_escalate", "易激化", "checkbox", posted, none()).optional(),
-        field(
-            "mass_incident_risk",
-            "有群体性事件风险",
-            "checkbox",
-            posted,
-            none(),
-        )
-        .optional(),
-        field("description", "基本情况", "textarea", posted, none())
-            .hint("矛盾纠纷的起因、经过和现状"),
-        field("measures", "已采取的措施", "textarea", posted, none()).optional(),
-    ]
-}
-
-/// A screening as posted; the station writes its own village into it.
-fn screening_of(village: Code, posted: &HashMap<String, String>) -> Result<Screening, FieldError> {
-    Ok(Screening {
-        village,
-        screened_on: parse_date("screened_on", posted_text(posted, "screened_on"))?,
-        screener: posted_text(posted, "screener").to_owned(),
-        category: Category::parse_for("category", posted_text(posted, "category"))?,
-        parties: parties_of(posted),
-        people_involved: count(posted, "people_involved")?,
-        risk: RiskLevel::parse_for("risk", posted_text(posted, "risk"))?,
-        may_escalate: checked(posted, "may_escalate"),
-        mass_incident_risk: checked(posted, "mass_incident_risk"),
-        description: posted_text(posted, "description").to_owned(),
-        measures: posted_text(posted, "measures").to_owned(),
-    })
 }
 
 async fn form_page(
