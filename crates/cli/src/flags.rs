@@ -220,7 +220,7 @@ mod tests {
             (&SCREENING, "parties[1].name", "第 2 个 --party:r"),
             (&VISIT, "visitor.contact", "--contact:r"),
             (&HUB_CASE, "payload.data.place", "--place:r"),
-            (&SCREENING, "village", "字段 village: r"),
+            (&SCREENING, "entity", "字段 entity: r"),
         ];
         for (flags, field, want) in cases {
             assert_eq!(flags.message(&FieldError::new(field, "r")), want, "{field}");
