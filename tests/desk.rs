@@ -187,6 +187,25 @@ impl Desk {
             .entity
     }
 
+    /// Takes `steps` on `case` at the hub, each by the fixture's person of
+    /// its role (王主任 the director, 刘芳 otherwise).
+    pub async fn take_steps(
+        &self,
+        case: uuid::Uuid,
+        steps: impl IntoIterator<Item = (ActorRole, sanji_node::ops::CaseCommand)>,
+    ) {
+        for (role, command) in steps {
+            let name = if role == ActorRole::Director {
+                "王主任"
+            } else {
+                "刘芳"
+            };
+            let case = case.to_string();
+            self.act(name, role, Action::CaseStep { case, command })
+                .await;
+        }
+    }
+
     /// A view of the hub's operator layer, as the pages read it.
     pub async fn view<T: serde::de::DeserializeOwned>(&self, query: sanji_node::ops::Query) -> T {
         let value = self.cluster.hub().operations.query(query).await.unwrap();

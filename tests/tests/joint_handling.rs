@@ -15,16 +15,8 @@ use sanji_tests::desk::{Desk, hidden, steps_to_a_confirmed_agreement, text};
 async fn an_assisting_unit_reports_on_its_task_and_its_work_is_counted() {
     let desk = Desk::start().await;
     let case = desk.register("何长青").await;
-    for (role, command) in steps_to_a_confirmed_agreement().into_iter().take(2) {
-        let name = if role == ActorRole::Director {
-            "王主任"
-        } else {
-            "刘芳"
-        };
-        let case = case.to_string();
-        desk.act(name, role, Action::CaseStep { case, command })
-            .await;
-    }
+    desk.take_steps(case, steps_to_a_confirmed_agreement().into_iter().take(2))
+        .await;
     let operator = desk.signed_in("刘芳").await;
     let page = desk.page(&operator, &format!("/cases/{case}")).await;
     assert!(page.contains("/steps/assist\""), "{page}");

@@ -95,6 +95,15 @@ pub enum HubCommand {
     /// 专项排查:部署一次(campaign add)或查看一次的统计(campaign show)
     #[command(subcommand)]
     Campaign(CampaignAction),
+    /// 自查评分:本镇半年或全年的评分表(按台账计分的项目带依据;上报在网页上由中心主任进行)
+    Assessment {
+        /// 期间:2026-H2(下半年)或 2026(全年)
+        #[arg(long)]
+        period: String,
+        /// 另存为 CSV 文件(可用 Excel 打开)
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
     /// 已部署的专项排查,各带统计
     Campaigns {
         /// 另存为 CSV 文件(可用 Excel 打开)
@@ -616,6 +625,18 @@ pub enum CountyCommand {
         #[arg(long)]
         csv: Option<std::path::PathBuf>,
     },
+    /// 一个乡镇上报的自查评分表
+    Assessment {
+        /// 乡镇代码(9 位)
+        #[arg(long)]
+        township: String,
+        /// 期间:2026-H2(下半年)或 2026(全年)
+        #[arg(long)]
+        period: String,
+        /// 另存为 CSV 文件(可用 Excel 打开)
+        #[arg(long)]
+        csv: Option<std::path::PathBuf>,
+    },
     /// 上报或交办的案件
     Cases,
     /// 向乡镇交办案件
@@ -749,6 +770,15 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
             let value = console::query_remote(&config, &Query::Campaign { campaign }).await?;
             let view: sanji_node::campaigns::CampaignView = serde_json::from_value(value.clone())?;
             let table = sanji_node::export::campaign_table(&view);
+            render::sheet(&value, &table, csv.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
+        }
+        HubCommand::Assessment { period, csv } => {
+            flags::PERIOD.on(|| Ok(sanji_domain::report::Period::parse(&period)?))?;
+            let value = console::query_remote(&config, &Query::Assessment { period }).await?;
+            let view: sanji_node::assessment::AssessmentView =
+                serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::assessment_table(&view.now);
             render::sheet(&value, &table, csv.as_deref(), json)?;
             Ok(ExitCode::SUCCESS)
         }
@@ -1156,6 +1186,21 @@ pub async fn run_county(args: CountyArgs) -> Result<ExitCode> {
         CountyCommand::Cases => {
             show::<views::CaseRow>(&config, Query::Cases { village: None }, json, render::cases)
                 .await
+        }
+        CountyCommand::Assessment {
+            township,
+            period,
+            csv,
+        } => {
+            flags::PERIOD.on(|| Ok(sanji_domain::report::Period::parse(&period)?))?;
+            let value =
+                console::query_remote(&config, &Query::TownshipAssessment { township, period })
+                    .await?;
+            let (sheet, _): (sanji_domain::assessment::AssessmentSheet, u64) =
+                serde_json::from_value(value.clone())?;
+            let table = sanji_node::export::assessment_table(&sheet);
+            render::sheet(&value, &table, csv.as_deref(), json)?;
+            Ok(ExitCode::SUCCESS)
         }
         CountyCommand::Report { month, csv } => {
             flags::MONTH.on(|| Ok(sanji_domain::report::Month::parse(&month)?))?;

@@ -1410,6 +1410,33 @@ fn the_township_books_are_kept_from_the_command_line() {
     ));
     assert_eq!(register["year"].to_string(), year);
     assert!(!register["rows"].as_array().unwrap().is_empty());
+    // The self-assessment as the ledgers score it now.
+    let half = format!(
+        "{}-H{}",
+        chrono::Datelike::year(&today),
+        if chrono::Datelike::month(&today) <= 6 {
+            1
+        } else {
+            2
+        }
+    );
+    let sheet = json(&sanji(
+        d,
+        &[
+            "hub",
+            "assessment",
+            "--config",
+            &hub,
+            "--json",
+            "--period",
+            &half,
+        ],
+    ));
+    assert_eq!(
+        sheet["now"]["items"].as_array().unwrap().len(),
+        sanji_domain::assessment::ITEMS.len()
+    );
+    assert!(sheet["filed"].is_null());
     let unknown = sanji(
         d,
         &["hub", "notices", "--config", &hub, "--book", "letters"],

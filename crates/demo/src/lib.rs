@@ -106,6 +106,8 @@ pub struct DemoReport {
     pub campaign_screenings: u64,
     /// Screenings the township center's own screeners recorded (分区分线).
     pub center_screenings: u64,
+    /// The half-year's 自查评分 total as the county received it, in points.
+    pub assessment_at_county: Option<String>,
     /// Cases at the hub handled jointly: a lead and assisting units (联合调处).
     pub joint_cases: u64,
     /// Screenings under a 稳控 responsibility, as their village's station holds them.
@@ -958,6 +960,30 @@ async fn case_story(
         },
     )
     .await?;
+    // The director files the half-year's 自查评分: the ledgers score what
+    // they prove, the director the rest.
+    let hand = |item: &str, tenths: u32, note: &str| sanji_domain::assessment::HandScore {
+        item: item.into(),
+        tenths,
+        note: note.into(),
+    };
+    act(
+        hub,
+        dir,
+        Action::FileAssessment {
+            period: demo_half(held_on).to_string(),
+            hand: vec![
+                hand("leadership", 70, "综治委、中心机构健全,分工明确"),
+                hand("premises", 125, "功能区和办公设备齐全"),
+                hand("joint_office", 40, "综治办、信访办、司法所集中办公"),
+                hand("rules", 70, "制度健全并公示上墙"),
+                hand("funding", 70, "经费到位"),
+            ],
+            bonus_tenths: 0,
+            bonus_note: String::new(),
+        },
+    )
+    .await?;
     forwarder.once().await?; // reports the accepted hand-down and the month
     for station in stations.iter() {
         station.sync(3).await?;
@@ -1251,6 +1277,12 @@ fn check(
     if center_screenings == 0 {
         problems.push("镇中心自己的排查没有登记上".into());
     }
+    let assessment_at_county =
+        sanji_node::assessment::filed(&county.store, hub.store.node(), &demo_half(today))?
+            .map(|s| sanji_domain::assessment::points(s.total_tenths));
+    if assessment_at_county.is_none() {
+        problems.push("县里没有收到镇中心上报的自查评分".into());
+    }
     let book = sanji_node::meetings::book(&hub.store, today)?;
     let meetings = book
         .meetings
@@ -1301,6 +1333,7 @@ fn check(
         hotspots,
         campaign_screenings,
         center_screenings,
+        assessment_at_county,
         joint_cases,
         screenings_controlled,
         year_summary_received,
@@ -1338,4 +1371,13 @@ fn check(
         },
         accounts: Vec::new(),
     })
+}
+
+/// The half-year holding `day`: the period the demo's 自查评分 is for.
+fn demo_half(day: chrono::NaiveDate) -> sanji_domain::report::Period {
+    sanji_domain::report::Period::HalfYear {
+        year: 2000,
+        half: 1,
+    }
+    .same_kind_at(day)
 }

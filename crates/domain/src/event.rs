@@ -201,6 +201,9 @@ pub enum EventBody {
     HotspotRecorded(crate::hotspot::Hotspot),
     /// A 专项排查 the township declared (or corrected: the latest stands).
     CampaignDeclared(crate::campaign::Campaign),
+    /// A township's 自查评分 of a half-year or year, filed with the county;
+    /// a later revision supersedes earlier ones.
+    AssessmentFiled(crate::assessment::AssessmentSheet),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -272,6 +275,7 @@ impl EventBody {
             EventBody::RegisterNumbered(_) => "register_numbered",
             EventBody::HotspotRecorded(_) => "hotspot_recorded",
             EventBody::CampaignDeclared(_) => "campaign_declared",
+            EventBody::AssessmentFiled(_) => "assessment_filed",
         }
     }
 
@@ -319,7 +323,8 @@ impl EventBody {
             EventBody::ScreeningSummary(_)
             | EventBody::SevereScreeningReported(_)
             | EventBody::CaseReported(_)
-            | EventBody::MonthlyReportFiled(_) => {
+            | EventBody::MonthlyReportFiled(_)
+            | EventBody::AssessmentFiled(_) => {
                 origin.is_outbox() && origin.code().level() == Level::Township
             }
             EventBody::CaseStepped(action) => {
@@ -450,6 +455,21 @@ impl Event {
             }
             EventBody::MeetingRecorded(m) => {
                 m.validate(today).map_err(|e| e.within("payload.data"))
+            }
+            EventBody::AssessmentFiled(a) => {
+                a.validate().map_err(|e| e.within("payload.data"))?;
+                same_code("payload.data.township", &a.township, self.origin.code())?;
+                let period = crate::report::Period::parse(&a.period)
+                    .map_err(|e| FieldError::new("payload.data.period", e.to_string()))?;
+                if self.entity
+                    != crate::assessment::AssessmentSheet::entity_id(&a.township, &period)
+                {
+                    return Err(FieldError::new(
+                        "entity",
+                        "自查评分的实体编号须由乡镇代码和期间导出",
+                    ));
+                }
+                Ok(())
             }
             EventBody::CampaignDeclared(c) => {
                 c.validate(today).map_err(|e| e.within("payload.data"))

@@ -118,6 +118,7 @@ pub enum EntityState {
     Register(crate::register::RegisterBook),
     Hotspot(HotspotState),
     Campaign(CampaignState),
+    Assessment(crate::assessment::AssessmentSheet),
 }
 
 /// What kind of record an entity is; a kind never changes once folded.
@@ -135,6 +136,7 @@ pub enum EntityKind {
     Register,
     Hotspot,
     Campaign,
+    Assessment,
 }
 
 impl EntityState {
@@ -151,6 +153,7 @@ impl EntityState {
             EntityState::Register(_) => EntityKind::Register,
             EntityState::Hotspot(_) => EntityKind::Hotspot,
             EntityState::Campaign(_) => EntityKind::Campaign,
+            EntityState::Assessment(_) => EntityKind::Assessment,
         }
     }
 }
@@ -389,6 +392,14 @@ fn apply(state: Option<EntityState>, event: &Event) -> Result<EntityState, Rejec
                 Ok(book) => Ok(S::Register(book)),
                 Err(reason) => Err(Box::new((Some(S::Register(book)), reason))),
             }
+        }
+        (None, EventBody::AssessmentFiled(sheet)) => Ok(S::Assessment(sheet.clone())),
+        (Some(S::Assessment(current)), EventBody::AssessmentFiled(sheet)) => {
+            Ok(S::Assessment(if sheet.revision >= current.revision {
+                sheet.clone()
+            } else {
+                current
+            }))
         }
         (None, EventBody::CampaignDeclared(record)) => Ok(S::Campaign(CampaignState {
             record: record.clone(),

@@ -214,7 +214,7 @@ pub fn terms(state: &EntityState) -> BTreeSet<Term> {
         // Found by its id (township and year): nothing to look it up by.
         EntityState::Register(_) => {}
         // Few a year: the ledger reads them all.
-        EntityState::Hotspot(_) | EntityState::Campaign(_) => {}
+        EntityState::Hotspot(_) | EntityState::Campaign(_) | EntityState::Assessment(_) => {}
     }
     out
 }

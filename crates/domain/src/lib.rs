@@ -8,6 +8,7 @@
 //! async runtimes, storage or wire formats. Callers pass `now` in.
 
 pub mod arrived;
+pub mod assessment;
 pub mod campaign;
 pub mod case;
 pub mod code;

@@ -39,7 +39,8 @@ pub fn audience(entity: &Entity) -> BTreeSet<Code> {
         | EntityState::Meeting(_)
         | EntityState::Register(_)
         | EntityState::Hotspot(_)
-        | EntityState::Campaign(_) => {}
+        | EntityState::Campaign(_)
+        | EntityState::Assessment(_) => {}
     }
     codes
 }

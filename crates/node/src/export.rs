@@ -832,3 +832,46 @@ pub fn campaigns_table(views: &[crate::campaigns::CampaignView]) -> Table {
     ];
     Table::of("专项排查".to_owned(), 1, &columns, views)
 }
+
+/// A 自查评分 sheet, one line per item, the bonus and the total last.
+pub fn assessment_table(sheet: &sanji_domain::assessment::AssessmentSheet) -> Table {
+    use sanji_domain::assessment::{ScoredItem, points};
+    let mut rows = sheet.items.clone();
+    rows.push(ScoredItem {
+        item: "bonus".into(),
+        section: "(十三)特别加分".into(),
+        text: String::new(),
+        max_tenths: sanji_domain::assessment::MAX_BONUS_TENTHS,
+        tenths: sheet.bonus_tenths,
+        proven: false,
+        note: sheet.bonus_note.clone(),
+    });
+    rows.push(ScoredItem {
+        item: "total".into(),
+        section: "合计".into(),
+        text: sheet.grade().into(),
+        max_tenths: 1000,
+        tenths: sheet.total_tenths,
+        proven: false,
+        note: format!("第 {} 次上报", sheet.revision),
+    });
+    let columns: Vec<Column<ScoredItem>> = vec![
+        Column::new("考核项目", |i: &ScoredItem| text(&i.section)),
+        Column::new("评分内容", |i: &ScoredItem| text(&i.text)),
+        Column::new("满分", |i: &ScoredItem| text(points(i.max_tenths))),
+        Column::new("得分", |i: &ScoredItem| text(points(i.tenths))),
+        Column::new("计分", |i: &ScoredItem| {
+            text(if i.proven { "按台账" } else { "自评" })
+        }),
+        Column::new("依据或说明", |i: &ScoredItem| text(&i.note)),
+    ];
+    Table::of(
+        format!(
+            "综治信访维稳中心建设自查评分 {} {}",
+            sheet.township, sheet.period
+        ),
+        1,
+        &columns,
+        &rows,
+    )
+}

@@ -9,6 +9,7 @@
 //! Must not depend on: sled directly, clap or any terminal formatting.
 
 pub mod accounts;
+pub mod assessment;
 pub mod campaigns;
 pub mod config;
 pub mod connections;

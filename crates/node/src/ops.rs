@@ -606,6 +606,16 @@ pub enum Action {
         #[serde(default)]
         duties: Vec<crate::meetings::DutyDraft>,
     },
+    /// 自查评分 of a half-year or year, scored now and filed with the county.
+    FileAssessment {
+        period: String,
+        #[serde(default)]
+        hand: Vec<sanji_domain::assessment::HandScore>,
+        #[serde(default)]
+        bonus_tenths: u32,
+        #[serde(default)]
+        bonus_note: String,
+    },
     /// A screening by the center's own screeners (分区分线).
     RecordScreening {
         screening: sanji_domain::record::Screening,
@@ -805,6 +815,34 @@ fn perform(
                 summary,
             )
         }
+        Action::FileAssessment {
+            period,
+            hand,
+            bonus_tenths,
+            bonus_note,
+        } => {
+            let period = sanji_domain::report::Period::parse(&period)?;
+            let ctx = crate::views::ViewContext {
+                policy: *policy,
+                now_ms,
+            };
+            let event = crate::assessment::file(
+                store,
+                actor,
+                period,
+                &ctx,
+                &hand,
+                (bonus_tenths, bonus_note),
+            )?;
+            let summary = match &event.body {
+                EventBody::AssessmentFiled(s) => format!(
+                    "已上报自查评分,{} 分",
+                    sanji_domain::assessment::points(s.total_tenths)
+                ),
+                _ => String::new(),
+            };
+            (event, summary)
+        }
         Action::RecordScreening { screening } => (
             record_center_screening(store, &ledger, actor, screening, now_ms)?,
             "已登记排查".to_owned(),
@@ -950,6 +988,19 @@ pub enum Query {
     /// A case's 总登记簿 number, archive number and notices.
     CaseNumbers {
         case: Uuid,
+    },
+    /// 自查评分 of a period at the hub: as scored now, and as last filed.
+    Assessment {
+        period: String,
+    },
+    /// At the county: each township with its filed 自查评分 of a period.
+    Assessments {
+        period: String,
+    },
+    /// At the county: one township's filed sheet, with when it was filed (ms).
+    TownshipAssessment {
+        township: String,
+        period: String,
     },
     /// Every 专项排查 with its count.
     Campaigns,
@@ -1239,6 +1290,21 @@ impl Operations {
             )?),
             Query::Notice { event } => json(crate::notices::notice(store, *event)?),
             Query::CaseNumbers { case } => json(crate::notices::case_numbers(store, *case)?),
+            Query::Assessment { period } => json(crate::assessment::view(
+                store,
+                Period::parse(period)?,
+                &ctx,
+            )?),
+            Query::Assessments { period } => json(crate::assessment::county_sheets(
+                store,
+                &Period::parse(period)?,
+            )?),
+            Query::TownshipAssessment { township, period } => json(crate::assessment::filed_at(
+                store,
+                &sanji_domain::Code::parse(township)
+                    .map_err(|e| FieldError::new("township", e.to_string()))?,
+                &Period::parse(period)?,
+            )?),
             Query::Campaigns => json(crate::campaigns::campaigns(store, today)?),
             Query::Campaign { campaign } => {
                 json(crate::campaigns::campaign(store, *campaign, today)?)

@@ -249,6 +249,11 @@ pub fn conflicts(store: &Store) -> Result<Vec<ConflictRow>, NodeError> {
             EntityState::Summary(_) | EntityState::MonthlyReport(_) => {
                 ("summary", "汇总".to_owned(), String::new())
             }
+            EntityState::Assessment(a) => (
+                "summary",
+                format!("{} 自查评分", a.period),
+                format!("第 {} 次上报", a.revision),
+            ),
             EntityState::Campaign(c) => (
                 "campaign",
                 format!("专项排查 {}", c.record.topic),
@@ -307,6 +312,7 @@ fn attempted(body: &sanji_domain::EventBody) -> String {
         B::RegisterNumbered(n) => format!("{}编号", n.book.label()),
         B::HotspotRecorded(_) => "重点地区排查整治登记".to_owned(),
         B::CampaignDeclared(_) => "部署专项排查".to_owned(),
+        B::AssessmentFiled(_) => "上报自查评分".to_owned(),
     }
 }
 

@@ -68,6 +68,7 @@ pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {
         Register => b'n',
         Hotspot => b'h',
         Campaign => b'g',
+        Assessment => b'a',
     }
 }
 

@@ -333,6 +333,10 @@ pub(crate) async fn take_form_action(
     match taken {
         Ok(outcome) => Ok(axum::response::Redirect::to(&done(&outcome)).into_response()),
         Err(sanji_node::NodeError::Invalid(e)) => again(e).await,
+        // Not this person's to do: said as such, not as a failure.
+        Err(sanji_node::NodeError::Refused(why) | sanji_node::NodeError::Forbidden(why)) => {
+            Err(crate::PageError::Forbidden(why))
+        }
         Err(e) => Err(e.into()),
     }
 }

@@ -19,6 +19,7 @@ use crate::{Console, PageError};
 
 mod accounts;
 mod arrivals;
+mod assessment;
 mod campaigns;
 pub(crate) mod cases;
 mod center_screenings;
@@ -65,6 +66,7 @@ pub fn router() -> Router<Console> {
         .merge(notices::routes())
         .merge(hotspots::routes())
         .merge(campaigns::routes())
+        .merge(assessment::routes())
         .merge(center_screenings::routes())
         .route("/static/app.css", get(stylesheet))
 }
