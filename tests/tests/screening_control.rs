@@ -76,6 +76,10 @@ async fn a_screening_carries_its_control_down_to_the_village() {
         page.contains("稳控中:司法所 孙立:包案盯控,每周见面一次"),
         "{page}"
     );
+    // The township's list says where each screening's 稳控 stands.
+    let list = desk.page(&operator, "/screenings").await;
+    assert!(list.contains("<th>稳控</th>"), "{list}");
+    assert!(list.contains(">稳控中</td>"), "{list}");
     // Settled later: the same form, the status changed.
     form[5].1 = "resolved".into();
     form[6].1 = "双方已和解".into();

@@ -68,6 +68,8 @@ pub struct Line {
     pub standing: String,
     pub late: bool,
     pub tone: &'static str,
+    /// Its 稳控 standing at the township (none at the county).
+    pub control: Option<ControlLine>,
 }
 
 /// A screening's 稳控 responsibility as its pages show it.
@@ -172,10 +174,19 @@ pub(crate) fn line_of(row: &ScreeningRow, names: &sanji_node::directory::Listing
         standing: String::new(),
         late: false,
         tone: if is_severe(row) { "severe" } else { "" },
+        control: None,
     }
 }
 
 impl Line {
+    /// With its 稳控 standing on `today`, where the township keeps it.
+    fn controlled(mut self, row: &ScreeningRow, today: chrono::NaiveDate, county: bool) -> Line {
+        if !county {
+            self.control = Some(control_line(row, today));
+        }
+        self
+    }
+
     fn under_the_rule(mut self, row: &ScreeningRow, policy: &DeadlinePolicy, now_ms: u64) -> Line {
         if let Some(standing) = report_standing(row, policy, now_ms) {
             self.standing = standing.label();
@@ -254,7 +265,11 @@ async fn list(
     } else {
         queue
             .into_iter()
-            .map(|r| line_of(r, &names).under_the_rule(r, policy, now_ms))
+            .map(|r| {
+                line_of(r, &names)
+                    .under_the_rule(r, policy, now_ms)
+                    .controlled(r, cst_date(now_ms), county)
+            })
             .collect()
     };
     let lines: Vec<Line> = rows
@@ -265,7 +280,11 @@ async fn list(
         .filter(|r| from.is_none_or(|d| r.screened_on >= d))
         .filter(|r| to.is_none_or(|d| r.screened_on <= d))
         .take(500)
-        .map(|r| line_of(r, &names).under_the_rule(r, policy, now_ms))
+        .map(|r| {
+            line_of(r, &names)
+                .under_the_rule(r, policy, now_ms)
+                .controlled(r, cst_date(now_ms), county)
+        })
         .collect();
     page(ListPage {
         frame: Frame::of(&console, &person, "screenings"),
