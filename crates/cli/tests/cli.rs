@@ -1410,7 +1410,7 @@ fn the_township_books_are_kept_from_the_command_line() {
     ));
     assert_eq!(register["year"].to_string(), year);
     assert!(!register["rows"].as_array().unwrap().is_empty());
-    // The self-assessment as the ledgers score it now.
+    // The self-assessment as the ledgers score it now, and as filed.
     let half = format!(
         "{}-H{}",
         chrono::Datelike::year(&today),
@@ -1436,7 +1436,9 @@ fn the_township_books_are_kept_from_the_command_line() {
         sheet["now"]["items"].as_array().unwrap().len(),
         sanji_domain::assessment::ITEMS.len()
     );
-    assert!(sheet["filed"].is_null());
+    // The demo's director filed it once.
+    assert_eq!(sheet["filed"]["revision"], 1);
+    assert_eq!(sheet["filed"]["township"], "360123100");
     let unknown = sanji(
         d,
         &["hub", "notices", "--config", &hub, "--book", "letters"],

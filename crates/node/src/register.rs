@@ -24,8 +24,11 @@ use crate::NodeError;
 
 /// Who gives the numbers: the hub itself, as each record arrives.
 pub const NUMBERING_AUTHOR: &str = "系统(登记簿编号)";
-/// How far numbering has read each origin's chain.
-const CURSOR: &str = "register-cursor";
+/// How far numbering has read each origin's chain. (Renamed from
+/// `register-cursor` when the notices and archive numbers joined the
+/// register, so a hub numbered before then reads its history once more:
+/// records already numbered keep their numbers, its past notices get theirs.)
+const CURSOR: &str = "books-cursor";
 const SCAN: usize = 1000;
 
 /// What the register holds of one record: its day (whose year's register
