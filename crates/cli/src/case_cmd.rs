@@ -7,8 +7,10 @@
 use anyhow::{Result, anyhow};
 use clap::{Arg, ArgAction, ArgMatches, Args, Command, FromArgMatches, Subcommand};
 use sanji_domain::Labelled;
+use sanji_domain::attachment::FileRef;
 use sanji_domain::case::{StepKind, roles_for};
 use sanji_domain::command::{InputKind, StepInput};
+use sanji_node::attachments::FileUpload;
 use sanji_node::ops::CaseCommand;
 
 #[derive(Args, Clone)]
@@ -53,6 +55,7 @@ fn help(input: &StepInput) -> String {
             text.push_str(&format!(",可选:{}(中文亦可)", choices.join("、")));
         }
         InputKind::Village => text.push_str(",填 12 位村代码"),
+        InputKind::File => text.push_str(",填文件的路径"),
         InputKind::Text | InputKind::LongText | InputKind::Flag => {}
     }
     text
@@ -95,6 +98,7 @@ fn value_name(kind: InputKind) -> &'static str {
         InputKind::Date => "日期",
         InputKind::Days => "天数",
         InputKind::Village => "村代码",
+        InputKind::File => "文件",
         InputKind::Choice(_) => "取值",
     }
 }
@@ -156,6 +160,38 @@ impl Subcommand for StepArgs {
 }
 
 impl StepArgs {
+    /// Reads each file the step names (typed as a path) and hands it to
+    /// `take_in` (the hub over the console, or the station), which keeps it
+    /// and gives back the reference the step names it by.
+    pub async fn take_in_files(
+        &mut self,
+        mut take_in: impl AsyncFnMut(FileUpload) -> Result<FileRef>,
+    ) -> Result<()> {
+        for (name, value) in self.given.iter_mut() {
+            if self.kind.input(name).map(|i| i.kind) != Some(InputKind::File) {
+                continue;
+            }
+            let path = std::path::PathBuf::from(value.as_str());
+            let bytes = std::fs::read(&path).map_err(|e| {
+                anyhow!(
+                    "参数 --{}:无法读取文件 {}:{}",
+                    name.replace('_', "-"),
+                    path.display(),
+                    sanji_node::io_reason(&e)
+                )
+            })?;
+            let upload = FileUpload {
+                name: sanji_domain::attachment::file_name(value),
+                bytes,
+            };
+            let file = take_in(upload)
+                .await
+                .map_err(|e| anyhow!("参数 --{}:{e}", name.replace('_', "-")))?;
+            *value = file.token();
+        }
+        Ok(())
+    }
+
     /// The case named and the command to take on it; a bad value is named
     /// by the flag it was typed into.
     pub fn into_command(self) -> Result<(String, CaseCommand)> {

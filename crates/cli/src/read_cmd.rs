@@ -678,7 +678,11 @@ pub async fn run_hub(args: HubArgs) -> Result<ExitCode> {
     };
     let person = person.as_ref();
     match args.command {
-        HubCommand::Case(HubCase::Step(step)) => {
+        HubCommand::Case(HubCase::Step(mut step)) => {
+            step.take_in_files(async |upload| {
+                Ok(console::take_in_file_remote(&config, person, &upload).await?)
+            })
+            .await?;
             let (case, command) = step.into_command()?;
             act(&config, person, Action::CaseStep { case, command }, json).await
         }

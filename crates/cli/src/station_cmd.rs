@@ -512,7 +512,14 @@ pub async fn run(args: StationArgs) -> Result<ExitCode> {
             }
             Ok(ExitCode::SUCCESS)
         }
-        StationCommand::Case(AddCase::Step(step)) => {
+        StationCommand::Case(AddCase::Step(mut step)) => {
+            step.take_in_files(async |upload| {
+                match desk.handle(StationRequest::TakeInFile { upload }).await? {
+                    StationReply::File { file } => Ok(file),
+                    other => anyhow::bail!("内部错误:本站服务的答复不对({other:?})"),
+                }
+            })
+            .await?;
             let (case, command) = step.into_command()?;
             let request = StationRequest::CaseStep {
                 by: None,

@@ -89,6 +89,7 @@ labelled_enum! {
         Assist = "assist", "增加协办单位";
         AssistReport = "assist_report", "协办情况";
         Acknowledge = "acknowledge", "签收通知书";
+        Attach = "attach", "上传附件";
         Received = "received", "收到登记";
     }
 }
@@ -230,6 +231,10 @@ pub enum CaseStep {
         #[serde(default)]
         note: String,
     },
+    /// A file joins the case file (一案一档): the signed 调解协议书, a photo.
+    Attach {
+        attachment: crate::attachment::Attachment,
+    },
 }
 
 /// A step with the role of the person who took it.
@@ -262,6 +267,7 @@ impl CaseStep {
             CaseStep::Assist { .. } => StepKind::Assist,
             CaseStep::AssistReport { .. } => StepKind::AssistReport,
             CaseStep::Acknowledge { .. } => StepKind::Acknowledge,
+            CaseStep::Attach { .. } => StepKind::Attach,
         }
     }
 
@@ -282,6 +288,7 @@ impl CaseStep {
                 record::name("person", person)
             }
             CaseStep::Approve | CaseStep::Received { .. } => Ok(()),
+            CaseStep::Attach { attachment } => attachment.validate(),
             CaseStep::Assist { unit, person, task } => {
                 record::name("unit", unit)?;
                 record::name("person", person)?;
@@ -350,6 +357,8 @@ pub fn roles_for(kind: StepKind) -> &'static [ActorRole] {
         // The center records a paper 回执 that came back; the unit or the
         // village signs in the console or at its station.
         StepKind::Acknowledge => &[Operator, Director, UnitStaff, VillageStaff],
+        // Whoever works the case files its papers; the county reads them.
+        StepKind::Attach => &[Operator, Director, UnitStaff, VillageStaff],
     }
 }
 
@@ -483,6 +492,15 @@ pub struct Notice {
     pub deadline: Option<NaiveDate>,
 }
 
+/// A file on the case, with who attached it and when.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct AttachedFile {
+    pub attachment: crate::attachment::Attachment,
+    pub on: NaiveDate,
+    pub by: String,
+    pub role: ActorRole,
+}
+
 /// 协办: a unit assisting the lead, its task and what it reported.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct AssistingUnit {
@@ -542,6 +560,10 @@ pub struct CaseFile {
     /// empty, so a file reported before joint handling hashes as it did.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub assisting: Vec<AssistingUnit>,
+    /// Files on the case (调解协议书, photos), in the order attached. Left
+    /// out when empty, so a file reported before attachments hashes as it did.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub attachments: Vec<AttachedFile>,
     pub file: Vec<FileEntry>,
     /// Built from the case's own events (at the hub, a station). False where
     /// it is only a copy reported by the hub (at the county): copies are
@@ -620,6 +642,7 @@ impl CaseFile {
             reopened: 0,
             archived_on: None,
             assisting: Vec::new(),
+            attachments: Vec::new(),
             file: Vec::new(),
             authoritative: true,
             report_revision: 0,
@@ -667,6 +690,9 @@ impl CaseFile {
                 steps.push(Reopen);
             }
         }
+        // Papers join the file at any stage, the archived file too (the
+        // signed agreement often comes back after the case is closed).
+        steps.push(Attach);
         steps
     }
 
@@ -851,6 +877,20 @@ impl CaseFile {
                 (ActorRole::UnitStaff, Some(Assignee::Unit { .. }))
                 | (ActorRole::Operator | ActorRole::Director, _) => {}
                 (ActorRole::UnitStaff, _) => return Err(self.refuse("本案未交办给成员单位")),
+                _ => {}
+            }
+        }
+        if kind == StepKind::Attach {
+            match role {
+                ActorRole::VillageStaff
+                    if self.registration.place != *origin
+                        && self.assigned_village() != Some(origin) =>
+                {
+                    return Err(self.refuse(format!("本案与 {origin} 村无关,不能由该村上传附件")));
+                }
+                ActorRole::UnitStaff if self.lead_unit().is_none() && self.assisting.is_empty() => {
+                    return Err(self.refuse("本案未交办给成员单位"));
+                }
                 _ => {}
             }
         }
@@ -1096,6 +1136,20 @@ impl CaseFile {
                     format!(":{note}")
                 };
                 format!("签收交办、督办通知书 {count} 份{note}")
+            }
+            CaseStep::Attach { attachment } => {
+                self.attachments.push(AttachedFile {
+                    attachment: attachment.clone(),
+                    on: ctx.on,
+                    by: ctx.author.to_owned(),
+                    role,
+                });
+                format!(
+                    "附件「{}」:{}({})",
+                    attachment.title,
+                    attachment.name,
+                    crate::attachment::size_label(attachment.size)
+                )
             }
             CaseStep::Received { accept_by } => {
                 self.deadline = Some(*accept_by);

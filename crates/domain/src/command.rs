@@ -96,6 +96,10 @@ pub enum CaseCommand {
         #[serde(default)]
         note: String,
     },
+    Attach {
+        title: String,
+        file: crate::attachment::FileRef,
+    },
     Aftermath {
         kind: AftermathKind,
         /// The day it happened; today if not given.
@@ -126,6 +130,9 @@ pub enum InputKind {
     Village,
     /// One of a closed vocabulary.
     Choice(Vocabulary),
+    /// A file the person chooses; the edge that takes its bytes in hands
+    /// it on as [`crate::attachment::FileRef::token`].
+    File,
 }
 
 /// The closed vocabularies a step can ask to choose from.
@@ -285,6 +292,17 @@ impl StepKind {
                     )]
                 }
             }
+            StepKind::Attach => {
+                const {
+                    &[
+                        hinted(
+                            input("title", "附件名称", Text),
+                            "如 调解协议书、现场照片、来信扫描件",
+                        ),
+                        hinted(input("file", "文件", File), "每个文件不超过 10 MB"),
+                    ]
+                }
+            }
             StepKind::Aftermath => {
                 const {
                     &[
@@ -329,6 +347,7 @@ impl CaseCommand {
             CaseCommand::Assist { .. } => StepKind::Assist,
             CaseCommand::AssistReport { .. } => StepKind::AssistReport,
             CaseCommand::Acknowledge { .. } => StepKind::Acknowledge,
+            CaseCommand::Attach { .. } => StepKind::Attach,
         }
     }
 
@@ -369,6 +388,10 @@ impl CaseCommand {
                 InputKind::Village => Code::parse_level(name, text, Level::Village)?
                     .as_str()
                     .into(),
+                InputKind::File => {
+                    serde_json::to_value(crate::attachment::FileRef::parse_token(name, text)?)
+                        .expect("a file reference is plain data")
+                }
                 InputKind::Choice(vocabulary) => vocabulary
                     .choices()
                     .iter()
@@ -533,6 +556,14 @@ impl CaseCommand {
             CaseCommand::Assist { unit, person, task } => CaseStep::Assist { unit, person, task },
             CaseCommand::AssistReport { unit, note } => CaseStep::AssistReport { unit, note },
             CaseCommand::Acknowledge { note } => CaseStep::Acknowledge { note },
+            CaseCommand::Attach { title, file } => CaseStep::Attach {
+                attachment: crate::attachment::Attachment {
+                    title,
+                    name: file.name,
+                    sha256: file.sha256,
+                    size: file.size,
+                },
+            },
             CaseCommand::Reopen { reason } => CaseStep::Reopen {
                 reason,
                 deadline: policy.accept_deadline(today),

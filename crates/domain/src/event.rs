@@ -279,6 +279,25 @@ impl EventBody {
         }
     }
 
+    /// The files this event names, whose bytes a parent must hold before it
+    /// takes the event in (see `sanji_sync`): a case's attachment, and a
+    /// hub's copy of a case for the county with the files on it.
+    pub fn attachments(&self) -> Vec<&crate::attachment::Attachment> {
+        match self {
+            EventBody::CaseStepped(CaseAction {
+                step: crate::case::CaseStep::Attach { attachment },
+                ..
+            }) => vec![attachment],
+            EventBody::CaseReported(report) => report
+                .file
+                .attachments
+                .iter()
+                .map(|a| &a.attachment)
+                .collect(),
+            _ => Vec::new(),
+        }
+    }
+
     /// The canonical payload bytes.
     pub fn encode(&self) -> Vec<u8> {
         serde_json::to_vec(self).expect("event bodies serialise to JSON")

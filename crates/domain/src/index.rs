@@ -24,7 +24,7 @@ use crate::time::cst_date;
 
 /// The version of [`terms`] and [`CaseCard`]: a store whose index was built
 /// under another version rebuilds it once when opened.
-pub const INDEX_VERSION: u32 = 2;
+pub const INDEX_VERSION: u32 = 3;
 
 /// Which index a term belongs to. Each has a fixed byte in the store's keys.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
@@ -65,6 +65,9 @@ pub enum IndexName {
     MeetingDay,
     /// A screening or case a meeting reviewed or made someone responsible for.
     MeetingSubject,
+    /// The content hash of a file on a case: who may fetch a file is who may
+    /// see a case that names it.
+    CaseAttachment,
 }
 
 impl IndexName {
@@ -86,6 +89,7 @@ impl IndexName {
         IndexName::IncidentDay,
         IndexName::MeetingDay,
         IndexName::MeetingSubject,
+        IndexName::CaseAttachment,
     ];
 
     /// The byte that names this index in a key. Never renumber.
@@ -108,6 +112,7 @@ impl IndexName {
             IndexName::IncidentDay => b'I',
             IndexName::MeetingDay => b'G',
             IndexName::MeetingSubject => b'J',
+            IndexName::CaseAttachment => b'a',
         }
     }
 }
@@ -237,6 +242,12 @@ fn case_terms(file: &CaseFile, out: &mut BTreeSet<Term>) {
     }
     if let Some(township) = &file.handed_down_to {
         out.insert(Term::new(IndexName::CaseHandedDown, township));
+    }
+    for attached in &file.attachments {
+        out.insert(Term::new(
+            IndexName::CaseAttachment,
+            &attached.attachment.sha256,
+        ));
     }
     let dates = case_dates(file);
     if let (Some(&first), Some(&last)) = (dates.first(), dates.last()) {

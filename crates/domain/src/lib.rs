@@ -9,6 +9,7 @@
 
 pub mod arrived;
 pub mod assessment;
+pub mod attachment;
 pub mod campaign;
 pub mod case;
 pub mod code;

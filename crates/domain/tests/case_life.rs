@@ -119,6 +119,19 @@ fn sample(kind: StepKind, file: &CaseFile) -> CaseStep {
         StepKind::Acknowledge => CaseStep::Acknowledge {
             note: "已收到交办单".into(),
         },
+        StepKind::Attach => attach("调解协议书"),
+    }
+}
+
+/// The signed agreement, as a step names it.
+fn attach(title: &str) -> CaseStep {
+    CaseStep::Attach {
+        attachment: sanji_domain::attachment::Attachment {
+            title: title.into(),
+            name: "协议书.pdf".into(),
+            sha256: sanji_domain::attachment::content_hash(title.as_bytes()),
+            size: 2_400_000,
+        },
     }
 }
 
@@ -171,7 +184,8 @@ fn every_status_allows_exactly_its_steps() {
     // resolution) may also be urged, supervised and escalated (once); an
     // assigned case may be extended (once); a case whose last follow-up found
     // the dispute recurred may be reopened.
-    let on_the_way = [Urge, Supervise, Escalate];
+    // Papers join the file at every stage.
+    let on_the_way = [Urge, Supervise, Escalate, Attach];
     let with = |base: &[StepKind], extra: &[StepKind]| {
         let mut all = set(base);
         all.extend(extra);
@@ -199,7 +213,7 @@ fn every_status_allows_exactly_its_steps() {
         (
             "not accepted",
             drive_to(CaseStatus::NotAccepted, Route::default()),
-            set(&[Archive]),
+            set(&[Archive, Attach]),
         ),
         (
             "accepted",
@@ -261,37 +275,38 @@ fn every_status_allows_exactly_its_steps() {
                 Urge,
                 Supervise,
                 Acknowledge,
+                Attach,
             ]),
         ),
         (
             "resolved",
             drive_to(CaseStatus::Resolved, Route::default()),
-            set(&[Feedback]),
+            set(&[Feedback, Attach]),
         ),
         (
             "feedback given",
             drive_to(CaseStatus::FeedbackGiven, Route::default()),
-            set(&[FollowUp]),
+            set(&[FollowUp, Attach]),
         ),
         (
             "followed up, settled",
             drive_to(CaseStatus::FollowedUp, Route::default()),
-            set(&[Archive, Aftermath]),
+            set(&[Archive, Aftermath, Attach]),
         ),
         (
             "followed up, recurred",
             drive_to(CaseStatus::FollowedUp, recurred),
-            set(&[Archive, Aftermath, Reopen]),
+            set(&[Archive, Aftermath, Reopen, Attach]),
         ),
         (
             "archived, settled",
             drive_to(CaseStatus::Archived, Route::default()),
-            set(&[Aftermath]),
+            set(&[Aftermath, Attach]),
         ),
         (
             "archived, recurred",
             drive_to(CaseStatus::Archived, recurred),
-            set(&[Aftermath, Reopen]),
+            set(&[Aftermath, Reopen, Attach]),
         ),
     ];
     let covered: BTreeSet<CaseStatus> = table.iter().map(|(_, l, _)| l.file.status).collect();
@@ -382,7 +397,7 @@ fn an_archived_case_refuses_everything_but_what_is_found_after_it_and_says_so() 
         .unwrap_err();
     assert_eq!(
         refusal.to_string(),
-        "此时不能「催办」(案件当前状态:已归档;此时可以:登记回访后的上访或反复)"
+        "此时不能「催办」(案件当前状态:已归档;此时可以:登记回访后的上访或反复、上传附件)"
     );
     let refusal = life
         .file
@@ -404,7 +419,7 @@ fn a_registered_case_lists_what_may_be_done() {
         .unwrap_err();
     assert_eq!(
         refusal.to_string(),
-        "此时不能「分流交办」(案件当前状态:待受理;此时可以:受理、不予受理、催办、督办、上报县级)"
+        "此时不能「分流交办」(案件当前状态:待受理;此时可以:受理、不予受理、催办、督办、上报县级、上传附件)"
     );
 }
 
@@ -437,6 +452,8 @@ fn roles_by_hand(kind: StepKind) -> &'static [ActorRole] {
         // The notice's 回执: signed by whoever handles the case, or brought
         // back on paper to the center.
         StepKind::Acknowledge => &[Operator, Director, UnitStaff, VillageStaff],
+        // Whoever works the case files its papers.
+        StepKind::Attach => &[Operator, Director, UnitStaff, VillageStaff],
     }
 }
 
@@ -458,7 +475,8 @@ fn state_allowing(kind: StepKind, role: ActorRole) -> Life {
         | StepKind::Extend
         | StepKind::Assist
         | StepKind::AssistReport
-        | StepKind::Acknowledge => CaseStatus::Assigned,
+        | StepKind::Acknowledge
+        | StepKind::Attach => CaseStatus::Assigned,
         StepKind::Feedback => CaseStatus::Resolved,
         StepKind::FollowUp => CaseStatus::FeedbackGiven,
         StepKind::Archive | StepKind::Reopen | StepKind::Aftermath => CaseStatus::FollowedUp,
@@ -575,7 +593,12 @@ fn the_steps_offered_are_the_steps_check_allows() {
         .steps_for(ActorRole::VillageStaff, &code(VILLAGE));
     assert_eq!(
         set(&own),
-        set(&[StepKind::Progress, StepKind::Resolve, StepKind::Acknowledge])
+        set(&[
+            StepKind::Progress,
+            StepKind::Resolve,
+            StepKind::Acknowledge,
+            StepKind::Attach
+        ])
     );
     let other = mediation
         .file
@@ -857,7 +880,7 @@ fn reopening_clears_the_handling_and_remembers_the_village() {
         assert!(file.follow_ups[0].recurred);
         assert_eq!(set(&file.allowed_steps()), {
             use StepKind::*;
-            set(&[Assign, Urge, Supervise, Escalate])
+            set(&[Assign, Urge, Supervise, Escalate, Attach])
         });
         // Worked again, by another village this time.
         life.step(
@@ -1585,4 +1608,65 @@ fn a_receipt_signs_for_the_notices_sent_since_the_last() {
         .try_step(VillageStaff, VILLAGE, "2026-11-23", ack())
         .unwrap_err();
     assert_eq!(refused.reason, "分流尚未经中心主任审批");
+}
+
+// ------------------------------------------------------------ attachments
+
+/// The papers of a case (调解协议书, photos) join its file at any stage,
+/// from whoever works it, and the archived file too; a village that has
+/// nothing to do with the case, or a unit on a case no unit handles, is
+/// refused; a file over the limit is refused in words before any state is asked.
+#[test]
+fn papers_join_the_file_from_whoever_works_the_case() {
+    use ActorRole::*;
+    let mut archived = drive_to(CaseStatus::Archived, Route::default());
+    archived.step(VillageStaff, VILLAGE, "2026-12-01", attach("调解协议书"));
+    let file = &archived.file;
+    assert_eq!(
+        file.status,
+        CaseStatus::Archived,
+        "attaching changes no status"
+    );
+    assert_eq!(file.attachments.len(), 1);
+    let attached = &file.attachments[0];
+    assert_eq!(attached.attachment.title, "调解协议书");
+    assert_eq!(attached.on, date("2026-12-01"));
+    assert_eq!(attached.role, VillageStaff);
+    let entry = file.file.last().unwrap();
+    assert_eq!(entry.step, StepKind::Attach);
+    assert_eq!(entry.text, "附件「调解协议书」:协议书.pdf(2.3 MB)");
+
+    let refusal = archived
+        .try_step(VillageStaff, OTHER_VILLAGE, "2026-12-01", attach("照片"))
+        .unwrap_err();
+    assert!(refusal.reason.contains("无关"), "{}", refusal.reason);
+    let by_village = drive_to(CaseStatus::InMediation, Route::default());
+    assert!(
+        by_village
+            .file
+            .check(UnitStaff, &attach("照片"), &code(TOWNSHIP))
+            .is_err(),
+        "no unit handles this case"
+    );
+    let by_unit = drive_to(
+        CaseStatus::InMediation,
+        Route {
+            unit: true,
+            ..Route::default()
+        },
+    );
+    assert!(
+        by_unit
+            .file
+            .check(UnitStaff, &attach("照片"), &code(TOWNSHIP))
+            .is_ok()
+    );
+
+    let CaseStep::Attach { mut attachment } = attach("录像") else {
+        unreachable!()
+    };
+    attachment.size = sanji_domain::attachment::MAX_BYTES + 1;
+    let too_big = CaseStep::Attach { attachment }.validate().unwrap_err();
+    assert_eq!(too_big.field, "attachment.size");
+    assert!(too_big.rule.contains("上限"), "{}", too_big.rule);
 }

@@ -18,6 +18,9 @@ fn sample(kind: InputKind) -> String {
         InputKind::Flag => "是".into(),
         InputKind::Village => "360123100201".into(),
         InputKind::Choice(v) => v.choices()[0].1.into(),
+        InputKind::File => sanji_domain::attachment::FileRef::of("协议书.pdf", b"%PDF-1.4")
+            .unwrap()
+            .token(),
     }
 }
 

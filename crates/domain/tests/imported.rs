@@ -60,10 +60,14 @@ fn a_closed_case_keeps_its_number_dates_and_outcome() {
     assert_eq!(file.deadline, None);
     let note = file.imported.as_ref().expect("marked imported");
     assert_eq!(note.ledger_status, CaseStatus::Archived);
-    // Done, but for what is found after it (a later petition, a recurrence).
+    // Done, but for what is found after it (a later petition, a recurrence)
+    // and the papers of the old file, scanned.
     assert_eq!(
         file.allowed_steps(),
-        [sanji_domain::case::StepKind::Aftermath],
+        [
+            sanji_domain::case::StepKind::Aftermath,
+            sanji_domain::case::StepKind::Attach
+        ],
         "an archived case is done"
     );
 }

@@ -142,6 +142,17 @@ impl ConsoleService {
             let json = serde_json::to_string(&report).expect("reports serialise");
             return Ok(Response::new(proto::ActReply { json }));
         }
+        if req.action == TAKE_IN_FILE_ACTION {
+            let upload = serde_json::from_str(&req.json)
+                .map_err(|e| Status::invalid_argument(format!("上传的文件无法识别:{e}")))?;
+            let file = self
+                .operations
+                .take_in_file(&actor, upload)
+                .await
+                .map_err(status_of)?;
+            let json = serde_json::to_string(&file).expect("references serialise");
+            return Ok(Response::new(proto::ActReply { json }));
+        }
         let action = Action::from_wire(&req.action, &req.json)
             .map_err(|e| Status::invalid_argument(e.to_string()))?;
         let outcome = self
@@ -356,6 +367,20 @@ pub async fn import_remote(
 ) -> Result<crate::import::ImportReport, NodeError> {
     let json = serde_json::to_string(request).expect("requests serialise");
     send_act(config, person, IMPORT_ACTION.to_owned(), json).await
+}
+
+/// The console RPC's action name for a file on its way to a case.
+const TAKE_IN_FILE_ACTION: &str = "take_in_file";
+
+/// Sends a file to a running hub as the person `person`, ready for the step
+/// 上传附件 to name it.
+pub async fn take_in_file_remote(
+    config: &crate::NodeConfig,
+    person: Option<&sanji_pki::CertFiles>,
+    upload: &crate::attachments::FileUpload,
+) -> Result<sanji_domain::attachment::FileRef, NodeError> {
+    let json = serde_json::to_string(upload).expect("uploads serialise");
+    send_act(config, person, TAKE_IN_FILE_ACTION.to_owned(), json).await
 }
 
 /// A wildcard listen address is reached on loopback from the same machine.

@@ -10,6 +10,7 @@
 
 pub mod accounts;
 pub mod assessment;
+pub mod attachments;
 pub mod campaigns;
 pub mod config;
 pub mod connections;
@@ -32,5 +33,5 @@ pub mod tracker;
 pub mod views;
 
 pub use config::{NodeConfig, Role};
-pub use error::NodeError;
+pub use error::{NodeError, io_reason};
 pub use station::Station;

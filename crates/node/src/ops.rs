@@ -214,6 +214,17 @@ pub fn case_step(
     step.validate()?;
     file.check(actor.role, &step, ledger.code())
         .map_err(NodeError::StepRefused)?;
+    // The case names only a file that is here whole, so what is pushed up
+    // can carry it (`crate::attachments::take_in` comes first).
+    if let CaseStep::Attach { attachment } = &step
+        && !store.holds_attachment(&attachment.file())?
+    {
+        return Err(FieldError::new(
+            "file",
+            format!("文件 {} 尚未上传到本节点,请重新选择文件", attachment.name),
+        )
+        .into());
+    }
     // A hub sends cases only to the villages and units its directory holds.
     if let CaseStep::Assign { assignee, .. } = &step
         && ledger.code().level() == Level::Township
@@ -1108,6 +1119,20 @@ impl Operations {
             .await?;
         self.acted.notify_one();
         Ok(outcome)
+    }
+
+    /// Keeps a file `actor` chose, ready to be named on a case
+    /// ([`crate::attachments::take_in`]).
+    pub async fn take_in_file(
+        &self,
+        actor: &Actor,
+        upload: crate::attachments::FileUpload,
+    ) -> Result<sanji_domain::attachment::FileRef, NodeError> {
+        acts_here(actor, self.node())?;
+        let store = self.store().clone();
+        tokio::task::spawn_blocking(move || crate::attachments::take_in(&store, &upload))
+            .await
+            .map_err(|e| NodeError::Internal(e.to_string()))?
     }
 
     /// Imports an old ledger (导入) as `actor`: checks the whole file and,

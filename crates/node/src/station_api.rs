@@ -49,6 +49,15 @@ pub enum StationRequest {
     ShowCase {
         case: String,
     },
+    /// A file the clerk chose, kept for the step 上传附件 to name.
+    TakeInFile {
+        upload: crate::attachments::FileUpload,
+    },
+    /// A file on a case, to open or save.
+    GetFile {
+        case: String,
+        sha256: String,
+    },
     /// The station's ledgers; each list only when asked for.
     List {
         screenings: bool,
@@ -89,6 +98,15 @@ pub enum StationReply {
     Exported {
         export: ExportSummary,
     },
+    /// A file taken in, by the reference a case step names it with.
+    File {
+        file: sanji_domain::attachment::FileRef,
+    },
+    FileContent {
+        attachment: sanji_domain::attachment::Attachment,
+        #[serde(with = "crate::attachments::base64_bytes")]
+        bytes: Vec<u8>,
+    },
 }
 
 impl Station {
@@ -112,6 +130,14 @@ impl Station {
             }
             StationRequest::CaseStep { by, case, command } => {
                 recorded(self.case_step(by.as_deref(), &case, command)?)
+            }
+            StationRequest::TakeInFile { upload } => StationReply::File {
+                file: crate::attachments::take_in(self.store(), &upload)?,
+            },
+            StationRequest::GetFile { case, sha256 } => {
+                let (attachment, bytes) =
+                    crate::attachments::case_file(self.store(), &case, &sha256)?;
+                StationReply::FileContent { attachment, bytes }
             }
             StationRequest::ShowCase { case } => StationReply::Case {
                 case: Box::new(CaseView::of(crate::ops::find_case(self.store(), &case)?)),

@@ -26,3 +26,6 @@ pub const MAX_BATCH_EVENTS: usize = 1000;
 /// Largest message either side decodes: enough for a full batch of events at
 /// the text limits, far below what would let one peer exhaust memory.
 pub const MAX_MESSAGE_BYTES: usize = 16 * 1024 * 1024;
+
+/// Most file hashes one `AttachmentsHeld` may ask about.
+pub const MAX_ATTACHMENTS_ASKED: usize = 1000;

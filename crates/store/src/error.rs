@@ -117,6 +117,11 @@ pub enum StoreError {
     #[error("存储引擎出错:{0}")]
     Sled(#[from] sled::Error),
 
+    /// A file's bytes do not fit what names them (out of order, too long,
+    /// another hash): nothing of the piece is kept.
+    #[error("附件文件有误:{0}")]
+    Attachment(String),
+
     /// Stored bytes do not decode.
     #[error("数据目录内容已损坏:{0}")]
     Corrupt(String),

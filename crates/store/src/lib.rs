@@ -18,6 +18,7 @@
 //! the lock); readers take no lock of ours and see each batch all or nothing
 //! per lookup.
 
+mod attachments;
 mod durable;
 mod error;
 mod keys;
@@ -41,6 +42,7 @@ use sanji_domain::{
 use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
+pub use attachments::HeldFile;
 pub use error::{StoreError, WriteFault};
 pub use seal::{SealError, Unlock, is_sealed_export, open_export, seal_export};
 
@@ -145,6 +147,8 @@ struct Inner {
     /// Files under `<path>/blobs` already made durable (sled writes large pages there without `fsync`).
     synced_blobs: Mutex<HashSet<OsString>>,
     writer: Mutex<()>,
+    /// Serialises the read-then-write of a file's pieces (`attachments.rs`).
+    attachments: Mutex<()>,
     /// Set by the first failed write; from then on every call is refused (see `write_failed`).
     failed: OnceLock<(WriteFault, String)>,
 }
@@ -210,6 +214,7 @@ impl Store {
                 sealer: std::sync::OnceLock::new(),
                 synced_blobs: Mutex::new(HashSet::new()),
                 writer: Mutex::new(()),
+                attachments: Mutex::new(()),
                 failed: OnceLock::new(),
             }),
         };

@@ -19,6 +19,9 @@ use tracing::{Instrument, info, info_span};
 
 use crate::{BATCH_EVENTS, Backoff, Clock, PUSH_WINDOW, SyncError, tls};
 
+mod attachments;
+use attachments::FileLink;
+
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PushReport {
     /// Our head when the round started.
@@ -28,12 +31,18 @@ pub struct PushReport {
     pub sent: u64,
     pub stored: u64,
     pub duplicates: u64,
+    /// Files named by the events sent that the parent did not hold, uploaded first.
+    #[serde(default)]
+    pub files_sent: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct PullReport {
     pub received: u64,
     pub stored: u64,
+    /// Files named on our cases that came from the parent.
+    #[serde(default)]
+    pub files_received: u64,
 }
 
 #[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -167,8 +176,16 @@ impl Link {
         let (tx, rx) = mpsc::channel(PUSH_WINDOW);
         let producer = {
             let (store, ledger, window) = (store.clone(), ledger.clone(), window.clone());
+            let (files_client, parent, addr) =
+                (self.client.clone(), self.parent.clone(), self.addr.clone());
             tokio::spawn(async move {
-                let (mut next, mut batch_no, mut sent) = (acked, 0u64, 0u64);
+                let status = move |s| SyncError::from_status(&parent, &addr, s, false);
+                let mut files = FileLink {
+                    client: files_client,
+                    store: &store,
+                    status: &status,
+                };
+                let (mut next, mut batch_no, mut sent, mut files_sent) = (acked, 0u64, 0u64, 0u64);
                 while next < local_head {
                     // Closed when the round is over: nothing more is read.
                     let Ok(permit) = window.acquire().await else {
@@ -185,6 +202,8 @@ impl Link {
                         break;
                     };
                     next = last.seq;
+                    // The parent takes in an event naming a file only once it holds the file.
+                    files_sent += files.upload_named(&events[..wire.len()]).await?;
                     batch_no += 1;
                     sent += wire.len() as u64;
                     let batch = proto::PushBatch {
@@ -195,7 +214,7 @@ impl Link {
                         break;
                     }
                 }
-                Ok::<u64, SyncError>(sent)
+                Ok::<(u64, u64), SyncError>((sent, files_sent))
             })
         };
 
@@ -232,7 +251,7 @@ impl Link {
         // The parent's own word comes first; then why we stopped sending (a
         // read of our own ledger failed, which ends the stream cleanly).
         outcome?;
-        report.sent = produced.map_err(internal)??;
+        (report.sent, report.files_sent) = produced.map_err(internal)??;
         if acked < local_head {
             return Err(SyncError::Unacked {
                 parent: self.parent.clone(),
@@ -286,9 +305,17 @@ impl Link {
                     break;
                 }
             }
+            let status = |s| self.status(s);
+            let mut files = FileLink {
+                client: client.clone(),
+                store,
+                status: &status,
+            };
+            report.files_received = files.fetch_wanted(&self.parent).await?;
             info!(
                 received = report.received,
                 stored = report.stored,
+                files = report.files_received,
                 "pull round done"
             );
             Ok(report)

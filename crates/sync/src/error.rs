@@ -76,6 +76,14 @@ pub enum SyncError {
         "同步程序内部出错({0}):本机数据未受影响,请再同步一次;若反复出现,请把这条信息报给技术支持"
     )]
     Internal(String),
+    /// A file our own ledger names is not held here whole, so it cannot be uploaded.
+    #[error(
+        "本机记录的附件「{title}」({name})文件内容不完整,无法上传,同步停在它之前:请联系镇中心总台处理"
+    )]
+    FileMissing { title: String, name: String },
+    /// The parent sent a file that is not the one the case names.
+    #[error("上级 {parent} 发来的附件文件有误:{problem}")]
+    BadFile { parent: Code, problem: String },
     #[error(
         "上级已确认 {ledger} 的 {acked} 条记录,而本机只有 {local} 条:本机数据可能是换了电脑或从旧备份恢复的。请勿在本机继续登记,联系镇中心总台处理"
     )]

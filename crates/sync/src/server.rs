@@ -19,6 +19,8 @@ use crate::error::tagged;
 use crate::peers::PeerStatus;
 use crate::{BATCH_EVENTS, tls};
 
+mod attachments;
+
 /// How far ahead of our clock a sender's stamps may be and still move our
 /// clock. Village laptops drift by days; beyond a week the clock is wrong:
 /// a sender whose clock is that far ahead now is refused, and stamps that far
@@ -185,6 +187,7 @@ impl ReplicationService {
 
 type Acks = ReceiverStream<Result<proto::PushAck, Status>>;
 type Batches = ReceiverStream<Result<proto::PullBatch, Status>>;
+type Pieces = ReceiverStream<Result<proto::AttachmentPiece, Status>>;
 
 /// Every status this service returns is [`tagged`] as a sanji parent's, so a
 /// child tells them from the ones its transport makes up.
@@ -213,6 +216,29 @@ impl proto::replication_server::Replication for ReplicationService {
         request: Request<proto::PullRequest>,
     ) -> Result<Response<Batches>, Status> {
         self.answer_pull(request).await.map_err(tagged)
+    }
+
+    async fn attachments_held(
+        &self,
+        request: Request<proto::AttachmentsHeldRequest>,
+    ) -> Result<Response<proto::AttachmentsHeldReply>, Status> {
+        self.answer_attachments_held(request).await.map_err(tagged)
+    }
+
+    async fn put_attachment(
+        &self,
+        request: Request<Streaming<proto::AttachmentPiece>>,
+    ) -> Result<Response<proto::AttachmentHeld>, Status> {
+        self.answer_put_attachment(request).await.map_err(tagged)
+    }
+
+    type GetAttachmentStream = Pieces;
+
+    async fn get_attachment(
+        &self,
+        request: Request<proto::GetAttachmentRequest>,
+    ) -> Result<Response<Pieces>, Status> {
+        self.answer_get_attachment(request).await.map_err(tagged)
     }
 }
 
@@ -461,6 +487,25 @@ impl ReplicationService {
                 "events[{i}].origin: {child} 只能推送自己的台账 {ledger},不能推送 {}",
                 e.origin
             )));
+        }
+        // An ack promises the whole case file, its files too: an event that
+        // names a file waits until the file is here.
+        for (i, event) in events.iter().enumerate() {
+            for attachment in event.body.attachments() {
+                if !self
+                    .store
+                    .holds_attachment(&attachment.file())
+                    .map_err(internal)?
+                {
+                    return Err(Status::failed_precondition(format!(
+                        "events[{i}]: 附件「{}」({},{})尚未完整上传到 {}:请先上传该文件(PutAttachment),再推送本批",
+                        attachment.title,
+                        attachment.name,
+                        attachment.sha256,
+                        self.me()
+                    )));
+                }
+            }
         }
         let store = self.store.clone();
         let applied = tokio::task::spawn_blocking(move || {

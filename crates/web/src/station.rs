@@ -193,7 +193,10 @@ impl StationHost {
         let station = self.station().await?;
         let writes = !matches!(
             request,
-            StationRequest::Status | StationRequest::List { .. } | StationRequest::ShowCase { .. }
+            StationRequest::Status
+                | StationRequest::List { .. }
+                | StationRequest::ShowCase { .. }
+                | StationRequest::GetFile { .. }
         );
         let reply = tokio::task::spawn_blocking(move || station.handle(request))
             .await

@@ -5,7 +5,7 @@ use std::collections::HashMap;
 use askama::Template;
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, Query as UrlQuery, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query as UrlQuery, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
@@ -21,6 +21,9 @@ use sanji_node::ops::{Action, CaseView};
 use sanji_node::views::{CaseFilter, CaseHits};
 use serde::Deserialize;
 
+use sanji_domain::FieldError;
+use sanji_domain::attachment::{Attachment, FileRef};
+use sanji_node::attachments::FileUpload;
 use sanji_node::notices::Receipt;
 
 use crate::session::Person;
@@ -35,7 +38,17 @@ pub(super) fn routes() -> Router<Console> {
         .route("/cases", get(cases))
         .route("/cases/{id}", get(case_page))
         .route("/cases/{id}/steps/{step}", post(take_step))
+        .route(
+            "/cases/{id}/attach",
+            // A file somewhat over the limit is read and refused in words.
+            post(attach).layer(DefaultBodyLimit::max(ATTACH_BODY_LIMIT)),
+        )
+        .route("/cases/{id}/files/{sha256}", get(download))
 }
+
+/// What an upload of one attachment may send: the file at its limit and the
+/// form around it, with room for a file somewhat over it to be refused in words.
+pub(crate) const ATTACH_BODY_LIMIT: usize = 2 * sanji_domain::attachment::MAX_BYTES as usize;
 
 #[derive(Deserialize, Default)]
 struct CaseSearch {
@@ -150,6 +163,17 @@ pub struct StepForm {
     pub error: Option<String>,
 }
 
+/// A file on the case, as its page lists it.
+pub struct FileRow {
+    pub title: String,
+    pub name: String,
+    pub size: String,
+    pub on: String,
+    pub by: String,
+    /// Where it is downloaded (`/cases/{id}/files/{sha256}`).
+    pub href: String,
+}
+
 pub struct FileLine {
     pub at: String,
     pub by: String,
@@ -178,6 +202,7 @@ pub struct CaseSheet {
     /// 导入: from which file and row, and what the old ledger said.
     pub imported: Option<String>,
     pub lines: Vec<FileLine>,
+    pub files: Vec<FileRow>,
     pub forms: Vec<StepForm>,
     pub refusal: Option<String>,
 }
@@ -205,6 +230,7 @@ fn field_of(input: &StepInput, choices: &Choices, posted: &HashMap<String, Strin
         InputKind::Days => ("number", Vec::new()),
         InputKind::Flag => ("checkbox", Vec::new()),
         InputKind::Village => ("select", choices.villages.clone()),
+        InputKind::File => ("file", Vec::new()),
         InputKind::Choice(vocabulary) => (
             "select",
             vocabulary
@@ -407,6 +433,18 @@ impl CaseSheet {
                     text: e.text.clone(),
                 })
                 .collect(),
+            files: file
+                .attachments
+                .iter()
+                .map(|a| FileRow {
+                    title: a.attachment.title.clone(),
+                    name: a.attachment.name.clone(),
+                    size: sanji_domain::attachment::size_label(a.attachment.size),
+                    on: a.on.to_string(),
+                    by: a.by.clone(),
+                    href: format!("/cases/{}/files/{}", view.id, a.attachment.sha256),
+                })
+                .collect(),
             forms,
             refusal,
             view,
@@ -480,11 +518,100 @@ async fn take_step(
 ) -> Result<Response, PageError> {
     person.check_csrf(posted.remove("csrf").as_deref())?;
     let kind = step_kind(&step).ok_or_else(|| PageError::NotFound(format!("办理步骤 {step}")))?;
+    step_posted(&console, &person, &id, kind, Ok(posted)).await
+}
+
+/// 上传附件: the file is taken in first, then the step names it.
+async fn attach(
+    State(console): State<Console>,
+    person: Person,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> Result<Response, PageError> {
+    let upload = super::forms::read_upload(
+        form,
+        sanji_domain::attachment::MAX_BYTES as usize,
+        too_large(),
+    )
+    .await;
+    let posted = match upload {
+        Ok(mut upload) => {
+            person.check_csrf(upload.fields.remove("csrf").as_deref())?;
+            let actor = person.account.actor();
+            attach_posted(upload, async |file| {
+                console.operations().take_in_file(&actor, file).await
+            })
+            .await?
+        }
+        // The token was in the part that could not be read: nothing is done, only said.
+        Err(why) => Err(why),
+    };
+    step_posted(&console, &person, &id, StepKind::Attach, posted).await
+}
+
+/// What a file that is over the limit is told.
+pub(crate) fn too_large() -> String {
+    format!(
+        "文件超过每个附件 {} 的上限:请压缩(如降低照片分辨率)或分成几个文件上传",
+        sanji_domain::attachment::size_label(sanji_domain::attachment::MAX_BYTES)
+    )
+}
+
+/// The step 上传附件's fields once its file is taken in (through `take_in`,
+/// the township's operator layer or the village's station): the file named
+/// by its reference, or why it cannot be (at the file's field).
+pub(crate) async fn attach_posted(
+    upload: super::forms::Upload,
+    take_in: impl AsyncFnOnce(FileUpload) -> Result<FileRef, NodeError>,
+) -> Result<Result<HashMap<String, String>, String>, NodeError> {
+    let mut posted = upload.fields;
+    posted.retain(|name, _| name == "title");
+    if upload.file_name.is_empty() && upload.bytes.is_empty() {
+        return Ok(Ok(posted));
+    }
+    let file = FileUpload {
+        name: upload.file_name,
+        bytes: upload.bytes,
+    };
+    match take_in(file).await {
+        Ok(file) => {
+            posted.insert("file".into(), file.token());
+            Ok(Ok(posted))
+        }
+        Err(NodeError::Invalid(e)) => Ok(Err(e.rule)),
+        Err(other) => Err(other),
+    }
+}
+
+/// Takes step `kind` on case `id` as posted (or says why the post could
+/// not be read, at the file's field), and shows the case again.
+async fn step_posted(
+    console: &Console,
+    person: &Person,
+    id: &str,
+    kind: StepKind,
+    posted: Result<HashMap<String, String>, String>,
+) -> Result<Response, PageError> {
     // The file must be one this person may see before anything is tried on it.
-    let view: CaseView = query(&console, Query::Case { case: id.clone() }).await?;
+    let view: CaseView = query(
+        console,
+        Query::Case {
+            case: id.to_owned(),
+        },
+    )
+    .await?;
     if !person.account.sees(&view.file) {
         return Err(PageError::Forbidden("本案未交办给本单位,无权办理".into()));
     }
+    let mut posted = match posted {
+        Ok(posted) => posted,
+        Err(why) => {
+            let rejected = Rejected::Field(kind, FieldError::new("file", why), HashMap::new());
+            return render_case(console, person, id, Some(rejected), None)
+                .await
+                .map(|r| (StatusCode::PAYLOAD_TOO_LARGE, r).into_response());
+        }
+    };
     person.account.fit_step(&view.file, kind, &mut posted)?;
     let actor = person.account.actor();
     let taken = take_posted_step(kind, posted, async |command| {
@@ -499,10 +626,90 @@ async fn take_step(
         Ok(()) => {
             Ok(Redirect::to(&format!("/cases/{}?done={}", view.id, kind.id())).into_response())
         }
-        Err((status, rejected)) => render_case(&console, &person, &id, Some(rejected), None)
+        Err((status, rejected)) => render_case(console, person, id, Some(rejected), None)
             .await
             .map(|r| (status, r).into_response()),
     }
+}
+
+/// A file on a case, to whoever may see the case.
+async fn download(
+    State(console): State<Console>,
+    person: Person,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let view: CaseView = query(&console, Query::Case { case: id.clone() }).await?;
+    if !person.account.sees(&view.file) {
+        return Err(PageError::Forbidden("本案未交办给本单位,无权查看".into()));
+    }
+    let store = console.operations().store().clone();
+    let case = view.id.to_string();
+    let (attachment, bytes) = tokio::task::spawn_blocking(move || {
+        sanji_node::attachments::case_file(&store, &case, &sha256)
+    })
+    .await
+    .map_err(|e| NodeError::Internal(e.to_string()))??;
+    Ok(file_response(&attachment, bytes))
+}
+
+/// A file as the browser gets it: shown in place when it can show it (a
+/// photo, a PDF), saved under its own name otherwise.
+pub(crate) fn file_response(attachment: &Attachment, bytes: Vec<u8>) -> Response {
+    let lower = attachment.name.to_lowercase();
+    let ext = lower.rsplit('.').next().unwrap_or_default();
+    let (media, inline) = match ext {
+        "jpg" | "jpeg" => ("image/jpeg", true),
+        "png" => ("image/png", true),
+        "gif" => ("image/gif", true),
+        "webp" => ("image/webp", true),
+        "pdf" => ("application/pdf", true),
+        "txt" => ("text/plain; charset=utf-8", true),
+        "doc" => ("application/msword", false),
+        "docx" => (
+            "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+            false,
+        ),
+        "xls" => ("application/vnd.ms-excel", false),
+        "xlsx" => (
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+            false,
+        ),
+        _ => ("application/octet-stream", false),
+    };
+    let disposition = format!(
+        "{}; filename*=UTF-8''{}",
+        if inline { "inline" } else { "attachment" },
+        percent_encode(&attachment.name)
+    );
+    (
+        [
+            (axum::http::header::CONTENT_TYPE, media.to_owned()),
+            (axum::http::header::CONTENT_DISPOSITION, disposition),
+            // A file someone uploaded is never run as a page of ours.
+            (
+                axum::http::header::CONTENT_SECURITY_POLICY,
+                "sandbox".to_owned(),
+            ),
+            (
+                axum::http::header::X_CONTENT_TYPE_OPTIONS,
+                "nosniff".to_owned(),
+            ),
+        ],
+        bytes,
+    )
+        .into_response()
+}
+
+/// RFC 5987's encoding of a file name for `filename*`.
+fn percent_encode(name: &str) -> String {
+    name.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'.' | b'-' | b'_' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
 }
 
 /// The step named in a form's address (`/cases/{id}/steps/{step}`).

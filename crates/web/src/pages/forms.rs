@@ -412,3 +412,51 @@ pub(crate) fn form_status(error: &Option<FieldError>) -> axum::http::StatusCode 
         axum::http::StatusCode::OK
     }
 }
+
+/// A form sent as `multipart/form-data`: its text fields and its one file.
+pub(crate) struct Upload {
+    pub fields: HashMap<String, String>,
+    /// The file's name as the browser gave it; empty when none was chosen.
+    pub file_name: String,
+    pub bytes: Vec<u8>,
+}
+
+/// Reads a form with a file of at most `max_bytes`; a file over it is read
+/// to the end (keeping nothing more), so the browser is answered with
+/// `too_large` rather than cut off.
+pub(crate) async fn read_upload(
+    mut form: axum::extract::Multipart,
+    max_bytes: usize,
+    too_large: String,
+) -> Result<Upload, String> {
+    let failed = |e: axum::extract::multipart::MultipartError| {
+        if e.status() == axum::http::StatusCode::PAYLOAD_TOO_LARGE {
+            too_large.clone()
+        } else {
+            format!("上传未完成({e}),请重新选择文件上传")
+        }
+    };
+    let mut upload = Upload {
+        fields: HashMap::new(),
+        file_name: String::new(),
+        bytes: Vec::new(),
+    };
+    while let Some(mut field) = form.next_field().await.map_err(failed)? {
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "file" {
+            upload.file_name = field.file_name().unwrap_or_default().to_owned();
+            while let Some(chunk) = field.chunk().await.map_err(failed)? {
+                if upload.bytes.len() <= max_bytes {
+                    upload.bytes.extend_from_slice(&chunk);
+                }
+            }
+        } else {
+            let text = field.text().await.map_err(failed)?;
+            upload.fields.insert(name, text);
+        }
+    }
+    if upload.bytes.len() > max_bytes {
+        return Err(too_large);
+    }
+    Ok(upload)
+}

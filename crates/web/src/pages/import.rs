@@ -173,65 +173,17 @@ async fn template(
     super::reports::download(&table, &format!("{}导入模板", kind.label()), &q.format)
 }
 
-/// The upload form's fields: the CSRF token, the ledger, the file.
-struct Upload {
-    csrf: Option<String>,
-    kind: Option<String>,
-    file_name: String,
-    bytes: Vec<u8>,
-}
-
-async fn read_upload(mut form: Multipart) -> Result<Upload, String> {
-    let too_large = || {
-        format!(
-            "文件过大,最多 {} MB;请分成几个文件导入",
-            MAX_FILE_BYTES / 1024 / 1024
-        )
-    };
-    let failed = |e: axum::extract::multipart::MultipartError| {
-        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-            too_large()
-        } else {
-            format!("上传未完成({e}),请重新选择文件上传")
-        }
-    };
-    let mut upload = Upload {
-        csrf: None,
-        kind: None,
-        file_name: String::new(),
-        bytes: Vec::new(),
-    };
-    while let Some(field) = form.next_field().await.map_err(failed)? {
-        match field.name().unwrap_or_default() {
-            "csrf" => upload.csrf = Some(field.text().await.map_err(failed)?),
-            "kind" => upload.kind = Some(field.text().await.map_err(failed)?),
-            "file" => {
-                upload.file_name = field.file_name().unwrap_or_default().to_owned();
-                let mut field = field;
-                // Read to the end even past the limit (keeping nothing
-                // more), so the browser is answered rather than cut off.
-                while let Some(chunk) = field.chunk().await.map_err(failed)? {
-                    if upload.bytes.len() <= MAX_FILE_BYTES {
-                        upload.bytes.extend_from_slice(&chunk);
-                    }
-                }
-            }
-            _ => {}
-        }
-    }
-    if upload.bytes.len() > MAX_FILE_BYTES {
-        return Err(too_large());
-    }
-    Ok(upload)
-}
-
 async fn preview(
     State(console): State<Console>,
     person: Person,
     form: Multipart,
 ) -> Result<Response, PageError> {
     allowed(&console, &person)?;
-    let upload = match read_upload(form).await {
+    let too_large = format!(
+        "文件过大,最多 {} MB;请分成几个文件导入",
+        MAX_FILE_BYTES / 1024 / 1024
+    );
+    let upload = match super::forms::read_upload(form, MAX_FILE_BYTES, too_large).await {
         Ok(upload) => upload,
         // The token was in the part that could not be read: nothing is
         // done, only said.
@@ -243,8 +195,8 @@ async fn preview(
             );
         }
     };
-    person.check_csrf(upload.csrf.as_deref())?;
-    let kind = LedgerKind::parse(upload.kind.as_deref().unwrap_or_default())
+    person.check_csrf(upload.fields.get("csrf").map(String::as_str))?;
+    let kind = LedgerKind::parse(upload.fields.get("kind").map_or("", String::as_str))
         .map_err(NodeError::Invalid)?;
     if upload.file_name.is_empty() && upload.bytes.is_empty() {
         return import_page(

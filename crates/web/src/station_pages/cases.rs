@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 
 use askama::Template;
-use axum::extract::{Path, Query, State};
+use axum::extract::{DefaultBodyLimit, Multipart, Path, Query, State};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -24,7 +24,10 @@ use super::{
     Clerk, FormText, Ledgers, RecordForm, StationFrame, StationPageError, chosen, filter_choices,
     names, page, refused_page, store_record, unexpected,
 };
-use crate::pages::cases::{CaseLine, CaseSheet, Rejected, case_line, step_kind, take_posted_step};
+use crate::pages::cases::{
+    ATTACH_BODY_LIMIT, CaseLine, CaseSheet, Rejected, attach_posted, case_line, file_response,
+    step_kind, take_posted_step, too_large,
+};
 use crate::pages::forms::{CaseDefaults, case_fields, registration_of};
 use crate::station::StationHost;
 
@@ -38,6 +41,11 @@ pub(super) fn routes() -> Router<StationHost> {
         .route("/cases/new", get(new_case))
         .route("/cases/{id}", get(one))
         .route("/cases/{id}/steps/{step}", post(take_step))
+        .route(
+            "/cases/{id}/attach",
+            post(attach).layer(DefaultBodyLimit::max(ATTACH_BODY_LIMIT)),
+        )
+        .route("/cases/{id}/files/{sha256}", get(download))
 }
 
 async fn registration_form(
@@ -243,7 +251,57 @@ async fn take_step(
 ) -> Result<Response, StationPageError> {
     clerk.check_csrf(posted.remove("csrf").as_deref())?;
     let kind = step_kind(&step).ok_or_else(|| NodeError::NotFound(format!("办理步骤 {step}")))?;
-    let view = the_case(&host, &id).await?;
+    step_posted(&host, &clerk, &id, kind, Ok(posted)).await
+}
+
+/// 上传附件 at the village: the file is kept at the station, then the
+/// step names it; both reach the township with the next sync.
+async fn attach(
+    State(host): State<StationHost>,
+    clerk: Clerk,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> Result<Response, StationPageError> {
+    let upload = crate::pages::forms::read_upload(
+        form,
+        sanji_domain::attachment::MAX_BYTES as usize,
+        too_large(),
+    )
+    .await;
+    let posted = match upload {
+        Ok(mut upload) => {
+            clerk.check_csrf(upload.fields.remove("csrf").as_deref())?;
+            attach_posted(upload, async |upload| {
+                match host.handle(StationRequest::TakeInFile { upload }).await? {
+                    StationReply::File { file } => Ok(file),
+                    other => Err(NodeError::Internal(format!("意外的回复:{other:?}"))),
+                }
+            })
+            .await?
+        }
+        Err(why) => Err(why),
+    };
+    step_posted(&host, &clerk, &id, StepKind::Attach, posted).await
+}
+
+async fn step_posted(
+    host: &StationHost,
+    clerk: &Clerk,
+    id: &str,
+    kind: StepKind,
+    posted: Result<HashMap<String, String>, String>,
+) -> Result<Response, StationPageError> {
+    let posted = match posted {
+        Ok(posted) => posted,
+        Err(why) => {
+            let rejected = Rejected::Field(kind, FieldError::new("file", why), HashMap::new());
+            return refused_page(
+                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
+                case_page(host, clerk, id, Some(rejected)).await?,
+            );
+        }
+    };
+    let view = the_case(host, id).await?;
     let case = view.id.to_string();
     let taken = take_posted_step(kind, posted, async |command| {
         let request = StationRequest::CaseStep {
@@ -259,7 +317,22 @@ async fn take_step(
             Ok(Redirect::to(&format!("/cases/{}?done={}", view.id, kind.id())).into_response())
         }
         Err((status, rejected)) => {
-            refused_page(status, case_page(&host, &clerk, &id, Some(rejected)).await?)
+            refused_page(status, case_page(host, clerk, id, Some(rejected)).await?)
         }
+    }
+}
+
+/// A file on one of the station's cases.
+async fn download(
+    State(host): State<StationHost>,
+    _clerk: Clerk,
+    Path((id, sha256)): Path<(String, String)>,
+) -> Result<Response, StationPageError> {
+    match host
+        .handle(StationRequest::GetFile { case: id, sha256 })
+        .await?
+    {
+        StationReply::FileContent { attachment, bytes } => Ok(file_response(&attachment, bytes)),
+        other => Err(unexpected(&other)),
     }
 }
