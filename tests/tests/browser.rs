@@ -154,6 +154,36 @@ async fn a_case_lives_its_life_in_the_browser_from_registration_to_archive() {
     )
     .await;
     take_step(&browser, "archive", &[("note", "结案归档。")]).await;
+    // The signed agreement, scanned, joins the archived file: chosen in
+    // the file field as a person chooses it.
+    let scans = tempfile::tempdir().unwrap();
+    let scan = scans.path().join("人民调解协议书.pdf");
+    std::fs::write(&scan, b"%PDF-1.4\n% scanned agreement\n").unwrap();
+    browser
+        .find(Locator::XPath(
+            "//form[contains(@action, '/attach')]/parent::details/summary",
+        ))
+        .await
+        .expect("the 上传附件 form is offered on the archived file")
+        .click()
+        .await
+        .unwrap();
+    browser
+        .form(Locator::Css("form[action$='/attach']"))
+        .await
+        .unwrap()
+        .set_by_name("title", "调解协议书")
+        .await
+        .unwrap();
+    browser
+        .find(Locator::Css("form[action$='/attach'] input[type=file]"))
+        .await
+        .unwrap()
+        .send_keys(scan.to_str().unwrap())
+        .await
+        .unwrap();
+    send(&browser, "form[action$='/attach']").await;
+    arrive(&browser, "case-done-attach").await;
     let page = body(&browser).await;
     assert!(page.contains("已归档"), "{page}");
     for entry in [
@@ -164,6 +194,8 @@ async fn a_case_lives_its_life_in_the_browser_from_registration_to_archive() {
         "反馈当事人",
         "回访",
         "归档",
+        "上传附件",
+        "人民调解协议书.pdf",
     ] {
         assert!(page.contains(entry), "the file shows {entry}: {page}");
     }

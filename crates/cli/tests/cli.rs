@@ -485,6 +485,55 @@ fn operators_work_cases_from_the_command_line_against_running_servers() {
     assert_eq!(file["registration"]["first_receiver"], "赵敏");
     assert_eq!(file["status"], "awaiting_approval");
 
+    // 上传附件 from the command line: the file by its path; one missing is
+    // named by its flag, and nothing is written.
+    let scan = d.join("来信扫描件.pdf");
+    std::fs::write(&scan, b"%PDF-1.4 \xe6\x9d\xa5\xe4\xbf\xa1").unwrap();
+    let attach = |path: &str| {
+        sanji(
+            d,
+            &[
+                "hub",
+                "case",
+                "attach",
+                "--config",
+                &hub,
+                "--as",
+                &op,
+                "--json",
+                "--case",
+                &number,
+                "--title",
+                "来信扫描件",
+                "--file",
+                path,
+            ],
+        )
+    };
+    let missing = attach("不存在.pdf");
+    assert!(!missing.status.success());
+    assert!(
+        stderr(&missing).starts_with("错误:参数 --file:无法读取文件"),
+        "{}",
+        stderr(&missing)
+    );
+    let attached = attach(scan.to_str().unwrap());
+    assert!(attached.status.success(), "{}", stderr(&attached));
+    let file = json(&sanji(
+        d,
+        &[
+            "hub", "case", "show", "--config", &hub, "--json", "--case", &number,
+        ],
+    ));
+    assert_eq!(
+        file["attachments"][0]["attachment"]["name"],
+        "来信扫描件.pdf"
+    );
+    assert_eq!(
+        file["attachments"][0]["attachment"]["sha256"],
+        sanji_domain::attachment::content_hash(&std::fs::read(&scan).unwrap()).as_str()
+    );
+
     let due = json(&sanji(d, &["hub", "due", "--config", &hub, "--json"]));
     assert!(
         due.as_array()

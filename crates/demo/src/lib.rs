@@ -122,6 +122,9 @@ pub struct DemoReport {
     pub notices_signed: u64,
     /// Cases given their 一案一档 archive number this year.
     pub archive_numbered: u64,
+    /// Files on the hub's case files (附件) it holds whole, uploaded by a
+    /// village station with its sync.
+    pub attachments_at_hub: u64,
     /// The quiet township's hub.
     pub quiet_hub_addr: String,
     pub converged: bool,
@@ -700,6 +703,22 @@ async fn case_story(
             summary: "再次调解,柴草已清走,双方重申按界址图各自管理。".into(),
         },
     )?;
+    // The signed agreement goes onto the file at the village.
+    let agreement = sanji_node::attachments::take_in(
+        stations[1].store(),
+        &sanji_node::attachments::FileUpload {
+            name: "人民调解协议书.txt".into(),
+            bytes: samples::agreement(today).into_bytes(),
+        },
+    )?;
+    stations[1].case_step(
+        None,
+        &west,
+        CaseCommand::Attach {
+            title: "调解协议书".into(),
+            file: agreement,
+        },
+    )?;
     stations[1].sync(3).await?;
 
     // Two offline edits of 东山村's case: the director moves it to the judicial
@@ -1183,6 +1202,27 @@ fn check(
             "镇中心的通知书或档案号不全:通知书 {notices_issued} 份、已签收 {notices_signed} 份,档案号 {archive_numbered} 个,归档案件 {cases_archived} 件"
         ));
     }
+    let mut attachments_at_hub = 0;
+    for card in hub.store.case_cards()? {
+        let Some(sanji_domain::EntityState::Case(file)) =
+            hub.store.entity(card.id)?.map(|e| e.state)
+        else {
+            continue;
+        };
+        for attached in &file.attachments {
+            if hub.store.holds_attachment(&attached.attachment.file())? {
+                attachments_at_hub += 1;
+            } else {
+                problems.push(format!(
+                    "镇中心的案件附件「{}」没有完整的文件",
+                    attached.attachment.title
+                ));
+            }
+        }
+    }
+    if attachments_at_hub == 0 {
+        problems.push("村工作站上传的调解协议书没有到镇中心".into());
+    }
     match county_report
         .iter()
         .find(|r| r.township == hub_report.township)
@@ -1340,6 +1380,7 @@ fn check(
         register_numbered,
         notices_issued,
         notices_signed,
+        attachments_at_hub,
         archive_numbered,
         reopened_after_archive,
         quiet_hub_addr: quiet_hub.addr.to_string(),

@@ -221,3 +221,20 @@ pub fn village_day(
     bodies.push(EventBody::CaseRegistered(case(village, today, clerk)));
     bodies
 }
+
+/// The 人民调解协议书 the village's second settlement ends in, as the
+/// file the clerk attaches to the case.
+pub fn agreement(today: NaiveDate) -> String {
+    format!(
+        "人民调解协议书\n\n\
+         当事人:吴春生(申请人)、吴春华(被申请人)\n\
+         纠纷事实:双方宅基地相邻,被申请人在界址内堆放柴草,双方多次争执。\n\
+         经调解,双方自愿达成如下协议:\n\
+         一、被申请人于三日内清走界址内柴草,此后不在界址内堆放杂物;\n\
+         二、双方按村委会存档的界址图各自管理,互不侵占;\n\
+         三、本协议一式三份,双方各执一份,村调委会存档一份。\n\n\
+         当事人签字:吴春生  吴春华\n\
+         调解员签字:村人民调解委员会\n\
+         {today}\n"
+    )
+}
