@@ -4,7 +4,8 @@
 //! the hub lacks is refused and stores nothing; an upload cut off resumes
 //! where the hub's pieces end; altered bytes are refused; a file attached
 //! at the township reaches the village's station on its pull; a station
-//! may fetch only the files of cases in its scope. Real mTLS on loopback,
+//! may fetch only the files of cases in its scope; an escalated case's
+//! copy reaches the county with its files. Real mTLS on loopback,
 //! real sled stores.
 
 use sanji_domain::attachment::{CHUNK_BYTES, FileRef, content_hash};
@@ -164,6 +165,26 @@ async fn a_villages_agreement_reaches_the_hub_before_its_step_and_the_townships_
     assert_eq!(pulled.pull.files_received, 1, "{pulled:?}");
     let (_, at_village) = case_file(station.store(), &case, &taken.sha256).unwrap();
     assert_eq!(at_village, letter);
+
+    // Escalated, the case's copy goes up to the county with both files.
+    hub_ops
+        .act(
+            &operator,
+            Action::CaseStep {
+                case: case.clone(),
+                command: CaseCommand::Escalate {
+                    reason: "涉及多户,请县里协调".into(),
+                },
+            },
+        )
+        .await
+        .unwrap();
+    cluster.forward().await;
+    let county = cluster.county_store();
+    for (sha256, bytes) in [(&file.sha256, &agreement), (&taken.sha256, &letter)] {
+        let (_, at_county) = case_file(county, &case, sha256).unwrap();
+        assert_eq!(&at_county, bytes);
+    }
     cluster.shutdown().await;
 }
 
