@@ -178,6 +178,7 @@ impl Ledger {
                     entity,
                     body,
                     prev_hash: self.prev,
+                    hash_rule: sanji_domain::HashRule::CURRENT,
                 };
                 self.prev = event.hash();
                 self.next_seq += 1;

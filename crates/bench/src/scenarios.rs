@@ -303,6 +303,7 @@ fn county_report(lab: &Lab, n: u64, report: &mut Report) -> Result<(), BenchErro
             entity: MonthlyReport::entity_id(&township, month),
             body: EventBody::MonthlyReportFiled(filed),
             prev_hash: Digest::GENESIS,
+            hash_rule: sanji_domain::HashRule::CURRENT,
         };
         county.apply(vec![event], ApplyMode::Chain)?;
     }

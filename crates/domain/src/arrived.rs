@@ -133,6 +133,7 @@ mod tests {
             entity: Uuid::from_u128(7),
             body,
             prev_hash: Digest::GENESIS,
+            hash_rule: crate::HashRule::CURRENT,
         }
     }
 

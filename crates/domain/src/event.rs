@@ -298,15 +298,40 @@ impl EventBody {
         }
     }
 
-    /// The canonical payload bytes.
+    /// The canonical payload bytes under the current rule ([`HashRule::CURRENT`]).
     pub fn encode(&self) -> Vec<u8> {
-        serde_json::to_vec(self).expect("event bodies serialise to JSON")
+        self.encode_under(HashRule::CURRENT)
     }
 
-    /// Decodes payload bytes, insisting they are exactly the canonical encoding,
-    /// so two nodes can never hash one event two ways.
+    /// The canonical payload bytes under `rule`: RFC 8785 (JCS) for
+    /// [`HashRule::V2`]; for [`HashRule::V1`], serde_json's compact output
+    /// in the order the fields are declared here.
+    pub fn encode_under(&self, rule: HashRule) -> Vec<u8> {
+        match rule {
+            HashRule::V1 => serde_json::to_vec(self).expect("event bodies serialise to JSON"),
+            HashRule::V2 => {
+                serde_json_canonicalizer::to_vec(self).expect("event bodies serialise to JSON")
+            }
+        }
+    }
+
+    /// [`EventBody::decode_under`] the current rule.
     pub fn decode(bytes: &[u8]) -> Result<EventBody, FieldError> {
-        let mut de = serde_json::Deserializer::from_slice(bytes);
+        EventBody::decode_under(bytes, HashRule::CURRENT)
+    }
+
+    /// Decodes payload bytes, insisting they are exactly the canonical
+    /// encoding under `rule`, so two nodes can never hash one event two ways.
+    pub fn decode_under(bytes: &[u8], rule: HashRule) -> Result<EventBody, FieldError> {
+        let tag_first;
+        let typed = match rule {
+            HashRule::V1 => bytes,
+            HashRule::V2 => {
+                tag_first = EventBody::tag_first(bytes)?;
+                tag_first.as_slice()
+            }
+        };
+        let mut de = serde_json::Deserializer::from_slice(typed);
         let body: EventBody = serde_path_to_error::deserialize(&mut de).map_err(|e| {
             let path = e.path().to_string();
             let field = if path == "." {
@@ -316,13 +341,46 @@ impl EventBody {
             };
             FieldError::new(field, format!("无法解析:{}", e.inner()))
         })?;
-        if body.encode() != bytes {
+        if body.encode_under(rule) != bytes {
             return Err(FieldError::new(
                 "payload",
-                "不是规范编码(字段顺序或空白与规范不同)",
+                match rule {
+                    HashRule::V1 => "不是规范编码(字段顺序或空白与规范不同)",
+                    HashRule::V2 => {
+                        "不是 RFC 8785(JCS)规范编码:键须按 UTF-16 码元排序,无空白,数字与字符串按 JCS 书写"
+                    }
+                },
             ));
         }
         Ok(body)
+    }
+
+    /// The same payload with `kind` ahead of `data`. JCS sorts `data`
+    /// first, and serde reads an adjacently tagged enum whose content comes
+    /// before its tag only as an opaque buffer, so an error deep in the
+    /// record would be told as "payload" instead of its field's path.
+    fn tag_first(bytes: &[u8]) -> Result<Vec<u8>, FieldError> {
+        #[derive(Deserialize)]
+        struct Parts {
+            kind: Option<serde_json::Value>,
+            data: Option<serde_json::Value>,
+        }
+        #[derive(Serialize)]
+        struct TagFirst<'a> {
+            #[serde(skip_serializing_if = "Option::is_none")]
+            kind: &'a Option<serde_json::Value>,
+            #[serde(skip_serializing_if = "Option::is_none")]
+            data: &'a Option<serde_json::Value>,
+        }
+        // Bytes after the object are left to the canonical comparison.
+        let mut de = serde_json::Deserializer::from_slice(bytes);
+        let parts = Parts::deserialize(&mut de)
+            .map_err(|e| FieldError::new("payload", format!("无法解析:{e}")))?;
+        Ok(serde_json::to_vec(&TagFirst {
+            kind: &parts.kind,
+            data: &parts.data,
+        })
+        .expect("JSON values serialise"))
     }
 
     /// Which origins may write this kind of event.
@@ -394,10 +452,64 @@ pub struct Event {
     pub body: EventBody,
     /// Hash of the origin's event `seq - 1`; [`Digest::GENESIS`] for seq 1.
     pub prev_hash: Digest,
+    /// The rule this event's payload bytes and hash follow. Absent at rest
+    /// for the first rule, so events stored before there was a second read
+    /// back as they were.
+    #[serde(default, skip_serializing_if = "HashRule::is_v1")]
+    pub hash_rule: HashRule,
 }
 
-/// Hashes never change meaning: bump the tag if the encoding ever changes.
-const HASH_TAG: &[u8] = b"sanji.event.v1";
+/// Which rule an event's canonical payload and hash follow. Hashes never
+/// change meaning: an event keeps the rule it was made under, and a new rule
+/// gets a new tag. docs/PROTOCOL.md gives each byte by byte.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum HashRule {
+    /// `sanji.event.v1`: the payload as serde_json writes it, fields in the
+    /// order this crate declares them. Only this code knows that order.
+    #[default]
+    V1,
+    /// `sanji.event.v2`: the payload in RFC 8785 JSON Canonicalization
+    /// (sorted keys, no whitespace), which libraries in every language write.
+    V2,
+}
+
+impl HashRule {
+    /// What new events are made under.
+    pub const CURRENT: HashRule = HashRule::V2;
+
+    fn tag(self) -> &'static [u8] {
+        match self {
+            HashRule::V1 => b"sanji.event.v1",
+            HashRule::V2 => b"sanji.event.v2",
+        }
+    }
+
+    pub fn is_v1(&self) -> bool {
+        *self == HashRule::V1
+    }
+
+    /// The number `Event.hash_version` carries on the wire.
+    pub fn wire(self) -> u32 {
+        match self {
+            HashRule::V1 => 1,
+            HashRule::V2 => 2,
+        }
+    }
+
+    /// From the wire: 0 (a sender that predates the field) and 1 are the
+    /// first rule.
+    pub fn from_wire(field: &str, n: u32) -> Result<HashRule, FieldError> {
+        match n {
+            0 | 1 => Ok(HashRule::V1),
+            2 => Ok(HashRule::V2),
+            other => Err(FieldError::new(
+                field,
+                format!("未知的摘要规则 {other}:本程序认识 1 和 2,请升级后再同步"),
+            )),
+        }
+    }
+}
 
 impl Event {
     pub fn event_ref(&self) -> EventRef {
@@ -407,24 +519,41 @@ impl Event {
         }
     }
 
-    /// The tamper-evident digest over every field, payload in canonical form.
+    /// The payload's canonical bytes under the event's own rule.
+    pub fn payload(&self) -> Vec<u8> {
+        self.body.encode_under(self.hash_rule)
+    }
+
+    /// The tamper-evident digest over every field, payload in canonical
+    /// form: SHA-256 of [`Event::hash_input`].
     pub fn hash(&self) -> Digest {
-        let mut h = Sha256::new();
+        Digest(Sha256::digest(self.hash_input()).into())
+    }
+
+    /// The bytes the hash covers: the rule's tag and each field in this
+    /// order, each preceded by its length as 8 bytes big-endian — id (16
+    /// bytes), origin (UTF-8), seq (8 BE), HLC wall ms (8 BE), HLC counter
+    /// (4 BE), author (UTF-8), entity (16), payload (canonical bytes under
+    /// the rule), prev_hash (32).
+    pub fn hash_input(&self) -> Vec<u8> {
+        let payload = self.payload();
+        let origin = self.origin.to_string();
+        let mut out = Vec::with_capacity(200 + payload.len() + self.author.len());
         let mut field = |bytes: &[u8]| {
-            h.update((bytes.len() as u64).to_be_bytes());
-            h.update(bytes);
+            out.extend_from_slice(&(bytes.len() as u64).to_be_bytes());
+            out.extend_from_slice(bytes);
         };
-        field(HASH_TAG);
+        field(self.hash_rule.tag());
         field(self.id.as_bytes());
-        field(self.origin.to_string().as_bytes());
+        field(origin.as_bytes());
         field(&self.seq.to_be_bytes());
         field(&self.hlc.wall_ms.to_be_bytes());
         field(&self.hlc.counter.to_be_bytes());
         field(self.author.as_bytes());
         field(self.entity.as_bytes());
-        field(&self.body.encode());
+        field(&payload);
         field(&self.prev_hash.0);
-        Digest(h.finalize().into())
+        out
     }
 
     /// Every rule an event must satisfy on its own, whoever sends it. Record

@@ -34,7 +34,9 @@ pub mod time;
 
 pub use code::{Code, CodeError, Level};
 pub use error::FieldError;
-pub use event::{Digest, Event, EventBody, EventRef, Origin, SevereScreeningReport, VersionVector};
+pub use event::{
+    Digest, Event, EventBody, EventRef, HashRule, Origin, SevereScreeningReport, VersionVector,
+};
 pub use fold::{Entity, EntityState, fold};
 pub use hlc::{Hlc, HybridClock};
 pub use labels::Labelled;

@@ -6,7 +6,9 @@ mod common;
 use common::*;
 use sanji_domain::record::{Category, RiskLevel, Screening};
 use sanji_domain::summary::CellCount;
-use sanji_domain::{DailySummary, Digest, Event, EventBody, EventRef, FieldError, Hlc, Origin};
+use sanji_domain::{
+    DailySummary, Digest, Event, EventBody, EventRef, FieldError, HashRule, Hlc, Origin,
+};
 use uuid::Uuid;
 
 // ---------------------------------------------------------------- validate
@@ -537,15 +539,24 @@ fn a_severe_report_is_judged_by_the_day_the_village_recorded_it() {
 
 // ------------------------------------------------------------------ decode
 
-fn screening_payload() -> String {
-    String::from_utf8(EventBody::ScreeningRecorded(screening()).encode()).unwrap()
+fn screening_payload_under(rule: HashRule) -> String {
+    String::from_utf8(EventBody::ScreeningRecorded(screening()).encode_under(rule)).unwrap()
 }
 
-fn decode_err(payload: &str) -> FieldError {
-    match EventBody::decode(payload.as_bytes()) {
+/// The first rule's payload: its encoding rules are kept for the events made under it.
+fn screening_payload() -> String {
+    screening_payload_under(HashRule::V1)
+}
+
+fn decode_err_under(payload: &str, rule: HashRule) -> FieldError {
+    match EventBody::decode_under(payload.as_bytes(), rule) {
         Ok(body) => panic!("decoded {payload}\n  as {body:?}"),
         Err(e) => e,
     }
+}
+
+fn decode_err(payload: &str) -> FieldError {
+    decode_err_under(payload, HashRule::V1)
 }
 
 #[test]
@@ -557,6 +568,13 @@ fn the_canonical_payload_is_adjacently_tagged_json() {
     );
     assert!(payload.contains(r#""category":"land""#), "{payload}");
     assert!(payload.contains(r#""people_involved":2"#), "{payload}");
+    // Under the current rule the same JSON, keys sorted (RFC 8785).
+    let current = screening_payload_under(HashRule::CURRENT);
+    assert!(
+        current.starts_with(r#"{"data":{"category":"land","description":"#),
+        "{current}"
+    );
+    assert!(current.ends_with(r#""village":"360123100201"},"kind":"screening_recorded"}"#));
 }
 
 #[test]
@@ -580,23 +598,38 @@ fn every_kind_round_trips_through_its_canonical_bytes() {
             }
         }),
     ] {
-        let bytes = event.body.encode();
-        let decoded =
-            EventBody::decode(&bytes).unwrap_or_else(|e| panic!("{}: {e}", event.body.kind()));
-        assert_eq!(decoded, event.body);
-        assert_eq!(decoded.encode(), bytes);
-        assert_eq!(decoded.kind(), event.body.kind());
-        let text = String::from_utf8(bytes).unwrap();
-        assert!(
-            text.starts_with(&format!(r#"{{"kind":"{}","data":"#, event.body.kind())),
-            "{text}"
-        );
+        for rule in [HashRule::V1, HashRule::V2] {
+            let bytes = event.body.encode_under(rule);
+            let decoded = EventBody::decode_under(&bytes, rule)
+                .unwrap_or_else(|e| panic!("{}: {e}", event.body.kind()));
+            assert_eq!(decoded, event.body);
+            assert_eq!(decoded.encode_under(rule), bytes);
+            assert_eq!(decoded.kind(), event.body.kind());
+            let text = String::from_utf8(bytes).unwrap();
+            let (start, end) = match rule {
+                HashRule::V1 => (
+                    format!(r#"{{"kind":"{}","data":"#, event.body.kind()),
+                    "}".into(),
+                ),
+                HashRule::V2 => (
+                    r#"{"data":"#.into(),
+                    format!(r#","kind":"{}"}}"#, event.body.kind()),
+                ),
+            };
+            assert!(text.starts_with(&start) && text.ends_with(&end), "{text}");
+        }
     }
 }
 
 #[test]
 fn unknown_kinds_and_values_name_the_field() {
-    let payload = screening_payload();
+    for rule in [HashRule::V1, HashRule::V2] {
+        unknown_values_name_the_field_under(rule);
+    }
+}
+
+fn unknown_values_name_the_field_under(rule: HashRule) {
+    let payload = screening_payload_under(rule);
     for (what, bad, field, needle) in [
         (
             "unknown kind",
@@ -676,9 +709,40 @@ fn unknown_kinds_and_values_name_the_field() {
         ("not JSON", "weather".to_owned(), "payload", "无法解析"),
         ("empty", String::new(), "payload", "无法解析"),
     ] {
-        let err = decode_err(&bad);
-        assert_eq!(err.field, field, "{what}: {err:?}");
-        assert!(err.rule.contains(needle), "{what}: {err:?}");
+        let err = decode_err_under(&bad, rule);
+        assert_eq!(err.field, field, "{rule:?} {what}: {err:?}");
+        assert!(err.rule.contains(needle), "{rule:?} {what}: {err:?}");
+    }
+}
+
+#[test]
+fn only_the_jcs_encoding_is_accepted_under_the_current_rule() {
+    let payload = screening_payload_under(HashRule::V2);
+    let first_rule = screening_payload_under(HashRule::V1);
+    let value: serde_json::Value = serde_json::from_str(&payload).unwrap();
+    let pretty = serde_json::to_string_pretty(&value).unwrap();
+    let unsorted = payload.replace(
+        r#""mass_incident_risk":false,"may_escalate":false"#,
+        r#""may_escalate":false,"mass_incident_risk":false"#,
+    );
+    assert_ne!(unsorted, payload);
+    for (what, bad) in [
+        ("space after every colon", payload.replace("\":", "\": ")),
+        ("trailing newline", format!("{payload}\n")),
+        ("leading space", format!(" {payload}")),
+        ("kind before data, as the first rule writes it", first_rule),
+        ("pretty printed", pretty),
+        ("two keys out of order", unsorted),
+        (
+            "unknown top-level field",
+            payload.replacen('{', r#"{"x":1,"#, 1),
+        ),
+        ("escaped Chinese", payload.replace("李明", "\\u674e\\u660e")),
+        ("trailing garbage", format!("{payload}{{}}")),
+    ] {
+        let err = decode_err_under(&bad, HashRule::V2);
+        assert_eq!(err.field, "payload", "{what}: {err:?}");
+        assert!(err.rule.contains("RFC 8785"), "{what}: {err:?}");
     }
 }
 
@@ -812,8 +876,9 @@ fn the_hash_separates_fields_rather_than_concatenating_them() {
 #[test]
 fn the_hash_is_a_stable_format() {
     // Hashes are stored and compared across nodes and versions: if this value
-    // changes, every existing ledger stops verifying. Bump HASH_TAG instead.
+    // changes, every existing ledger stops verifying. Add a HashRule instead.
     let event = Event {
+        hash_rule: sanji_domain::HashRule::V1,
         id: Uuid::from_u128(0x019a_bcde_f012_7000_8000_0000_0000_0001),
         origin: Origin::parse("360123100201").unwrap(),
         seq: 1,
@@ -825,7 +890,24 @@ fn the_hash_is_a_stable_format() {
     };
     assert_eq!(event.validate(), Ok(()));
     assert_eq!(event.hash().to_string(), GOLDEN_HASH);
+    // The same event under the second rule: its own tag, its payload in RFC 8785.
+    let v2 = Event {
+        hash_rule: sanji_domain::HashRule::V2,
+        ..event
+    };
+    let payload = String::from_utf8(v2.payload()).unwrap();
+    assert!(
+        payload.starts_with(r#"{"data":{"category":"land","description":"#),
+        "{payload}"
+    );
+    assert!(
+        payload.ends_with(r#""kind":"screening_recorded"}"#),
+        "{payload}"
+    );
+    assert_eq!(v2.hash().to_string(), GOLDEN_HASH_V2);
 }
+
+const GOLDEN_HASH_V2: &str = "1a2381ad3aa1b4931e5fee99c46470ab863109a26399891b5000010fe2b4b3df";
 
 const GOLDEN_HASH: &str = "f77fc5526e4e56a5af3d5cc4269b5ea85ff81666375e5d706de54159f91c8b48";
 

@@ -1,9 +1,9 @@
 //! Wire ↔ domain, in one place. Decoding checks the shape (lengths, codes,
-//! canonical payload, the claimed hash) and names the field that is wrong;
-//! the rules of the ledgers are `Event::validate`'s job, called here too so
-//! nothing invalid leaves this module as a domain event.
+//! canonical payload under the event's hash rule), then the rules of the
+//! ledgers (`Event::validate`), then the claimed hash, and names the field
+//! that is wrong, so nothing invalid leaves this module as a domain event.
 
-use sanji_domain::{Digest, Event, EventBody, FieldError, Hlc, Origin, VersionVector};
+use sanji_domain::{Digest, Event, EventBody, FieldError, HashRule, Hlc, Origin, VersionVector};
 use uuid::Uuid;
 
 use crate as proto;
@@ -17,15 +17,17 @@ pub fn event_to_wire(event: &Event) -> proto::Event {
         hlc_counter: event.hlc.counter,
         author: event.author.clone(),
         entity: event.entity.as_bytes().to_vec(),
-        payload: event.body.encode(),
+        payload: event.payload(),
         prev_hash: event.prev_hash.0.to_vec(),
         hash: event.hash().0.to_vec(),
+        hash_version: event.hash_rule.wire(),
     }
 }
 
 /// Decodes and validates one wire event. The error's field is prefixed with
 /// the event's position so a rejected batch says which event was wrong.
 pub fn event_from_wire(wire: &proto::Event) -> Result<Event, FieldError> {
+    let hash_rule = HashRule::from_wire("hash_version", wire.hash_version)?;
     let event = Event {
         id: uuid("id", &wire.id)?,
         origin: origin("origin", &wire.origin)?,
@@ -33,17 +35,20 @@ pub fn event_from_wire(wire: &proto::Event) -> Result<Event, FieldError> {
         hlc: Hlc::new(wire.hlc_wall_ms, wire.hlc_counter),
         author: wire.author.clone(),
         entity: uuid("entity", &wire.entity)?,
-        body: EventBody::decode(&wire.payload)?,
+        body: EventBody::decode_under(&wire.payload, hash_rule)?,
         prev_hash: Digest::from_slice("prev_hash", &wire.prev_hash)?,
+        hash_rule,
     };
     let claimed = Digest::from_slice("hash", &wire.hash)?;
+    // The rules first: an implementer building events from the documents
+    // learns which field is wrong before whether the hash agrees.
+    event.validate()?;
     if event.hash() != claimed {
         return Err(FieldError::new(
             "hash",
-            "与事件内容不符:事件在传输或存储中被改动",
+            "与事件内容不符:事件在传输或存储中被改动(摘要的计算见 docs/PROTOCOL.md)",
         ));
     }
-    event.validate()?;
     Ok(event)
 }
 

@@ -56,6 +56,7 @@ fn screening(risk: RiskLevel) -> Screening {
 
 fn screening_event(seq: u64) -> Event {
     Event {
+        hash_rule: sanji_domain::HashRule::CURRENT,
         id: v7(NOW_MS, seq as u8),
         origin: Origin::node(code(VILLAGE)),
         seq,
@@ -73,6 +74,7 @@ fn screening_event(seq: u64) -> Event {
 
 fn report_event() -> Event {
     Event {
+        hash_rule: sanji_domain::HashRule::CURRENT,
         id: v7(NOW_MS + 1_000, 1),
         origin: Origin::outbox(code(TOWNSHIP)),
         seq: 1,
@@ -96,6 +98,7 @@ fn summary_event() -> Event {
     let date = cst_date(NOW_MS - DAY_MS);
     let records = [screening(RiskLevel::General), screening(RiskLevel::Major)];
     Event {
+        hash_rule: sanji_domain::HashRule::CURRENT,
         id: v7(NOW_MS + 2_000, 2),
         origin: Origin::outbox(code(TOWNSHIP)),
         seq: 2,
@@ -186,7 +189,6 @@ fn every_envelope_field_is_covered_by_the_hash() {
     let good = event_to_wire(&screening_event(5));
     let rows: Vec<(&str, Mutation)> = vec![
         ("id", |w| w.id[15] ^= 1),
-        ("origin", |w| w.origin = "360123100202".into()),
         ("seq", |w| w.seq += 1),
         ("hlc wall", |w| w.hlc_wall_ms += 1),
         ("hlc counter", |w| w.hlc_counter += 1),
@@ -201,6 +203,20 @@ fn every_envelope_field_is_covered_by_the_hash() {
         let err = err_of(&bad);
         assert_eq!(err.field, "hash", "{what}: {err:?}");
     }
+    // The rules are judged before the hash, so a sender learns which field
+    // breaks them: another origin than the record's village is named so.
+    let mut bad = good.clone();
+    bad.origin = "360123100202".into();
+    assert_eq!(err_of(&bad).field, "payload.data.village");
+    // The payload is read under the rule the event names.
+    let mut bad = good.clone();
+    bad.hash_version = 1;
+    let err = err_of(&bad);
+    assert_eq!(err.field, "payload", "{err:?}");
+    bad.hash_version = 3;
+    let err = err_of(&bad);
+    assert_eq!(err.field, "hash_version", "{err:?}");
+    assert!(err.rule.contains("升级"), "{err:?}");
 }
 
 #[test]

@@ -20,10 +20,15 @@ fn wire_of_kind(kind: usize) -> proto::Event {
 }
 
 fn hash_mismatch() -> FieldError {
-    FieldError::new("hash", "与事件内容不符:事件在传输或存储中被改动")
+    FieldError::new(
+        "hash",
+        "与事件内容不符:事件在传输或存储中被改动(摘要的计算见 docs/PROTOCOL.md)",
+    )
 }
 
-/// A change to one envelope field that still decodes: only the hash can tell.
+/// A change to one envelope field that still decodes: refused by the rules
+/// when the changed event breaks one (judged first, naming the field), else
+/// only the hash can tell.
 #[derive(Debug, Clone)]
 enum Envelope {
     Id([u8; 16]),
@@ -58,6 +63,22 @@ fn envelope_change() -> impl Strategy<Value = Envelope> {
 }
 
 impl Envelope {
+    /// What the receiver must say of event `kind` so changed.
+    fn refusal(&self, kind: usize) -> FieldError {
+        let mut event = common::one_event_of_each_kind()[kind].clone();
+        match self {
+            Envelope::Id(b) => event.id = uuid::Uuid::from_bytes(*b),
+            Envelope::Origin(o) => event.origin = sanji_domain::Origin::parse(o).unwrap(),
+            Envelope::Seq(n) => event.seq = *n,
+            Envelope::Wall(n) => event.hlc.wall_ms = *n,
+            Envelope::Counter(n) => event.hlc.counter = *n,
+            Envelope::Author(a) => event.author = a.clone(),
+            Envelope::Entity(b) => event.entity = uuid::Uuid::from_bytes(*b),
+            Envelope::PrevHash(b) => event.prev_hash = sanji_domain::Digest(*b),
+        }
+        event.validate().err().unwrap_or_else(hash_mismatch)
+    }
+
     fn apply(&self, wire: &mut proto::Event) {
         match self {
             Envelope::Id(b) => wire.id = b.to_vec(),
@@ -93,8 +114,9 @@ proptest! {
     #![proptest_config(ProptestConfig { cases: 1024, ..ProptestConfig::default() })]
 
     /// One payload byte changed: refused by the payload decoder with its own
-    /// error when the bytes are no longer a canonical body, and as a hash
-    /// mismatch when they are (another body, same claimed hash).
+    /// error when the bytes are no longer a canonical body; when they are
+    /// (another body, same claimed hash), by the rule the body breaks, else
+    /// as a hash mismatch.
     #[test]
     fn a_changed_payload_byte_is_refused(
         kind in 0..KINDS,
@@ -105,21 +127,29 @@ proptest! {
         let i = index.index(wire.payload.len());
         prop_assume!(wire.payload[i] != byte);
         wire.payload[i] = byte;
-        let expected = match EventBody::decode(&wire.payload) {
+        let expected = match EventBody::decode_under(&wire.payload, sanji_domain::HashRule::V1) {
             Err(e) => e,
-            Ok(_) => hash_mismatch(),
+            // Another body: the rules judge it first, then the hash.
+            Ok(body) => {
+                let event = sanji_domain::Event {
+                    body,
+                    ..common::one_event_of_each_kind()[kind].clone()
+                };
+                event.validate().err().unwrap_or_else(hash_mismatch)
+            }
         };
         prop_assert_eq!(event_from_wire(&wire), Err(expected));
     }
 
-    /// One envelope field changed to another well-formed value: a hash mismatch.
+    /// One envelope field changed to another well-formed value: the rule it
+    /// breaks, or a hash mismatch.
     #[test]
-    fn a_changed_envelope_field_is_a_hash_mismatch(kind in 0..KINDS, change in envelope_change()) {
+    fn a_changed_envelope_field_is_refused(kind in 0..KINDS, change in envelope_change()) {
         let original = wire_of_kind(kind);
         let mut wire = original.clone();
         change.apply(&mut wire);
         prop_assume!(wire != original);
-        prop_assert_eq!(event_from_wire(&wire), Err(hash_mismatch()));
+        prop_assert_eq!(event_from_wire(&wire), Err(change.refusal(kind)));
     }
 
     /// A claimed hash that is not the event's: a mismatch; one of the wrong
@@ -166,7 +196,7 @@ proptest! {
         let expected: Vec<_> = order.iter().map(|&k| events[k].clone()).collect();
         prop_assert_eq!(events_from_wire(&received.events), Ok(expected));
 
-        batch.events[bad].seq ^= 1;
+        batch.events[bad].author.push('甲');
         let err = events_from_wire(&batch.events).unwrap_err();
         prop_assert_eq!(err, hash_mismatch().within(&format!("events[{bad}]")));
     }

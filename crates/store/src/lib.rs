@@ -590,6 +590,7 @@ impl Store {
                 entity: draft.entity,
                 body: draft.body,
                 prev_hash,
+                hash_rule: sanji_domain::HashRule::CURRENT,
             };
             if let Err(e) = event.validate() {
                 warn!(%origin, draft = index, kind = event.body.kind(), error = %e, "本地事件不合规,整批未写入");
