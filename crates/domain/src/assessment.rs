@@ -227,7 +227,7 @@ pub const ITEMS: &[Item] = &[
 pub const MAX_BONUS_TENTHS: u32 = 50;
 
 /// What the ledgers say for one fact over the period: whether it holds, and why.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Evidence {
     pub holds: bool,
     /// In words, with the figures: 司法所调解 6 件,占办结 10 件的 60%.
@@ -235,7 +235,7 @@ pub struct Evidence {
 }
 
 /// A hand item's score as the center gives it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandScore {
     pub item: String,
@@ -245,7 +245,7 @@ pub struct HandScore {
 }
 
 /// One line of a scored sheet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ScoredItem {
     pub item: String,
@@ -260,7 +260,7 @@ pub struct ScoredItem {
 }
 
 /// A township's 自查评分 of a period, as scored (and, filed, as the county reads it).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AssessmentSheet {
     pub township: Code,

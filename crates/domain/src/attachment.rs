@@ -22,7 +22,9 @@ pub const MAX_BYTES: u64 = 10 * 1024 * 1024;
 pub const CHUNK_BYTES: usize = 1024 * 1024;
 
 /// A file named on a case, by the hash of its bytes.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct Attachment {
     /// What the file is, in the clerk's words: 调解协议书, 现场照片.
@@ -35,7 +37,7 @@ pub struct Attachment {
 }
 
 /// A file's bytes as they were taken in: what names it on a case.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct FileRef {
     pub name: String,

@@ -19,7 +19,7 @@ pub const MAX_DAYS: i64 = 366;
 
 /// A 专项排查 as the township declares it (payload of `campaign_declared`;
 /// a later declaration of the same campaign supersedes the earlier).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Campaign {
     /// 专项排查的主题: 春节前矛盾纠纷专项排查.
@@ -97,7 +97,7 @@ impl Campaign {
 }
 
 /// One village's part in a campaign.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CampaignVillage {
     pub village: Code,
     /// Screenings the campaign counts, 重大 or 群体性 among them.
@@ -109,7 +109,7 @@ pub struct CampaignVillage {
 
 /// What a campaign found, counted from the screenings and zero reports of
 /// its villages.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CampaignTally {
     pub villages: Vec<CampaignVillage>,
     /// Screenings per kind, in the vocabulary's order, kinds with none left out.

@@ -109,7 +109,7 @@ impl CaseStatus {
 }
 
 /// Whom a case is handed to: a member unit of the township, or a village station.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum Assignee {
     Unit { name: String },
@@ -133,7 +133,7 @@ impl Assignee {
 }
 
 /// One step of a case's life; the payload of a `case_step` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseStep {
     Accept {
@@ -238,7 +238,7 @@ pub enum CaseStep {
 }
 
 /// A step with the role of the person who took it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseAction {
     pub role: ActorRole,
@@ -416,7 +416,7 @@ pub fn role_level(role: ActorRole) -> Level {
 }
 
 /// A dated note on the case's file (一案一档).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FileEntry {
     pub at: Hlc,
     pub by: String,
@@ -425,7 +425,7 @@ pub struct FileEntry {
     pub text: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Assignment {
     pub assignee: Assignee,
     pub person: String,
@@ -435,7 +435,7 @@ pub struct Assignment {
     pub approved_by: Option<String>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Resolution {
     pub outcome: Outcome,
     pub kind: Option<MediationKind>,
@@ -448,7 +448,7 @@ pub struct Resolution {
     pub late: bool,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct FollowUpRecord {
     pub on: NaiveDate,
     pub by: String,
@@ -460,7 +460,7 @@ pub struct FollowUpRecord {
 }
 
 /// A petition or recurrence found after the follow-up ([`CaseStep::Aftermath`]).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AftermathRecord {
     pub kind: AftermathKind,
     pub on: NaiveDate,
@@ -480,7 +480,7 @@ impl AftermathRecord {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Notice {
     pub on: NaiveDate,
     pub at: Hlc,
@@ -493,7 +493,7 @@ pub struct Notice {
 }
 
 /// A file on the case, with who attached it and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AttachedFile {
     pub attachment: crate::attachment::Attachment,
     pub on: NaiveDate,
@@ -502,7 +502,7 @@ pub struct AttachedFile {
 }
 
 /// 协办: a unit assisting the lead, its task and what it reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssistingUnit {
     pub unit: String,
     pub person: String,
@@ -513,7 +513,7 @@ pub struct AssistingUnit {
     pub reports: Vec<AssistNote>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct AssistNote {
     pub on: NaiveDate,
     pub by: String,
@@ -521,7 +521,7 @@ pub struct AssistNote {
 }
 
 /// Everything the case file says now.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CaseFile {
     pub registration: CaseRegistration,
     pub registered_by: String,
@@ -577,7 +577,7 @@ pub struct CaseFile {
 }
 
 /// Why a step was refused, with what would be allowed instead.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Refusal {
     pub reason: String,
     pub status: CaseStatus,

@@ -8,7 +8,19 @@ use serde::{Deserialize, Serialize};
 use crate::error::FieldError;
 
 /// The tier a code names, read off its length.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Level {
     /// 县: 6 digits.
@@ -39,7 +51,9 @@ impl Level {
 
 /// A checked administrative division code: 6, 9 or 12 ASCII digits whose
 /// every segment is non-zero, so `360123000` (a township part of zeros) is refused.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Code(String);
 

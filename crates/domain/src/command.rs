@@ -20,7 +20,7 @@ use crate::labels::Labelled;
 
 /// A request to move a case on, as people phrase it. Serialised with the
 /// step's identifier as `step` (`{"step":"assign","village":…}`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "step", rename_all = "snake_case", deny_unknown_fields)]
 pub enum CaseCommand {
     Accept,

@@ -9,7 +9,7 @@ use crate::error::FieldError;
 
 /// A township's deadline policy. The defaults are those of the 信访工作条例
 /// and the township documents; each township may set its own.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(default, deny_unknown_fields)]
 pub struct DeadlinePolicy {
     /// Decide acceptance within this many days of registration.
@@ -97,7 +97,7 @@ const HOUR_MS: u64 = 3_600_000;
 
 /// A severe screening under the 24-hour rule (重大、群体性排查须在 24 小时内
 /// 上报), as [`DeadlinePolicy::severe_report_standing`] finds it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum ReportStanding {
     /// Passed on within the hours allowed.
@@ -138,7 +138,7 @@ pub fn add_days(date: NaiveDate, days: u32) -> NaiveDate {
 }
 
 /// Where a deadline stands on `today` (both CST dates).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "state", rename_all = "snake_case")]
 pub enum DeadlineStanding {
     /// More than the urge window away.

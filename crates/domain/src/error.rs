@@ -4,7 +4,16 @@ use std::fmt;
 
 /// A rejected value: `field` is a dotted path (`parties[1].name`), `rule`
 /// says in Chinese what the value must be.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    PartialEq,
+    Eq,
+    thiserror::Error,
+    serde::Serialize,
+    serde::Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct FieldError {
     pub field: String,
     pub rule: String,

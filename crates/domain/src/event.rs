@@ -24,7 +24,9 @@ use crate::time::cst_date;
 /// Where events are written: a node's own ledger, or a hub's outbox towards
 /// the county. The outbox is a ledger of its own so that what the county may
 /// see forms a gapless, verifiable chain without the township's private events.
-#[derive(Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Origin {
     node: Code,
@@ -110,7 +112,19 @@ impl From<Origin> for String {
 }
 
 /// A SHA-256 digest of an event.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize)]
+#[derive(
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 pub struct Digest(pub [u8; 32]);
 
 impl Digest {
@@ -145,7 +159,9 @@ impl fmt::Display for Digest {
 }
 
 /// Points at one event.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize, schemars::JsonSchema,
+)]
 pub struct EventRef {
     pub origin: Origin,
     pub seq: u64,
@@ -159,7 +175,7 @@ impl fmt::Display for EventRef {
 
 /// What happened. Serialised adjacently tagged (`{"kind":..,"data":..}`);
 /// that JSON is the event's payload on the wire and in the hash.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", content = "data", rename_all = "snake_case")]
 pub enum EventBody {
     ScreeningRecorded(Screening),
@@ -206,7 +222,7 @@ pub enum EventBody {
     AssessmentFiled(crate::assessment::AssessmentSheet),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct HandDown {
     pub township: Code,
@@ -219,14 +235,14 @@ pub struct HandDown {
     pub deadline: Option<chrono::NaiveDate>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseReport {
     pub file: CaseFile,
     pub revision: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SignOff {
     pub role: ActorRole,
@@ -236,14 +252,14 @@ pub struct SignOff {
     pub signed_at: Option<Hlc>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Conversion {
     pub role: ActorRole,
     pub case: Uuid,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SevereScreeningReport {
     pub screening: Screening,
@@ -437,7 +453,7 @@ impl EventBody {
 }
 
 /// One immutable fact.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Event {
     /// UUIDv7: unique without coordination.
     pub id: Uuid,
@@ -462,7 +478,9 @@ pub struct Event {
 /// Which rule an event's canonical payload and hash follow. Hashes never
 /// change meaning: an event keeps the rule it was made under, and a new rule
 /// gets a new tag. docs/PROTOCOL.md gives each byte by byte.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum HashRule {
     /// `sanji.event.v1`: the payload as serde_json writes it, fields in the

@@ -17,7 +17,7 @@ use crate::summary::DailySummary;
 use crate::time::cst_date;
 
 /// Who wrote an entity first, and when.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Provenance {
     pub event: EventRef,
     pub hlc: Hlc,
@@ -34,7 +34,7 @@ impl Provenance {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ScreeningState {
     pub record: Screening,
     /// The village's own registration; absent where only the county's copy arrived.
@@ -56,21 +56,21 @@ pub struct ScreeningState {
     pub control: Option<Box<(StabilityControl, Provenance)>>,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VisitState {
     pub record: Visit,
     pub recorded: Provenance,
 }
 
 /// A 群体性事件 or 民转刑 case, as the township recorded it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct IncidentState {
     pub record: Incident,
     pub recorded: Provenance,
 }
 
 /// A meeting's minutes, as the township recorded them.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct MeetingState {
     pub record: Meeting,
     pub recorded: Provenance,
@@ -78,7 +78,7 @@ pub struct MeetingState {
 
 /// An entry of the 重点地区排查整治登记簿: as last recorded, who first
 /// recorded it, and since when it stands rectified.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct HotspotState {
     pub record: crate::hotspot::Hotspot,
     pub recorded: Provenance,
@@ -91,20 +91,20 @@ pub struct HotspotState {
 }
 
 /// A 专项排查 as last declared, and who first declared it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CampaignState {
     pub record: crate::campaign::Campaign,
     pub recorded: Provenance,
 }
 
 /// A village's 零报告, as its station recorded it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ZeroReportState {
     pub record: ZeroReport,
     pub recorded: Provenance,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "type", rename_all = "snake_case")]
 pub enum EntityState {
     Screening(ScreeningState),
@@ -122,7 +122,19 @@ pub enum EntityState {
 }
 
 /// What kind of record an entity is; a kind never changes once folded.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum EntityKind {
     Screening,
@@ -159,7 +171,7 @@ impl EntityState {
 }
 
 /// An event kept but not applied, with the reason in Chinese.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Conflict {
     pub event: EventRef,
     pub author: String,
@@ -167,7 +179,7 @@ pub struct Conflict {
     pub reason: String,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct Entity {
     pub id: Uuid,
     pub state: EntityState,

@@ -11,7 +11,18 @@ use crate::time::{UnixMillis, format_cst};
 
 /// A hybrid logical timestamp, ordered by wall time then counter.
 #[derive(
-    Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Default, Serialize, Deserialize,
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Default,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
 )]
 pub struct Hlc {
     pub wall_ms: UnixMillis,

@@ -33,7 +33,7 @@ labelled_enum! {
 }
 
 /// One entry of the 重点地区排查整治登记簿 (payload of `hotspot_recorded`).
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Hotspot {
     /// The day the screening found it: its quarter is the entry's.

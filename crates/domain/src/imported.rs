@@ -28,7 +28,7 @@ use crate::record::{self, CaseRegistration, Screening};
 const IMPORT_NAMESPACE: Uuid = Uuid::from_u128(0x5a4e6a69_0003_4000_8000_000000000003);
 
 /// A case from an old ledger; the payload of a `case_imported` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportedCase {
     pub registration: CaseRegistration,
@@ -51,7 +51,7 @@ pub struct ImportedCase {
 }
 
 /// A screening from an old ledger; the payload of a `screening_imported` event.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ImportedScreening {
     pub screening: Screening,
@@ -60,7 +60,7 @@ pub struct ImportedScreening {
 }
 
 /// What the case file says of its import.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct ImportNote {
     pub source: String,
     pub ledger_status: CaseStatus,

@@ -301,7 +301,7 @@ pub fn number_tail(number: &str) -> Option<&str> {
 
 /// What a case list shows of one case: the registration, where it stands,
 /// and who works it; a few hundred bytes instead of the whole 一案一档.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CaseCard {
     pub id: Uuid,
     pub place: Code,

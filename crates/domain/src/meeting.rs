@@ -41,7 +41,19 @@ impl MeetingKind {
 }
 
 /// What a responsibility is for: a screening or a case of the township.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(rename_all = "snake_case")]
 pub enum Subject {
     Screening(Uuid),
@@ -58,7 +70,7 @@ impl Subject {
 
 /// 责任落实: one unit and person made responsible, at a meeting, for a
 /// screening or a case, by a deadline.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Responsibility {
     pub subject: Subject,
@@ -72,7 +84,7 @@ pub struct Responsibility {
 }
 
 /// One meeting's minutes.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Meeting {
     pub kind: MeetingKind,
@@ -145,7 +157,7 @@ impl Meeting {
 }
 
 /// A fixed meeting whose time has come and that has no minutes yet.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct DueMeeting {
     pub kind: MeetingKind,
     /// The month or quarter it is held for.

@@ -65,7 +65,7 @@ labelled_enum! {
 /// A 群体性事件 or a 民转刑 case that happened: its own ledger entry,
 /// recorded by the township center, linked to the screenings and cases it
 /// grew out of.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Incident {
     pub kind: IncidentKind,
@@ -122,7 +122,7 @@ pub mod limits {
 }
 
 /// 当事人: a person or party named in a record.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Party {
     pub name: String,
@@ -131,7 +131,7 @@ pub struct Party {
 }
 
 /// 不安定因素排查登记.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Screening {
     pub village: Code,
@@ -185,7 +185,7 @@ labelled_enum! {
 /// 稳控责任: who keeps a screening that is not a case from flaring up, how,
 /// by when, and how it stands. Set (and updated) by the township; the
 /// village sees it on its screening.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StabilityControl {
     /// 责任单位: a member unit, or the village itself.
@@ -251,7 +251,7 @@ pub fn control_standing(
 ///矛盾纠纷和不安定因素), so the township can tell a quiet village from one
 /// that did not screen. It answers for the week of `round_on` (Monday to
 /// Sunday, CST): the documents hold a 矛盾纠纷大排查 every week.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct ZeroReport {
     pub village: Code,
@@ -272,7 +272,7 @@ impl ZeroReport {
 }
 
 /// 接访记录.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct Visit {
     /// Where the visit was received: a village station or the township center.
@@ -307,7 +307,7 @@ impl Visit {
 }
 
 /// 案件受理登记: the first page of 一案一档.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CaseRegistration {
     /// The village (or township) where the dispute arises.

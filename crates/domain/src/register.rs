@@ -63,7 +63,7 @@ pub const MAX_NUMBERED_AT_ONCE: usize = 5_000;
 
 /// Numbers given to records the township received in `year`: `records[0]`
 /// gets `first`, the next `first + 1`, and so on.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct RegisterNumbers {
     pub township: Code,
@@ -107,7 +107,7 @@ impl RegisterNumbers {
 
 /// A township's register of one year, as folded: the record at index `i`
 /// holds number `i + 1`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RegisterBook {
     pub township: Code,
     pub year: i32,

@@ -19,7 +19,19 @@ use crate::reporting::ReportingCounts;
 use crate::time::cst_date;
 
 /// A calendar month, `2026-11`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
+#[derive(
+    Debug,
+    Clone,
+    Copy,
+    PartialEq,
+    Eq,
+    Hash,
+    PartialOrd,
+    Ord,
+    Serialize,
+    Deserialize,
+    schemars::JsonSchema,
+)]
 #[serde(try_from = "String", into = "String")]
 pub struct Month {
     pub year: i32,
@@ -132,13 +144,13 @@ impl From<Month> for String {
     }
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct SourceCount {
     pub source: CaseSource,
     pub count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct CategoryCount {
     pub category: Category,
     pub count: u32,
@@ -146,7 +158,7 @@ pub struct CategoryCount {
 
 /// One township's month. Complete: every source and category is listed,
 /// zeros included; a later revision supersedes an earlier one.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct MonthlyReport {
     pub township: Code,
@@ -206,7 +218,9 @@ pub struct MonthlyReport {
 }
 
 /// What happened in a month, from the incident ledger.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct IncidentCounts {
     pub mass_incidents: u32,
@@ -287,7 +301,9 @@ pub fn late_severe(
 /// case registered as complex, 疑难复杂) received, resolved, mediated to an
 /// agreement (化解) and still open ("受理了六起重大矛盾纠纷,成功化解了四起,
 /// 还有两起仍在化解之中").
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct DisputeCounts {
     /// 回访 this month.
@@ -335,7 +351,9 @@ fn permille_label(permille: Option<u32>) -> String {
 /// 接访 of a month, by channel, as the documents count them: 来访 in
 /// batches (批次) and people (人次), 来信 and 来电 by the piece; of all of
 /// them, those answered on the spot (当场答复) and those registered as cases.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct VisitCounts {
     pub visit_batches: u32,
@@ -782,7 +800,7 @@ pub fn monthly_report(
 }
 
 /// A calendar period of the rewards ledger.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Period {
     /// 上半月 (days 1–15, `half` 1) or 下半月 (16 to the month's end, `half` 2).
@@ -953,7 +971,7 @@ impl Period {
 /// A 阶段汇总 (半月、季度、半年、全年: "每半个月以书面形式…上报", "每季、半年、
 /// 全年…总结"): the monthly report's figures, computed by the same
 /// [`monthly_report`] over the period's days.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PeriodSummary {
     pub period: Period,
@@ -998,7 +1016,7 @@ pub mod rules {
     pub const PETITION_AFTER: i64 = -50;
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RewardLine {
     pub case_id: Uuid,
     pub case_number: Option<String>,
@@ -1008,7 +1026,7 @@ pub struct RewardLine {
 }
 
 /// One unit's or village's figure for the period, with the cases behind it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct RewardTotal {
     pub handler: Assignee,
     pub amount: i64,
@@ -1093,7 +1111,7 @@ pub fn rewards(cases: &[CaseRef<'_>], period: Period) -> Vec<RewardTotal> {
 /// led (主办) and assisted (协办) that were open at some time in it, the
 /// ones it resolved as lead, by mediation kind, and its share of all the
 /// township's resolutions.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct UnitWorkload {
     /// A member unit's name, or `<code> 村工作站`.
     pub unit: String,

@@ -11,7 +11,7 @@ use crate::code::Code;
 use crate::report::Month;
 
 /// Where a village stands for one period.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(tag = "standing", rename_all = "snake_case")]
 pub enum Standing {
     /// It registered screenings in the period (a zero report beside them
@@ -64,7 +64,9 @@ impl Standing {
 /// report in a period: the figure the county reads beside a township's
 /// monthly report, so that a report of zeros says whether its villages
 /// really were quiet.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(
+    Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema,
+)]
 #[serde(deny_unknown_fields)]
 pub struct ReportingCounts {
     pub villages: u32,
@@ -140,7 +142,7 @@ pub fn weeks_in(month: Month) -> Vec<(NaiveDate, NaiveDate)> {
 }
 
 /// One village's standing in each period of `periods`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 pub struct VillageReporting {
     pub village: Code,
     pub periods: Vec<Standing>,

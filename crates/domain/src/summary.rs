@@ -12,7 +12,7 @@ use crate::error::FieldError;
 use crate::labels::Labelled;
 use crate::record::{Category, RiskLevel, Screening};
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct CellCount {
     pub category: Category,
@@ -20,7 +20,7 @@ pub struct CellCount {
     pub count: u32,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, schemars::JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct DailySummary {
     pub village: Code,

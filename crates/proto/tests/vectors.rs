@@ -119,3 +119,48 @@ fn every_published_vector_checks_out_and_every_kind_has_one() {
     kinds.dedup();
     assert_eq!(kinds, KINDS, "one vector of every kind");
 }
+
+/// The published JSON Schema of event payloads, generated from the domain's
+/// own types: the committed file is what the types say today
+/// (`SANJI_UPDATE_SCHEMA=1` rewrites it), and every vector's payload is
+/// valid against it, so the schema describes what is really sent.
+#[test]
+fn the_published_schema_is_the_types_and_every_vector_meets_it() {
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../../proto/sanji/v1/event-payload.schema.json"
+    );
+    let generated =
+        schemars::SchemaGenerator::default().into_root_schema_for::<sanji_domain::EventBody>();
+    let mut generated = serde_json::to_value(&generated).unwrap();
+    generated["title"] = "sanji.v1 event payload".into();
+    generated["description"] =
+        "The JSON of an Event's payload ({\"kind\", \"data\"}), before RFC 8785 canonicalization. Generated from sanji-domain's types; docs/PROTOCOL.md.".into();
+    let text = serde_json::to_string_pretty(&generated).unwrap() + "\n";
+    if std::env::var_os("SANJI_UPDATE_SCHEMA").is_some() {
+        std::fs::write(path, &text).unwrap();
+    }
+    let published = std::fs::read_to_string(path).expect("the schema is published");
+    assert!(
+        published == text,
+        "proto/sanji/v1/event-payload.schema.json is not what the types say: run the test with SANJI_UPDATE_SCHEMA=1 and commit it"
+    );
+    let validator = jsonschema::validator_for(&generated).expect("a valid JSON Schema");
+    let file: Value = serde_json::from_str(VECTORS).unwrap();
+    for v in file["vectors"].as_array().unwrap() {
+        let payload: Value = serde_json::from_str(text_of(v)).unwrap();
+        let errors: Vec<String> = validator
+            .iter_errors(&payload)
+            .map(|e| format!("{} at {}", e, e.instance_path()))
+            .collect();
+        assert!(errors.is_empty(), "{}: {errors:?}", v["kind"]);
+    }
+    // And what the schema forbids, the receiver refuses: an unknown field.
+    let mut extra: Value = serde_json::from_str(text_of(&file["vectors"][0])).unwrap();
+    extra["data"]["unknown"] = 1.into();
+    assert!(!validator.is_valid(&extra));
+}
+
+fn text_of(v: &Value) -> &str {
+    v["payload"].as_str().unwrap()
+}
