@@ -196,6 +196,13 @@ pub fn fold_key(event: &Event) -> (Hlc, &crate::Origin, u64) {
 
 /// Folds all events of one entity, in any order given. `None` when no event
 /// establishes the entity (every one is then a conflict with nothing to show).
+/// The version of what [`fold`] makes of events. Bump it whenever the same
+/// events would fold to another state (a field added to a state, a rule
+/// changed): a store whose projections were folded under another version
+/// refolds them when opened, so nodes on different releases show the same
+/// state for the same events.
+pub const FOLD_VERSION: u32 = 1;
+
 pub fn fold<'a>(events: impl IntoIterator<Item = &'a Event>) -> Option<Entity> {
     let mut sorted: Vec<&Event> = events.into_iter().collect();
     sorted.sort_by(|a, b| fold_key(a).cmp(&fold_key(b)));

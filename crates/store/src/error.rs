@@ -36,7 +36,7 @@ pub enum StoreError {
     Open {
         path: PathBuf,
         #[source]
-        source: sled::Error,
+        source: EngineError,
     },
 
     /// Another handle holds the folder's lock: another sanji process (a sync, a running hub) is using it.
@@ -115,7 +115,7 @@ pub enum StoreError {
 
     /// The storage engine failed.
     #[error("存储引擎出错:{0}")]
-    Sled(#[from] sled::Error),
+    Engine(#[source] EngineError),
 
     /// A file's bytes do not fit what names them (out of order, too long,
     /// another hash): nothing of the piece is kept.
@@ -184,5 +184,28 @@ impl std::fmt::Display for WriteFault {
             WriteFault::Permission => "没有写入权限",
             WriteFault::Other => "写入出错",
         })
+    }
+}
+
+/// The storage engine's own failure, kept opaque: nothing above the store
+/// names the engine, so it can be replaced behind the store's interface.
+#[derive(Debug)]
+pub struct EngineError(pub(crate) sled::Error);
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        self.0.fmt(f)
+    }
+}
+
+impl std::error::Error for EngineError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        self.0.source()
+    }
+}
+
+impl From<sled::Error> for StoreError {
+    fn from(e: sled::Error) -> StoreError {
+        StoreError::Engine(EngineError(e))
     }
 }

@@ -52,6 +52,8 @@ pub(crate) const META_SEAL: &str = "seal";
 pub(crate) const META_KINDS: &str = "kinds";
 /// The `sanji_domain::index::INDEX_VERSION` the `q` and `w` records were built under.
 pub(crate) const META_TERMS: &str = "terms";
+/// The `sanji_domain::fold::FOLD_VERSION` the `n` projections were folded under.
+pub(crate) const META_FOLD: &str = "fold";
 
 /// One byte per entity kind, for the `t` index. Never renumber.
 pub(crate) fn kind_byte(kind: sanji_domain::fold::EntityKind) -> u8 {

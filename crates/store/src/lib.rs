@@ -43,7 +43,7 @@ use tracing::{debug, error, info, warn};
 use uuid::Uuid;
 
 pub use attachments::HeldFile;
-pub use error::{StoreError, WriteFault};
+pub use error::{EngineError, StoreError, WriteFault};
 pub use seal::{SealError, Unlock, is_sealed_export, open_export, seal_export};
 
 /// The on-disk format this build reads and writes.
@@ -223,6 +223,7 @@ impl Store {
         store
             .check_or_init(&opts.unlock)
             .and_then(|()| store.index_kinds())
+            .and_then(|()| store.refold())
             .and_then(|()| store.index_terms())
             .map_err(|e| store.in_write(e))?;
         let events = store.event_count().map_err(|e| store.in_write(e))?;
@@ -252,6 +253,10 @@ impl Store {
                 batch.insert(
                     keys::meta(keys::META_TERMS),
                     index::INDEX_VERSION.to_string().as_bytes(),
+                );
+                batch.insert(
+                    keys::meta(keys::META_FOLD),
+                    sanji_domain::fold::FOLD_VERSION.to_string().as_bytes(),
                 );
                 if let Some((sealer, record)) = seal::create(unlock).map_err(sealing)? {
                     batch.insert(keys::meta(keys::META_SEAL), seal::encode_record(&record));
@@ -643,7 +648,9 @@ impl Store {
     /// surface from any step of a write: it is the same failure as the batch's own.
     fn in_write(&self, e: StoreError) -> StoreError {
         match e {
-            StoreError::Sled(sled::Error::Io(io)) if WriteFault::of(&io) != WriteFault::Other => {
+            StoreError::Engine(EngineError(sled::Error::Io(io)))
+                if WriteFault::of(&io) != WriteFault::Other =>
+            {
                 self.write_failed(&self.inner.path, sled::Error::Io(io))
             }
             other => other,
@@ -710,6 +717,63 @@ impl Store {
             Ok(())
         })?;
         Ok(all)
+    }
+
+    /// A store whose projections were folded under another
+    /// [`sanji_domain::fold::FOLD_VERSION`] (or none: a store made before
+    /// the version was kept) has every entity refolded from its events once,
+    /// its kind, scope and query indexes following, and the version marked.
+    fn refold(&self) -> Result<(), StoreError> {
+        let db = &self.inner.db;
+        let current = sanji_domain::fold::FOLD_VERSION.to_string();
+        if db
+            .get(keys::meta(keys::META_FOLD))?
+            .is_some_and(|v| v.as_ref() == current.as_bytes())
+        {
+            return Ok(());
+        }
+        let ids: Vec<Uuid> = db
+            .scan_prefix([keys::ENTITY])
+            .keys()
+            .map(|key| {
+                let key = key?;
+                Uuid::from_slice(&key[1..])
+                    .map_err(|_| StoreError::Corrupt(format!("实体键格式不对:{key:?}")))
+            })
+            .collect::<Result<_, StoreError>>()?;
+        const CHUNK: usize = 5_000;
+        let mut changed = 0u64;
+        for chunk in ids.chunks(CHUNK) {
+            let mut batch = sled::Batch::default();
+            for &id in chunk {
+                let before = self.entity(id)?;
+                let events = self.entity_events(id)?;
+                let after = fold(events.iter());
+                if after == before {
+                    continue;
+                }
+                changed += 1;
+                let audience_before = before.as_ref().map(audience).unwrap_or_default();
+                let audience_after = after.as_ref().map(audience).unwrap_or_default();
+                for code in audience_after.difference(&audience_before) {
+                    for e in &events {
+                        batch.insert(keys::scope_event(code, &e.origin, e.seq), &[]);
+                    }
+                }
+                for code in audience_before.difference(&audience_after) {
+                    for e in &events {
+                        batch.remove(keys::scope_event(code, &e.origin, e.seq));
+                    }
+                }
+                self.put_projection(&mut batch, id, before.as_ref(), after);
+            }
+            self.commit(batch)?;
+        }
+        let mut batch = sled::Batch::default();
+        batch.insert(keys::meta(keys::META_FOLD), current.as_bytes());
+        self.commit(batch)?;
+        info!(path = %self.inner.path.display(), entities = ids.len(), changed, "已按当前版本重新归并现有记录");
+        Ok(())
     }
 
     /// A store made before the kind index: index every entity once, in
@@ -1231,22 +1295,34 @@ impl Store {
                     batch.remove(keys::scope_event(code, &e.origin, e.seq));
                 }
             }
-            if let Some(before) = &before {
-                batch.remove(keys::kind(before.state.kind(), entity));
-            }
-            self.reindex(batch, entity, before.as_ref(), after.as_ref());
-            match after {
-                Some(projection) => {
-                    batch.insert(keys::kind(projection.state.kind(), entity), &[]);
-                    let json = serde_json::to_vec(&projection).expect("entities serialise to JSON");
-                    let key = keys::entity(entity);
-                    let value = self.seal(&key, json);
-                    batch.insert(key, value);
-                }
-                None => batch.remove(keys::entity(entity)),
-            }
+            self.put_projection(batch, entity, before.as_ref(), after);
         }
         Ok(by_entity.into_keys().collect())
+    }
+
+    /// Writes into `batch` an entity's new projection (or its removal) with
+    /// its kind index, terms and case card, replacing `before`'s.
+    fn put_projection(
+        &self,
+        batch: &mut sled::Batch,
+        entity: Uuid,
+        before: Option<&Entity>,
+        after: Option<Entity>,
+    ) {
+        if let Some(before) = before {
+            batch.remove(keys::kind(before.state.kind(), entity));
+        }
+        self.reindex(batch, entity, before, after.as_ref());
+        match after {
+            Some(projection) => {
+                batch.insert(keys::kind(projection.state.kind(), entity), &[]);
+                let json = serde_json::to_vec(&projection).expect("entities serialise to JSON");
+                let key = keys::entity(entity);
+                let value = self.seal(&key, json);
+                batch.insert(key, value);
+            }
+            None => batch.remove(keys::entity(entity)),
+        }
     }
 }
 
@@ -1500,7 +1576,7 @@ fn open_when_unlocked(
                 sled::Error::Io(e) => unwritable_or(path, e),
                 source => StoreError::Open {
                     path: path.to_owned(),
-                    source,
+                    source: EngineError(source),
                 },
             });
         }

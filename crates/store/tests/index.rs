@@ -341,3 +341,44 @@ fn a_sealed_stores_index_holds_no_personal_text_and_its_cards_are_sealed() {
         );
     }
 }
+
+/// A store whose projections were folded by an older release (here: a case
+/// shown as still registered after its acceptance, and no fold version
+/// marked) is refolded from its events when opened, its indexes following,
+/// so it shows what a node of this release shows for the same events.
+#[test]
+fn projections_folded_by_an_older_release_are_refolded_on_open() {
+    let dir = tempfile::tempdir().unwrap();
+    let store = open(dir.path(), Unlock::Plain);
+    let case = Uuid::now_v7();
+    store
+        .append_local(&hub(), NOW, vec![register(case, date(2026, 11, 20))])
+        .unwrap();
+    let registered = store.entity(case).unwrap().unwrap();
+    store
+        .append_local(&hub(), NOW + DAY, vec![accept(case, "360123100-2026-0001")])
+        .unwrap();
+    let accepted = store.entity(case).unwrap().unwrap();
+    let expected = expected_terms(&store);
+    drop(store);
+    {
+        let db = sanji_store::open_raw(dir.path()).unwrap();
+        let mut key = b"n".to_vec();
+        key.extend_from_slice(case.as_bytes());
+        db.insert(key, serde_json::to_vec(&registered).unwrap())
+            .unwrap();
+        db.remove(b"mfold").unwrap();
+        db.flush().unwrap();
+    }
+    let store = open(dir.path(), Unlock::Plain);
+    assert_eq!(store.entity(case).unwrap().unwrap(), accepted);
+    let open_cases = store
+        .ids_where(
+            IndexName::CaseStatus,
+            &TermRange::Exact(sanji_domain::Labelled::id(CaseStatus::Accepted).to_owned()),
+        )
+        .unwrap();
+    assert_eq!(open_cases, [case]);
+    drop(store);
+    assert_eq!(terms_on_disk(dir.path()), expected);
+}
