@@ -83,6 +83,12 @@ impl Report {
             .zip(f("raw_store_events_per_s"))
             .map(|(a, b)| a / b);
         at_least("fanin_to_raw", fanin, 0.5, ">= 0.5 of raw");
+        at_least(
+            "ratio_backlog_to_raw_sled",
+            f("ratio_backlog_to_raw_sled"),
+            0.5,
+            ">= 0.5 of a bare sled tree",
+        );
         let mut at_most = |figure: &str, value: Option<f64>, max: f64, target: &str| {
             if let Some(v) = value {
                 checks.push(Check {
@@ -93,6 +99,18 @@ impl Report {
                 });
             }
         };
+        at_most(
+            "station_record_p50_ms",
+            f("station_record_p50_ms"),
+            5.0,
+            "<= 5 ms",
+        );
+        at_most(
+            "disk_to_encoded_ratio",
+            f("disk_to_encoded_ratio"),
+            2.0,
+            "<= 2",
+        );
         at_most(
             "incremental_100_p50_ms",
             f("incremental_100_p50_ms"),
@@ -180,6 +198,13 @@ pub async fn run(opts: &Options) -> Result<Report, BenchError> {
     ) {
         let ratio = backlog / raw;
         report.figure("ratio_backlog_to_raw", ratio);
+    }
+    if let (Some(backlog), Some(sled)) = (
+        report.figures.get("backlog_events_per_s"),
+        report.figures.get("raw_sled_events_per_s"),
+    ) {
+        let ratio = backlog / sled;
+        report.figure("ratio_backlog_to_raw_sled", ratio);
     }
     report.check_targets();
     Ok(report)

@@ -81,12 +81,61 @@ fn raw(lab: &Lab, n: u64, report: &mut Report) -> Result<(), BenchError> {
         }
         out
     };
+    // The same encoded events, one key each, into a bare engine tree: the
+    // limit of the engine the design mandates, with nothing of ours on top.
+    let records: Vec<(Vec<u8>, Vec<u8>)> = batches
+        .iter()
+        .flatten()
+        .map(|e| {
+            let mut key = e.origin.to_string().into_bytes();
+            key.push(0);
+            key.extend_from_slice(&e.seq.to_be_bytes());
+            (key, serde_json::to_vec(e).expect("events serialise"))
+        })
+        .collect();
+    let encoded: u64 = records.iter().map(|(_, v)| v.len() as u64).sum();
     let started = Instant::now();
     for batch in batches {
         store.apply(batch, ApplyMode::Chain)?;
     }
     report.figure("raw_store_events_per_s", per_second(n, started.elapsed()));
     report.size("raw_events", n);
+    let bare_dir = store.path().with_file_name("raw-sled");
+    let took = sanji_store::bare::durable_batches(&bare_dir, &records, sanji_sync::BATCH_EVENTS)?;
+    report.figure("raw_sled_events_per_s", per_second(n, took));
+    report.figure("encoded_bytes_per_event", encoded as f64 / n as f64);
+    let held = sanji_store::bare::disk_bytes(store.path())?;
+    report.figure("disk_bytes_per_event", held as f64 / n as f64);
+    report.figure(
+        "disk_to_encoded_ratio",
+        held as f64 / (encoded as f64).max(1.0),
+    );
+    record_one(lab, report)
+}
+
+/// A clerk records one screening at a station: one append, made durable
+/// before it returns (the station's store sealed, as in production).
+fn record_one(lab: &Lab, report: &mut Report) -> Result<(), BenchError> {
+    let v = village(0);
+    let station = lab.station_store("record-station", &v, 64)?;
+    let origin = Origin::node(v.clone());
+    let mut runs = Vec::with_capacity(200);
+    for i in 0..200 {
+        let now = Clock::system().now_ms();
+        let screening = sanji_demo::samples::screening(&v, i, cst_date(now), 0, "测试员");
+        let draft = Draft {
+            author: "测试员".into(),
+            entity: Uuid::now_v7(),
+            body: EventBody::ScreeningRecorded(screening),
+        };
+        let started = Instant::now();
+        station.append_local(&origin, now, vec![draft])?;
+        runs.push(started.elapsed());
+    }
+    let mut ms: Vec<f64> = runs.iter().map(|d| d.as_secs_f64() * 1000.0).collect();
+    ms.sort_by(f64::total_cmp);
+    report.figure("station_record_p50_ms", percentile(&ms, 0.5));
+    report.figure("station_record_p99_ms", percentile(&ms, 0.99));
     Ok(())
 }
 

@@ -19,6 +19,7 @@
 //! per lookup.
 
 mod attachments;
+pub mod bare;
 mod durable;
 mod error;
 mod keys;
