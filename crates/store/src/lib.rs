@@ -1165,6 +1165,9 @@ impl Store {
         let mut by_ref: HashMap<(&Origin, u64), usize> = HashMap::with_capacity(events.len());
         let mut by_id: HashMap<Uuid, usize> = HashMap::with_capacity(events.len());
         let mut is_new = vec![false; events.len()];
+        // Nothing above an origin's head is held: only events at or below it
+        // need reading back (to tell a duplicate from an equivocation).
+        let mut heads: HashMap<&Origin, u64> = HashMap::new();
         for (i, e) in events.iter().enumerate() {
             if let Some(&j) = by_ref.get(&(&e.origin, e.seq)) {
                 if events[j] == *e {
@@ -1177,7 +1180,20 @@ impl Store {
             }
             by_ref.insert((&e.origin, e.seq), i);
             by_id.insert(e.id, i);
-            match self.get(&e.origin, e.seq)? {
+            let head = match heads.get(&e.origin) {
+                Some(&seq) => seq,
+                None => {
+                    let seq = self.head(&e.origin)?.map_or(0, |h| h.seq);
+                    heads.insert(&e.origin, seq);
+                    seq
+                }
+            };
+            let stored = if e.seq > head {
+                None
+            } else {
+                self.get(&e.origin, e.seq)?
+            };
+            match stored {
                 Some(stored) if stored == *e => {}
                 Some(_) => return Err(equivocation(e, "与已保存的同号事件内容不同")),
                 None => {
