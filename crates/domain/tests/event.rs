@@ -1174,3 +1174,24 @@ fn the_center_records_its_own_screenings_of_its_villages() {
     }
     assert_eq!(report.validate().unwrap_err().field, "payload.data.source");
 }
+
+/// The current rule's payload is RFC 8785 as a general implementation writes
+/// it, for every kind and for text with quotes, backslashes, control
+/// characters and characters beyond the BMP.
+#[test]
+fn the_current_payload_is_what_a_general_jcs_implementation_writes() {
+    let mut events = one_event_of_each_kind();
+    events.push(with(screening_event(), |e| {
+        if let EventBody::ScreeningRecorded(s) = &mut e.body {
+            s.description = "\"引号\" \\ 反斜杠 \u{1}\u{1f}\t\n\r / <> \u{7f} é 𠮷 \u{2028}".into();
+        }
+    }));
+    for event in events {
+        assert_eq!(
+            String::from_utf8(event.body.encode_under(HashRule::V2)).unwrap(),
+            serde_json_canonicalizer::to_string(&event.body).unwrap(),
+            "{}",
+            event.body.kind()
+        );
+    }
+}

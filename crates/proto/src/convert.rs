@@ -9,6 +9,7 @@ use uuid::Uuid;
 use crate as proto;
 
 pub fn event_to_wire(event: &Event) -> proto::Event {
+    let payload = event.payload();
     proto::Event {
         id: event.id.as_bytes().to_vec(),
         origin: event.origin.to_string(),
@@ -17,9 +18,9 @@ pub fn event_to_wire(event: &Event) -> proto::Event {
         hlc_counter: event.hlc.counter,
         author: event.author.clone(),
         entity: event.entity.as_bytes().to_vec(),
-        payload: event.payload(),
+        hash: event.hash_with_payload(&payload).0.to_vec(),
+        payload,
         prev_hash: event.prev_hash.0.to_vec(),
-        hash: event.hash().0.to_vec(),
         hash_version: event.hash_rule.wire(),
     }
 }
@@ -43,7 +44,8 @@ pub fn event_from_wire(wire: &proto::Event) -> Result<Event, FieldError> {
     // The rules first: an implementer building events from the documents
     // learns which field is wrong before whether the hash agrees.
     event.validate()?;
-    if event.hash() != claimed {
+    // The payload was checked to be exactly the canonical bytes: hashed as received.
+    if event.hash_with_payload(&wire.payload) != claimed {
         return Err(FieldError::new(
             "hash",
             "与事件内容不符:事件在传输或存储中被改动(摘要的计算见 docs/PROTOCOL.md)",

@@ -155,6 +155,24 @@ fn the_published_schema_is_the_types_and_every_vector_meets_it() {
             .collect();
         assert!(errors.is_empty(), "{}: {errors:?}", v["kind"]);
     }
+    // Every member name a payload can have is ASCII, which the encoder's
+    // JCS ordering relies on (EventBody::encode_under).
+    fn names(schema: &Value, out: &mut Vec<String>) {
+        match schema {
+            Value::Object(map) => {
+                if let Some(Value::Object(properties)) = map.get("properties") {
+                    out.extend(properties.keys().cloned());
+                }
+                map.values().for_each(|v| names(v, out));
+            }
+            Value::Array(items) => items.iter().for_each(|v| names(v, out)),
+            _ => {}
+        }
+    }
+    let mut all = Vec::new();
+    names(&generated, &mut all);
+    assert!(all.len() > 100, "{all:?}");
+    assert!(all.iter().all(|n| n.is_ascii()), "{all:?}");
     // And what the schema forbids, the receiver refuses: an unknown field.
     let mut extra: Value = serde_json::from_str(text_of(&file["vectors"][0])).unwrap();
     extra["data"]["unknown"] = 1.into();
