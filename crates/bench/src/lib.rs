@@ -199,11 +199,11 @@ pub async fn run(opts: &Options) -> Result<Report, BenchError> {
         let ratio = backlog / raw;
         report.figure("ratio_backlog_to_raw", ratio);
     }
-    if let (Some(backlog), Some(sled)) = (
+    if let (Some(backlog), Some(engine)) = (
         report.figures.get("backlog_events_per_s"),
         report.figures.get("raw_sled_events_per_s"),
     ) {
-        let ratio = backlog / sled;
+        let ratio = backlog / engine;
         report.figure("ratio_backlog_to_raw_sled", ratio);
     }
     report.check_targets();
