@@ -74,6 +74,16 @@ async fn the_handling_unit_uploads_the_agreement_and_whoever_sees_the_case_opens
     .await;
     assert_eq!(big.status(), StatusCode::PAYLOAD_TOO_LARGE);
     assert!(text(big).await.contains("超过每个附件 10.0 MB 的上限"));
+    let empty = upload(
+        &staff,
+        attach.clone(),
+        &page,
+        "照片",
+        Some(("空.jpg", Vec::new())),
+    )
+    .await;
+    assert_eq!(empty.status(), StatusCode::UNPROCESSABLE_ENTITY);
+    assert!(text(empty).await.contains("是空的"));
     assert_eq!(desk.hub_head(), before);
 
     let bytes = photo(600_000);

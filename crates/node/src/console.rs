@@ -121,48 +121,40 @@ impl ConsoleService {
         if identity == Identity::Node(self.operations.node().clone())
             && let Ok(admin) = Admin::from_wire(&req.action, &req.json)
         {
-            let outcome = self
-                .operations
-                .admin(admin, "管理员(本节点证书)")
-                .await
-                .map_err(status_of)?;
-            let json = serde_json::to_string(&outcome).expect("outcomes serialise");
-            return Ok(Response::new(proto::ActReply { json }));
+            return act_reply(self.operations.admin(admin, "管理员(本节点证书)").await);
         }
         let actor = Actor::from_identity(&identity)
             .map_err(|e| Status::permission_denied(e.to_string()))?;
-        if req.action == IMPORT_ACTION {
-            let request = serde_json::from_str(&req.json)
-                .map_err(|e| Status::invalid_argument(format!("导入请求无法识别:{e}")))?;
-            let report = self
-                .operations
-                .import(&actor, request)
-                .await
-                .map_err(status_of)?;
-            let json = serde_json::to_string(&report).expect("reports serialise");
-            return Ok(Response::new(proto::ActReply { json }));
+        let ops = &self.operations;
+        match req.action.as_str() {
+            IMPORT_ACTION => act_reply(
+                ops.import(&actor, act_request(&req.json, "导入请求")?)
+                    .await,
+            ),
+            TAKE_IN_FILE_ACTION => act_reply(
+                ops.take_in_file(&actor, act_request(&req.json, "上传的文件")?)
+                    .await,
+            ),
+            _ => {
+                let action = Action::from_wire(&req.action, &req.json)
+                    .map_err(|e| Status::invalid_argument(e.to_string()))?;
+                act_reply(ops.act(&actor, action).await)
+            }
         }
-        if req.action == TAKE_IN_FILE_ACTION {
-            let upload = serde_json::from_str(&req.json)
-                .map_err(|e| Status::invalid_argument(format!("上传的文件无法识别:{e}")))?;
-            let file = self
-                .operations
-                .take_in_file(&actor, upload)
-                .await
-                .map_err(status_of)?;
-            let json = serde_json::to_string(&file).expect("references serialise");
-            return Ok(Response::new(proto::ActReply { json }));
-        }
-        let action = Action::from_wire(&req.action, &req.json)
-            .map_err(|e| Status::invalid_argument(e.to_string()))?;
-        let outcome = self
-            .operations
-            .act(&actor, action)
-            .await
-            .map_err(status_of)?;
-        let json = serde_json::to_string(&outcome).expect("outcomes serialise");
-        Ok(Response::new(proto::ActReply { json }))
     }
+}
+
+/// The parameters of an action the operator layer takes apart from `Action`.
+fn act_request<T: serde::de::DeserializeOwned>(json: &str, what: &str) -> Result<T, Status> {
+    serde_json::from_str(json).map_err(|e| Status::invalid_argument(format!("{what}无法识别:{e}")))
+}
+
+/// What an action did, as the console RPC answers it.
+fn act_reply<T: serde::Serialize>(
+    done: Result<T, NodeError>,
+) -> Result<Response<proto::ActReply>, Status> {
+    let json = serde_json::to_string(&done.map_err(status_of)?).expect("outcomes serialise");
+    Ok(Response::new(proto::ActReply { json }))
 }
 
 /// A view named on the wire with its parameters, as the typed query.

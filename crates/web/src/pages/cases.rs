@@ -528,24 +528,13 @@ async fn attach(
     Path(id): Path<String>,
     form: Multipart,
 ) -> Result<Response, PageError> {
-    let upload = super::forms::read_upload(
+    let actor = person.account.actor();
+    let posted = attach_form(
         form,
-        sanji_domain::attachment::MAX_BYTES as usize,
-        too_large(),
+        |csrf| person.check_csrf(csrf),
+        async |file| console.operations().take_in_file(&actor, file).await,
     )
-    .await;
-    let posted = match upload {
-        Ok(mut upload) => {
-            person.check_csrf(upload.fields.remove("csrf").as_deref())?;
-            let actor = person.account.actor();
-            attach_posted(upload, async |file| {
-                console.operations().take_in_file(&actor, file).await
-            })
-            .await?
-        }
-        // The token was in the part that could not be read: nothing is done, only said.
-        Err(why) => Err(why),
-    };
+    .await?;
     step_posted(&console, &person, &id, StepKind::Attach, posted).await
 }
 
@@ -557,13 +546,26 @@ pub(crate) fn too_large() -> String {
     )
 }
 
-/// The step 上传附件's fields once its file is taken in (through `take_in`,
-/// the township's operator layer or the village's station): the file named
-/// by its reference, or why it cannot be (at the file's field).
-pub(crate) async fn attach_posted(
-    upload: super::forms::Upload,
+/// What a step's form posted: its fields, or why they could not be read
+/// (said at the file's field, with the status to answer).
+pub(crate) type Posted = Result<HashMap<String, String>, (StatusCode, String)>;
+
+/// The 上传附件 form as posted (`multipart/form-data`, its token checked by
+/// `check_csrf`), its file taken in through `take_in` (the township's
+/// operator layer or the village's station): the step's fields with the
+/// file named by its reference, or why the file cannot be taken.
+pub(crate) async fn attach_form<E: From<NodeError>>(
+    form: Multipart,
+    check_csrf: impl FnOnce(Option<&str>) -> Result<(), E>,
     take_in: impl AsyncFnOnce(FileUpload) -> Result<FileRef, NodeError>,
-) -> Result<Result<HashMap<String, String>, String>, NodeError> {
+) -> Result<Posted, E> {
+    let max = sanji_domain::attachment::MAX_BYTES as usize;
+    let mut upload = match super::forms::read_upload(form, max, too_large()).await {
+        Ok(upload) => upload,
+        // The token was in the part that could not be read: nothing is done, only said.
+        Err(why) => return Ok(Err((StatusCode::PAYLOAD_TOO_LARGE, why))),
+    };
+    check_csrf(upload.fields.remove("csrf").as_deref())?;
     let mut posted = upload.fields;
     posted.retain(|name, _| name == "title");
     if upload.file_name.is_empty() && upload.bytes.is_empty() {
@@ -578,8 +580,8 @@ pub(crate) async fn attach_posted(
             posted.insert("file".into(), file.token());
             Ok(Ok(posted))
         }
-        Err(NodeError::Invalid(e)) => Ok(Err(e.rule)),
-        Err(other) => Err(other),
+        Err(NodeError::Invalid(e)) => Ok(Err((StatusCode::UNPROCESSABLE_ENTITY, e.rule))),
+        Err(other) => Err(other.into()),
     }
 }
 
@@ -590,7 +592,7 @@ async fn step_posted(
     person: &Person,
     id: &str,
     kind: StepKind,
-    posted: Result<HashMap<String, String>, String>,
+    mut posted: Posted,
 ) -> Result<Response, PageError> {
     // The file must be one this person may see before anything is tried on it.
     let view: CaseView = query(
@@ -603,16 +605,9 @@ async fn step_posted(
     if !person.account.sees(&view.file) {
         return Err(PageError::Forbidden("本案未交办给本单位,无权办理".into()));
     }
-    let mut posted = match posted {
-        Ok(posted) => posted,
-        Err(why) => {
-            let rejected = Rejected::Field(kind, FieldError::new("file", why), HashMap::new());
-            return render_case(console, person, id, Some(rejected), None)
-                .await
-                .map(|r| (StatusCode::PAYLOAD_TOO_LARGE, r).into_response());
-        }
-    };
-    person.account.fit_step(&view.file, kind, &mut posted)?;
+    if let Ok(fields) = posted.as_mut() {
+        person.account.fit_step(&view.file, kind, fields)?;
+    }
     let actor = person.account.actor();
     let taken = take_posted_step(kind, posted, async |command| {
         let action = Action::CaseStep {
@@ -724,9 +719,19 @@ pub(crate) fn step_kind(id: &str) -> Option<StepKind> {
 /// the rules (409) or for who asked (403). Any other failure is the page's.
 pub(crate) async fn take_posted_step(
     kind: StepKind,
-    posted: HashMap<String, String>,
+    posted: Posted,
     take: impl AsyncFnOnce(CaseCommand) -> Result<(), NodeError>,
 ) -> Result<Result<(), (StatusCode, Rejected)>, NodeError> {
+    let posted = match posted {
+        Ok(posted) => posted,
+        Err((status, why)) => {
+            let at_file = FieldError::new("file", why);
+            return Ok(Err((
+                status,
+                Rejected::Field(kind, at_file, HashMap::new()),
+            )));
+        }
+    };
     let command =
         CaseCommand::from_inputs(kind, posted.iter().map(|(k, v)| (k.as_str(), v.as_str())));
     let taken = match command {

@@ -25,8 +25,8 @@ use super::{
     names, page, refused_page, store_record, unexpected,
 };
 use crate::pages::cases::{
-    ATTACH_BODY_LIMIT, CaseLine, CaseSheet, Rejected, attach_posted, case_line, file_response,
-    step_kind, take_posted_step, too_large,
+    ATTACH_BODY_LIMIT, CaseLine, CaseSheet, Posted, Rejected, attach_form, case_line,
+    file_response, step_kind, take_posted_step,
 };
 use crate::pages::forms::{CaseDefaults, case_fields, registration_of};
 use crate::station::StationHost;
@@ -262,25 +262,15 @@ async fn attach(
     Path(id): Path<String>,
     form: Multipart,
 ) -> Result<Response, StationPageError> {
-    let upload = crate::pages::forms::read_upload(
+    let posted = attach_form(
         form,
-        sanji_domain::attachment::MAX_BYTES as usize,
-        too_large(),
+        |csrf| clerk.check_csrf(csrf),
+        async |upload| match host.handle(StationRequest::TakeInFile { upload }).await? {
+            StationReply::File { file } => Ok(file),
+            other => Err(NodeError::Internal(format!("意外的回复:{other:?}"))),
+        },
     )
-    .await;
-    let posted = match upload {
-        Ok(mut upload) => {
-            clerk.check_csrf(upload.fields.remove("csrf").as_deref())?;
-            attach_posted(upload, async |upload| {
-                match host.handle(StationRequest::TakeInFile { upload }).await? {
-                    StationReply::File { file } => Ok(file),
-                    other => Err(NodeError::Internal(format!("意外的回复:{other:?}"))),
-                }
-            })
-            .await?
-        }
-        Err(why) => Err(why),
-    };
+    .await?;
     step_posted(&host, &clerk, &id, StepKind::Attach, posted).await
 }
 
@@ -289,18 +279,8 @@ async fn step_posted(
     clerk: &Clerk,
     id: &str,
     kind: StepKind,
-    posted: Result<HashMap<String, String>, String>,
+    posted: Posted,
 ) -> Result<Response, StationPageError> {
-    let posted = match posted {
-        Ok(posted) => posted,
-        Err(why) => {
-            let rejected = Rejected::Field(kind, FieldError::new("file", why), HashMap::new());
-            return refused_page(
-                axum::http::StatusCode::PAYLOAD_TOO_LARGE,
-                case_page(host, clerk, id, Some(rejected)).await?,
-            );
-        }
-    };
     let view = the_case(host, id).await?;
     let case = view.id.to_string();
     let taken = take_posted_step(kind, posted, async |command| {
